@@ -1,0 +1,541 @@
+package httpx
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/google/go-querystring/query"
+	"github.com/hashicorp/go-cleanhttp"
+	"golang.org/x/time/rate"
+
+	"github.com/mspsync/mspsync/internal/version"
+)
+
+// ErrMalformedResponse is matched by an *Error whose response was a success
+// status but whose body could not be decoded (truncated or invalid JSON).
+var ErrMalformedResponse = errors.New("malformed response body")
+
+var errNoBurst = errors.New("rate limiter burst is zero")
+
+// MaxResponseBody caps a success response read into memory (64 MiB).
+const MaxResponseBody = 64 << 20
+
+// DefaultTimeout is the overall per-request timeout of the default HTTP
+// client. Per-call deadlines come from the context.
+const DefaultTimeout = 90 * time.Second
+
+// Config configures an Engine. Vendor packages fill it from their options.
+type Config struct {
+	// Vendor names the API in errors, logs and the User-Agent ("halo").
+	Vendor string
+	// BaseURL is the absolute URL every relative request path is joined
+	// under; its path prefix ("/api/") is preserved.
+	BaseURL string
+	// HTTPClient is the innermost client. Default: go-cleanhttp's pooled
+	// client with Timeout.
+	HTTPClient *http.Client
+	// Timeout of the default HTTP client (default DefaultTimeout). Ignored
+	// when HTTPClient is set.
+	Timeout time.Duration
+	// UserAgent overrides "mspsync/<version> (<vendor>)".
+	UserAgent string
+	// Logger receives Debug lines for requests, retries and waits. Nil
+	// discards them.
+	Logger *slog.Logger
+	// Limiter is waited on before every attempt, retries included. Nil means
+	// no client-side limit.
+	Limiter *rate.Limiter
+	// Retry is the retry policy; zero fields take DefaultRetryPolicy values.
+	Retry RetryPolicy
+	// Auth authorises requests. Nil sends none.
+	Auth Authenticator
+	// ExtractMessage reads the vendor's error shape. Default DefaultMessage.
+	ExtractMessage MessageExtractor
+	// RequestIDHeaders are response headers holding a request ID, checked in
+	// order. Default: X-Request-Id, Request-Id, X-Correlation-Id.
+	RequestIDHeaders []string
+	// Counters receives this client's request counts. Default: a new set;
+	// pass one to aggregate several clients.
+	Counters *Counters
+}
+
+// Engine sends requests for one vendor client. It is safe for concurrent
+// use.
+type Engine struct {
+	vendor  string
+	base    *url.URL
+	hc      *http.Client
+	ua      string
+	log     *slog.Logger
+	limiter *rate.Limiter
+	retry   RetryPolicy
+	auth    Authenticator
+	extract MessageExtractor
+	reqIDs  []string
+	c       *Counters
+}
+
+// New validates cfg and returns an Engine.
+func New(cfg Config) (*Engine, error) {
+	base, err := ParseBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.Vendor, err)
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = cleanhttp.DefaultPooledClient()
+		hc.Timeout = cfg.Timeout
+		if hc.Timeout <= 0 {
+			hc.Timeout = DefaultTimeout
+		}
+	}
+	e := &Engine{
+		vendor:  cfg.Vendor,
+		base:    base,
+		hc:      hc,
+		ua:      cfg.UserAgent,
+		log:     cfg.Logger,
+		limiter: cfg.Limiter,
+		retry:   cfg.Retry.withDefaults(),
+		auth:    cfg.Auth,
+		extract: cfg.ExtractMessage,
+		reqIDs:  cfg.RequestIDHeaders,
+		c:       cfg.Counters,
+	}
+	if e.ua == "" {
+		e.ua = fmt.Sprintf("mspsync/%s (%s)", version.Version, cfg.Vendor)
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.extract == nil {
+		e.extract = DefaultMessage
+	}
+	if len(e.reqIDs) == 0 {
+		e.reqIDs = []string{"X-Request-Id", "Request-Id", "X-Correlation-Id"}
+	}
+	if e.c == nil {
+		e.c = new(Counters)
+	}
+	return e, nil
+}
+
+// ParseBaseURL checks that raw is an absolute http(s) URL without query or
+// fragment and returns it with a path ending in "/".
+func ParseBaseURL(raw string) (*url.URL, error) {
+	if raw == "" {
+		return nil, errors.New("base URL is empty")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("base URL %q: %w", SanitizeURL(raw), err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("base URL %q must be absolute (https://host/...)", SanitizeURL(raw))
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("base URL %q must not have a query or fragment", SanitizeURL(raw))
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("base URL %q must not carry credentials", SanitizeURL(raw))
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+		if u.RawPath != "" {
+			u.RawPath += "/"
+		}
+	}
+	return u, nil
+}
+
+// BaseURL returns a copy of the engine's base URL (always ending in "/").
+func (e *Engine) BaseURL() *url.URL { u := *e.base; return &u }
+
+// Vendor returns the vendor name the engine was built for.
+func (e *Engine) Vendor() string { return e.vendor }
+
+// Counters returns the engine's request counters.
+func (e *Engine) Counters() *Counters { return e.c }
+
+// Logger returns the engine's logger (never nil).
+func (e *Engine) Logger() *slog.Logger { return e.log }
+
+// Request describes one API call.
+type Request struct {
+	Method string
+	// Path is relative to the base URL ("Tickets/7"; a leading "/" is
+	// ignored so the base path survives) or an absolute URL on the base
+	// URL's scheme and host (a vendor's next-page link). It may carry a
+	// query string.
+	Path string
+	// Query is added to Path's query: url.Values, or a struct encoded with
+	// go-querystring ("url" tags). It is never modified.
+	Query any
+	// Body is sent as JSON, unless it is a []byte (sent as is with
+	// ContentType) or url.Values (sent as a form).
+	Body any
+	// ContentType of a []byte body (default application/json).
+	ContentType string
+	// Header holds extra request headers.
+	Header http.Header
+	// Replay overrides the method's replay safety (see Replay).
+	Replay Replay
+	// Limiter is an extra limiter waited on after the client's (a vendor's
+	// separate write budget).
+	Limiter *rate.Limiter
+	// NoAuth skips the authenticator (anonymous discovery routes).
+	NoAuth bool
+}
+
+// Response is what came back from a successful call.
+type Response struct {
+	StatusCode int
+	Header     http.Header
+	Body       []byte // raw body
+	Attempts   int    // attempts made, retries included
+}
+
+// URL resolves a request path against the base URL and adds q (see
+// Request.Path and Request.Query).
+func (e *Engine) URL(path string, q any) (*url.URL, error) {
+	var u *url.URL
+	if strings.Contains(path, "://") {
+		abs, err := url.Parse(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: bad URL %q: %w", e.vendor, SanitizeURL(path), err)
+		}
+		if !strings.EqualFold(abs.Scheme, e.base.Scheme) || !strings.EqualFold(abs.Host, e.base.Host) {
+			return nil, fmt.Errorf("%s: %w: %s (base %s://%s)", e.vendor, ErrForeignHost, SanitizeURL(path), e.base.Scheme, e.base.Host)
+		}
+		u = abs
+	} else {
+		rel, err := url.Parse(strings.TrimLeft(path, "/"))
+		if err != nil {
+			return nil, fmt.Errorf("%s: bad path %q: %w", e.vendor, path, err)
+		}
+		u = e.base.ResolveReference(rel)
+	}
+	extra, err := EncodeQuery(q)
+	if err != nil {
+		return nil, fmt.Errorf("%s: encoding query: %w", e.vendor, err)
+	}
+	if len(extra) > 0 {
+		cur := u.Query()
+		for k, vs := range extra {
+			cur[k] = append(cur[k], vs...)
+		}
+		u.RawQuery = cur.Encode()
+	}
+	return u, nil
+}
+
+// EncodeQuery turns a url.Values, a map[string]string or an options struct
+// ("url" tags, go-querystring) into url.Values. nil gives nil.
+func EncodeQuery(q any) (url.Values, error) {
+	switch v := q.(type) {
+	case nil:
+		return nil, nil
+	case url.Values:
+		out := make(url.Values, len(v))
+		for k, vs := range v {
+			out[k] = append([]string(nil), vs...)
+		}
+		return out, nil
+	case map[string]string:
+		out := make(url.Values, len(v))
+		for k, s := range v {
+			out.Set(k, s)
+		}
+		return out, nil
+	}
+	return query.Values(q)
+}
+
+// Do sends r, retrying as the policy allows, and decodes a success body into
+// out: nil discards it, *[]byte receives the raw bytes, anything else is
+// JSON-decoded (an empty body leaves it untouched). Failures are *Error.
+func (e *Engine) Do(ctx context.Context, r Request, out any) (*Response, error) {
+	if r.Method == "" {
+		r.Method = http.MethodGet
+	}
+	u, err := e.URL(r.Path, r.Query)
+	if err != nil {
+		return nil, err
+	}
+	body, ctype, err := encodeBody(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s %s: encoding body: %w", e.vendor, r.Method, sanitize(u), err)
+	}
+	safe := r.Replay.safe(r.Method)
+	write := r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions
+	rurl := sanitize(u)
+
+	attempt, refreshed := 0, false
+	for {
+		attempt++
+		resp, sent, err := e.once(ctx, r, u, body, ctype, write)
+		if cerr := ctx.Err(); cerr != nil {
+			if resp != nil {
+				resp.Body.Close()
+			}
+			return nil, &Error{Vendor: e.vendor, Method: r.Method, URL: rurl, Message: cerr.Error(), Err: cerr}
+		}
+		if err != nil {
+			var he *Error
+			if errors.As(err, &he) { // authenticator failed (token endpoint)
+				transient := (he.StatusCode == 0 && he.Kind == nil) || he.StatusCode == http.StatusTooManyRequests || he.StatusCode >= 500
+				if !transient || attempt >= e.retry.MaxAttempts || he.RetryAfter > e.retry.MaxRetryAfter {
+					return nil, err
+				}
+				if werr := e.sleep(ctx, r, rurl, attempt, e.retry.backoff(attempt-1), "token request failed", he.StatusCode); werr != nil {
+					return nil, werr
+				}
+				continue
+			}
+			terr := e.transportError(r.Method, rurl, err)
+			if !retryableTransportError(err) || (sent && !safe) || attempt >= e.retry.MaxAttempts {
+				e.c.failures.Add(1)
+				return nil, terr
+			}
+			if werr := e.sleep(ctx, r, rurl, attempt, e.retry.backoff(attempt-1), "transport error: "+terr.Message, 0); werr != nil {
+				return nil, werr
+			}
+			continue
+		}
+		raw, rerr := readBody(resp.Body, MaxResponseBody)
+		resp.Body.Close()
+		if rerr != nil && resp.StatusCode < 300 {
+			// The body broke off mid-stream: a transport failure after sending.
+			terr := e.transportError(r.Method, rurl, rerr)
+			if !safe || attempt >= e.retry.MaxAttempts {
+				e.c.failures.Add(1)
+				return nil, terr
+			}
+			if werr := e.sleep(ctx, r, rurl, attempt, e.retry.backoff(attempt-1), "reading body: "+rerr.Error(), resp.StatusCode); werr != nil {
+				return nil, werr
+			}
+			continue
+		}
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			out2 := &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: raw, Attempts: attempt}
+			if err := decodeInto(raw, out); err != nil {
+				e.c.failures.Add(1)
+				return out2, &Error{Vendor: e.vendor, Method: r.Method, URL: rurl, StatusCode: resp.StatusCode,
+					Message: "malformed response body: " + err.Error(), Body: capBytes(raw, MaxErrorBody),
+					RequestID: e.requestID(resp.Header), Kind: ErrMalformedResponse, Err: err}
+			}
+			return out2, nil
+		}
+		apiErr := e.apiError(r.Method, rurl, resp, raw)
+		if resp.StatusCode == http.StatusUnauthorized && !refreshed && e.auth != nil && !r.NoAuth && e.auth.Refresh(resp.Request) {
+			refreshed = true
+			attempt-- // the replay after a refresh is not a retry of the policy
+			e.c.refreshes.Add(1)
+			e.log.Debug("401: refreshing credentials and replaying once", "vendor", e.vendor, "method", r.Method, "url", rurl)
+			continue
+		}
+		if retryStatus(resp.StatusCode, safe) && attempt < e.retry.MaxAttempts {
+			wait := apiErr.RetryAfter
+			if wait > e.retry.MaxRetryAfter {
+				e.c.failures.Add(1)
+				return nil, apiErr // too long to block: the caller decides
+			}
+			if wait <= 0 {
+				wait = e.retry.backoff(attempt - 1)
+			}
+			if werr := e.sleep(ctx, r, rurl, attempt, wait, "status", resp.StatusCode); werr != nil {
+				return nil, werr
+			}
+			continue
+		}
+		e.c.failures.Add(1)
+		return nil, apiErr
+	}
+}
+
+// once makes a single attempt: authorise, wait for the limiters, send. sent
+// reports whether a connection was obtained, i.e. whether any of the request
+// may have reached the server.
+func (e *Engine) once(ctx context.Context, r Request, u *url.URL, body []byte, ctype string, write bool) (*http.Response, bool, error) {
+	req, err := http.NewRequestWithContext(ctx, r.Method, u.String(), nil)
+	if err != nil {
+		return nil, false, err
+	}
+	if body != nil {
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		req.ContentLength = int64(len(body))
+		req.Header.Set("Content-Type", ctype)
+	}
+	for k, vs := range r.Header {
+		req.Header[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
+	}
+	req.Header.Set("User-Agent", e.ua)
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "application/json")
+	}
+	if e.auth != nil && !r.NoAuth {
+		if err := e.auth.Authorize(ctx, req); err != nil {
+			return nil, false, err
+		}
+	}
+	if err := e.waitLimiter(ctx, e.limiter); err != nil {
+		return nil, false, err
+	}
+	if err := e.waitLimiter(ctx, r.Limiter); err != nil {
+		return nil, false, err
+	}
+	sent := false
+	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { sent = true }}
+	req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
+
+	e.c.requests.Add(1)
+	if write {
+		e.c.writes.Add(1)
+	} else {
+		e.c.reads.Add(1)
+	}
+	start := time.Now()
+	resp, err := e.hc.Do(req)
+	if err != nil {
+		e.log.Debug("request failed", "vendor", e.vendor, "method", r.Method, "url", sanitize(u), "err", e.transportError(r.Method, sanitize(u), err).Message, "elapsed", time.Since(start))
+		return nil, sent, err
+	}
+	e.log.Debug("request", "vendor", e.vendor, "method", r.Method, "url", sanitize(u), "status", resp.StatusCode, "elapsed", time.Since(start))
+	return resp, true, nil
+}
+
+// waitLimiter reserves a token and sleeps for it, counting and logging waits.
+func (e *Engine) waitLimiter(ctx context.Context, lim *rate.Limiter) error {
+	if lim == nil {
+		return nil
+	}
+	res := lim.Reserve()
+	if !res.OK() {
+		return &Error{Vendor: e.vendor, Message: "rate limiter allows no requests (burst 0)", Kind: errNoBurst}
+	}
+	d := res.Delay()
+	if d <= 0 {
+		return nil
+	}
+	e.c.waits.Add(1)
+	e.c.waitNanos.Add(int64(d))
+	e.log.Debug("rate limit: waiting", "vendor", e.vendor, "wait", d)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		res.Cancel()
+		return ctx.Err()
+	}
+}
+
+// sleep waits before a retry, counting and logging it.
+func (e *Engine) sleep(ctx context.Context, r Request, rurl string, attempt int, d time.Duration, reason string, status int) error {
+	e.c.retries.Add(1)
+	e.c.retryNanos.Add(int64(d))
+	e.log.Debug("retrying", "vendor", e.vendor, "method", r.Method, "path", strings.SplitN(r.Path, "?", 2)[0], "attempt", attempt, "status", status, "reason", reason, "wait", d)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return &Error{Vendor: e.vendor, Method: r.Method, URL: rurl, Message: ctx.Err().Error(), Err: ctx.Err()}
+	}
+}
+
+func (e *Engine) transportError(method, rurl string, err error) *Error {
+	var ue *url.Error
+	msg := err.Error()
+	if errors.As(err, &ue) {
+		ue.URL = rurl
+		msg = ue.Err.Error()
+	}
+	return &Error{Vendor: e.vendor, Method: method, URL: rurl, Message: msg, Err: err}
+}
+
+func (e *Engine) apiError(method, rurl string, resp *http.Response, raw []byte) *Error {
+	x := e.extract(resp.StatusCode, resp.Header, raw)
+	if x.Message == "" && x.Code == "" && x.Kind == nil {
+		x = DefaultMessage(resp.StatusCode, resp.Header, raw)
+	}
+	return &Error{
+		Vendor:     e.vendor,
+		Method:     method,
+		URL:        rurl,
+		StatusCode: resp.StatusCode,
+		Code:       x.Code,
+		Message:    x.Message,
+		Body:       capBytes(raw, MaxErrorBody),
+		RetryAfter: ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
+		RequestID:  e.requestID(resp.Header),
+		Kind:       x.Kind,
+	}
+}
+
+func (e *Engine) requestID(h http.Header) string {
+	for _, k := range e.reqIDs {
+		if v := h.Get(k); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func encodeBody(r Request) ([]byte, string, error) {
+	switch b := r.Body.(type) {
+	case nil:
+		return nil, "", nil
+	case []byte:
+		ct := r.ContentType
+		if ct == "" {
+			ct = "application/json; charset=utf-8"
+		}
+		return b, ct, nil
+	case url.Values:
+		return []byte(b.Encode()), "application/x-www-form-urlencoded", nil
+	}
+	raw, err := json.Marshal(r.Body)
+	return raw, "application/json; charset=utf-8", err
+}
+
+func readBody(r io.Reader, limit int64) ([]byte, error) {
+	raw, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return raw, err
+	}
+	if int64(len(raw)) > limit {
+		return raw[:limit], fmt.Errorf("response body larger than %d bytes", limit)
+	}
+	return raw, nil
+}
+
+func decodeInto(raw []byte, out any) error {
+	switch v := out.(type) {
+	case nil:
+		return nil
+	case *[]byte:
+		*v = raw
+		return nil
+	case *json.RawMessage:
+		*v = append((*v)[:0], raw...)
+		return nil
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil
+	}
+	return json.Unmarshal(raw, out)
+}

@@ -1,0 +1,79 @@
+package httpx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+)
+
+// ErrNoProgress ends an iteration whose vendor returned a page that does not
+// advance (a cursor seen before, or an empty page that claims more).
+var ErrNoProgress = errors.New("pagination did not advance")
+
+// Page is one page of a list.
+type Page[T any] struct {
+	Items []T
+	// Total is the vendor's count of all matching items, when it reports
+	// one (Halo record_count); -1 or 0 when unknown.
+	Total int
+	// Next is the cursor of the next page: a page number, a cursor ID or an
+	// absolute next link. "" means this was the last page.
+	Next string
+}
+
+// FetchFunc fetches the page at cursor.
+type FetchFunc[T any] func(ctx context.Context, cursor string) (Page[T], error)
+
+// Iterate turns a page fetcher into an iterator over all items, starting at
+// cursor first. It stops at the first error (yielding it once), checks ctx
+// between pages, and ends with ErrNoProgress when a page repeats a cursor or
+// is empty while naming a next page.
+func Iterate[T any](ctx context.Context, first string, fetch FetchFunc[T]) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		cursor := first
+		seen := map[string]bool{cursor: true}
+		for {
+			if err := ctx.Err(); err != nil {
+				yield(zero, err)
+				return
+			}
+			p, err := fetch(ctx, cursor)
+			if err != nil {
+				yield(zero, err)
+				return
+			}
+			for _, it := range p.Items {
+				if !yield(it, nil) {
+					return
+				}
+			}
+			if p.Next == "" {
+				return
+			}
+			if len(p.Items) == 0 {
+				yield(zero, fmt.Errorf("%w: empty page at %q names next page %q", ErrNoProgress, cursor, p.Next))
+				return
+			}
+			if seen[p.Next] {
+				yield(zero, fmt.Errorf("%w: page %q points back to %q", ErrNoProgress, cursor, p.Next))
+				return
+			}
+			seen[p.Next] = true
+			cursor = p.Next
+		}
+	}
+}
+
+// Collect drains seq into a slice, returning what it got before an error.
+func Collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
+	var out []T
+	for v, err := range seq {
+		if err != nil {
+			return out, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}

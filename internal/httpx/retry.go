@@ -1,0 +1,149 @@
+package httpx
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// RetryPolicy says how often and how long the engine retries. The zero value
+// of a field means its default; use DefaultRetryPolicy to see them.
+type RetryPolicy struct {
+	// MaxAttempts is the total number of attempts including the first
+	// (default 4). 1 disables retries. The one extra attempt after a token
+	// refresh on 401 is not counted.
+	MaxAttempts int
+	// MinWait is the base of the exponential backoff (default 500ms).
+	MinWait time.Duration
+	// MaxWait caps a computed backoff (default 30s).
+	MaxWait time.Duration
+	// MaxRetryAfter caps a server-dictated wait (Retry-After; default 60s).
+	// A longer Retry-After is not slept: the request fails with an *Error
+	// matching ErrRateLimited whose RetryAfter says how long to wait.
+	MaxRetryAfter time.Duration
+}
+
+// DefaultRetryPolicy returns the policy used when a client sets none.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxAttempts: 4, MinWait: 500 * time.Millisecond, MaxWait: 30 * time.Second, MaxRetryAfter: 60 * time.Second}
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	d := DefaultRetryPolicy()
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = d.MaxAttempts
+	}
+	if p.MinWait <= 0 {
+		p.MinWait = d.MinWait
+	}
+	if p.MaxWait <= 0 {
+		p.MaxWait = d.MaxWait
+	}
+	if p.MaxWait < p.MinWait {
+		p.MaxWait = p.MinWait
+	}
+	if p.MaxRetryAfter <= 0 {
+		p.MaxRetryAfter = d.MaxRetryAfter
+	}
+	return p
+}
+
+// backoff returns the wait before retry number n (0 for the first retry):
+// full jitter, uniformly random in [0, min(MaxWait, MinWait·2ⁿ)].
+func (p RetryPolicy) backoff(n int) time.Duration {
+	ceil := p.MaxWait
+	if n < 32 {
+		if d := p.MinWait << n; d > 0 && d < ceil {
+			ceil = d
+		}
+	}
+	return rand.N(ceil + 1)
+}
+
+// ParseRetryAfter reads a Retry-After header value, either delta-seconds or
+// an HTTP date, relative to now. It returns 0 when the value is absent,
+// malformed or in the past.
+func ParseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if secs <= 0 || secs > 1e7 {
+			return 0
+		}
+		return time.Duration(secs * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d.Round(time.Second)
+		}
+	}
+	return 0
+}
+
+// Replay says whether a request may be sent again after it may have reached
+// the server.
+type Replay int
+
+const (
+	// ReplayByMethod treats GET, HEAD, PUT, DELETE and OPTIONS as safe to
+	// replay and everything else as unsafe.
+	ReplayByMethod Replay = iota
+	// ReplaySafe marks a write as idempotent (Halo's POST of an existing id).
+	ReplaySafe
+	// ReplayUnsafe marks a request as never to be replayed once it may have
+	// been sent (Datto's PUT that creates a site).
+	ReplayUnsafe
+)
+
+func (r Replay) safe(method string) bool {
+	switch r {
+	case ReplaySafe:
+		return true
+	case ReplayUnsafe:
+		return false
+	}
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions:
+		return true
+	}
+	return false
+}
+
+// retryableTransportError reports whether a transport error is worth another
+// try at all: certificate problems and redirect loops are not.
+func retryableTransportError(err error) bool {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var uae x509.UnknownAuthorityError
+	var cie x509.CertificateInvalidError
+	var hne x509.HostnameError
+	if errors.As(err, &uae) || errors.As(err, &cie) || errors.As(err, &hne) {
+		return false
+	}
+	if err != nil && strings.Contains(err.Error(), "stopped after") && strings.Contains(err.Error(), "redirects") {
+		return false
+	}
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+// retryStatus reports whether a response status may be retried for a
+// request whose replay safety is safe.
+func retryStatus(status int, safe bool) bool {
+	switch status {
+	case http.StatusTooManyRequests:
+		return true // refused before processing: any method
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return safe
+	}
+	return false
+}
