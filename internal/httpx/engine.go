@@ -283,7 +283,7 @@ func (e *Engine) Do(ctx context.Context, r Request, out any) (*Response, error) 
 	attempt, refreshed := 0, false
 	for {
 		attempt++
-		resp, sent, err := e.once(ctx, r, u, body, ctype, write)
+		resp, sent, err := e.once(ctx, r, u, rurl, body, ctype, write)
 		if cerr := ctx.Err(); cerr != nil {
 			if resp != nil {
 				resp.Body.Close()
@@ -312,7 +312,7 @@ func (e *Engine) Do(ctx context.Context, r Request, out any) (*Response, error) 
 			}
 			continue
 		}
-		raw, rerr := readBody(resp.Body, MaxResponseBody)
+		raw, rerr := readBody(resp.Body, resp.ContentLength, MaxResponseBody)
 		resp.Body.Close()
 		if rerr != nil && resp.StatusCode < 300 {
 			// The body broke off mid-stream: a transport failure after sending.
@@ -366,8 +366,10 @@ func (e *Engine) Do(ctx context.Context, r Request, out any) (*Response, error) 
 // once makes a single attempt: authorise, wait for the limiters, send. sent
 // reports whether a connection was obtained, i.e. whether any of the request
 // may have reached the server.
-func (e *Engine) once(ctx context.Context, r Request, u *url.URL, body []byte, ctype string, write bool) (*http.Response, bool, error) {
-	req, err := http.NewRequestWithContext(ctx, r.Method, u.String(), nil)
+func (e *Engine) once(ctx context.Context, r Request, u *url.URL, rurl string, body []byte, ctype string, write bool) (*http.Response, bool, error) {
+	sent := false
+	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { sent = true }}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), r.Method, u.String(), nil)
 	if err != nil {
 		return nil, false, err
 	}
@@ -395,9 +397,6 @@ func (e *Engine) once(ctx context.Context, r Request, u *url.URL, body []byte, c
 	if err := e.waitLimiter(ctx, r.Limiter); err != nil {
 		return nil, false, err
 	}
-	sent := false
-	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { sent = true }}
-	req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
 
 	e.c.requests.Add(1)
 	if write {
@@ -408,10 +407,14 @@ func (e *Engine) once(ctx context.Context, r Request, u *url.URL, body []byte, c
 	start := time.Now()
 	resp, err := e.hc.Do(req)
 	if err != nil {
-		e.log.Debug("request failed", "vendor", e.vendor, "method", r.Method, "url", sanitize(u), "err", e.transportError(r.Method, sanitize(u), err).Message, "elapsed", time.Since(start))
+		if e.log.Enabled(ctx, slog.LevelDebug) {
+			e.log.Debug("request failed", "vendor", e.vendor, "method", r.Method, "url", rurl, "err", e.transportError(r.Method, rurl, err).Message, "elapsed", time.Since(start))
+		}
 		return nil, sent, err
 	}
-	e.log.Debug("request", "vendor", e.vendor, "method", r.Method, "url", sanitize(u), "status", resp.StatusCode, "elapsed", time.Since(start))
+	if e.log.Enabled(ctx, slog.LevelDebug) {
+		e.log.Debug("request", "vendor", e.vendor, "method", r.Method, "url", rurl, "status", resp.StatusCode, "elapsed", time.Since(start))
+	}
 	return resp, true, nil
 }
 
@@ -512,8 +515,13 @@ func encodeBody(r Request) ([]byte, string, error) {
 	return raw, "application/json; charset=utf-8", err
 }
 
-func readBody(r io.Reader, limit int64) ([]byte, error) {
-	raw, err := io.ReadAll(io.LimitReader(r, limit+1))
+func readBody(r io.Reader, size, limit int64) ([]byte, error) {
+	var buf bytes.Buffer
+	if size > 0 && size <= limit {
+		buf.Grow(int(size) + 1)
+	}
+	_, err := buf.ReadFrom(io.LimitReader(r, limit+1))
+	raw := buf.Bytes()
 	if err != nil {
 		return raw, err
 	}

@@ -15,12 +15,13 @@ var (
 		"credentials": true, "sessionid": true, "state": true,
 	}
 	secretSuffixes = []string{"token", "secret", "password", "apikey"}
+	nameFolder     = strings.NewReplacer("-", "", "_", "", ".", "")
 )
 
 // IsSecretName reports whether a query parameter, form field or header of
 // that name carries a credential.
 func IsSecretName(name string) bool {
-	n := strings.NewReplacer("-", "", "_", "", ".", "").Replace(strings.ToLower(name))
+	n := nameFolder.Replace(strings.ToLower(name))
 	if secretNames[n] {
 		return true
 	}
