@@ -527,16 +527,16 @@ func TestErrorCapturesVendorDetails(t *testing.T) {
 func TestDefaultMessage(t *testing.T) {
 	t.Parallel()
 	for body, want := range map[string]Extracted{
-		`{"message":"Device not found"}`:                                      {Message: "Device not found"},
-		`{"Message":"An error has occurred."}`:                                {Message: "An error has occurred."},
-		`{"errorMessage":"Invalid ticket type"}`:                              {Message: "Invalid ticket type"},
-		`{"error":"invalid_client"}`:                                          {Message: "invalid_client"},
-		`{"error":"invalid_grant","error_description":"Bad credentials"}`:     {Message: "Bad credentials", Code: "invalid_grant"},
-		`{"error":{"code":"InvalidParameter","message":"Bad filter"}}`:        {Message: "Bad filter", Code: "InvalidParameter"},
-		`{"timestamp":1,"status":404,"error":"Not Found","path":"/v2/x"}`:     {Message: "Not Found"},
-		"Rate Limit Reached - 300 Requests per rolling 5 minute window":       {Message: "Rate Limit Reached - 300 Requests per rolling 5 minute window"},
-		"<html><body>502 Bad Gateway</body></html>":                           {},
-		"":                                                                    {},
+		`{"message":"Device not found"}`:                                  {Message: "Device not found"},
+		`{"Message":"An error has occurred."}`:                            {Message: "An error has occurred."},
+		`{"errorMessage":"Invalid ticket type"}`:                          {Message: "Invalid ticket type"},
+		`{"error":"invalid_client"}`:                                      {Message: "invalid_client"},
+		`{"error":"invalid_grant","error_description":"Bad credentials"}`: {Message: "Bad credentials", Code: "invalid_grant"},
+		`{"error":{"code":"InvalidParameter","message":"Bad filter"}}`:    {Message: "Bad filter", Code: "InvalidParameter"},
+		`{"timestamp":1,"status":404,"error":"Not Found","path":"/v2/x"}`: {Message: "Not Found"},
+		"Rate Limit Reached - 300 Requests per rolling 5 minute window":   {Message: "Rate Limit Reached - 300 Requests per rolling 5 minute window"},
+		"<html><body>502 Bad Gateway</body></html>":                       {},
+		"": {},
 	} {
 		if got := DefaultMessage(400, nil, []byte(body)); got != want {
 			t.Errorf("DefaultMessage(%s) = %+v, want %+v", body, got, want)
