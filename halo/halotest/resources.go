@@ -1,0 +1,284 @@
+package halotest
+
+import (
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mspsync/mspsync/halo"
+	"github.com/mspsync/mspsync/internal/fakeapi"
+)
+
+// resource describes one Halo route to the generic handlers.
+type resource struct {
+	title         string // for messages ("Asset")
+	table         *fakeapi.Table
+	key           string // wrapper key of list responses; "" = bare array
+	paged         bool   // takes pageinate/page_size/page_no
+	hidesInactive bool   // inactive records need includeinactive=true
+	required      []string
+	filters       map[string]filter
+	// validate returns Halo's message for a record it would reject (cur is
+	// the stored record for an update, nil for a create).
+	validate func(rec, cur fakeapi.Record) string
+	// prepare fills derived fields before the record is stored.
+	prepare func(rec, cur fakeapi.Record)
+}
+
+// filter reports whether a record passes a query parameter's value.
+type filter func(rec fakeapi.Record, value string, q url.Values) bool
+
+func eq(field string) filter {
+	return func(r fakeapi.Record, v string, _ url.Values) bool {
+		return strings.EqualFold(fakeapi.Str(r[field]), v)
+	}
+}
+
+func contains(fields ...string) filter {
+	return func(r fakeapi.Record, v string, _ url.Values) bool {
+		v = strings.ToLower(v)
+		for _, f := range fields {
+			if strings.Contains(strings.ToLower(fakeapi.Str(r[f])), v) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func flag(want func(fakeapi.Record) bool) filter {
+	return func(r fakeapi.Record, v string, _ url.Values) bool { return v != "true" || want(r) }
+}
+
+func inList(field string) filter {
+	return func(r fakeapi.Record, v string, _ url.Values) bool {
+		for _, id := range strings.Split(v, ",") {
+			if strings.TrimSpace(id) == fakeapi.Str(r[field]) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func isTrue(r fakeapi.Record, field string) bool { return fakeapi.Str(r[field]) == "true" }
+
+func resources(s *Server) map[string]*resource {
+	t := func(title string) *fakeapi.Table { return fakeapi.NewTable("id") }
+	ticketClosed := func(r fakeapi.Record) bool { return isTrue(r, "hasbeenclosed") }
+	m := map[string]*resource{
+		"client": {title: "Client", table: t("Client"), key: "clients", paged: true, hidesInactive: true,
+			filters: map[string]filter{"search": contains("name")}},
+		"site": {title: "Site", table: t("Site"), key: "sites", paged: true, hidesInactive: true,
+			filters: map[string]filter{"client_id": eq("client_id"), "search": contains("name")}},
+		"users": {title: "User", table: t("Users"), key: "users", paged: true, hidesInactive: true,
+			filters: map[string]filter{"client_id": eq("client_id"), "site_id": eq("site_id"), "search": contains("name", "emailaddress", "login")}},
+		"asset": {title: "Asset", table: t("Asset"), key: "assets", paged: true, hidesInactive: true,
+			filters: map[string]filter{
+				"client_id": eq("client_id"), "site_id": eq("site_id"), "assettype_id": eq("assettype_id"),
+				"inventory_number": eq("inventory_number"), "search": contains("inventory_number", "key_field"),
+			}},
+		"assettype":  {title: "AssetType", table: t("AssetType"), filters: map[string]filter{"assetgroup_id": eq("assetgroup_id")}},
+		"assetgroup": {title: "AssetGroup", table: t("AssetGroup")},
+		"field":      {title: "Field", table: t("Field")},
+		"fieldinfo":  {title: "FieldInfo", table: t("FieldInfo")},
+		"tickets": {title: "Ticket", table: t("Tickets"), key: "tickets", paged: true,
+			filters: map[string]filter{
+				"client_id": eq("client_id"), "site_id": eq("site_id"), "user_id": eq("user_id"), "agent_id": eq("agent_id"),
+				"status_id": eq("status_id"), "requesttype_id": eq("tickettype_id"),
+				"open_only":   flag(func(r fakeapi.Record) bool { return !ticketClosed(r) }),
+				"closed_only": flag(ticketClosed),
+				"ticketids":   inList("id"),
+				"search":      contains("summary", "details"), "search_summary": contains("summary"),
+				"datesearch": func(r fakeapi.Record, v string, q url.Values) bool {
+					field := map[string]string{"dateoccured": "dateoccurred", "datecleared": "dateclosed"}[v]
+					if field == "" {
+						return true
+					}
+					at, err := parseTime(fakeapi.Str(r[field]))
+					if err != nil {
+						return false
+					}
+					if from, err := parseTime(q.Get("startdate")); err == nil && at.Before(from) {
+						return false
+					}
+					if to, err := parseTime(q.Get("enddate")); err == nil && at.After(to) {
+						return false
+					}
+					return true
+				},
+			}},
+		"actions": {title: "Action", table: t("Actions"), key: "actions", required: []string{"ticket_id"},
+			filters: map[string]filter{"ticket_id": eq("ticket_id")}},
+		"tickettype": {title: "TicketType", table: t("TicketType")},
+		"status":     {title: "Status", table: t("Status"), key: "statuses"},
+	}
+
+	nameOf := func(resource, id string) string {
+		if rec, ok := m[resource].table.Get(id); ok {
+			return fakeapi.Str(rec["name"])
+		}
+		return ""
+	}
+	m["site"].prepare = func(rec, cur fakeapi.Record) {
+		if id := fakeapi.Str(rec["client_id"]); id != "" {
+			rec["client_name"] = nameOf("client", id)
+		}
+	}
+	m["site"].validate = func(rec, cur fakeapi.Record) string {
+		if cur == nil && fakeapi.KeyOf(rec, "client_id") == "" {
+			return "A site must belong to a client"
+		}
+		if id := fakeapi.KeyOf(rec, "client_id"); id != "" {
+			if _, ok := m["client"].table.Get(id); !ok {
+				return "Client " + id + " does not exist"
+			}
+		}
+		return ""
+	}
+	m["asset"].validate = func(rec, cur fakeapi.Record) string {
+		if cur == nil && fakeapi.KeyOf(rec, "site_id") == "" {
+			return "An asset must have a site"
+		}
+		if id := fakeapi.KeyOf(rec, "site_id"); id != "" {
+			if _, ok := m["site"].table.Get(id); !ok {
+				return "Site " + id + " does not exist"
+			}
+		}
+		if id := fakeapi.KeyOf(rec, "assettype_id"); id != "" {
+			if _, ok := m["assettype"].table.Get(id); !ok {
+				return "Asset type " + id + " does not exist"
+			}
+		}
+		return ""
+	}
+	m["asset"].prepare = func(rec, cur fakeapi.Record) {
+		if id := fakeapi.KeyOf(rec, "site_id"); id != "" {
+			if site, ok := m["site"].table.Get(id); ok {
+				rec["site_name"] = site["name"]
+				rec["client_id"] = site["client_id"]
+				rec["client_name"] = site["client_name"]
+			}
+		}
+		if id := fakeapi.KeyOf(rec, "assettype_id"); id != "" {
+			rec["assettype_name"] = nameOf("assettype", id)
+		}
+		for _, list := range []string{"fields", "customfields"} {
+			if _, sent := rec[list]; !sent {
+				continue
+			}
+			rec[list] = mergeByID(cur[list], rec[list], func(id string) string {
+				if list == "fields" {
+					return nameOf("field", id)
+				}
+				return nameOf("fieldinfo", id)
+			})
+		}
+		if cur == nil {
+			if _, ok := rec["inactive"]; !ok {
+				rec["inactive"] = false
+			}
+		}
+		rec["last_modified"] = halo.FormatTime(s.clock())
+	}
+	m["tickets"].prepare = func(rec, cur fakeapi.Record) {
+		now := halo.FormatTime(s.clock())
+		if cur == nil {
+			if fakeapi.KeyOf(rec, "status_id") == "" {
+				rec["status_id"] = json.Number("1")
+			}
+			if fakeapi.Str(rec["dateoccurred"]) == "" {
+				rec["dateoccurred"] = now
+			}
+			if _, ok := rec["hasbeenclosed"]; !ok {
+				rec["hasbeenclosed"] = false
+			}
+			delete(rec, "userlookup")
+		}
+		if st := fakeapi.Str(rec["status_id"]); st != "" {
+			closedNow := s.isClosed(st)
+			wasClosed := cur != nil && isTrue(cur, "hasbeenclosed")
+			switch {
+			case closedNow && !wasClosed:
+				rec["hasbeenclosed"] = true
+				rec["dateclosed"] = now
+			case !closedNow && wasClosed:
+				rec["hasbeenclosed"] = false
+				rec["dateclosed"] = nil
+			}
+		}
+		if id := fakeapi.KeyOf(rec, "client_id"); id != "" {
+			rec["client_name"] = nameOf("client", id)
+		}
+		rec["last_update"] = now
+	}
+	m["tickets"].validate = func(rec, cur fakeapi.Record) string {
+		if cur == nil && strings.TrimSpace(fakeapi.Str(rec["summary"])) == "" {
+			return "A summary is required"
+		}
+		if fakeapi.KeyOf(rec, "user_id") != "" && fakeapi.KeyOf(rec, "site_id") == "" && (cur == nil || fakeapi.KeyOf(cur, "site_id") == "") {
+			return "A site must be selected for this user"
+		}
+		return ""
+	}
+	m["actions"].validate = func(rec, cur fakeapi.Record) string {
+		if cur == nil && fakeapi.KeyOf(rec, "outcome_id") == "" && fakeapi.Str(rec["outcome"]) == "" {
+			return OutcomeMessage
+		}
+		if id := fakeapi.KeyOf(rec, "ticket_id"); cur == nil {
+			if _, ok := m["tickets"].table.Get(id); !ok {
+				return "Ticket " + id + " does not exist"
+			}
+		}
+		return ""
+	}
+	m["actions"].prepare = func(rec, cur fakeapi.Record) {
+		if cur == nil {
+			now := halo.FormatTime(s.clock())
+			rec["datetime"] = now
+			m["tickets"].table.Update(fakeapi.KeyOf(rec, "ticket_id"), func(t fakeapi.Record) { t["lastactiondate"] = now })
+		}
+	}
+	return m
+}
+
+// mergeByID overlays the {id, value} entries of upd onto cur by id, naming
+// each entry after its definition.
+func mergeByID(cur, upd any, name func(id string) string) []any {
+	var out []any
+	index := map[string]int{}
+	add := func(list any) {
+		items, _ := list.([]any)
+		for _, it := range items {
+			m, ok := it.(map[string]any)
+			if !ok {
+				continue
+			}
+			id := fakeapi.Str(m["id"])
+			entry := map[string]any{"id": m["id"], "value": m["value"], "name": name(id)}
+			if i, seen := index[id]; seen {
+				out[i] = entry
+				continue
+			}
+			index[id] = len(out)
+			out = append(out, entry)
+		}
+	}
+	add(cur)
+	add(upd)
+	return out
+}
+
+func parseTime(v string) (time.Time, error) {
+	var t halo.Time
+	raw, _ := json.Marshal(v)
+	if err := t.UnmarshalJSON(raw); err != nil {
+		return time.Time{}, err
+	}
+	if t.IsZero() {
+		return time.Time{}, strconv.ErrSyntax
+	}
+	return t.Time, nil
+}
