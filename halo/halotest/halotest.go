@@ -242,12 +242,22 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, res *resource) {
 		}
 	}
 	includeInactive := q.Get("includeinactive") == "true"
+	type active struct {
+		f filter
+		v string
+	}
+	var use []active // only the filters this request asks for
+	for param, f := range res.filters {
+		if v := q.Get(param); v != "" {
+			use = append(use, active{f, v})
+		}
+	}
 	match := func(rec fakeapi.Record) bool {
-		if res.hidesInactive && !includeInactive && fakeapi.Str(rec["inactive"]) == "true" {
+		if res.hidesInactive && !includeInactive && rec["inactive"] == true {
 			return false
 		}
-		for param, f := range res.filters {
-			if v := q.Get(param); v != "" && !f(rec, v, q) {
+		for _, a := range use {
+			if !a.f(rec, a.v, q) {
 				return false
 			}
 		}

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -210,9 +211,10 @@ func (s *Spec) Check(method, path string, query url.Values) error {
 
 // CheckBody reports an error when a JSON request body has top-level object
 // fields (of the object, or of each element of an array body) that the
-// operation's request schema does not declare. Schemas without declared
-// properties accept anything.
-func (s *Spec) CheckBody(method, path string, body []byte) error {
+// operation's request schema does not declare, other than the allowed ones
+// (documented deviations, such as a field the vendor accepts but its
+// document lacks). Schemas without declared properties accept anything.
+func (s *Spec) CheckBody(method, path string, body []byte, allowed ...string) error {
 	r, op, err := s.match(method, path)
 	if err != nil {
 		return err
@@ -231,16 +233,16 @@ func (s *Spec) CheckBody(method, path string, body []byte) error {
 	if arr, ok := v.([]any); ok {
 		schema = s.items(schema)
 		for _, el := range arr {
-			if err := s.checkObject(method, path, r.template, schema, el); err != nil {
+			if err := s.checkObject(method, path, r.template, schema, el, allowed); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	return s.checkObject(method, path, r.template, schema, v)
+	return s.checkObject(method, path, r.template, schema, v, allowed)
 }
 
-func (s *Spec) checkObject(method, path, tmpl string, schema json.RawMessage, v any) error {
+func (s *Spec) checkObject(method, path, tmpl string, schema json.RawMessage, v any, allowed []string) error {
 	obj, ok := v.(map[string]any)
 	if !ok {
 		return nil
@@ -251,7 +253,7 @@ func (s *Spec) checkObject(method, path, tmpl string, schema json.RawMessage, v 
 	}
 	var unknown []string
 	for k := range obj {
-		if !props[k] {
+		if !props[k] && !slices.Contains(allowed, k) {
 			unknown = append(unknown, k)
 		}
 	}

@@ -1,0 +1,64 @@
+// Package halo is a client for the HaloPSA REST API (https://<instance>/api),
+// and the fake of it, halotest, that tests and demos run against.
+//
+//	hc, err := halo.NewClient("https://acme.halopsa.com",
+//		halo.WithClientCredentials(id, secret),
+//		halo.WithTenant("acme"))
+//	for a, err := range hc.Assets.All(ctx, &halo.AssetListOptions{ClientID: 12}) { ... }
+//
+// The Client is safe for concurrent use. Services: Clients (Halo's name for
+// customers; objects are Customer), Sites, Users, Assets, AssetTypes,
+// AssetGroups, Fields, Tickets, Actions, TicketTypes and Statuses.
+//
+// # Authentication
+//
+// OAuth2 client credentials. The token endpoint is <auth URL>/token, the
+// auth URL defaulting to <resource URL>/auth; WithAuthURL overrides it
+// (trial instances use another host) and WithAuthDiscovery asks
+// GET /api/AuthInfo. A hosted tenant goes on the token URL as ?tenant=. The
+// token is cached, refreshed a minute before expiry, and refreshed once when
+// the API answers 401. Token fetches never run on a request's context.
+//
+// # Rate limits
+//
+// Hosted Halo allows 300 requests per rolling five minutes and answers 429
+// with the plain text "Rate Limit Reached - 300 Requests per rolling 5
+// minute window". The client limits itself to just under that
+// (DefaultRateLimit) and backs off from 5 s to 60 s (DefaultRetryPolicy),
+// honouring Retry-After up to 60 s.
+//
+// # Pagination
+//
+// Paged lists send pageinate=true (Halo's spelling), page_size (at most
+// 100, which Halo caps silently) and page_no from 1, and stop at an empty or
+// short page or when record_count is reached. List returns one page, All
+// iterates over all of them. Lists decode both {"record_count":N,"<key>":
+// [...]} and a bare array. Configuration lists (asset types, ticket types,
+// statuses) are one request.
+//
+// # Writes
+//
+// Halo has no PUT or PATCH: POST takes a JSON array and creates records
+// without an id and updates those with one, changing only the fields sent.
+// Updates are retried after 5xx and transport errors; creates are not,
+// since Halo may have processed them. Assets.SaveBatch sends updates in
+// batches and falls back to single records when Halo rejects a batch.
+// Fields Halo sends that this package does not model are kept in Extra and
+// written back, so a read-modify-write never drops data. Asset info fields
+// are written as fields:[{id,value}] and custom fields as
+// customfields:[{id,value}]; Fields.Resolve turns a name such as "Serial
+// Number" into the tenant's id.
+//
+// # Errors
+//
+// Failures are *Error (an alias of the engine's error type) carrying the
+// status, the sanitised URL and Halo's message, taken from errorMessage,
+// Message, message, error_description or error, from ASP.NET model state,
+// or from a plain-text body. Match them with errors.Is against ErrNotFound
+// (a deleted ticket), ErrUnauthorized, ErrForbidden (the API agent lacks
+// rights), ErrRateLimited, ErrOutcomeRequired and the others.
+//
+// The wire facts this package follows are collected in the project's
+// vendors/halo.md; every path and query parameter it sends is checked
+// against Halo's published OpenAPI document by a contract test.
+package halo
