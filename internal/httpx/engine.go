@@ -190,9 +190,9 @@ type Request struct {
 	Header http.Header
 	// Replay overrides the method's replay safety (see Replay).
 	Replay Replay
-	// Limiter is an extra limiter waited on after the client's (a vendor's
-	// separate write budget).
-	Limiter *rate.Limiter
+	// Limiters are extra limiters waited on, in order, after the client's
+	// (a vendor's write budget and per-operation budgets).
+	Limiters []*rate.Limiter
 	// NoAuth skips the authenticator (anonymous discovery routes).
 	NoAuth bool
 }
@@ -394,8 +394,10 @@ func (e *Engine) once(ctx context.Context, r Request, u *url.URL, rurl string, b
 	if err := e.waitLimiter(ctx, e.limiter); err != nil {
 		return nil, false, err
 	}
-	if err := e.waitLimiter(ctx, r.Limiter); err != nil {
-		return nil, false, err
+	for _, l := range r.Limiters {
+		if err := e.waitLimiter(ctx, l); err != nil {
+			return nil, false, err
+		}
 	}
 
 	e.c.requests.Add(1)

@@ -563,7 +563,7 @@ func TestRateLimiterWaitsAreCounted(t *testing.T) {
 	e := newEngine(t, base, func(c *Config) { c.Limiter = lim })
 	write := rate.NewLimiter(rate.Every(20*time.Millisecond), 1)
 	for range 3 {
-		if _, err := e.Do(t.Context(), Request{Method: http.MethodPut, Path: "x", Limiter: write}, nil); err != nil {
+		if _, err := e.Do(t.Context(), Request{Method: http.MethodPut, Path: "x", Limiters: []*rate.Limiter{write}}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

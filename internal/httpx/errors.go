@@ -48,7 +48,7 @@ type Error struct {
 	Body       []byte        // raw response body, at most MaxErrorBody bytes
 	RetryAfter time.Duration // parsed Retry-After, 0 when absent
 	RequestID  string        // vendor request-ID header, when the response had one
-	Kind       error         // sentinel chosen by the vendor; overrides the status mapping
+	Kind       error         // sentinel chosen by the vendor (it may match several through its own Is); overrides the status mapping
 	Err        error         // underlying cause (token endpoint failure, ...), if any
 }
 
@@ -85,7 +85,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // Is reports whether target is the sentinel this error stands for.
 func (e *Error) Is(target error) bool {
 	if e.Kind != nil {
-		return target == e.Kind
+		return target == e.Kind || errors.Is(e.Kind, target)
 	}
 	switch target {
 	case ErrUnauthorized:

@@ -1,0 +1,265 @@
+// Package dattormmtest is an in-memory Datto RMM for tests and demos: an
+// httptest server that speaks the API the way Datto does, so code written
+// against package dattormm runs unchanged against it.
+//
+// It reproduces what matters to a client: the password-grant token
+// endpoint outside /api (public-client basic auth, API key and secret
+// checked, expiring tokens refused with 401), zero-based pages capped at the
+// account's page maximum with pageDetails and absolute nextPageUrl links,
+// request_rate and pagination, sites, devices (UDFs, types, deleted flag),
+// device audits, alerts open and resolved with the resolve endpoint, UDF
+// writes, device moves, site creation by PUT, and Datto's Spring-style
+// error bodies.
+//
+// One model (a fakeapi.Table per resource), one route table and one list
+// handler. Faults are injected with Inject; requests are logged.
+//
+//	srv := dattormmtest.NewServer(t)
+//	dc, _ := srv.NewClient()
+//	site := srv.SeedSite(dattormm.Site{Name: "Contoso"})
+package dattormmtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/mspsync/mspsync/dattormm"
+	"github.com/mspsync/mspsync/internal/fakeapi"
+)
+
+// Credentials the server accepts unless told otherwise.
+const (
+	DefaultAPIKey    = "dattormmtest-key"
+	DefaultAPISecret = "dattormmtest-secret"
+	// DefaultPageMax is the account's page maximum.
+	DefaultPageMax = 250
+)
+
+// Server is a fake Datto RMM. It is safe for concurrent use.
+type Server struct {
+	*fakeapi.Server
+
+	APIKey, APISecret string
+
+	tokens  *fakeapi.Tokens
+	sites   *fakeapi.Table // by uid
+	devices *fakeapi.Table // by uid
+	alerts  *fakeapi.Table // by alertUid
+	audits  *fakeapi.Table // by deviceUid
+
+	mu      sync.Mutex
+	pageMax int
+	seq     int
+	rates   dattormm.RateStatus
+	now     func() time.Time
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithCredentials sets the API key and secret the token endpoint accepts.
+func WithCredentials(key, secret string) Option {
+	return func(s *Server) { s.APIKey, s.APISecret = key, secret }
+}
+
+// WithPageMax sets the account's page maximum (default 250).
+func WithPageMax(n int) Option { return func(s *Server) { s.pageMax = n } }
+
+// WithTokenTTL sets the lifetime of issued tokens (default 100 hours, as
+// Datto's).
+func WithTokenTTL(d time.Duration) Option { return func(s *Server) { s.tokens.SetTTL(d) } }
+
+// WithRateStatus sets what /v2/system/request_rate reports as limits.
+func WithRateStatus(st dattormm.RateStatus) Option { return func(s *Server) { s.rates = st } }
+
+// New starts a server. Close it when done (NewServer does that for tests).
+func New(opts ...Option) *Server {
+	s := &Server{
+		APIKey: DefaultAPIKey, APISecret: DefaultAPISecret,
+		tokens:  fakeapi.NewTokens(100 * time.Hour),
+		sites:   fakeapi.NewTable("uid"),
+		devices: fakeapi.NewTable("uid"),
+		alerts:  fakeapi.NewTable("alertUid"),
+		audits:  fakeapi.NewTable("deviceUid"),
+		pageMax: DefaultPageMax,
+		now:     time.Now,
+		rates: dattormm.RateStatus{
+			SlidingTimeWindowSizeSeconds: 60, AccountUID: "acct0001", AccountRateLimit: 600, AccountCutOffRatio: 0.9,
+			AccountWriteRateLimit: 600,
+			OperationWriteStatus: map[string]dattormm.OperationCount{
+				"alert-resolve": {Limit: 100}, "device-udf-set": {Limit: 600}, "site-update": {Limit: 100},
+				"site-create": {Limit: 100}, "device-move": {Limit: 100},
+			},
+		},
+	}
+	s.Server = fakeapi.New("/datto", s.writeError)
+	for _, o := range opts {
+		o(s)
+	}
+	s.routes()
+	return s
+}
+
+// NewServer starts a server for a test and closes it when the test ends.
+func NewServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s := New(opts...)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// ClientOptions returns the options that point a dattormm.Client at this
+// server: its credentials, no client-side rate limit and quick retries.
+func (s *Server) ClientOptions() []dattormm.Option {
+	return []dattormm.Option{
+		dattormm.WithAPIKey(s.APIKey, s.APISecret),
+		dattormm.WithHTTPClient(s.Client()),
+		dattormm.WithRateLimit(rate.NewLimiter(rate.Inf, 0)),
+		dattormm.WithRetryPolicy(dattormm.RetryPolicy{MaxAttempts: 4, MinWait: time.Millisecond, MaxWait: 10 * time.Millisecond, MaxRetryAfter: 2 * time.Second}),
+	}
+}
+
+// NewClient returns a dattormm.Client for this server; opts are applied
+// after ClientOptions.
+func (s *Server) NewClient(opts ...dattormm.Option) (*dattormm.Client, error) {
+	return dattormm.NewClient(s.URL(), append(s.ClientOptions(), opts...)...)
+}
+
+// ExpireTokens makes every token issued so far invalid.
+func (s *Server) ExpireTokens() { s.tokens.ExpireAll() }
+
+// TokensIssued returns how many tokens the server has issued.
+func (s *Server) TokensIssued() int { return s.tokens.Issued() }
+
+// writeError renders Spring's {"timestamp","status","error","path"}.
+func (s *Server) writeError(w http.ResponseWriter, status int, msg string) {
+	body := map[string]any{"timestamp": time.Now().UnixMilli(), "status": status, "error": http.StatusText(status)}
+	if msg != "" && msg != http.StatusText(status) {
+		body["message"] = msg
+	}
+	fakeapi.WriteJSON(w, status, body)
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request, what string) {
+	body := map[string]any{"timestamp": time.Now().UnixMilli(), "status": 404, "error": "Not Found",
+		"message": what + " was not found.", "path": strings.TrimPrefix(r.URL.Path, "/datto")}
+	fakeapi.WriteJSON(w, http.StatusNotFound, body)
+}
+
+func (s *Server) nextID(prefix int) (int64, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	return int64(prefix*100000 + s.seq), fmt.Sprintf("%08x-0000-4000-8000-%012x", prefix, s.seq)
+}
+
+func (s *Server) clock() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.now()
+}
+
+func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	id, secret, ok := r.BasicAuth()
+	if !ok || id != "public-client" || secret != "public" {
+		fakeapi.WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client", "error_description": "Bad client credentials"})
+		return
+	}
+	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "password" {
+		fakeapi.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type"})
+		return
+	}
+	if r.PostForm.Get("username") != s.APIKey || r.PostForm.Get("password") != s.APISecret {
+		fakeapi.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant", "error_description": "Bad credentials"})
+		return
+	}
+	tok, exp := s.tokens.Issue()
+	fakeapi.WriteJSON(w, http.StatusOK, map[string]any{"access_token": tok, "token_type": "bearer", "expires_in": exp, "scope": "default", "jti": tok[:8]})
+}
+
+// authed wraps an API handler with the bearer check.
+func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.tokens.Valid(fakeapi.BearerToken(r)) {
+			fakeapi.WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "error_description": "Access token expired or invalid"})
+			return
+		}
+		h(w, r)
+	}
+}
+
+// list is the one list handler: zero-based page, max clamped to the page
+// maximum, pageDetails with totalCount and absolute prev/next links that
+// carry the request's own query.
+func (s *Server) list(w http.ResponseWriter, r *http.Request, key string, items []fakeapi.Record) {
+	q := r.URL.Query()
+	size, err := strconv.Atoi(q.Get("max"))
+	s.mu.Lock()
+	pageMax := s.pageMax
+	s.mu.Unlock()
+	if err != nil || size <= 0 || size > pageMax {
+		size = pageMax
+	}
+	page, _ := strconv.Atoi(q.Get("page"))
+	if page < 0 {
+		page = 0
+	}
+	from := min(page*size, len(items))
+	to := min(from+size, len(items))
+	link := func(p int) any {
+		lq := r.URL.Query()
+		lq.Set("page", strconv.Itoa(p))
+		lq.Set("max", strconv.Itoa(size))
+		return s.HostURL() + r.URL.Path + "?" + lq.Encode()
+	}
+	pd := map[string]any{"count": to - from, "totalCount": len(items), "prevPageUrl": nil, "nextPageUrl": nil}
+	if page > 0 {
+		pd["prevPageUrl"] = link(page - 1)
+	}
+	if to < len(items) {
+		pd["nextPageUrl"] = link(page + 1)
+	}
+	out := items[from:to]
+	if out == nil {
+		out = []fakeapi.Record{}
+	}
+	fakeapi.WriteJSON(w, http.StatusOK, map[string]any{"pageDetails": pd, key: out})
+}
+
+func like(rec fakeapi.Record, field, v string) bool {
+	return v == "" || strings.Contains(strings.ToLower(fakeapi.Str(rec[field])), strings.ToLower(v))
+}
+
+func nested(rec fakeapi.Record, obj, field string) string {
+	m, _ := rec[obj].(map[string]any)
+	return fakeapi.Str(m[field])
+}
+
+func mutedFilter(q string) func(fakeapi.Record) bool {
+	return func(r fakeapi.Record) bool { return q == "" || fakeapi.Str(r["muted"]) == q }
+}
+
+func decode[T any](rec fakeapi.Record) T {
+	var v T
+	raw, _ := json.Marshal(rec)
+	if err := json.Unmarshal(raw, &v); err != nil {
+		panic(fmt.Sprintf("dattormmtest: decoding %T: %v", v, err))
+	}
+	return v
+}
+
+func mustNormalize(v any) fakeapi.Record {
+	rec, err := fakeapi.Normalize(v)
+	if err != nil {
+		panic(fmt.Sprintf("dattormmtest: %v", err))
+	}
+	return rec
+}

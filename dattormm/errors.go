@@ -1,0 +1,83 @@
+package dattormm
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/mspsync/mspsync/internal/httpx"
+)
+
+// Error is the error type of every failed call (see httpx.Error).
+type Error = httpx.Error
+
+// Sentinels for errors.Is.
+var (
+	ErrNotFound     = httpx.ErrNotFound
+	ErrUnauthorized = httpx.ErrUnauthorized
+	ErrForbidden    = httpx.ErrForbidden
+	ErrRateLimited  = httpx.ErrRateLimited
+	ErrConflict     = httpx.ErrConflict
+	ErrServerError  = httpx.ErrServerError
+	ErrMalformed    = httpx.ErrMalformedResponse
+	ErrNoProgress   = httpx.ErrNoProgress
+	ErrForeignHost  = httpx.ErrForeignHost
+	// ErrBlocked matches a 403 that looks like Datto's temporary IP block
+	// after too many requests (a non-JSON body or one that mentions a rate
+	// or block). It also matches ErrForbidden and ErrRateLimited; wait
+	// about five minutes.
+	ErrBlocked = errors.New("dattormm: temporarily blocked for exceeding the rate limit")
+)
+
+// blockedKind matches ErrBlocked, ErrForbidden and ErrRateLimited.
+type blockedKind struct{}
+
+func (blockedKind) Error() string { return ErrBlocked.Error() }
+
+func (blockedKind) Is(target error) bool {
+	return target == ErrBlocked || target == ErrForbidden || target == ErrRateLimited
+}
+
+// extractMessage reads Datto's error shapes: Spring's
+// {"timestamp","status","error","path"} (plus "message" when present),
+// OAuth's {"error","error_description"}, and text or HTML from the edge.
+func extractMessage(status int, h http.Header, body []byte) httpx.Extracted {
+	var x httpx.Extracted
+	t := bytes.TrimSpace(body)
+	if len(t) > 0 && t[0] == '{' {
+		var m struct {
+			Message, ErrorDescription, Error, Path string
+		}
+		var raw map[string]json.RawMessage
+		if json.Unmarshal(t, &raw) == nil {
+			json.Unmarshal(raw["message"], &m.Message)
+			json.Unmarshal(raw["error_description"], &m.ErrorDescription)
+			json.Unmarshal(raw["error"], &m.Error)
+			switch {
+			case m.Message != "":
+				x.Message = m.Message
+			case m.ErrorDescription != "":
+				x.Message, x.Code = m.ErrorDescription, m.Error
+			default:
+				x.Message = m.Error
+			}
+		}
+	} else if len(t) > 0 {
+		x.Message = httpx.Truncate(string(t), 512)
+		if t[0] == '<' {
+			x.Message = ""
+		}
+	}
+	if status == http.StatusForbidden {
+		lower := strings.ToLower(string(t))
+		if h.Get("Retry-After") != "" || (len(t) > 0 && t[0] != '{') || strings.Contains(lower, "rate") || strings.Contains(lower, "block") {
+			x.Kind = blockedKind{}
+			if x.Message == "" {
+				x.Message = "blocked after too many requests; wait about five minutes"
+			}
+		}
+	}
+	return x
+}

@@ -1,0 +1,386 @@
+package dattormm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"golang.org/x/time/rate"
+
+	"github.com/mspsync/mspsync/internal/httpx"
+)
+
+// AccountService reads the account and its account-wide lists.
+type AccountService service
+
+// Get returns the account.
+func (s *AccountService) Get(ctx context.Context) (*Account, error) {
+	var a Account
+	return &a, s.c.get(ctx, "v2/account", &a)
+}
+
+// SiteListOptions filters the account's sites.
+type SiteListOptions struct {
+	SiteName string `url:"siteName,omitempty"` // partial match
+}
+
+// Sites lists the account's sites.
+func (s *AccountService) Sites(opts *SiteListOptions) List[Site] {
+	return newList[Site](s.c, "v2/account/sites", "sites", opts)
+}
+
+// DeviceListOptions filters device lists. A FilterID alone decides the
+// result; the other filters are partial matches.
+type DeviceListOptions struct {
+	FilterID        int64  `url:"filterId,omitempty"`
+	Hostname        string `url:"hostname,omitempty"`
+	DeviceType      string `url:"deviceType,omitempty"`
+	OperatingSystem string `url:"operatingSystem,omitempty"`
+	SiteName        string `url:"siteName,omitempty"`
+}
+
+// Devices lists the account's devices.
+func (s *AccountService) Devices(opts *DeviceListOptions) List[Device] {
+	return newList[Device](s.c, "v2/account/devices", "devices", opts)
+}
+
+// AlertListOptions filters alert lists.
+type AlertListOptions struct {
+	Muted *bool `url:"muted,omitempty"` // nil: both
+}
+
+// OpenAlerts lists the account's open alerts.
+func (s *AccountService) OpenAlerts(opts *AlertListOptions) List[Alert] {
+	return newList[Alert](s.c, "v2/account/alerts/open", "alerts", opts)
+}
+
+// ResolvedAlerts lists the account's resolved alerts (there can be
+// thousands; stop early).
+func (s *AccountService) ResolvedAlerts(opts *AlertListOptions) List[Alert] {
+	return newList[Alert](s.c, "v2/account/alerts/resolved", "alerts", opts)
+}
+
+// Users lists the account's operator accounts.
+func (s *AccountService) Users() List[AuthUser] {
+	return newList[AuthUser](s.c, "v2/account/users", "users", nil)
+}
+
+// Variables lists the account variables.
+func (s *AccountService) Variables() List[Variable] {
+	return newList[Variable](s.c, "v2/account/variables", "variables", nil)
+}
+
+// SitesService reads and writes sites.
+type SitesService service
+
+// Get returns one site.
+func (s *SitesService) Get(ctx context.Context, siteUID string) (*Site, error) {
+	var v Site
+	return &v, s.c.get(ctx, "v2/site/"+esc(siteUID), &v)
+}
+
+// SiteRequest is the body of a site create or update; Name is required.
+type SiteRequest struct {
+	Name                 string         `json:"name"`
+	Description          string         `json:"description,omitempty"`
+	Notes                string         `json:"notes,omitempty"`
+	OnDemand             bool           `json:"onDemand"`
+	SplashtopAutoInstall bool           `json:"splashtopAutoInstall"`
+	ProxySettings        *ProxySettings `json:"proxySettings,omitempty"`
+}
+
+// ErrSiteExists is returned by Create when a site of that exact name
+// already exists; Datto allows duplicates, mspsync does not make them.
+var ErrSiteExists = errors.New("dattormm: a site with that name exists")
+
+// FindByName returns the site named exactly name, or ErrNotFound.
+func (s *SitesService) FindByName(ctx context.Context, name string) (*Site, error) {
+	for site, err := range s.c.Account.Sites(&SiteListOptions{SiteName: name}).All(ctx) {
+		if err != nil {
+			return nil, err
+		}
+		if site.Name == name {
+			return &site, nil
+		}
+	}
+	return nil, fmt.Errorf("dattormm: site %q: %w", name, ErrNotFound)
+}
+
+// Create creates a site (PUT /v2/site). It first looks for a site of the
+// same name and returns ErrSiteExists with it instead of a duplicate. A
+// create that fails with a 5xx or a broken connection is not replayed.
+func (s *SitesService) Create(ctx context.Context, req SiteRequest) (*Site, error) {
+	if strings.TrimSpace(req.Name) == "" {
+		return nil, errors.New("dattormm: a site needs a name")
+	}
+	if existing, err := s.FindByName(ctx, req.Name); err == nil {
+		return existing, fmt.Errorf("%w: %q (%s)", ErrSiteExists, req.Name, existing.UID)
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	var v Site
+	return &v, s.c.write(ctx, http.MethodPut, "v2/site", "site-create", req, httpx.ReplayUnsafe, &v)
+}
+
+// Update replaces a site's name, description, notes and flags (POST
+// /v2/site/{uid}); read the site first and send every field, since Datto
+// may clear omitted ones.
+func (s *SitesService) Update(ctx context.Context, siteUID string, req SiteRequest) (*Site, error) {
+	var v Site
+	return &v, s.c.write(ctx, http.MethodPost, "v2/site/"+esc(siteUID), "site-update", req, httpx.ReplaySafe, &v)
+}
+
+// Devices lists a site's devices.
+func (s *SitesService) Devices(siteUID string, opts *DeviceListOptions) List[Device] {
+	var f any
+	if opts != nil && opts.FilterID != 0 {
+		f = map[string]string{"filterId": strconv.FormatInt(opts.FilterID, 10)}
+	}
+	return newList[Device](s.c, "v2/site/"+esc(siteUID)+"/devices", "devices", f)
+}
+
+// NetworkDevice is a device with its network interfaces, from a site's
+// network-interface list.
+type NetworkDevice struct {
+	ID           int64      `json:"id"`
+	UID          string     `json:"uid"`
+	SiteID       int64      `json:"siteId"`
+	SiteUID      string     `json:"siteUid"`
+	SiteName     string     `json:"siteName"`
+	DeviceType   DeviceType `json:"deviceType"`
+	Hostname     string     `json:"hostname"`
+	IntIPAddress string     `json:"intIpAddress"`
+	ExtIPAddress string     `json:"extIpAddress"`
+	NICs         []NIC      `json:"nics"`
+}
+
+// NetworkInterfaces lists a site's devices with their MAC addresses, far
+// cheaper than one audit per device.
+func (s *SitesService) NetworkInterfaces(siteUID string) List[NetworkDevice] {
+	return newList[NetworkDevice](s.c, "v2/site/"+esc(siteUID)+"/devices/network-interface", "devices", nil)
+}
+
+// OpenAlerts lists a site's open alerts.
+func (s *SitesService) OpenAlerts(siteUID string, opts *AlertListOptions) List[Alert] {
+	return newList[Alert](s.c, "v2/site/"+esc(siteUID)+"/alerts/open", "alerts", opts)
+}
+
+// ResolvedAlerts lists a site's resolved alerts.
+func (s *SitesService) ResolvedAlerts(siteUID string, opts *AlertListOptions) List[Alert] {
+	return newList[Alert](s.c, "v2/site/"+esc(siteUID)+"/alerts/resolved", "alerts", opts)
+}
+
+// Variables lists a site's variables.
+func (s *SitesService) Variables(siteUID string) List[Variable] {
+	return newList[Variable](s.c, "v2/site/"+esc(siteUID)+"/variables", "variables", nil)
+}
+
+// Settings returns a site's settings.
+func (s *SitesService) Settings(ctx context.Context, siteUID string) (*SiteSettings, error) {
+	var v SiteSettings
+	return &v, s.c.get(ctx, "v2/site/"+esc(siteUID)+"/settings", &v)
+}
+
+// DevicesService reads devices and writes their UDFs and site.
+type DevicesService service
+
+// Get returns a device by UID.
+func (s *DevicesService) Get(ctx context.Context, deviceUID string) (*Device, error) {
+	var v Device
+	return &v, s.c.get(ctx, "v2/device/"+esc(deviceUID), &v)
+}
+
+// GetByID returns a device by its numeric id.
+func (s *DevicesService) GetByID(ctx context.Context, id int64) (*Device, error) {
+	var v Device
+	return &v, s.c.get(ctx, "v2/device/id/"+strconv.FormatInt(id, 10), &v)
+}
+
+var macJunk = regexp.MustCompile(`[^0-9A-Fa-f]`)
+
+// NormalizeMAC returns a MAC address as 12 upper-case hex digits, the form
+// Datto's lookups take, or "" when it is not one.
+func NormalizeMAC(mac string) string {
+	m := strings.ToUpper(macJunk.ReplaceAllString(mac, ""))
+	if len(m) != 12 {
+		return ""
+	}
+	return m
+}
+
+// ByMAC returns the devices with a MAC address (any common notation).
+func (s *DevicesService) ByMAC(ctx context.Context, mac string) ([]Device, error) {
+	m := NormalizeMAC(mac)
+	if m == "" {
+		return nil, fmt.Errorf("dattormm: %q is not a MAC address", mac)
+	}
+	var v []Device
+	return v, s.c.get(ctx, "v2/device/macAddress/"+m, &v)
+}
+
+// MaxUDF is the highest UDF number (Datto RMM 14.9.0 and later).
+const MaxUDF = 300
+
+// MaxUDFLength is the longest UDF value accepted.
+const MaxUDFLength = 255
+
+// SetUDFs sets some of a device's UDFs (1-based number → value); the others
+// keep their values. An empty value deletes the UDF. Safe to retry.
+func (s *DevicesService) SetUDFs(ctx context.Context, deviceUID string, udfs map[int]string) error {
+	body := map[string]string{}
+	for n, v := range udfs {
+		if n < 1 || n > MaxUDF {
+			return fmt.Errorf("dattormm: UDF number %d out of range 1..%d", n, MaxUDF)
+		}
+		if len(v) > MaxUDFLength {
+			return fmt.Errorf("dattormm: UDF %d value is %d characters; the limit is %d", n, len(v), MaxUDFLength)
+		}
+		body["udf"+strconv.Itoa(n)] = v
+	}
+	if len(body) == 0 {
+		return nil
+	}
+	return s.c.write(ctx, http.MethodPost, "v2/device/"+esc(deviceUID)+"/udf", "device-udf-set", body, httpx.ReplaySafe, nil)
+}
+
+// Move moves a device to another site. Safe to retry.
+func (s *DevicesService) Move(ctx context.Context, deviceUID, siteUID string) error {
+	return s.c.write(ctx, http.MethodPut, "v2/device/"+esc(deviceUID)+"/site/"+esc(siteUID), "device-move", nil, httpx.ReplaySafe, nil)
+}
+
+// OpenAlerts lists a device's open alerts.
+func (s *DevicesService) OpenAlerts(deviceUID string, opts *AlertListOptions) List[Alert] {
+	return newList[Alert](s.c, "v2/device/"+esc(deviceUID)+"/alerts/open", "alerts", opts)
+}
+
+// ResolvedAlerts lists a device's resolved alerts.
+func (s *DevicesService) ResolvedAlerts(deviceUID string, opts *AlertListOptions) List[Alert] {
+	return newList[Alert](s.c, "v2/device/"+esc(deviceUID)+"/alerts/resolved", "alerts", opts)
+}
+
+// AlertsService reads and resolves alerts.
+type AlertsService service
+
+// ErrMutingRemoved is returned by Mute and Unmute: Datto RMM 8.9.0 removed
+// muting; the routes remain but do nothing useful, so nothing is sent.
+var ErrMutingRemoved = errors.New("dattormm: alerts can no longer be muted (removed in Datto RMM 8.9.0)")
+
+// Get returns an alert. An unknown or purged UID (a 404, or a success with
+// no alertUid) is an error matching ErrNotFound.
+func (s *AlertsService) Get(ctx context.Context, alertUID string) (*Alert, error) {
+	var v Alert
+	path := "v2/alert/" + esc(alertUID)
+	if err := s.c.get(ctx, path, &v); err != nil {
+		return nil, err
+	}
+	if v.AlertUID == "" {
+		return nil, &Error{Vendor: Vendor, Method: http.MethodGet, URL: s.c.eng.BaseURL().String() + path, StatusCode: http.StatusOK,
+			Message: "alert not found (empty response)", Kind: ErrNotFound}
+	}
+	return &v, nil
+}
+
+// Resolve resolves an alert. Resolving is idempotent in intent: when Datto
+// answers anything but success, 401 or 429, the alert is read back and an
+// alert already resolved counts as success.
+func (s *AlertsService) Resolve(ctx context.Context, alertUID string) error {
+	err := s.c.write(ctx, http.MethodPost, "v2/alert/"+esc(alertUID)+"/resolve", "alert-resolve", nil, httpx.ReplaySafe, nil)
+	if err == nil || errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrRateLimited) || ctx.Err() != nil {
+		return err
+	}
+	if a, gerr := s.Get(ctx, alertUID); gerr == nil && a.Resolved {
+		return nil
+	}
+	return err
+}
+
+// Mute does nothing and returns ErrMutingRemoved.
+func (s *AlertsService) Mute(context.Context, string) error { return ErrMutingRemoved }
+
+// Unmute does nothing and returns ErrMutingRemoved.
+func (s *AlertsService) Unmute(context.Context, string) error { return ErrMutingRemoved }
+
+// AuditService reads device audits.
+type AuditService service
+
+// Device returns the hardware audit of a device of class "device" (its
+// serial number, manufacturer, model and NICs).
+func (s *AuditService) Device(ctx context.Context, deviceUID string) (*DeviceAudit, error) {
+	var v DeviceAudit
+	return &v, s.c.get(ctx, "v2/audit/device/"+esc(deviceUID), &v)
+}
+
+// Software lists a device's installed software.
+func (s *AuditService) Software(deviceUID string) List[Software] {
+	return newList[Software](s.c, "v2/audit/device/"+esc(deviceUID)+"/software", "software", nil)
+}
+
+// SystemService reads the API's own status and limits.
+type SystemService service
+
+// Status returns the API status (no token needed).
+func (s *SystemService) Status(ctx context.Context) (*SystemStatus, error) {
+	var v SystemStatus
+	_, err := s.c.eng.Do(ctx, httpx.Request{Path: "v2/system/status", NoAuth: true, Limiters: s.c.readLimits()}, &v)
+	return &v, err
+}
+
+// RequestRate returns the account's rate budgets and their use.
+func (s *SystemService) RequestRate(ctx context.Context) (*RateStatus, error) {
+	var v RateStatus
+	return &v, s.c.get(ctx, "v2/system/request_rate", &v)
+}
+
+// PaginationInfo is the account's page maximum.
+type PaginationInfo struct {
+	Max int `json:"max"`
+}
+
+// Pagination returns the account's page maximum.
+func (s *SystemService) Pagination(ctx context.Context) (*PaginationInfo, error) {
+	var v PaginationInfo
+	return &v, s.c.get(ctx, "v2/system/pagination", &v)
+}
+
+// SyncRateLimit reads the account's real budgets (request_rate) and makes
+// the client's limiters follow them: reads and writes at 80% of the
+// reported limits over the reported window, each operation at 80% of its
+// own. It returns what Datto reported. Limiters switched off with
+// WithRateLimit(rate.Inf) stay off.
+func (c *Client) SyncRateLimit(ctx context.Context) (*RateStatus, error) {
+	st, err := c.System.RequestRate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if c.reads.Limit() == rate.Inf {
+		return st, nil
+	}
+	window := float64(st.SlidingTimeWindowSizeSeconds)
+	if window <= 0 {
+		window = 60
+	}
+	per := func(n int64) rate.Limit { return rate.Limit(float64(n) * budgetShare / window) }
+	if st.AccountRateLimit > 0 {
+		c.reads.SetLimit(per(st.AccountRateLimit))
+	}
+	if st.AccountWriteRateLimit > 0 {
+		c.writes.SetLimit(per(st.AccountWriteRateLimit))
+	}
+	ops := make([]string, 0, len(st.OperationWriteStatus))
+	for op := range st.OperationWriteStatus {
+		ops = append(ops, op)
+	}
+	sort.Strings(ops)
+	for _, op := range ops {
+		if lim := st.OperationWriteStatus[op].Limit; lim > 0 {
+			c.opLimiter(op).SetLimit(per(lim))
+		}
+	}
+	c.eng.Logger().Debug("dattormm: rate limits synced", "reads", st.AccountRateLimit, "writes", st.AccountWriteRateLimit, "window_s", window, "operations", len(ops))
+	return st, nil
+}
