@@ -196,10 +196,27 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// source yields the window [offset, offset+limit) of a list and the size
+// of the whole list.
+type source func(offset, limit int) ([]fakeapi.Record, int)
+
+// fromTable lists the matching records of a table, copying only the page.
+func fromTable(t *fakeapi.Table, match func(fakeapi.Record) bool) source {
+	return func(offset, limit int) ([]fakeapi.Record, int) { return t.Select(match, offset, limit) }
+}
+
+// fromSlice lists records built for the request.
+func fromSlice(items []fakeapi.Record) source {
+	return func(offset, limit int) ([]fakeapi.Record, int) {
+		from := min(offset, len(items))
+		return items[from:min(from+limit, len(items))], len(items)
+	}
+}
+
 // list is the one list handler: zero-based page, max clamped to the page
 // maximum, pageDetails with totalCount and absolute prev/next links that
 // carry the request's own query.
-func (s *Server) list(w http.ResponseWriter, r *http.Request, key string, items []fakeapi.Record) {
+func (s *Server) list(w http.ResponseWriter, r *http.Request, key string, src source) {
 	q := r.URL.Query()
 	size, err := strconv.Atoi(q.Get("max"))
 	s.mu.Lock()
@@ -212,22 +229,20 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, key string, items 
 	if page < 0 {
 		page = 0
 	}
-	from := min(page*size, len(items))
-	to := min(from+size, len(items))
+	out, total := src(page*size, size)
 	link := func(p int) any {
 		lq := r.URL.Query()
 		lq.Set("page", strconv.Itoa(p))
 		lq.Set("max", strconv.Itoa(size))
 		return s.HostURL() + r.URL.Path + "?" + lq.Encode()
 	}
-	pd := map[string]any{"count": to - from, "totalCount": len(items), "prevPageUrl": nil, "nextPageUrl": nil}
+	pd := map[string]any{"count": len(out), "totalCount": total, "prevPageUrl": nil, "nextPageUrl": nil}
 	if page > 0 {
 		pd["prevPageUrl"] = link(page - 1)
 	}
-	if to < len(items) {
+	if (page+1)*size < total {
 		pd["nextPageUrl"] = link(page + 1)
 	}
-	out := items[from:to]
 	if out == nil {
 		out = []fakeapi.Record{}
 	}

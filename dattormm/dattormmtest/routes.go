@@ -29,14 +29,14 @@ func (s *Server) routes() {
 	})
 	h("GET /api/v2/account/sites", func(w http.ResponseWriter, r *http.Request) {
 		name := r.URL.Query().Get("siteName")
-		s.list(w, r, "sites", s.sites.List(func(rec fakeapi.Record) bool { return like(rec, "name", name) }))
+		s.list(w, r, "sites", fromTable(s.sites, func(rec fakeapi.Record) bool { return like(rec, "name", name) }))
 	})
 	h("GET /api/v2/account/devices", func(w http.ResponseWriter, r *http.Request) {
-		s.list(w, r, "devices", s.devices.List(deviceFilter(r)))
+		s.list(w, r, "devices", fromTable(s.devices, deviceFilter(r)))
 	})
 	h("GET /api/v2/account/alerts/{state}", s.alertList(func(fakeapi.Record, *http.Request) bool { return true }))
-	h("GET /api/v2/account/users", func(w http.ResponseWriter, r *http.Request) { s.list(w, r, "users", nil) })
-	h("GET /api/v2/account/variables", func(w http.ResponseWriter, r *http.Request) { s.list(w, r, "variables", nil) })
+	h("GET /api/v2/account/users", func(w http.ResponseWriter, r *http.Request) { s.list(w, r, "users", fromSlice(nil)) })
+	h("GET /api/v2/account/variables", func(w http.ResponseWriter, r *http.Request) { s.list(w, r, "variables", fromSlice(nil)) })
 
 	h("PUT /api/v2/site", s.createSite)
 	h("GET /api/v2/site/{siteUid}", s.withSite(func(w http.ResponseWriter, r *http.Request, site fakeapi.Record) {
@@ -45,7 +45,7 @@ func (s *Server) routes() {
 	}))
 	h("POST /api/v2/site/{siteUid}", s.withSite(s.updateSite))
 	h("GET /api/v2/site/{siteUid}/devices", s.withSite(func(w http.ResponseWriter, r *http.Request, site fakeapi.Record) {
-		s.list(w, r, "devices", s.devices.List(fakeapi.FieldEquals("siteUid", fakeapi.Str(site["uid"]))))
+		s.list(w, r, "devices", fromTable(s.devices, fakeapi.FieldEquals("siteUid", fakeapi.Str(site["uid"]))))
 	}))
 	h("GET /api/v2/site/{siteUid}/devices/network-interface", s.withSite(func(w http.ResponseWriter, r *http.Request, site fakeapi.Record) {
 		var out []fakeapi.Record
@@ -60,14 +60,14 @@ func (s *Server) routes() {
 			}
 			out = append(out, nd)
 		}
-		s.list(w, r, "devices", out)
+		s.list(w, r, "devices", fromSlice(out))
 	}))
 	h("GET /api/v2/site/{siteUid}/alerts/{state}", s.withSite(func(w http.ResponseWriter, r *http.Request, site fakeapi.Record) {
 		s.alertList(func(a fakeapi.Record, _ *http.Request) bool {
 			return nested(a, "alertSourceInfo", "siteUid") == fakeapi.Str(site["uid"])
 		})(w, r)
 	}))
-	h("GET /api/v2/site/{siteUid}/variables", s.withSite(func(w http.ResponseWriter, r *http.Request, _ fakeapi.Record) { s.list(w, r, "variables", nil) }))
+	h("GET /api/v2/site/{siteUid}/variables", s.withSite(func(w http.ResponseWriter, r *http.Request, _ fakeapi.Record) { s.list(w, r, "variables", fromSlice(nil)) }))
 	h("GET /api/v2/site/{siteUid}/settings", s.withSite(func(w http.ResponseWriter, r *http.Request, site fakeapi.Record) {
 		fakeapi.WriteJSON(w, http.StatusOK, map[string]any{
 			"generalSettings": map[string]any{"name": site["name"], "uid": site["uid"], "description": site["description"], "onDemand": site["onDemand"]},
@@ -167,7 +167,7 @@ func (s *Server) routes() {
 				}
 			}
 		}
-		s.list(w, r, "software", sw)
+		s.list(w, r, "software", fromSlice(sw))
 	}))
 }
 
@@ -189,7 +189,7 @@ func (s *Server) alertList(scope func(fakeapi.Record, *http.Request) bool) http.
 		}
 		muted := mutedFilter(r.URL.Query().Get("muted"))
 		want := state == "resolved"
-		s.list(w, r, "alerts", s.alerts.List(func(a fakeapi.Record) bool {
+		s.list(w, r, "alerts", fromTable(s.alerts, func(a fakeapi.Record) bool {
 			return (a["resolved"] == true) == want && muted(a) && scope(a, r)
 		}))
 	}

@@ -54,12 +54,33 @@ func Normalize(v any) (Record, error) {
 	return r, nil
 }
 
+// clone deep-copies a record's maps and slices; scalars are values.
 func clone(r Record) Record {
-	c, err := Normalize(r)
-	if err != nil {
-		panic(fmt.Sprintf("fakeapi: record does not round-trip through JSON: %v", err))
+	return copyValue(map[string]any(r)).(map[string]any)
+}
+
+func copyValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = copyValue(e)
+		}
+		return m
+	case []any:
+		s := make([]any, len(x))
+		for i, e := range x {
+			s[i] = copyValue(e)
+		}
+		return s
+	case []map[string]any:
+		s := make([]any, len(x))
+		for i, e := range x {
+			s[i] = copyValue(e)
+		}
+		return s
 	}
-	return c
+	return v
 }
 
 // KeyOf returns the record's key as a string ("" when absent or zero).

@@ -1,0 +1,82 @@
+// Package dattormm is a client for the Datto RMM API
+// (https://<platform>-api.centrastage.net/api), a decoder for the monitor
+// webhooks Datto RMM sends, and the fake of the API, dattormmtest, that
+// tests and demos run against.
+//
+//	api, _ := dattormm.Region("merlot")
+//	dc, err := dattormm.NewClient(api, dattormm.WithAPIKey(key, secret))
+//	for d, err := range dc.Account.Devices(nil).All(ctx) { ... }
+//
+// The Client is safe for concurrent use. Services: Account, Sites, Devices,
+// Alerts, Audit and System.
+//
+// # Authentication
+//
+// Datto uses the OAuth2 password grant at <API URL>/auth/oauth/token
+// (outside /api): every caller authenticates as the public client
+// "public-client"/"public" with HTTP Basic, and the account user's API key
+// and secret are the grant's username and password. The token (about 100
+// hours) is cached, renewed a minute before expiry and once more when the
+// API answers 401. Use a dedicated Administrator-level API user; a 403
+// names what it may not do.
+//
+// # Rate limits
+//
+// Datto allows 600 reads per rolling minute per account, shared by every
+// integration, and budgets writes separately: 600 in all and about 100 per
+// operation (alert-resolve, site-update, ...). The client keeps to 80% of
+// each with separate limiters, and SyncRateLimit reads
+// GET /v2/system/request_rate and adopts the account's real limits. A 429
+// is retried after Retry-After (at most two minutes) or a backoff of up to
+// a minute. A 403 after too many requests is Datto's temporary IP block:
+// it matches ErrBlocked (and ErrForbidden and ErrRateLimited); wait about
+// five minutes.
+//
+// # Pagination
+//
+// Lists are List values: Page fetches one page, All walks them all and
+// Collect gathers them. The first page is page=0 with max set to the
+// account's page maximum (GET /v2/system/pagination, read once); later
+// pages follow pageDetails.nextPageUrl, an absolute URL that is followed
+// only on the configured host and under its /api/ root (ErrForeignHost
+// otherwise, and no token is sent there). Filters a link dropped are added
+// back. A walk that yields fewer items than the reported totalCount ends
+// with ErrIncomplete, so a partial listing is never read as "the rest was
+// deleted".
+//
+// # Errors
+//
+// Failures are *Error (an alias of the engine's error type) with Datto's
+// message from its Spring-style body ({"timestamp","status","error",
+// "path"}, and "message" when present) or its OAuth errors. Match them with
+// errors.Is against ErrNotFound (a purged device or alert), ErrUnauthorized,
+// ErrForbidden, ErrBlocked, ErrRateLimited, ErrConflict and the others.
+// Creates (PUT /v2/site) are never replayed after a 5xx or a broken
+// connection, and Sites.Create refuses to make a second site of one name;
+// resolving an alert, setting UDFs and moving a device are safe to retry.
+//
+// # Webhooks
+//
+// Datto RMM POSTs a body the user writes, with [placeholders] filled in,
+// and signs nothing. mspsync's template carries a shared secret in
+// "state". Paste these into the monitor's (or Global Webhooks') alert and
+// resolution payloads, with your secret (at least 32 random bytes, hex or
+// base64url) in place of <secret>:
+//
+//	{"alert_uid":"[alert_uid]","alert_resolved":false,"state":"<secret>","alert_type":"[alert_type]","alert_message":"[alert_message_en]","alert_priority":"[alert_priority]","device_hostname":"[device_hostname]","site_name":"[site_name]","platform":"[platform]","timestamp":"[timestamp]"}
+//	{"alert_uid":"[alert_uid]","alert_resolved":true,"state":"<secret>","alert_type":"[alert_type]","alert_message":"[alert_message_en]","alert_priority":"[alert_priority]","device_hostname":"[device_hostname]","site_name":"[site_name]","platform":"[platform]","timestamp":"[timestamp]"}
+//
+// WebhookTemplates renders both for a secret. A WebhookVerifier decodes a
+// body (ignoring Content-Type), checks state in constant time against one
+// or two secrets (for a rotation), refuses Datto's test button (which sends
+// [alert_uid] unfilled) with a message saying so, treats other unfilled
+// placeholders as empty, and caps the body at 64 KiB; WebhookStatus maps
+// its errors to 400, 401 or 413. If a message arrives as a literal
+// [alert_message_en], try [alert_message] instead. Enrich an alert with
+// Alerts.Get (device and site UIDs, priority, diagnostics, alertContext).
+// ParseAlertSubject reads the Alert{<uid>} convention of alert emails.
+//
+// The wire facts this package follows are collected in the project's
+// vendors/dattormm.md; every path, query parameter and body field it sends
+// is checked against Datto's published OpenAPI document by a contract test.
+package dattormm
