@@ -67,7 +67,9 @@ func (s *Server) routes() {
 			return nested(a, "alertSourceInfo", "siteUid") == fakeapi.Str(site["uid"])
 		})(w, r)
 	}))
-	h("GET /api/v2/site/{siteUid}/variables", s.withSite(func(w http.ResponseWriter, r *http.Request, _ fakeapi.Record) { s.list(w, r, "variables", fromSlice(nil)) }))
+	h("GET /api/v2/site/{siteUid}/variables", s.withSite(func(w http.ResponseWriter, r *http.Request, _ fakeapi.Record) {
+		s.list(w, r, "variables", fromSlice(nil))
+	}))
 	h("GET /api/v2/site/{siteUid}/settings", s.withSite(func(w http.ResponseWriter, r *http.Request, site fakeapi.Record) {
 		fakeapi.WriteJSON(w, http.StatusOK, map[string]any{
 			"generalSettings": map[string]any{"name": site["name"], "uid": site["uid"], "description": site["description"], "onDemand": site["onDemand"]},
