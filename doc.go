@@ -29,6 +29,33 @@
 // processed, Retry-After with a ceiling, typed errors that never carry a
 // secret, and iterators that refuse to loop.
 //
+// # Wiring Datto RMM into HaloPSA
+//
+// The clients alone are enough for a first link: every Datto device that
+// Halo has no asset for (by the device UID Halo keeps in datto_id) becomes
+// one. The reconcile engine does this with mappings, rules, exclusions and
+// a dry-run plan.
+//
+//	dc, _ := dattormm.NewClient(dattoURL, dattormm.WithAPIKey(key, secret))
+//	hc, _ := halo.NewClient(haloURL, halo.WithClientCredentials(id, secret), halo.WithTenant(tenant))
+//	known := map[string]bool{}
+//	for a, err := range hc.Assets.All(ctx, &halo.AssetListOptions{IncludeInactive: true}) {
+//		if err != nil {
+//			return err
+//		}
+//		known[a.DattoID] = true
+//	}
+//	var create []halo.Asset
+//	for d, err := range dc.Account.Devices(nil).All(ctx) {
+//		if err != nil {
+//			return err // a partial listing creates nothing
+//		}
+//		if !known[d.UID] && !d.IsDeleted() {
+//			create = append(create, halo.Asset{InventoryNumber: d.Hostname, SiteID: siteFor(d.SiteUID), AssetTypeID: typeID, DattoID: d.UID})
+//		}
+//	}
+//	results := hc.Assets.SaveBatch(ctx, create)
+//
 // The version of this tree is Version.
 package mspsync
 

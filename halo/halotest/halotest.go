@@ -67,6 +67,18 @@ type Server struct {
 	closed map[int]bool // closed status ids
 }
 
+// Fault is an injected failure (Server.Inject): a status with the
+// vendor's error body, a 429 with or without Retry-After, a slow answer,
+// a truncated body or a dropped connection, for the next Times matching
+// requests.
+type Fault = fakeapi.Fault
+
+// Request is one request as the server received it (Server.Requests).
+type Request = fakeapi.Request
+
+// Record is a stored object as JSON (Server.Records, Server.Seed).
+type Record = fakeapi.Record
+
 // Option configures a Server.
 type Option func(*Server)
 

@@ -1,0 +1,187 @@
+// Command quickstart connects to Datto RMM and HaloPSA and prints, side by
+// side, each Datto site with its devices and each Halo customer with its
+// assets: the first thing to run before a reconcile, to see that both
+// connections work and what there is to match.
+//
+//	go run ./examples/quickstart -demo          # in-process fakes, no credentials
+//	go run ./examples/quickstart [-json]        # real APIs, settings from the environment
+//
+// Environment: HALO_URL, HALO_AUTH_URL (optional), HALO_TENANT (optional),
+// HALO_CLIENT_ID, HALO_CLIENT_SECRET, DATTO_API_URL, DATTO_API_KEY,
+// DATTO_API_SECRET. Progress (requests, retries, rate-limit waits) goes to
+// stderr; the tables (or JSON) to stdout.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/mspsync/mspsync/dattormm"
+	"github.com/mspsync/mspsync/dattormm/dattormmtest"
+	"github.com/mspsync/mspsync/halo"
+	"github.com/mspsync/mspsync/halo/halotest"
+	"github.com/mspsync/mspsync/internal/cli"
+	"github.com/mspsync/mspsync/internal/httpx"
+)
+
+func main() {
+	demo := flag.Bool("demo", false, "run against in-process fakes seeded with sample data")
+	asJSON := flag.Bool("json", false, "print JSON instead of tables")
+	verbose := flag.Bool("v", false, "log every request to stderr")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, *demo, *asJSON, *verbose, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "quickstart:", err)
+		var se settingsError
+		if errors.As(err, &se) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+type settingsError struct{ error }
+
+// Summary is what quickstart prints.
+type Summary struct {
+	DattoSites    []Row `json:"datto_sites"`
+	HaloCustomers []Row `json:"halo_customers"`
+}
+
+// Row is one site or customer and how many devices or assets it has.
+type Row struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Count int    `json:"count"`
+}
+
+func run(ctx context.Context, demo, asJSON, verbose bool, stdout, stderr io.Writer) error {
+	progress := cli.NewProgress(stderr)
+	logger := progress.Logger(verbose)
+	var hc *halo.Client
+	var dc *dattormm.Client
+	var err error
+	if demo {
+		progress.Printf("demo: starting in-process Halo and Datto RMM fakes")
+		hs, ds := halotest.New(), dattormmtest.New()
+		defer hs.Close()
+		defer ds.Close()
+		seed(hs, ds)
+		if hc, err = hs.NewClient(halo.WithLogger(logger)); err != nil {
+			return err
+		}
+		if dc, err = ds.NewClient(dattormm.WithLogger(logger)); err != nil {
+			return err
+		}
+	} else {
+		env := cli.NewSettings()
+		haloURL, haloID, haloSecret := env.Require("HALO_URL"), env.Require("HALO_CLIENT_ID"), env.Require("HALO_CLIENT_SECRET")
+		dattoURL, dattoKey, dattoSecret := env.Require("DATTO_API_URL"), env.Require("DATTO_API_KEY"), env.Require("DATTO_API_SECRET")
+		if err := env.Err(); err != nil {
+			return settingsError{err}
+		}
+		hopts := []halo.Option{halo.WithClientCredentials(haloID, haloSecret), halo.WithTenant(env.Optional("HALO_TENANT", "")), halo.WithLogger(logger)}
+		if u := env.Optional("HALO_AUTH_URL", ""); u != "" {
+			hopts = append(hopts, halo.WithAuthURL(u))
+		}
+		if hc, err = halo.NewClient(haloURL, hopts...); err != nil {
+			return settingsError{err}
+		}
+		if dc, err = dattormm.NewClient(dattoURL, dattormm.WithAPIKey(dattoKey, dattoSecret), dattormm.WithLogger(logger)); err != nil {
+			return settingsError{err}
+		}
+	}
+	stopWatch := progress.Watch(2*time.Second, map[string]*httpx.Counters{"halo": hc.Counters(), "datto": dc.Counters()})
+	sum, err := collect(ctx, progress, hc, dc)
+	stopWatch()
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return cli.JSON(stdout, sum)
+	}
+	for _, t := range []struct {
+		title, id, name, count string
+		rows                   []Row
+	}{
+		{"Datto RMM sites", "SITE UID", "NAME", "DEVICES", sum.DattoSites},
+		{"HaloPSA customers", "ID", "NAME", "ASSETS", sum.HaloCustomers},
+	} {
+		fmt.Fprintf(stdout, "%s (%d)\n", t.title, len(t.rows))
+		rows := make([][]string, len(t.rows))
+		for i, r := range t.rows {
+			rows[i] = []string{r.ID, r.Name, strconv.Itoa(r.Count)}
+		}
+		if err := cli.Table(stdout, []string{t.id, t.name, t.count}, rows); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
+	}
+	return nil
+}
+
+func collect(ctx context.Context, p *cli.Progress, hc *halo.Client, dc *dattormm.Client) (*Summary, error) {
+	sum := &Summary{}
+	p.Printf("datto: reading sites and devices")
+	perSite := map[string]int{}
+	for d, err := range dc.Account.Devices(nil).All(ctx) {
+		if err != nil {
+			return nil, fmt.Errorf("listing Datto devices: %w", err)
+		}
+		perSite[d.SiteUID]++
+	}
+	for s, err := range dc.Account.Sites(nil).All(ctx) {
+		if err != nil {
+			return nil, fmt.Errorf("listing Datto sites: %w", err)
+		}
+		sum.DattoSites = append(sum.DattoSites, Row{ID: s.UID, Name: s.Name, Count: perSite[s.UID]})
+	}
+	p.Printf("halo: reading customers and assets")
+	perClient := map[int]int{}
+	for a, err := range hc.Assets.All(ctx, &halo.AssetListOptions{IncludeInactive: true}) {
+		if err != nil {
+			return nil, fmt.Errorf("listing Halo assets: %w", err)
+		}
+		perClient[a.ClientID]++
+	}
+	for c, err := range hc.Clients.All(ctx, nil) {
+		if err != nil {
+			return nil, fmt.Errorf("listing Halo customers: %w", err)
+		}
+		sum.HaloCustomers = append(sum.HaloCustomers, Row{ID: strconv.Itoa(c.ID), Name: c.Name, Count: perClient[c.ID]})
+	}
+	for _, rows := range [][]Row{sum.DattoSites, sum.HaloCustomers} {
+		sort.SliceStable(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
+	}
+	return sum, nil
+}
+
+// seed fills the fakes with a small estate: three Datto sites with devices,
+// and two of them already present in Halo as customers with a few assets.
+func seed(hs *halotest.Server, ds *dattormmtest.Server) {
+	typ := hs.SeedAssetType(halo.AssetType{Name: "Workstation"})
+	for i, name := range []string{"Contoso", "Fabrikam", "Northwind Traders"} {
+		site := ds.SeedSite(dattormm.Site{Name: name})
+		for n := range 5 + 3*i {
+			ds.SeedDevice(dattormm.Device{Hostname: fmt.Sprintf("%.4s-PC%02d", name, n), SiteUID: site.UID,
+				DeviceType: dattormm.DeviceType{Category: "Desktop", Type: "Desktop"}})
+		}
+		if i == 2 {
+			continue
+		}
+		cust := hs.SeedCustomer(halo.Customer{Name: name})
+		hsite := hs.SeedSite(halo.Site{Name: "Main", ClientID: cust.ID})
+		for n := range 3 {
+			hs.SeedAsset(halo.Asset{InventoryNumber: fmt.Sprintf("%.4s-PC%02d", name, n), SiteID: hsite.ID, AssetTypeID: typ.ID})
+		}
+	}
+}

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestDemo(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if err := run(t.Context(), true, false, false, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Datto RMM sites (3)", "Northwind Traders", "HaloPSA customers (2)", "Fabrikam"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if !strings.Contains(errOut.String(), "datto: ") || !strings.Contains(errOut.String(), "requests") {
+		t.Errorf("no progress on stderr:\n%s", errOut.String())
+	}
+	out.Reset()
+	if err := run(t.Context(), true, true, false, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	var sum Summary
+	if err := json.Unmarshal(out.Bytes(), &sum); err != nil || len(sum.DattoSites) != 3 || sum.DattoSites[2].Count != 11 || sum.HaloCustomers[0].Count != 3 {
+		t.Errorf("json = %+v, %v", sum, err)
+	}
+}
+
+func TestMissingSettingsNamed(t *testing.T) {
+	for _, k := range []string{"HALO_URL", "HALO_CLIENT_ID", "HALO_CLIENT_SECRET", "DATTO_API_URL", "DATTO_API_KEY", "DATTO_API_SECRET"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("HALO_URL", "https://acme.halopsa.example")
+	err := run(t.Context(), false, false, false, &bytes.Buffer{}, &bytes.Buffer{})
+	var se settingsError
+	if err == nil || !strings.Contains(err.Error(), "HALO_CLIENT_ID, HALO_CLIENT_SECRET, DATTO_API_URL, DATTO_API_KEY, DATTO_API_SECRET") || !asSettings(err, &se) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func asSettings(err error, se *settingsError) bool {
+	s, ok := err.(settingsError)
+	*se = s
+	return ok
+}
