@@ -1,0 +1,149 @@
+// Package criteria is the rule language of mspsync's engines: a criterion
+// tests one named field with an operator (equals, not equals, starts with,
+// ends with, contains, regex, empty, not empty, in list), case-insensitive
+// unless asked otherwise. Rules are compiled once, when a configuration is
+// loaded, so an invalid regex or an unknown operator is a configuration
+// error, never a run-time surprise.
+package criteria
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Op is a criterion's operator.
+type Op string
+
+// Operators.
+const (
+	Equals     Op = "equals"
+	NotEquals  Op = "not_equals"
+	StartsWith Op = "starts_with"
+	EndsWith   Op = "ends_with"
+	Contains   Op = "contains"
+	Regex      Op = "regex"
+	Empty      Op = "empty"
+	NotEmpty   Op = "not_empty"
+	InList     Op = "in_list"
+)
+
+var ops = map[Op]bool{Equals: true, NotEquals: true, StartsWith: true, EndsWith: true, Contains: true, Regex: true, Empty: true, NotEmpty: true, InList: true}
+
+// Criterion tests one field.
+type Criterion struct {
+	Field         string   `json:"field"`
+	Op            Op       `json:"op"`
+	Value         string   `json:"value,omitempty"`
+	Values        []string `json:"values,omitempty"` // for in_list
+	CaseSensitive bool     `json:"case_sensitive,omitempty"`
+}
+
+// Matcher is a compiled list of criteria that must all hold.
+type Matcher struct {
+	crit []compiled
+}
+
+type compiled struct {
+	Criterion
+	re  *regexp.Regexp
+	set map[string]bool
+}
+
+// Error names the criterion that does not compile.
+type Error struct {
+	Index  int
+	Field  string
+	Reason string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("criterion %d (field %q): %s", e.Index, e.Field, e.Reason)
+}
+
+// Compile checks and prepares criteria (all must hold). An empty list
+// matches everything.
+func Compile(cs []Criterion) (*Matcher, error) {
+	m := &Matcher{}
+	for i, c := range cs {
+		if strings.TrimSpace(c.Field) == "" {
+			return nil, &Error{Index: i, Field: c.Field, Reason: "no field"}
+		}
+		if !ops[c.Op] {
+			return nil, &Error{Index: i, Field: c.Field, Reason: fmt.Sprintf("unknown operator %q (one of equals, not_equals, starts_with, ends_with, contains, regex, empty, not_empty, in_list)", c.Op)}
+		}
+		cc := compiled{Criterion: c}
+		switch c.Op {
+		case Regex:
+			expr := c.Value
+			if !c.CaseSensitive {
+				expr = "(?i)" + expr
+			}
+			re, err := regexp.Compile(expr)
+			if err != nil {
+				return nil, &Error{Index: i, Field: c.Field, Reason: "invalid regex: " + err.Error()}
+			}
+			cc.re = re
+		case InList:
+			if len(c.Values) == 0 {
+				return nil, &Error{Index: i, Field: c.Field, Reason: "in_list needs values"}
+			}
+			cc.set = map[string]bool{}
+			for _, v := range c.Values {
+				cc.set[cc.fold(strings.TrimSpace(v))] = true
+			}
+		case Empty, NotEmpty:
+		default:
+			if c.Value == "" {
+				return nil, &Error{Index: i, Field: c.Field, Reason: string(c.Op) + " needs a value"}
+			}
+		}
+		m.crit = append(m.crit, cc)
+	}
+	return m, nil
+}
+
+func (c compiled) fold(s string) string {
+	if c.CaseSensitive {
+		return s
+	}
+	return strings.ToLower(s)
+}
+
+// Match reports whether every criterion holds for the fields get returns
+// (missing fields are empty).
+func (m *Matcher) Match(get func(field string) string) bool {
+	for _, c := range m.crit {
+		v := strings.TrimSpace(get(c.Field))
+		fv, want := c.fold(v), c.fold(c.Value)
+		var ok bool
+		switch c.Op {
+		case Equals:
+			ok = fv == want
+		case NotEquals:
+			ok = fv != want
+		case StartsWith:
+			ok = strings.HasPrefix(fv, want)
+		case EndsWith:
+			ok = strings.HasSuffix(fv, want)
+		case Contains:
+			ok = strings.Contains(fv, want)
+		case Regex:
+			ok = c.re.MatchString(v)
+		case Empty:
+			ok = v == ""
+		case NotEmpty:
+			ok = v != ""
+		case InList:
+			ok = c.set[fv]
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// MarshalJSON keeps Matchers out of JSON (configurations store criteria).
+func (m *Matcher) MarshalJSON() ([]byte, error) { return json.Marshal(nil) }
