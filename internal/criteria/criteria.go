@@ -7,7 +7,6 @@
 package criteria
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -144,6 +143,3 @@ func (m *Matcher) Match(get func(field string) string) bool {
 	}
 	return true
 }
-
-// MarshalJSON keeps Matchers out of JSON (configurations store criteria).
-func (m *Matcher) MarshalJSON() ([]byte, error) { return json.Marshal(nil) }

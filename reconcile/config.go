@@ -1,0 +1,383 @@
+package reconcile
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/mspsync/mspsync/internal/criteria"
+)
+
+// Config is what a reconcile does, as data: load it from JSON, check it
+// with Validate (Plan does too), print it with json.Marshal.
+type Config struct {
+	// LinkField is the PSA asset field holding the source's device ID
+	// ("datto_id"). Default: by source, see DefaultLinkFields.
+	LinkField string `json:"link_field,omitempty"`
+	// Sites says which PSA customer and site each device belongs to.
+	Sites SiteConfig `json:"sites"`
+	// FieldMappings copy source fields to PSA asset fields.
+	FieldMappings []FieldMapping `json:"field_mappings"`
+	// Matching finds the PSA asset of a device.
+	Matching MatchingConfig `json:"matching"`
+	// AssetTypes gives every asset a type.
+	AssetTypes TypeConfig `json:"asset_types"`
+	// Lifecycle: creation and deletion.
+	Lifecycle LifecycleConfig `json:"lifecycle"`
+	// Users sets the asset's user.
+	Users UserConfig `json:"users"`
+}
+
+// DefaultLinkFields maps a source name to the PSA link field used when the
+// config names none.
+var DefaultLinkFields = map[string]string{"datto": "datto_id", "vsax": "kaseya_id", "level": "third_party_id_string", "visionone": "third_party_id_string"}
+
+// Site matching methods and new-site modes.
+const (
+	SiteMappings = "mappings" // explicit source site → customer + site table
+	SiteRules    = "rules"    // ordered criteria rules
+
+	NewSitesAsCustomers = "customers" // an unmapped source site becomes a customer with a main site
+	NewSitesAsSites     = "sites"     // ... a site under NewSitesCustomerID
+	NewSitesSkip        = "skip"      // ... is skipped
+)
+
+// SiteConfig chooses customers and sites.
+type SiteConfig struct {
+	Method   string        `json:"method"` // "mappings" (default) or "rules"
+	Mappings []SiteMapping `json:"mappings,omitempty"`
+	Rules    []SiteRule    `json:"rules,omitempty"`
+	// DefaultSite takes devices no mapping or rule places.
+	DefaultSite *SiteRef `json:"default_site,omitempty"`
+	// TopLevelID is the top level of customers created by the import.
+	TopLevelID int `json:"top_level_id,omitempty"`
+	// DontMoveExisting leaves a matched asset on its current site.
+	DontMoveExisting bool `json:"dont_move_existing,omitempty"`
+	// NewSites is what an unmapped source site becomes (mappings method):
+	// "customers" (default), "sites" or "skip". A PSA customer (or, for
+	// "sites", a site of NewSitesCustomerID) of the same name is reused.
+	NewSites           string `json:"new_sites,omitempty"`
+	NewSitesCustomerID int    `json:"new_sites_customer_id,omitempty"`
+	// MainSiteName names the main site of created customers (default "Main").
+	MainSiteName string `json:"main_site_name,omitempty"`
+}
+
+// SiteMapping maps one source site to a PSA customer and site (0: the
+// customer's main site).
+type SiteMapping struct {
+	SourceSiteID string `json:"source_site_id"`
+	CustomerID   int    `json:"customer_id"`
+	SiteID       int    `json:"site_id,omitempty"`
+}
+
+// SiteRef is a PSA customer and site.
+type SiteRef struct {
+	CustomerID int `json:"customer_id"`
+	SiteID     int `json:"site_id,omitempty"`
+}
+
+// SiteRule places the devices its criteria match (on PSA-side field names,
+// then source field names). Lower Sequence runs first; the first match
+// wins.
+type SiteRule struct {
+	Sequence   int         `json:"sequence"`
+	CustomerID int         `json:"customer_id"`
+	SiteID     int         `json:"site_id,omitempty"`
+	Criteria   []Criterion `json:"criteria"`
+}
+
+// FieldMapping copies one source field to one PSA field.
+type FieldMapping struct {
+	Source string `json:"source"` // source field name ("serialNumber")
+	Target string `json:"target"` // PSA field name ("Serial Number", "inventory_number")
+	// OnlyFillEmpty writes only where the PSA value is empty.
+	OnlyFillEmpty bool `json:"only_fill_empty,omitempty"`
+	// CreateMissing plans the field's creation when the PSA lacks it.
+	CreateMissing bool `json:"create_missing,omitempty"`
+	// NoTriggerUpdate: a change of this field alone does not update the
+	// asset (fields that churn, such as last seen).
+	NoTriggerUpdate bool `json:"no_trigger_update,omitempty"`
+}
+
+// MatchingConfig finds existing assets: the vendor link first, then the
+// matching field.
+type MatchingConfig struct {
+	// Field is the PSA field (one of the mapping targets) whose value
+	// identifies a device, e.g. "Serial Number". Empty: link only.
+	Field string `json:"field,omitempty"`
+	// NoVendorID disables matching on the stored vendor link.
+	NoVendorID bool `json:"no_vendor_id,omitempty"`
+	// Exclusions are values never used to match, added to
+	// DefaultExclusions.
+	Exclusions []string `json:"exclusions,omitempty"`
+	// ScopeToCustomer matches only assets of the device's customer.
+	ScopeToCustomer bool `json:"scope_to_customer,omitempty"`
+}
+
+// DefaultExclusions are matching values that identify nothing (placeholder
+// serials). Values shorter than 3 characters or of one repeated character
+// are excluded too.
+var DefaultExclusions = []string{"", "0", "00000000", "0000000000", "123456789", "0123456789", "None", "N/A",
+	"Not Specified", "Not Applicable", "Unknown", "Default string", "To be filled by O.E.M.", "System Serial Number",
+	"System Asset Tag", "Chassis Serial Number", "Base Board Serial Number", "INVALID"}
+
+// Asset type modes.
+const (
+	TypeFixed = "fixed" // one type for all
+	TypeField = "field" // a source field holds the type's name
+	TypeRules = "rules" // ordered criteria rules
+)
+
+// TypeConfig gives assets a type.
+type TypeConfig struct {
+	Mode string `json:"mode"` // "fixed", "field" (default) or "rules"
+	// Field is the source field holding the type name (mode "field"),
+	// e.g. "deviceType.category".
+	Field string     `json:"field,omitempty"`
+	Rules []TypeRule `json:"rules,omitempty"`
+	// Default is the type's name for mode "fixed", and for devices whose
+	// field is empty or that no rule matches.
+	Default string `json:"default,omitempty"`
+	// NewTypeGroupID is the asset group of types the import creates.
+	NewTypeGroupID int `json:"new_type_group_id,omitempty"`
+	// DontRetypeExisting never changes the type of a matched asset.
+	DontRetypeExisting bool `json:"dont_retype_existing,omitempty"`
+}
+
+// TypeRule gives the devices its criteria match the named type.
+type TypeRule struct {
+	Sequence int         `json:"sequence"`
+	Type     string      `json:"type"`
+	Criteria []Criterion `json:"criteria"`
+}
+
+// LifecycleConfig says what is created and what happens to deleted
+// devices.
+type LifecycleConfig struct {
+	DontCreate  bool `json:"dont_create,omitempty"`
+	NewStatusID int  `json:"new_status_id,omitempty"`
+	// DeactivateDeleted marks the linked asset of a deleted device (flagged,
+	// or absent from a complete listing) inactive.
+	DeactivateDeleted bool `json:"deactivate_deleted,omitempty"`
+	// DeletedStatusID sets this status on those assets.
+	DeletedStatusID int `json:"deleted_status_id,omitempty"`
+}
+
+// User modes.
+const (
+	UsersNone          = ""
+	UsersField         = "field"          // a source field holds a username or email
+	UsersLastLoggedIn  = "last_logged_in" // the source's last logged-in user
+	LastLoggedInSource = "lastLoggedInUser"
+)
+
+// UserConfig sets the asset's user.
+type UserConfig struct {
+	Mode           string `json:"mode,omitempty"`
+	SourceField    string `json:"source_field,omitempty"`
+	PrimaryField   string `json:"primary_field,omitempty"`   // PSA user field ("email")
+	SecondaryField string `json:"secondary_field,omitempty"` // tried when the primary finds nobody
+}
+
+// ConfigError names the configuration key that is wrong.
+type ConfigError struct {
+	Key    string
+	Reason string
+}
+
+func (e *ConfigError) Error() string { return "reconcile config: " + e.Key + ": " + e.Reason }
+
+// compiled is a validated Config with its rules ready to run.
+type compiled struct {
+	Config
+	siteRules []compiledSiteRule
+	typeRules []compiledTypeRule
+	exclude   map[string]bool
+}
+
+type compiledSiteRule struct {
+	SiteRule
+	m *criteria.Matcher
+}
+
+type compiledTypeRule struct {
+	TypeRule
+	m *criteria.Matcher
+}
+
+// Validate checks c and reports the first wrong key.
+func (c *Config) Validate() error {
+	_, err := c.compile("")
+	return err
+}
+
+func (c *Config) compile(source string) (*compiled, error) {
+	cc := &compiled{Config: *c}
+	if cc.LinkField == "" {
+		cc.LinkField = DefaultLinkFields[source]
+	}
+	switch cc.Sites.Method {
+	case "":
+		cc.Sites.Method = SiteMappings
+	case SiteMappings, SiteRules:
+	default:
+		return nil, &ConfigError{"sites.method", fmt.Sprintf("%q is not mappings or rules", c.Sites.Method)}
+	}
+	switch cc.Sites.NewSites {
+	case "":
+		cc.Sites.NewSites = NewSitesAsCustomers
+	case NewSitesAsCustomers, NewSitesSkip:
+	case NewSitesAsSites:
+		if cc.Sites.NewSitesCustomerID == 0 {
+			return nil, &ConfigError{"sites.new_sites_customer_id", `required when new_sites is "sites"`}
+		}
+	default:
+		return nil, &ConfigError{"sites.new_sites", fmt.Sprintf("%q is not customers, sites or skip", c.Sites.NewSites)}
+	}
+	if cc.Sites.MainSiteName == "" {
+		cc.Sites.MainSiteName = "Main"
+	}
+	seen := map[string]bool{}
+	for i, m := range cc.Sites.Mappings {
+		key := fmt.Sprintf("sites.mappings[%d]", i)
+		if m.SourceSiteID == "" || m.CustomerID == 0 {
+			return nil, &ConfigError{key, "needs source_site_id and customer_id"}
+		}
+		if seen[m.SourceSiteID] {
+			return nil, &ConfigError{key, fmt.Sprintf("source site %q is mapped twice", m.SourceSiteID)}
+		}
+		seen[m.SourceSiteID] = true
+	}
+	for i, r := range cc.Sites.Rules {
+		key := fmt.Sprintf("sites.rules[%d]", i)
+		if r.CustomerID == 0 {
+			return nil, &ConfigError{key + ".customer_id", "required"}
+		}
+		m, err := criteria.Compile(r.Criteria)
+		if err != nil {
+			return nil, &ConfigError{key + ".criteria", err.Error()}
+		}
+		cc.siteRules = append(cc.siteRules, compiledSiteRule{r, m})
+	}
+	sort.SliceStable(cc.siteRules, func(i, j int) bool { return cc.siteRules[i].Sequence < cc.siteRules[j].Sequence })
+	if cc.Sites.Method == SiteRules && len(cc.siteRules) == 0 && cc.Sites.DefaultSite == nil {
+		return nil, &ConfigError{"sites.rules", "the rules method needs rules or a default_site"}
+	}
+	targets := map[string]bool{}
+	for i, f := range cc.FieldMappings {
+		key := fmt.Sprintf("field_mappings[%d]", i)
+		if strings.TrimSpace(f.Source) == "" || strings.TrimSpace(f.Target) == "" {
+			return nil, &ConfigError{key, "needs source and target"}
+		}
+		t := strings.ToLower(f.Target)
+		if targets[t] {
+			return nil, &ConfigError{key + ".target", fmt.Sprintf("%q is the target of two mappings", f.Target)}
+		}
+		targets[t] = true
+	}
+	if cc.Matching.Field != "" && !targets[strings.ToLower(cc.Matching.Field)] {
+		return nil, &ConfigError{"matching.field", fmt.Sprintf("%q must be the target of a field mapping", cc.Matching.Field)}
+	}
+	if cc.Matching.Field == "" && cc.Matching.NoVendorID {
+		return nil, &ConfigError{"matching", "with no_vendor_id a matching field is required, or every run would create assets again"}
+	}
+	cc.exclude = map[string]bool{}
+	for _, v := range slices.Concat(DefaultExclusions, cc.Matching.Exclusions) {
+		cc.exclude[normalizeValue(v)] = true
+	}
+	switch cc.AssetTypes.Mode {
+	case "":
+		cc.AssetTypes.Mode = TypeField
+		if cc.AssetTypes.Field == "" {
+			cc.AssetTypes.Mode = TypeFixed
+		}
+	case TypeFixed, TypeField, TypeRules:
+	default:
+		return nil, &ConfigError{"asset_types.mode", fmt.Sprintf("%q is not fixed, field or rules", c.AssetTypes.Mode)}
+	}
+	if cc.AssetTypes.Mode == TypeField && cc.AssetTypes.Field == "" {
+		return nil, &ConfigError{"asset_types.field", `required for mode "field"`}
+	}
+	if (cc.AssetTypes.Mode == TypeFixed) && cc.AssetTypes.Default == "" && !cc.Lifecycle.DontCreate {
+		return nil, &ConfigError{"asset_types.default", "required: new assets need a type"}
+	}
+	for i, r := range cc.AssetTypes.Rules {
+		key := fmt.Sprintf("asset_types.rules[%d]", i)
+		if r.Type == "" {
+			return nil, &ConfigError{key + ".type", "required"}
+		}
+		m, err := criteria.Compile(r.Criteria)
+		if err != nil {
+			return nil, &ConfigError{key + ".criteria", err.Error()}
+		}
+		cc.typeRules = append(cc.typeRules, compiledTypeRule{r, m})
+	}
+	sort.SliceStable(cc.typeRules, func(i, j int) bool { return cc.typeRules[i].Sequence < cc.typeRules[j].Sequence })
+	switch cc.Users.Mode {
+	case UsersNone:
+	case UsersLastLoggedIn:
+		if cc.Users.SourceField == "" {
+			cc.Users.SourceField = LastLoggedInSource
+		}
+		fallthrough
+	case UsersField:
+		if cc.Users.SourceField == "" {
+			return nil, &ConfigError{"users.source_field", `required for mode "field"`}
+		}
+		if cc.Users.PrimaryField == "" {
+			return nil, &ConfigError{"users.primary_field", "required"}
+		}
+	default:
+		return nil, &ConfigError{"users.mode", fmt.Sprintf("%q is not field or last_logged_in", c.Users.Mode)}
+	}
+	return cc, nil
+}
+
+// LoadConfig reads a JSON Config, refusing unknown keys, and validates it.
+func LoadConfig(r io.Reader) (*Config, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var c Config
+	if err := dec.Decode(&c); err != nil {
+		return nil, &ConfigError{"(json)", err.Error()}
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// LoadConfigFile reads a JSON Config from a file.
+func LoadConfigFile(path string) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return LoadConfig(f)
+}
+
+// normalizeValue folds a matching value for comparison: case and
+// punctuation do not count.
+func normalizeValue(v string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(v) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') || r > 127 {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// excluded reports whether a matching value must never be used.
+func (c *compiled) excluded(v string) bool {
+	n := normalizeValue(v)
+	if len(n) < 3 || c.exclude[n] {
+		return true
+	}
+	return strings.Count(n, n[:1]) == len(n) // one repeated character
+}

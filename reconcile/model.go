@@ -1,0 +1,210 @@
+package reconcile
+
+import (
+	"context"
+
+	"github.com/mspsync/mspsync/internal/criteria"
+)
+
+// Criterion tests one field of a device in a site or asset-type rule (see
+// the operators below). Rules are compiled when the Config is validated.
+type Criterion = criteria.Criterion
+
+// Op is a criterion's operator.
+type Op = criteria.Op
+
+// Criterion operators; comparisons are case-insensitive unless
+// Criterion.CaseSensitive is set.
+const (
+	Equals     = criteria.Equals
+	NotEquals  = criteria.NotEquals
+	StartsWith = criteria.StartsWith
+	EndsWith   = criteria.EndsWith
+	Contains   = criteria.Contains
+	Regex      = criteria.Regex
+	Empty      = criteria.Empty
+	NotEmpty   = criteria.NotEmpty
+	InList     = criteria.InList
+)
+
+// SourceSite is an RMM site, organisation or group. ParentID links nested
+// groups (Level) or an organisation's sites (VSA X).
+type SourceSite struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	ParentID string `json:"parent_id,omitempty"`
+	// Excluded sites are never mapped nor created (Datto's Deleted Devices).
+	Excluded bool `json:"excluded,omitempty"`
+}
+
+// Device is an RMM device: its native ID, its site and its named field
+// values (the names users map, such as "hostname", "serialNumber",
+// "deviceType.category", "udf5").
+type Device struct {
+	ID      string            `json:"id"`
+	SiteID  string            `json:"site_id"`
+	Fields  map[string]string `json:"fields"`
+	Deleted bool              `json:"deleted,omitempty"`
+}
+
+// SourceSnapshot is everything Plan needs from the RMM.
+type SourceSnapshot struct {
+	// Source names the RMM ("datto"); the vendor link field comes from it.
+	Source  string       `json:"source"`
+	Sites   []SourceSite `json:"sites"`
+	Devices []Device     `json:"devices"`
+	// Complete is true only when every listing finished without error.
+	// Devices absent from an incomplete snapshot are never treated as
+	// deleted.
+	Complete bool `json:"complete"`
+}
+
+// Customer is a PSA customer.
+type Customer struct {
+	ID         int    `json:"id"`
+	Name       string `json:"name"`
+	MainSiteID int    `json:"main_site_id,omitempty"`
+	TopLevelID int    `json:"top_level_id,omitempty"`
+}
+
+// Site is a PSA customer site.
+type Site struct {
+	ID         int    `json:"id"`
+	CustomerID int    `json:"customer_id"`
+	Name       string `json:"name"`
+}
+
+// Asset is a PSA asset. Fields holds its field values by PSA field name
+// (native fields such as "inventory_number" and info/custom fields by
+// their names); Links holds vendor IDs by link field ("datto_id").
+type Asset struct {
+	ID         int               `json:"id"`
+	CustomerID int               `json:"customer_id"`
+	SiteID     int               `json:"site_id"`
+	TypeID     int               `json:"type_id"`
+	StatusID   int               `json:"status_id,omitempty"`
+	Inactive   bool              `json:"inactive,omitempty"`
+	UserID     int               `json:"user_id,omitempty"`
+	Fields     map[string]string `json:"fields,omitempty"`
+	Links      map[string]string `json:"links,omitempty"`
+}
+
+// AssetType is a PSA asset type.
+type AssetType struct {
+	ID      int    `json:"id"`
+	Name    string `json:"name"`
+	GroupID int    `json:"group_id,omitempty"`
+}
+
+// AssetGroup is a PSA asset group.
+type AssetGroup struct {
+	ID   int    `json:"id"`
+	Name string `json:"name"`
+}
+
+// User is a PSA end-user, with the fields users can match on ("email",
+// "name", "login", ...).
+type User struct {
+	ID         int               `json:"id"`
+	CustomerID int               `json:"customer_id"`
+	Fields     map[string]string `json:"fields"`
+}
+
+// FieldDef is a PSA asset field a mapping can write.
+type FieldDef struct {
+	Name   string `json:"name"`
+	ID     int    `json:"id,omitempty"`
+	Native bool   `json:"native,omitempty"` // a built-in column, not an info/custom field
+}
+
+// TargetSnapshot is everything Plan needs from the PSA.
+type TargetSnapshot struct {
+	Customers   []Customer   `json:"customers"`
+	Sites       []Site       `json:"sites"`
+	Assets      []Asset      `json:"assets"`
+	AssetTypes  []AssetType  `json:"asset_types"`
+	AssetGroups []AssetGroup `json:"asset_groups"`
+	Users       []User       `json:"users"`
+	Fields      []FieldDef   `json:"fields"`
+}
+
+// Source is an RMM driver (dattormm provides one).
+type Source interface {
+	// LoadSource reads sites and devices. It sets Complete only when every
+	// listing finished.
+	LoadSource(ctx context.Context) (*SourceSnapshot, error)
+}
+
+// Enricher is an optional Source extension for fields that cost a request
+// per device (Datto's serial number comes from its audit): Run asks for
+// them only for the devices whose matching or new asset needs them.
+type Enricher interface {
+	// ExpensiveFields names the source fields that need Enrich.
+	ExpensiveFields() []string
+	// Enrich fills those fields on the given devices (in place).
+	Enrich(ctx context.Context, devices []*Device) error
+}
+
+// Target is a PSA driver (halo provides one). Apply calls the writes in
+// dependency order: fields, customers, sites and asset types before the
+// assets that use them.
+type Target interface {
+	LoadTarget(ctx context.Context) (*TargetSnapshot, error)
+	// CreateCustomer creates a customer with a main site.
+	CreateCustomer(ctx context.Context, c NewCustomer) (customerID, mainSiteID int, err error)
+	CreateSite(ctx context.Context, s NewSite) (int, error)
+	CreateAssetType(ctx context.Context, t NewAssetType) (int, error)
+	CreateField(ctx context.Context, f NewField) error
+	// SaveAssets creates (ID 0) and updates assets, batching where the PSA
+	// allows. It returns one result per write, in order.
+	SaveAssets(ctx context.Context, writes []AssetWrite) []SaveResult
+}
+
+// NewCustomer is a customer to create, with its main site.
+type NewCustomer struct {
+	Name         string `json:"name"`
+	MainSiteName string `json:"main_site_name"`
+	TopLevelID   int    `json:"top_level_id,omitempty"`
+}
+
+// NewSite is a site to create under a customer.
+type NewSite struct {
+	CustomerID  int    `json:"customer_id,omitempty"`
+	CustomerRef string `json:"customer_ref,omitempty"`
+	Name        string `json:"name"`
+}
+
+// NewAssetType is an asset type to create.
+type NewAssetType struct {
+	Name    string `json:"name"`
+	GroupID int    `json:"group_id,omitempty"`
+}
+
+// NewField is an asset field to create.
+type NewField struct {
+	Name string `json:"name"`
+}
+
+// AssetWrite is one asset create (ID 0) or update. Refs name objects the
+// same plan creates first; Apply replaces them with IDs. An update carries
+// only what changes.
+type AssetWrite struct {
+	ID         int               `json:"id,omitempty"`
+	CustomerID int               `json:"customer_id,omitempty"`
+	SiteID     int               `json:"site_id,omitempty"`
+	SiteRef    string            `json:"site_ref,omitempty"`
+	TypeID     int               `json:"type_id,omitempty"`
+	TypeRef    string            `json:"type_ref,omitempty"`
+	StatusID   int               `json:"status_id,omitempty"`
+	Inactive   *bool             `json:"inactive,omitempty"`
+	UserID     int               `json:"user_id,omitempty"`
+	Fields     map[string]string `json:"fields,omitempty"`
+	LinkField  string            `json:"link_field,omitempty"`
+	LinkValue  string            `json:"link_value,omitempty"`
+}
+
+// SaveResult is the outcome of one AssetWrite.
+type SaveResult struct {
+	ID  int
+	Err error
+}

@@ -1,0 +1,713 @@
+package reconcile
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// ActionKind is what an action does.
+type ActionKind string
+
+// Action kinds.
+const (
+	CreateField     ActionKind = "create_field"
+	CreateCustomer  ActionKind = "create_customer"
+	CreateSite      ActionKind = "create_site"
+	CreateAssetType ActionKind = "create_asset_type"
+	CreateAsset     ActionKind = "create_asset"
+	UpdateAsset     ActionKind = "update_asset"
+	DeactivateAsset ActionKind = "deactivate_asset"
+	UnchangedAsset  ActionKind = "unchanged"
+	SkipDevice      ActionKind = "skip"
+	AmbiguousDevice ActionKind = "ambiguous"
+	refPrefixField             = "field:"
+	refPrefixCust              = "customer:"
+	refPrefixSite              = "site:"
+	refPrefixType              = "type:"
+)
+
+// Change is one field-level difference of an update.
+type Change struct {
+	Field string `json:"field"`
+	Old   string `json:"old"`
+	New   string `json:"new"`
+}
+
+// Action is one line of a plan: what will be done, to what, and why.
+type Action struct {
+	Kind       ActionKind `json:"kind"`
+	DeviceID   string     `json:"device_id,omitempty"`
+	Name       string     `json:"name,omitempty"`
+	AssetID    int        `json:"asset_id,omitempty"`
+	Reason     string     `json:"reason"`
+	Changes    []Change   `json:"changes,omitempty"`
+	Candidates []int      `json:"candidates,omitempty"`
+	// Ref names an object this action creates, for later actions
+	// ("customer:<source site>", "site:<source site>", "type:<name>").
+	Ref string `json:"ref,omitempty"`
+	// SiteRef is the main site a CreateCustomer action also creates.
+	SiteRef   string        `json:"site_ref,omitempty"`
+	Customer  *NewCustomer  `json:"customer,omitempty"`
+	Site      *NewSite      `json:"site,omitempty"`
+	AssetType *NewAssetType `json:"asset_type,omitempty"`
+	Field     *NewField     `json:"field,omitempty"`
+	Write     *AssetWrite   `json:"write,omitempty"`
+	// Absent marks a deactivation because the device is missing from a
+	// complete listing (rather than flagged deleted).
+	Absent bool `json:"absent,omitempty"`
+	// Result is set by Apply.
+	Result *Result `json:"result,omitempty"`
+}
+
+// Result is the outcome of an applied action.
+type Result struct {
+	OK    bool   `json:"ok"`
+	ID    int    `json:"id,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+// IsWrite reports whether applying the action writes to the PSA.
+func (a *Action) IsWrite() bool {
+	switch a.Kind {
+	case CreateField, CreateCustomer, CreateSite, CreateAssetType, CreateAsset, UpdateAsset, DeactivateAsset:
+		return true
+	}
+	return false
+}
+
+// Changeset is what Plan returns: every action with its reason. It is a
+// pure value: JSON of the same inputs is byte-identical.
+type Changeset struct {
+	Source         string   `json:"source"`
+	LinkField      string   `json:"link_field"`
+	SourceComplete bool     `json:"source_complete"`
+	Actions        []Action `json:"actions"`
+	// NewMappings records source sites placed by name or by a created
+	// customer, to add to Config.Sites.Mappings.
+	NewMappings []PlannedMapping `json:"new_mappings,omitempty"`
+}
+
+// PlannedMapping is a site mapping a plan found or will create.
+type PlannedMapping struct {
+	SourceSiteID string `json:"source_site_id"`
+	SourceName   string `json:"source_name"`
+	CustomerID   int    `json:"customer_id,omitempty"`
+	CustomerRef  string `json:"customer_ref,omitempty"`
+	SiteID       int    `json:"site_id,omitempty"`
+	SiteRef      string `json:"site_ref,omitempty"`
+}
+
+// Writes returns how many actions write to the PSA.
+func (p *Changeset) Writes() int {
+	n := 0
+	for i := range p.Actions {
+		if p.Actions[i].IsWrite() {
+			n++
+		}
+	}
+	return n
+}
+
+// index is the target snapshot arranged for lookups.
+type index struct {
+	customers  map[int]*Customer
+	custByName map[string]*Customer
+	sites      map[int]*Site
+	siteByName map[int]map[string]*Site // customer → lower name → site
+	mainSite   map[int]int
+	types      map[string]*AssetType // lower name
+	typeByID   map[int]*AssetType
+	fields     map[string]*FieldDef // lower name
+	link       map[string][]*Asset  // vendor id → assets
+	match      map[string][]*Asset  // normalised matching value → assets
+	users      [2]map[string][]*User
+}
+
+func lower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+func indexTarget(t *TargetSnapshot, cc *compiled) *index {
+	ix := &index{
+		customers: map[int]*Customer{}, custByName: map[string]*Customer{}, sites: map[int]*Site{},
+		siteByName: map[int]map[string]*Site{}, mainSite: map[int]int{}, types: map[string]*AssetType{},
+		typeByID: map[int]*AssetType{}, fields: map[string]*FieldDef{}, link: map[string][]*Asset{}, match: map[string][]*Asset{},
+		users: [2]map[string][]*User{{}, {}},
+	}
+	for i := range t.Customers {
+		c := &t.Customers[i]
+		ix.customers[c.ID] = c
+		if _, dup := ix.custByName[lower(c.Name)]; !dup {
+			ix.custByName[lower(c.Name)] = c
+		}
+		if c.MainSiteID != 0 {
+			ix.mainSite[c.ID] = c.MainSiteID
+		}
+	}
+	sites := append([]Site(nil), t.Sites...)
+	sort.Slice(sites, func(i, j int) bool { return sites[i].ID < sites[j].ID })
+	for i := range sites {
+		s := &sites[i]
+		ix.sites[s.ID] = s
+		if ix.siteByName[s.CustomerID] == nil {
+			ix.siteByName[s.CustomerID] = map[string]*Site{}
+		}
+		if _, dup := ix.siteByName[s.CustomerID][lower(s.Name)]; !dup {
+			ix.siteByName[s.CustomerID][lower(s.Name)] = s
+		}
+		if _, ok := ix.mainSite[s.CustomerID]; !ok {
+			ix.mainSite[s.CustomerID] = s.ID // the oldest site stands in for a main site
+		}
+	}
+	for i := range t.AssetTypes {
+		at := &t.AssetTypes[i]
+		ix.typeByID[at.ID] = at
+		if _, dup := ix.types[lower(at.Name)]; !dup {
+			ix.types[lower(at.Name)] = at
+		}
+	}
+	for i := range t.Fields {
+		ix.fields[lower(t.Fields[i].Name)] = &t.Fields[i]
+	}
+	assets := make([]*Asset, len(t.Assets))
+	for i := range t.Assets {
+		assets[i] = &t.Assets[i]
+	}
+	sort.Slice(assets, func(i, j int) bool { return assets[i].ID < assets[j].ID })
+	for _, a := range assets {
+		if v := a.Links[cc.LinkField]; v != "" && cc.LinkField != "" {
+			ix.link[v] = append(ix.link[v], a)
+		}
+		if cc.Matching.Field != "" {
+			if v := fieldValue(a.Fields, cc.Matching.Field); v != "" && !cc.excluded(v) {
+				ix.match[normalizeValue(v)] = append(ix.match[normalizeValue(v)], a)
+			}
+		}
+	}
+	for k, f := range []string{cc.Users.PrimaryField, cc.Users.SecondaryField} {
+		if f == "" {
+			continue
+		}
+		for i := range t.Users {
+			u := &t.Users[i]
+			if v := lower(fieldValue(u.Fields, f)); v != "" {
+				ix.users[k][v] = append(ix.users[k][v], u)
+			}
+		}
+	}
+	return ix
+}
+
+// fieldValue reads a field by name, case-insensitively.
+func fieldValue(m map[string]string, name string) string {
+	if v, ok := m[name]; ok {
+		return strings.TrimSpace(v)
+	}
+	for k, v := range m {
+		if strings.EqualFold(k, name) {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// placement is where a device's asset belongs.
+type placement struct {
+	customerID  int
+	customerRef string
+	siteID      int
+	siteRef     string
+	reason      string
+}
+
+func (p placement) siteKey() string {
+	if p.siteRef != "" {
+		return p.siteRef
+	}
+	return strconv.Itoa(p.siteID)
+}
+
+// planner holds the state of one Plan call.
+type planner struct {
+	cc       *compiled
+	src      *SourceSnapshot
+	ix       *index
+	plan     *Changeset
+	creates  []Action // field, customer, site and type creations, in order of need
+	refs     map[string]bool
+	siteMemo map[string]*placement
+	skips    map[string]string // source site → why it places nothing
+	fieldOK  []FieldMapping
+}
+
+// Plan works out what a reconcile would do. It is pure and deterministic:
+// no I/O, and the same snapshots and config give a byte-identical JSON
+// plan.
+func Plan(src *SourceSnapshot, tgt *TargetSnapshot, cfg *Config) (*Changeset, error) {
+	cc, err := cfg.compile(src.Source)
+	if err != nil {
+		return nil, err
+	}
+	p := &planner{cc: cc, src: src, ix: indexTarget(tgt, cc), refs: map[string]bool{}, siteMemo: map[string]*placement{}, skips: map[string]string{},
+		plan: &Changeset{Source: src.Source, LinkField: cc.LinkField, SourceComplete: src.Complete}}
+	var deviceActions []Action
+	for _, fm := range cc.FieldMappings {
+		if fd := p.ix.fields[lower(fm.Target)]; fd != nil {
+			p.fieldOK = append(p.fieldOK, fm)
+			continue
+		}
+		if fm.CreateMissing {
+			ref := refPrefixField + lower(fm.Target)
+			if !p.refs[ref] {
+				p.refs[ref] = true
+				p.creates = append(p.creates, Action{Kind: CreateField, Name: fm.Target, Ref: ref, Field: &NewField{Name: fm.Target},
+					Reason: fmt.Sprintf("mapping %s → %s needs a field the PSA lacks (create_missing)", fm.Source, fm.Target)})
+			}
+			p.fieldOK = append(p.fieldOK, fm)
+			continue
+		}
+		deviceActions = append(deviceActions, Action{Kind: SkipDevice, Name: fm.Target,
+			Reason: fmt.Sprintf("mapping %s → %s ignored: the PSA has no field %q (set create_missing to create it)", fm.Source, fm.Target, fm.Target)})
+	}
+	sites := map[string]*SourceSite{}
+	for i := range src.Sites {
+		sites[src.Sites[i].ID] = &src.Sites[i]
+	}
+	devices := make([]*Device, len(src.Devices))
+	for i := range src.Devices {
+		devices[i] = &src.Devices[i]
+	}
+	sort.Slice(devices, func(i, j int) bool { return devices[i].ID < devices[j].ID })
+	mapped := make([]map[string]string, len(devices))
+	counts := map[string]int{}
+	for i, d := range devices {
+		mapped[i] = p.mapFields(d)
+		if mf := cc.Matching.Field; mf != "" {
+			if v := mapped[i][lower(mf)]; v != "" && !cc.excluded(v) && !d.Deleted {
+				counts[normalizeValue(v)]++
+			}
+		}
+	}
+	claimed := map[int]string{}
+	present := map[string]bool{}
+	for i, d := range devices {
+		present[d.ID] = true
+		deviceActions = append(deviceActions, p.device(d, mapped[i], sites[d.SiteID], counts, claimed))
+	}
+	if src.Complete && cc.Lifecycle.DeactivateDeleted && cc.LinkField != "" {
+		deviceActions = append(deviceActions, p.absent(tgt, present)...)
+	}
+	p.plan.Actions = append(p.creates, deviceActions...)
+	sort.SliceStable(p.plan.NewMappings, func(i, j int) bool {
+		return p.plan.NewMappings[i].SourceSiteID < p.plan.NewMappings[j].SourceSiteID
+	})
+	return p.plan, nil
+}
+
+// mapFields returns the device's mapped values by lower-cased PSA field
+// name (empty values left out).
+func (p *planner) mapFields(d *Device) map[string]string {
+	out := make(map[string]string, len(p.cc.FieldMappings))
+	for _, fm := range p.cc.FieldMappings {
+		if v := fieldValue(d.Fields, fm.Source); v != "" {
+			out[lower(fm.Target)] = v
+		}
+	}
+	return out
+}
+
+// lookup reads PSA-side mapped names first, then source field names.
+func lookup(d *Device, mapped map[string]string) func(string) string {
+	return func(f string) string {
+		if v, ok := mapped[lower(f)]; ok {
+			return v
+		}
+		return fieldValue(d.Fields, f)
+	}
+}
+
+func (p *planner) device(d *Device, mapped map[string]string, site *SourceSite, counts map[string]int, claimed map[int]string) Action {
+	cc := p.cc
+	name := fieldValue(d.Fields, "hostname")
+	act := Action{DeviceID: d.ID, Name: name}
+	var place *placement
+	var why string
+	if !d.Deleted {
+		place, why = p.place(d, mapped, site)
+	}
+	asset, how, amb := p.match(d, mapped, counts, claimed, place)
+	if len(amb) > 0 {
+		act.Kind, act.Candidates, act.Reason = AmbiguousDevice, amb, how
+		return act
+	}
+	if d.Deleted {
+		linked := asset != nil && cc.LinkField != "" && asset.Links[cc.LinkField] == d.ID
+		if asset != nil {
+			claimed[asset.ID] = d.ID
+		}
+		if linked && cc.Lifecycle.DeactivateDeleted {
+			return p.deactivate(act, asset, "deleted in the source")
+		}
+		act.Kind, act.Reason = SkipDevice, "deleted in the source"
+		if asset != nil {
+			act.AssetID = asset.ID
+			act.Reason += "; asset left alone (" + map[bool]string{true: "deactivate_deleted is off", false: "not linked to this device"}[linked] + ")"
+		}
+		return act
+	}
+	typeID, typeRef, typeWhy := p.assetType(d, mapped)
+	userID := p.user(d, place)
+	if asset == nil {
+		if cc.Lifecycle.DontCreate {
+			act.Kind, act.Reason = SkipDevice, how+"; not created (dont_create)"
+			return act
+		}
+		if place == nil {
+			act.Kind, act.Reason = SkipDevice, how+"; "+why
+			return act
+		}
+		if typeID == 0 && typeRef == "" {
+			act.Kind, act.Reason = SkipDevice, how+"; no asset type: "+typeWhy
+			return act
+		}
+		w := &AssetWrite{CustomerID: place.customerID, SiteID: place.siteID, SiteRef: place.siteRef, TypeID: typeID, TypeRef: typeRef,
+			StatusID: cc.Lifecycle.NewStatusID, UserID: userID, Fields: map[string]string{}}
+		for _, fm := range p.fieldOK {
+			if v := mapped[lower(fm.Target)]; v != "" {
+				w.Fields[fm.Target] = v
+				act.Changes = append(act.Changes, Change{Field: fm.Target, New: v})
+			}
+		}
+		if cc.LinkField != "" {
+			w.LinkField, w.LinkValue = cc.LinkField, d.ID
+		}
+		act.Kind, act.Write = CreateAsset, w
+		act.Reason = how + "; " + place.reason + "; " + typeWhy
+		return act
+	}
+	claimed[asset.ID] = d.ID
+	act.AssetID = asset.ID
+	w := &AssetWrite{ID: asset.ID}
+	var triggering, quiet []string
+	for _, fm := range p.fieldOK {
+		nv := mapped[lower(fm.Target)]
+		if nv == "" {
+			continue // an empty source value never overwrites PSA data
+		}
+		ov := fieldValue(asset.Fields, fm.Target)
+		if ov == nv || (fm.OnlyFillEmpty && ov != "") {
+			continue
+		}
+		if w.Fields == nil {
+			w.Fields = map[string]string{}
+		}
+		w.Fields[fm.Target] = nv
+		act.Changes = append(act.Changes, Change{Field: fm.Target, Old: ov, New: nv})
+		if fm.NoTriggerUpdate {
+			quiet = append(quiet, fm.Target)
+		} else {
+			triggering = append(triggering, fm.Target)
+		}
+	}
+	if cc.LinkField != "" && asset.Links[cc.LinkField] != d.ID {
+		w.LinkField, w.LinkValue = cc.LinkField, d.ID
+		act.Changes = append(act.Changes, Change{Field: cc.LinkField, Old: asset.Links[cc.LinkField], New: d.ID})
+		triggering = append(triggering, cc.LinkField)
+	}
+	if place != nil && !cc.Sites.DontMoveExisting && (place.siteRef != "" || (place.siteID != 0 && place.siteID != asset.SiteID)) {
+		w.SiteID, w.SiteRef = place.siteID, place.siteRef
+		act.Changes = append(act.Changes, Change{Field: "site", Old: strconv.Itoa(asset.SiteID), New: place.siteKey()})
+		triggering = append(triggering, "site")
+	}
+	if !cc.AssetTypes.DontRetypeExisting && (typeRef != "" || (typeID != 0 && typeID != asset.TypeID)) {
+		w.TypeID, w.TypeRef = typeID, typeRef
+		newType := typeRef
+		if typeID != 0 {
+			newType = strconv.Itoa(typeID)
+		}
+		act.Changes = append(act.Changes, Change{Field: "type", Old: strconv.Itoa(asset.TypeID), New: newType})
+		triggering = append(triggering, "type")
+	}
+	if userID != 0 && userID != asset.UserID {
+		w.UserID = userID
+		act.Changes = append(act.Changes, Change{Field: "user", Old: strconv.Itoa(asset.UserID), New: strconv.Itoa(userID)})
+		triggering = append(triggering, "user")
+	}
+	if asset.Inactive && cc.Lifecycle.DeactivateDeleted {
+		f := false
+		w.Inactive = &f
+		act.Changes = append(act.Changes, Change{Field: "inactive", Old: "true", New: "false"})
+		triggering = append(triggering, "inactive")
+	}
+	if len(triggering) == 0 {
+		act.Kind, act.Changes = UnchangedAsset, nil
+		act.Reason = how
+		if len(quiet) > 0 {
+			act.Reason += "; only " + strings.Join(quiet, ", ") + " changed, which do not trigger updates"
+		}
+		return act
+	}
+	act.Kind, act.Write = UpdateAsset, w
+	act.Reason = how + "; changed: " + strings.Join(append(triggering, quiet...), ", ")
+	return act
+}
+
+// match finds the device's asset: the stored vendor link first, then the
+// matching field. It returns the asset (or nil) with how it was found, or
+// the candidate IDs when the key is ambiguous.
+func (p *planner) match(d *Device, mapped map[string]string, counts map[string]int, claimed map[int]string, place *placement) (*Asset, string, []int) {
+	cc := p.cc
+	ids := func(as []*Asset) []int {
+		out := make([]int, len(as))
+		for i, a := range as {
+			out[i] = a.ID
+		}
+		return out
+	}
+	if !cc.Matching.NoVendorID && cc.LinkField != "" {
+		switch as := p.ix.link[d.ID]; {
+		case len(as) == 1:
+			return as[0], fmt.Sprintf("matched by %s %s", cc.LinkField, d.ID), nil
+		case len(as) > 1:
+			return nil, fmt.Sprintf("ambiguous: %d assets carry %s %s", len(as), cc.LinkField, d.ID), ids(as)
+		}
+	}
+	mf := cc.Matching.Field
+	if mf == "" {
+		return nil, "no asset linked by " + cc.LinkField, nil
+	}
+	v := mapped[lower(mf)]
+	switch {
+	case v == "":
+		return nil, "no " + mf + " to match on", nil
+	case cc.excluded(v):
+		return nil, fmt.Sprintf("%s %q excluded from matching", mf, v), nil
+	case counts[normalizeValue(v)] > 1:
+		return nil, fmt.Sprintf("%s %q is shared by %d source devices and not used for matching", mf, v, counts[normalizeValue(v)]), nil
+	}
+	var cands []*Asset
+	for _, a := range p.ix.match[normalizeValue(v)] {
+		if cc.Matching.ScopeToCustomer && place != nil && a.CustomerID != place.customerID {
+			continue // a customer the plan creates has no assets yet
+		}
+		if other := a.Links[cc.LinkField]; other != "" && other != d.ID && cc.LinkField != "" {
+			continue // linked to another device
+		}
+		cands = append(cands, a)
+	}
+	switch {
+	case len(cands) == 0:
+		return nil, fmt.Sprintf("no asset with %s %q", mf, v), nil
+	case len(cands) > 1:
+		return nil, fmt.Sprintf("ambiguous: %d assets have %s %q", len(cands), mf, v), ids(cands)
+	}
+	if dev, taken := claimed[cands[0].ID]; taken {
+		return nil, fmt.Sprintf("ambiguous: asset %d (%s %q) already matched device %s", cands[0].ID, mf, v, dev), []int{cands[0].ID}
+	}
+	return cands[0], fmt.Sprintf("matched by %s %q", mf, v), nil
+}
+
+func (p *planner) deactivate(act Action, asset *Asset, why string) Action {
+	act.AssetID = asset.ID
+	if asset.Inactive && (p.cc.Lifecycle.DeletedStatusID == 0 || asset.StatusID == p.cc.Lifecycle.DeletedStatusID) {
+		act.Kind, act.Reason = UnchangedAsset, why+"; asset already inactive"
+		return act
+	}
+	t := true
+	act.Kind, act.Reason = DeactivateAsset, why
+	act.Write = &AssetWrite{ID: asset.ID, Inactive: &t, StatusID: p.cc.Lifecycle.DeletedStatusID}
+	act.Changes = []Change{{Field: "inactive", Old: strconv.FormatBool(asset.Inactive), New: "true"}}
+	if s := p.cc.Lifecycle.DeletedStatusID; s != 0 && s != asset.StatusID {
+		act.Changes = append(act.Changes, Change{Field: "status", Old: strconv.Itoa(asset.StatusID), New: strconv.Itoa(s)})
+	}
+	return act
+}
+
+// absent plans the deactivation of linked assets whose device is missing
+// from a complete listing.
+func (p *planner) absent(t *TargetSnapshot, present map[string]bool) []Action {
+	var out []Action
+	assets := append([]Asset(nil), t.Assets...)
+	sort.Slice(assets, func(i, j int) bool { return assets[i].ID < assets[j].ID })
+	for i := range assets {
+		a := &assets[i]
+		id := a.Links[p.cc.LinkField]
+		if id == "" || present[id] || a.Inactive {
+			continue
+		}
+		act := p.deactivate(Action{DeviceID: id, Name: fieldValue(a.Fields, "inventory_number")}, a, "device absent from the complete source listing")
+		act.Absent = true
+		out = append(out, act)
+	}
+	return out
+}
+
+// place decides the device's customer and site, or says why it has none.
+func (p *planner) place(d *Device, mapped map[string]string, site *SourceSite) (*placement, string) {
+	cc := p.cc
+	if cc.Sites.Method == SiteRules {
+		get := lookup(d, mapped)
+		for _, r := range cc.siteRules {
+			if r.m.Match(get) {
+				return p.resolved(r.CustomerID, r.SiteID, fmt.Sprintf("site rule %d", r.Sequence))
+			}
+		}
+		return p.defaultSite("no site rule matched")
+	}
+	if site == nil {
+		return p.defaultSite(fmt.Sprintf("source site %q unknown", d.SiteID))
+	}
+	if pl, ok := p.siteMemo[site.ID]; ok {
+		return pl, ""
+	}
+	if why, ok := p.skips[site.ID]; ok {
+		return nil, why
+	}
+	pl, why := p.placeSite(site)
+	if pl == nil {
+		p.skips[site.ID] = why
+		return nil, why
+	}
+	p.siteMemo[site.ID] = pl
+	return pl, ""
+}
+
+func (p *planner) resolved(customerID, siteID int, why string) (*placement, string) {
+	if siteID == 0 {
+		siteID = p.ix.mainSite[customerID]
+		if siteID == 0 {
+			return nil, fmt.Sprintf("%s: customer %d has no site", why, customerID)
+		}
+	} else if s := p.ix.sites[siteID]; s == nil {
+		return nil, fmt.Sprintf("%s: site %d does not exist", why, siteID)
+	} else {
+		customerID = s.CustomerID
+	}
+	return &placement{customerID: customerID, siteID: siteID, reason: why}, ""
+}
+
+func (p *planner) defaultSite(why string) (*placement, string) {
+	if ds := p.cc.Sites.DefaultSite; ds != nil {
+		pl, err := p.resolved(ds.CustomerID, ds.SiteID, "default site ("+why+")")
+		return pl, err
+	}
+	return nil, why + " and no default site"
+}
+
+// placeSite places a whole source site (mappings method).
+func (p *planner) placeSite(site *SourceSite) (*placement, string) {
+	cc := p.cc
+	if site.Excluded {
+		return nil, fmt.Sprintf("source site %q is excluded", site.Name)
+	}
+	for _, m := range cc.Sites.Mappings {
+		if m.SourceSiteID == site.ID {
+			return p.resolved(m.CustomerID, m.SiteID, fmt.Sprintf("site %q mapped", site.Name))
+		}
+	}
+	pm := PlannedMapping{SourceSiteID: site.ID, SourceName: site.Name}
+	switch cc.Sites.NewSites {
+	case NewSitesSkip:
+		return p.defaultSite(fmt.Sprintf("source site %q is not mapped", site.Name))
+	case NewSitesAsSites:
+		cust := cc.Sites.NewSitesCustomerID
+		if s := p.ix.siteByName[cust][lower(site.Name)]; s != nil {
+			pm.CustomerID, pm.SiteID = cust, s.ID
+			p.plan.NewMappings = append(p.plan.NewMappings, pm)
+			return &placement{customerID: cust, siteID: s.ID, reason: fmt.Sprintf("site %q matched by name under customer %d", site.Name, cust)}, ""
+		}
+		ref := refPrefixSite + site.ID
+		p.creates = append(p.creates, Action{Kind: CreateSite, Name: site.Name, Ref: ref, Site: &NewSite{CustomerID: cust, Name: site.Name},
+			Reason: fmt.Sprintf("source site %q is not mapped (new_sites: sites under customer %d)", site.Name, cust)})
+		pm.CustomerID, pm.SiteRef = cust, ref
+		p.plan.NewMappings = append(p.plan.NewMappings, pm)
+		return &placement{customerID: cust, siteRef: ref, reason: fmt.Sprintf("new site %q under customer %d", site.Name, cust)}, ""
+	}
+	if c := p.ix.custByName[lower(site.Name)]; c != nil {
+		pl, why := p.resolved(c.ID, 0, fmt.Sprintf("customer %q matched by name", c.Name))
+		if pl != nil {
+			pm.CustomerID, pm.SiteID = c.ID, pl.siteID
+			p.plan.NewMappings = append(p.plan.NewMappings, pm)
+		}
+		return pl, why
+	}
+	cref, sref := refPrefixCust+site.ID, refPrefixSite+site.ID
+	p.creates = append(p.creates, Action{Kind: CreateCustomer, Name: site.Name, Ref: cref, SiteRef: sref,
+		Customer: &NewCustomer{Name: site.Name, MainSiteName: cc.Sites.MainSiteName, TopLevelID: cc.Sites.TopLevelID},
+		Reason:   fmt.Sprintf("source site %q is not mapped and no customer has its name", site.Name)})
+	pm.CustomerRef, pm.SiteRef = cref, sref
+	p.plan.NewMappings = append(p.plan.NewMappings, pm)
+	return &placement{customerRef: cref, siteRef: sref, reason: fmt.Sprintf("new customer %q", site.Name)}, ""
+}
+
+// assetType resolves the device's type to an existing id or a planned
+// creation.
+func (p *planner) assetType(d *Device, mapped map[string]string) (int, string, string) {
+	cc := p.cc
+	name, why := cc.AssetTypes.Default, "default type"
+	switch cc.AssetTypes.Mode {
+	case TypeFixed:
+		why = "fixed type"
+	case TypeField:
+		if v := fieldValue(d.Fields, cc.AssetTypes.Field); v != "" {
+			name, why = v, "type from "+cc.AssetTypes.Field
+		}
+	case TypeRules:
+		get := lookup(d, mapped)
+		for _, r := range cc.typeRules {
+			if r.m.Match(get) {
+				name, why = r.Type, fmt.Sprintf("type rule %d", r.Sequence)
+				break
+			}
+		}
+	}
+	if name == "" {
+		return 0, "", "no type and no default type"
+	}
+	if at := p.ix.types[lower(name)]; at != nil {
+		return at.ID, "", fmt.Sprintf("%s %q", why, at.Name)
+	}
+	ref := refPrefixType + lower(name)
+	if !p.refs[ref] {
+		p.refs[ref] = true
+		p.creates = append(p.creates, Action{Kind: CreateAssetType, Name: name, Ref: ref, AssetType: &NewAssetType{Name: name, GroupID: cc.AssetTypes.NewTypeGroupID},
+			Reason: fmt.Sprintf("no asset type named %q", name)})
+	}
+	return 0, ref, fmt.Sprintf("%s %q (new)", why, name)
+}
+
+// user finds the PSA user of a device: the source value against the
+// primary user field, then the secondary; exactly one user must match
+// (preferring the device's customer).
+func (p *planner) user(d *Device, place *placement) int {
+	cc := p.cc
+	if cc.Users.Mode == UsersNone {
+		return 0
+	}
+	v := lower(fieldValue(d.Fields, cc.Users.SourceField))
+	if v == "" {
+		return 0
+	}
+	variants := []string{v}
+	if i := strings.LastIndexByte(v, '\\'); i >= 0 && i < len(v)-1 {
+		variants = append(variants, v[i+1:]) // DOMAIN\user → user
+	}
+	for k := range p.ix.users {
+		for _, val := range variants {
+			us := p.ix.users[k][val]
+			if place != nil && place.customerID != 0 && len(us) > 1 {
+				var same []*User
+				for _, u := range us {
+					if u.CustomerID == place.customerID {
+						same = append(same, u)
+					}
+				}
+				us = same
+			}
+			if len(us) == 1 {
+				return us[0].ID
+			}
+		}
+	}
+	return 0
+}

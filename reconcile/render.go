@@ -1,0 +1,111 @@
+package reconcile
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+// Summary counts a changeset's actions. Created counts everything the
+// plan creates (customers, sites, asset types, fields and assets).
+type Summary struct {
+	Created     int `json:"created"`
+	Updated     int `json:"updated"`
+	Unchanged   int `json:"unchanged"`
+	Deactivated int `json:"deactivated"`
+	Skipped     int `json:"skipped"`
+	Ambiguous   int `json:"ambiguous"`
+	Failed      int `json:"failed"`
+}
+
+// Summary counts the actions (and, after Apply, the failures).
+func (cs *Changeset) Summary() Summary {
+	var s Summary
+	for i := range cs.Actions {
+		a := &cs.Actions[i]
+		switch a.Kind {
+		case CreateField, CreateCustomer, CreateSite, CreateAssetType, CreateAsset:
+			s.Created++
+		case UpdateAsset:
+			s.Updated++
+		case UnchangedAsset:
+			s.Unchanged++
+		case DeactivateAsset:
+			s.Deactivated++
+		case SkipDevice:
+			s.Skipped++
+		case AmbiguousDevice:
+			s.Ambiguous++
+		}
+		if a.Result != nil && !a.Result.OK {
+			s.Failed++
+		}
+	}
+	return s
+}
+
+// String renders the summary line:
+// "summary: created=N updated=N unchanged=N deactivated=N skipped=N ambiguous=N failed=N".
+func (s Summary) String() string {
+	return fmt.Sprintf("summary: created=%d updated=%d unchanged=%d deactivated=%d skipped=%d ambiguous=%d failed=%d",
+		s.Created, s.Updated, s.Unchanged, s.Deactivated, s.Skipped, s.Ambiguous, s.Failed)
+}
+
+// WriteJSON writes the changeset as indented JSON.
+func (cs *Changeset) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(cs)
+}
+
+// WriteTable writes the changeset as an aligned table, one action a line,
+// with field-level changes (old → new) and, after Apply, each result.
+// Unchanged devices are left out unless all is set.
+func (cs *Changeset) WriteTable(w io.Writer, all bool) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ACTION\tDEVICE\tNAME\tPSA ID\tWHY / CHANGES\tRESULT")
+	for i := range cs.Actions {
+		a := &cs.Actions[i]
+		if a.Kind == UnchangedAsset && !all {
+			continue
+		}
+		id := ""
+		if a.AssetID != 0 {
+			id = strconv.Itoa(a.AssetID)
+		}
+		if len(a.Candidates) > 0 {
+			parts := make([]string, len(a.Candidates))
+			for k, c := range a.Candidates {
+				parts[k] = strconv.Itoa(c)
+			}
+			id = strings.Join(parts, ",")
+		}
+		details := a.Reason
+		if len(a.Changes) > 0 {
+			var ch []string
+			for _, c := range a.Changes {
+				if c.Old == "" {
+					ch = append(ch, fmt.Sprintf("%s=%q", c.Field, c.New))
+				} else {
+					ch = append(ch, fmt.Sprintf("%s: %q → %q", c.Field, c.Old, c.New))
+				}
+			}
+			details += " [" + strings.Join(ch, "; ") + "]"
+		}
+		res := ""
+		if a.Result != nil {
+			res = "ok"
+			if a.Result.ID != 0 && a.Kind != UpdateAsset && a.Kind != DeactivateAsset {
+				res = "ok #" + strconv.Itoa(a.Result.ID)
+			}
+			if !a.Result.OK {
+				res = "FAILED: " + a.Result.Error
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Kind, a.DeviceID, a.Name, id, details, res)
+	}
+	return tw.Flush()
+}
