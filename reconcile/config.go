@@ -194,9 +194,12 @@ func (e *ConfigError) Error() string { return "reconcile config: " + e.Key + ": 
 // compiled is a validated Config with its rules ready to run.
 type compiled struct {
 	Config
-	siteRules []compiledSiteRule
-	typeRules []compiledTypeRule
-	exclude   map[string]bool
+	lowerTargets []string       // FieldMappings[i].Target, lower-cased
+	targetIdx    map[string]int // lower-cased target → mapping index
+	matchIdx     int            // index of the matching field's mapping, -1 for none
+	siteRules    []compiledSiteRule
+	typeRules    []compiledTypeRule
+	exclude      map[string]bool
 }
 
 type compiledSiteRule struct {
@@ -216,7 +219,7 @@ func (c *Config) Validate() error {
 }
 
 func (c *Config) compile(source string) (*compiled, error) {
-	cc := &compiled{Config: *c}
+	cc := &compiled{Config: *c, targetIdx: map[string]int{}, matchIdx: -1}
 	if cc.LinkField == "" {
 		cc.LinkField = DefaultLinkFields[source]
 	}
@@ -274,6 +277,11 @@ func (c *Config) compile(source string) (*compiled, error) {
 			return nil, &ConfigError{key, "needs source and target"}
 		}
 		t := strings.ToLower(f.Target)
+		cc.lowerTargets = append(cc.lowerTargets, lower(f.Target))
+		cc.targetIdx[lower(f.Target)] = i
+		if c.Matching.Field != "" && lower(f.Target) == lower(c.Matching.Field) {
+			cc.matchIdx = i
+		}
 		if targets[t] {
 			return nil, &ConfigError{key + ".target", fmt.Sprintf("%q is the target of two mappings", f.Target)}
 		}

@@ -236,8 +236,27 @@ type planner struct {
 	creates  []Action // field, customer, site and type creations, in order of need
 	refs     map[string]bool
 	siteMemo map[string]*placement
-	skips    map[string]string // source site → why it places nothing
-	fieldOK  []FieldMapping
+	skips    map[string]string  // source site → why it places nothing
+	fieldOK  []int              // indices of the mappings whose target exists or is created
+	ruleMemo map[int]*placement // site rule index (-1: default site) → placement
+	ruleWhy  map[int]string
+	typeMemo map[string]typeRes
+}
+
+type typeRes struct {
+	id       int
+	ref, why string
+}
+
+// values are a device's mapped values, by mapping index ("" when empty).
+type values []string
+
+func (v values) get(cc *compiled, lowerTarget string) (string, bool) {
+	i, ok := cc.targetIdx[lowerTarget]
+	if !ok {
+		return "", false
+	}
+	return v[i], true
 }
 
 // Plan works out what a reconcile would do. It is pure and deterministic:
@@ -249,11 +268,12 @@ func Plan(src *SourceSnapshot, tgt *TargetSnapshot, cfg *Config) (*Changeset, er
 		return nil, err
 	}
 	p := &planner{cc: cc, src: src, ix: indexTarget(tgt, cc), refs: map[string]bool{}, siteMemo: map[string]*placement{}, skips: map[string]string{},
+		ruleMemo: map[int]*placement{}, ruleWhy: map[int]string{}, typeMemo: map[string]typeRes{},
 		plan: &Changeset{Source: src.Source, LinkField: cc.LinkField, SourceComplete: src.Complete}}
-	var deviceActions []Action
-	for _, fm := range cc.FieldMappings {
-		if fd := p.ix.fields[lower(fm.Target)]; fd != nil {
-			p.fieldOK = append(p.fieldOK, fm)
+	deviceActions := make([]Action, 0, len(src.Devices)+len(cc.FieldMappings)+16)
+	for i, fm := range cc.FieldMappings {
+		if fd := p.ix.fields[cc.lowerTargets[i]]; fd != nil {
+			p.fieldOK = append(p.fieldOK, i)
 			continue
 		}
 		if fm.CreateMissing {
@@ -263,7 +283,7 @@ func Plan(src *SourceSnapshot, tgt *TargetSnapshot, cfg *Config) (*Changeset, er
 				p.creates = append(p.creates, Action{Kind: CreateField, Name: fm.Target, Ref: ref, Field: &NewField{Name: fm.Target},
 					Reason: fmt.Sprintf("mapping %s → %s needs a field the PSA lacks (create_missing)", fm.Source, fm.Target)})
 			}
-			p.fieldOK = append(p.fieldOK, fm)
+			p.fieldOK = append(p.fieldOK, i)
 			continue
 		}
 		deviceActions = append(deviceActions, Action{Kind: SkipDevice, Name: fm.Target,
@@ -278,12 +298,12 @@ func Plan(src *SourceSnapshot, tgt *TargetSnapshot, cfg *Config) (*Changeset, er
 		devices[i] = &src.Devices[i]
 	}
 	sort.Slice(devices, func(i, j int) bool { return devices[i].ID < devices[j].ID })
-	mapped := make([]map[string]string, len(devices))
+	mapped := make([]values, len(devices))
 	counts := map[string]int{}
 	for i, d := range devices {
 		mapped[i] = p.mapFields(d)
-		if mf := cc.Matching.Field; mf != "" {
-			if v := mapped[i][lower(mf)]; v != "" && !cc.excluded(v) && !d.Deleted {
+		if cc.matchIdx >= 0 {
+			if v := mapped[i][cc.matchIdx]; v != "" && !cc.excluded(v) && !d.Deleted {
 				counts[normalizeValue(v)]++
 			}
 		}
@@ -297,36 +317,46 @@ func Plan(src *SourceSnapshot, tgt *TargetSnapshot, cfg *Config) (*Changeset, er
 	if src.Complete && cc.Lifecycle.DeactivateDeleted && cc.LinkField != "" {
 		deviceActions = append(deviceActions, p.absent(tgt, present)...)
 	}
-	p.plan.Actions = append(p.creates, deviceActions...)
+	p.plan.Actions = make([]Action, 0, len(p.creates)+len(deviceActions))
+	p.plan.Actions = append(append(p.plan.Actions, p.creates...), deviceActions...)
 	sort.SliceStable(p.plan.NewMappings, func(i, j int) bool {
 		return p.plan.NewMappings[i].SourceSiteID < p.plan.NewMappings[j].SourceSiteID
 	})
 	return p.plan, nil
 }
 
-// mapFields returns the device's mapped values by lower-cased PSA field
-// name (empty values left out).
-func (p *planner) mapFields(d *Device) map[string]string {
-	out := make(map[string]string, len(p.cc.FieldMappings))
-	for _, fm := range p.cc.FieldMappings {
-		if v := fieldValue(d.Fields, fm.Source); v != "" {
-			out[lower(fm.Target)] = v
-		}
+// mapFields returns the device's mapped values.
+func (p *planner) mapFields(d *Device) values {
+	out := make(values, len(p.cc.FieldMappings))
+	for i, fm := range p.cc.FieldMappings {
+		out[i] = fieldValue(d.Fields, fm.Source)
 	}
 	return out
 }
 
-// lookup reads PSA-side mapped names first, then source field names.
-func lookup(d *Device, mapped map[string]string) func(string) string {
+// lookup reads PSA-side mapped names first, then source field names. It
+// remembers the last few fields it read, since many rules test the same
+// field of one device.
+func (p *planner) lookup(d *Device, mapped values) func(string) string {
+	var names, vals [4]string
+	n := 0
 	return func(f string) string {
-		if v, ok := mapped[lower(f)]; ok {
-			return v
+		for i := range n {
+			if names[i] == f {
+				return vals[i]
+			}
 		}
-		return fieldValue(d.Fields, f)
+		v, ok := mapped.get(p.cc, lower(f))
+		if !ok || v == "" {
+			v = fieldValue(d.Fields, f)
+		}
+		names[n%4], vals[n%4] = f, v
+		n = min(n+1, 4)
+		return v
 	}
 }
 
-func (p *planner) device(d *Device, mapped map[string]string, site *SourceSite, counts map[string]int, claimed map[int]string) Action {
+func (p *planner) device(d *Device, mapped values, site *SourceSite, counts map[string]int, claimed map[int]string) Action {
 	cc := p.cc
 	name := fieldValue(d.Fields, "hostname")
 	act := Action{DeviceID: d.ID, Name: name}
@@ -371,9 +401,11 @@ func (p *planner) device(d *Device, mapped map[string]string, site *SourceSite, 
 			return act
 		}
 		w := &AssetWrite{CustomerID: place.customerID, SiteID: place.siteID, SiteRef: place.siteRef, TypeID: typeID, TypeRef: typeRef,
-			StatusID: cc.Lifecycle.NewStatusID, UserID: userID, Fields: map[string]string{}}
-		for _, fm := range p.fieldOK {
-			if v := mapped[lower(fm.Target)]; v != "" {
+			StatusID: cc.Lifecycle.NewStatusID, UserID: userID, Fields: make(map[string]string, len(p.fieldOK))}
+		act.Changes = make([]Change, 0, len(p.fieldOK))
+		for _, k := range p.fieldOK {
+			fm := cc.FieldMappings[k]
+			if v := mapped[k]; v != "" {
 				w.Fields[fm.Target] = v
 				act.Changes = append(act.Changes, Change{Field: fm.Target, New: v})
 			}
@@ -388,9 +420,12 @@ func (p *planner) device(d *Device, mapped map[string]string, site *SourceSite, 
 	claimed[asset.ID] = d.ID
 	act.AssetID = asset.ID
 	w := &AssetWrite{ID: asset.ID}
-	var triggering, quiet []string
-	for _, fm := range p.fieldOK {
-		nv := mapped[lower(fm.Target)]
+	triggering := make([]string, 0, len(p.fieldOK)+4)
+	var quiet []string
+	act.Changes = make([]Change, 0, len(p.fieldOK)+4)
+	for _, k := range p.fieldOK {
+		fm := cc.FieldMappings[k]
+		nv := mapped[k]
 		if nv == "" {
 			continue // an empty source value never overwrites PSA data
 		}
@@ -399,7 +434,7 @@ func (p *planner) device(d *Device, mapped map[string]string, site *SourceSite, 
 			continue
 		}
 		if w.Fields == nil {
-			w.Fields = map[string]string{}
+			w.Fields = make(map[string]string, len(p.fieldOK))
 		}
 		w.Fields[fm.Target] = nv
 		act.Changes = append(act.Changes, Change{Field: fm.Target, Old: ov, New: nv})
@@ -455,7 +490,7 @@ func (p *planner) device(d *Device, mapped map[string]string, site *SourceSite, 
 // match finds the device's asset: the stored vendor link first, then the
 // matching field. It returns the asset (or nil) with how it was found, or
 // the candidate IDs when the key is ambiguous.
-func (p *planner) match(d *Device, mapped map[string]string, counts map[string]int, claimed map[int]string, place *placement) (*Asset, string, []int) {
+func (p *planner) match(d *Device, mapped values, counts map[string]int, claimed map[int]string, place *placement) (*Asset, string, []int) {
 	cc := p.cc
 	ids := func(as []*Asset) []int {
 		out := make([]int, len(as))
@@ -473,10 +508,10 @@ func (p *planner) match(d *Device, mapped map[string]string, counts map[string]i
 		}
 	}
 	mf := cc.Matching.Field
-	if mf == "" {
+	if cc.matchIdx < 0 {
 		return nil, "no asset linked by " + cc.LinkField, nil
 	}
-	v := mapped[lower(mf)]
+	v := mapped[cc.matchIdx]
 	switch {
 	case v == "":
 		return nil, "no " + mf + " to match on", nil
@@ -543,16 +578,18 @@ func (p *planner) absent(t *TargetSnapshot, present map[string]bool) []Action {
 }
 
 // place decides the device's customer and site, or says why it has none.
-func (p *planner) place(d *Device, mapped map[string]string, site *SourceSite) (*placement, string) {
+func (p *planner) place(d *Device, mapped values, site *SourceSite) (*placement, string) {
 	cc := p.cc
 	if cc.Sites.Method == SiteRules {
-		get := lookup(d, mapped)
-		for _, r := range cc.siteRules {
+		get := p.lookup(d, mapped)
+		for i, r := range cc.siteRules {
 			if r.m.Match(get) {
-				return p.resolved(r.CustomerID, r.SiteID, fmt.Sprintf("site rule %d", r.Sequence))
+				return p.memoRule(i, func() (*placement, string) {
+					return p.resolved(r.CustomerID, r.SiteID, fmt.Sprintf("site rule %d", r.Sequence))
+				})
 			}
 		}
-		return p.defaultSite("no site rule matched")
+		return p.memoRule(-1, func() (*placement, string) { return p.defaultSite("no site rule matched") })
 	}
 	if site == nil {
 		return p.defaultSite(fmt.Sprintf("source site %q unknown", d.SiteID))
@@ -570,6 +607,16 @@ func (p *planner) place(d *Device, mapped map[string]string, site *SourceSite) (
 	}
 	p.siteMemo[site.ID] = pl
 	return pl, ""
+}
+
+// memoRule resolves a rule's placement once.
+func (p *planner) memoRule(i int, f func() (*placement, string)) (*placement, string) {
+	if pl, ok := p.ruleMemo[i]; ok {
+		return pl, p.ruleWhy[i]
+	}
+	pl, why := f()
+	p.ruleMemo[i], p.ruleWhy[i] = pl, why
+	return pl, why
 }
 
 func (p *planner) resolved(customerID, siteID int, why string) (*placement, string) {
@@ -642,7 +689,7 @@ func (p *planner) placeSite(site *SourceSite) (*placement, string) {
 
 // assetType resolves the device's type to an existing id or a planned
 // creation.
-func (p *planner) assetType(d *Device, mapped map[string]string) (int, string, string) {
+func (p *planner) assetType(d *Device, mapped values) (int, string, string) {
 	cc := p.cc
 	name, why := cc.AssetTypes.Default, "default type"
 	switch cc.AssetTypes.Mode {
@@ -653,7 +700,7 @@ func (p *planner) assetType(d *Device, mapped map[string]string) (int, string, s
 			name, why = v, "type from "+cc.AssetTypes.Field
 		}
 	case TypeRules:
-		get := lookup(d, mapped)
+		get := p.lookup(d, mapped)
 		for _, r := range cc.typeRules {
 			if r.m.Match(get) {
 				name, why = r.Type, fmt.Sprintf("type rule %d", r.Sequence)
@@ -664,6 +711,17 @@ func (p *planner) assetType(d *Device, mapped map[string]string) (int, string, s
 	if name == "" {
 		return 0, "", "no type and no default type"
 	}
+	key := why + "\x00" + name
+	if r, ok := p.typeMemo[key]; ok {
+		return r.id, r.ref, r.why
+	}
+	id, ref, res := p.resolveType(name, why)
+	p.typeMemo[key] = typeRes{id, ref, res}
+	return id, ref, res
+}
+
+func (p *planner) resolveType(name, why string) (int, string, string) {
+	cc := p.cc
 	if at := p.ix.types[lower(name)]; at != nil {
 		return at.ID, "", fmt.Sprintf("%s %q", why, at.Name)
 	}
