@@ -31,30 +31,24 @@
 //
 // # Wiring Datto RMM into HaloPSA
 //
-// The clients alone are enough for a first link: every Datto device that
-// Halo has no asset for (by the device UID Halo keeps in datto_id) becomes
-// one. The reconcile engine does this with mappings, rules, exclusions and
-// a dry-run plan.
-//
-//	dc, _ := dattormm.NewClient(dattoURL, dattormm.WithAPIKey(key, secret))
-//	hc, _ := halo.NewClient(haloURL, halo.WithClientCredentials(id, secret), halo.WithTenant(tenant))
-//	known := map[string]bool{}
-//	for a, err := range hc.Assets.All(ctx, &halo.AssetListOptions{IncludeInactive: true}) {
-//		if err != nil {
-//			return err
-//		}
-//		known[a.DattoID] = true
+//	dc, err := dattormm.NewClient(dattoURL, dattormm.WithAPIKey(key, secret))
+//	if err != nil {
+//		return err
 //	}
-//	var create []halo.Asset
-//	for d, err := range dc.Account.Devices(nil).All(ctx) {
-//		if err != nil {
-//			return err // a partial listing creates nothing
-//		}
-//		if !known[d.UID] && !d.IsDeleted() {
-//			create = append(create, halo.Asset{InventoryNumber: d.Hostname, SiteID: siteFor(d.SiteUID), AssetTypeID: typeID, DattoID: d.UID})
-//		}
+//	hc, err := halo.NewClient(haloURL, halo.WithClientCredentials(id, secret), halo.WithTenant(tenant))
+//	if err != nil {
+//		return err
 //	}
-//	results := hc.Assets.SaveBatch(ctx, create)
+//	cfg, err := reconcile.LoadConfigFile("datto-to-halo.json") // mappings, rules, matching, exclusions
+//	if err != nil {
+//		return err
+//	}
+//	res, err := reconcile.Run(ctx, dc.ReconcileSource(), hc.ReconcileTarget(), cfg, reconcile.RunOptions{DryRun: dryRun})
+//	if err != nil {
+//		return err // a partial Datto listing deactivates nothing
+//	}
+//	res.Changeset.WriteTable(os.Stdout, false)
+//	fmt.Println(res.Changeset.Summary())
 //
 // The version of this tree is Version.
 package mspsync

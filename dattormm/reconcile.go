@@ -1,0 +1,151 @@
+package dattormm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/mspsync/mspsync/reconcile"
+)
+
+// Source field names a reconcile config can map, besides "udf1" … "udf300".
+// The audit fields (serialNumber, manufacturer, model, macAddresses) cost
+// one request per device and are read only where Run needs them.
+var SourceFields = []string{"hostname", "description", "intIpAddress", "extIpAddress", "operatingSystem",
+	"lastLoggedInUser", "domain", "deviceType.category", "deviceType.type", "deviceClass", "warrantyDate",
+	"siteName", "lastSeen", "serialNumber", "manufacturer", "model", "macAddresses"}
+
+// AuditFields are the source fields that come from the device audit.
+var AuditFields = []string{"serialNumber", "manufacturer", "model", "macAddresses"}
+
+// ReconcileSource is the reconcile.Source (and Enricher) of a Datto RMM
+// account. Create it with Client.ReconcileSource.
+type ReconcileSource struct {
+	c *Client
+	// Concurrency bounds the audit reads in flight (default 4); they also
+	// wait on the client's rate limiter.
+	Concurrency int
+	audits      atomic.Int64
+}
+
+var (
+	_ reconcile.Source   = (*ReconcileSource)(nil)
+	_ reconcile.Enricher = (*ReconcileSource)(nil)
+)
+
+// ReconcileSource returns the client's reconcile driver.
+func (c *Client) ReconcileSource() *ReconcileSource { return &ReconcileSource{c: c, Concurrency: 4} }
+
+// AuditReads returns how many device audits the driver has read.
+func (s *ReconcileSource) AuditReads() int64 { return s.audits.Load() }
+
+// LoadSource lists every site and device of the account. A listing error
+// fails the load (nothing partial is returned); the Deleted Devices site is
+// marked excluded and its devices deleted.
+func (s *ReconcileSource) LoadSource(ctx context.Context) (*reconcile.SourceSnapshot, error) {
+	snap := &reconcile.SourceSnapshot{Source: "datto"}
+	for site, err := range s.c.Account.Sites(nil).All(ctx) {
+		if err != nil {
+			return nil, fmt.Errorf("dattormm: listing sites: %w", err)
+		}
+		snap.Sites = append(snap.Sites, reconcile.SourceSite{ID: site.UID, Name: site.Name, Excluded: strings.EqualFold(site.Name, DeletedDevicesSite)})
+	}
+	for d, err := range s.c.Account.Devices(nil).All(ctx) {
+		if err != nil {
+			return nil, fmt.Errorf("dattormm: listing devices: %w", err)
+		}
+		snap.Devices = append(snap.Devices, DeviceToReconcile(&d))
+	}
+	snap.Complete = true
+	return snap, nil
+}
+
+// DeviceToReconcile names a device's fields the way reconcile configs map
+// them.
+func DeviceToReconcile(d *Device) reconcile.Device {
+	f := map[string]string{
+		"hostname": d.Hostname, "description": d.Description, "intIpAddress": d.IntIPAddress, "extIpAddress": d.ExtIPAddress,
+		"operatingSystem": d.OperatingSystem, "lastLoggedInUser": d.LastLoggedInUser, "domain": d.Domain,
+		"deviceType.category": d.DeviceType.Category, "deviceType.type": d.DeviceType.Type, "deviceClass": d.DeviceClass,
+		"warrantyDate": d.WarrantyDate, "siteName": d.SiteName,
+	}
+	if !d.LastSeen.IsZero() {
+		f["lastSeen"] = d.LastSeen.UTC().Format("2006-01-02T15:04:05Z")
+	}
+	for k, v := range d.UDF {
+		f[k] = v
+	}
+	return reconcile.Device{ID: d.UID, SiteID: d.SiteUID, Fields: f, Deleted: d.IsDeleted()}
+}
+
+// ExpensiveFields names the audit fields.
+func (s *ReconcileSource) ExpensiveFields() []string { return AuditFields }
+
+// Enrich reads the audit of each device of class "device" (a bounded
+// number at a time) and fills serialNumber, manufacturer, model and
+// macAddresses. A device without an audit (not found, or not of class
+// device) keeps those fields empty.
+func (s *ReconcileSource) Enrich(ctx context.Context, devices []*reconcile.Device) error {
+	n := s.Concurrency
+	if n <= 0 {
+		n = 4
+	}
+	work := make(chan *reconcile.Device)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for range n {
+		wg.Go(func() {
+			for d := range work {
+				a, err := s.c.Audit.Device(ctx, d.ID)
+				s.audits.Add(1)
+				if err != nil {
+					var he *Error
+					if errors.As(err, &he) && (he.StatusCode == 400 || he.StatusCode == 404) {
+						continue
+					}
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = fmt.Errorf("dattormm: audit of device %s: %w", d.ID, err)
+					}
+					mu.Unlock()
+					continue
+				}
+				var macs []string
+				for _, nic := range a.NICs {
+					if m := NormalizeMAC(nic.MACAddress); m != "" {
+						macs = append(macs, m)
+					}
+				}
+				mu.Lock()
+				d.Fields["serialNumber"] = a.BIOS.SerialNumber
+				d.Fields["manufacturer"] = a.SystemInfo.Manufacturer
+				d.Fields["model"] = a.SystemInfo.Model
+				d.Fields["macAddresses"] = strings.Join(macs, ",")
+				mu.Unlock()
+			}
+		})
+	}
+	for _, d := range devices {
+		if d.Fields["deviceClass"] != "" && d.Fields["deviceClass"] != "device" {
+			continue // printers, ESXi hosts and network devices have no device audit
+		}
+		mu.Lock()
+		stop := firstErr != nil
+		mu.Unlock()
+		if stop || ctx.Err() != nil {
+			break
+		}
+		work <- d
+	}
+	close(work)
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
+}
+
