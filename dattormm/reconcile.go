@@ -148,4 +148,3 @@ func (s *ReconcileSource) Enrich(ctx context.Context, devices []*reconcile.Devic
 	}
 	return ctx.Err()
 }
-

@@ -250,4 +250,3 @@ func (t *ReconcileTarget) toAsset(ctx context.Context, w reconcile.AssetWrite) (
 	}
 	return a, nil
 }
-
