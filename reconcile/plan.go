@@ -241,6 +241,7 @@ type planner struct {
 	ruleMemo map[int]*placement // site rule index (-1: default site) → placement
 	ruleWhy  map[int]string
 	typeMemo map[string]typeRes
+	sites    map[string]*SourceSite
 }
 
 type typeRes struct {
@@ -293,6 +294,7 @@ func Plan(src *SourceSnapshot, tgt *TargetSnapshot, cfg *Config) (*Changeset, er
 	for i := range src.Sites {
 		sites[src.Sites[i].ID] = &src.Sites[i]
 	}
+	p.sites = sites
 	devices := make([]*Device, len(src.Devices))
 	for i := range src.Devices {
 		devices[i] = &src.Devices[i]
@@ -647,9 +649,23 @@ func (p *planner) placeSite(site *SourceSite) (*placement, string) {
 	if site.Excluded {
 		return nil, fmt.Sprintf("source site %q is excluded", site.Name)
 	}
-	for _, m := range cc.Sites.Mappings {
-		if m.SourceSiteID == site.ID {
-			return p.resolved(m.CustomerID, m.SiteID, fmt.Sprintf("site %q mapped", site.Name))
+	// The site's own mapping, else the nearest mapped ancestor (Level's
+	// nested groups, VSA X's organisation → site → group).
+	seen := map[string]bool{}
+	for cur := site; cur != nil && !seen[cur.ID]; cur = p.sites[cur.ParentID] {
+		seen[cur.ID] = true
+		for _, m := range cc.Sites.Mappings {
+			if m.SourceSiteID != cur.ID {
+				continue
+			}
+			why := fmt.Sprintf("site %q mapped", site.Name)
+			if cur != site {
+				why = fmt.Sprintf("site %q mapped through %q", site.Name, cur.Name)
+			}
+			return p.resolved(m.CustomerID, m.SiteID, why)
+		}
+		if cur.ParentID == "" {
+			break
 		}
 	}
 	pm := PlannedMapping{SourceSiteID: site.ID, SourceName: site.Name}

@@ -434,3 +434,26 @@ func table(cs *reconcile.Changeset) string {
 	cs.WriteTable(&b, true)
 	return b.String()
 }
+
+func TestNearestMappedAncestor(t *testing.T) {
+	t.Parallel()
+	src := &reconcile.SourceSnapshot{Source: "level", Complete: true, Sites: []reconcile.SourceSite{
+		{ID: "g-root", Name: "Acme"}, {ID: "g-hq", Name: "HQ", ParentID: "g-root"}, {ID: "g-lab", Name: "Lab", ParentID: "g-hq"},
+		{ID: "g-loop1", Name: "L1", ParentID: "g-loop2"}, {ID: "g-loop2", Name: "L2", ParentID: "g-loop1"},
+	}, Devices: []reconcile.Device{
+		{ID: "d1", SiteID: "g-lab", Fields: map[string]string{"hostname": "LAB-1"}},
+		{ID: "d2", SiteID: "g-loop1", Fields: map[string]string{"hostname": "LOOP"}},
+	}}
+	tgt := reconcile.TargetSnapshot{Customers: []reconcile.Customer{{ID: 1, Name: "Acme Corp", MainSiteID: 10}}, Sites: []reconcile.Site{{ID: 10, CustomerID: 1, Name: "Main"}},
+		AssetTypes: []reconcile.AssetType{{ID: 3, Name: "PC"}}, Fields: []reconcile.FieldDef{{Name: "inventory_number", Native: true}}}
+	cfg := &reconcile.Config{LinkField: "level_id", FieldMappings: []reconcile.FieldMapping{{Source: "hostname", Target: "inventory_number"}},
+		AssetTypes: reconcile.TypeConfig{Mode: reconcile.TypeFixed, Default: "PC"},
+		Sites:      reconcile.SiteConfig{NewSites: reconcile.NewSitesSkip, Mappings: []reconcile.SiteMapping{{SourceSiteID: "g-root", CustomerID: 1}}}}
+	cs := plan(t, src, tgt, cfg)
+	if a := find(cs, "d1"); a.Kind != reconcile.CreateAsset || a.Write.SiteID != 10 || !strings.Contains(a.Reason, `mapped through "Acme"`) {
+		t.Errorf("d1 = %s %+v: %s", a.Kind, a.Write, a.Reason)
+	}
+	if a := find(cs, "d2"); a.Kind != reconcile.SkipDevice {
+		t.Errorf("a parent loop must end in a skip, not a hang: %+v", a)
+	}
+}
