@@ -1,0 +1,361 @@
+package alertingtest
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"iter"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mspsync/mspsync/alerting"
+)
+
+// Ticket is a ticket in the fake PSA: the request that created it, and what
+// happened to it since.
+type Ticket struct {
+	ID string
+	alerting.NewTicket
+	State     alerting.TicketState
+	Notes     []alerting.Note // notes added with AddNote, in order
+	CreatedAt time.Time
+	ClosedAt  time.Time
+	// CloseNote is the note the engine closed the ticket with; nil when
+	// the ticket is open or was closed with CloseInPSA.
+	CloseNote *alerting.Note
+}
+
+func (t Ticket) clone() Ticket {
+	t.Notes = slices.Clone(t.Notes)
+	if t.CloseNote != nil {
+		n := *t.CloseNote
+		t.CloseNote = &n
+	}
+	return t
+}
+
+// Sink is an in-memory alerting.Sink (and alerting.TicketFinder). Ticket IDs
+// are "1", "2", … in creation order. It is safe for concurrent use.
+type Sink struct {
+	f faults
+
+	mu        sync.Mutex
+	now       func() time.Time
+	next      int
+	tickets   map[string]*Ticket
+	customers map[string]alerting.Customer // lower-case name → customer
+	contacts  map[[2]string]alerting.Contact
+	assets    map[[3]string]alerting.Asset
+}
+
+var (
+	_ alerting.Sink         = (*Sink)(nil)
+	_ alerting.TicketFinder = (*Sink)(nil)
+)
+
+// NewSink returns an empty fake PSA.
+func NewSink() *Sink {
+	return &Sink{
+		now:       time.Now,
+		tickets:   map[string]*Ticket{},
+		customers: map[string]alerting.Customer{},
+		contacts:  map[[2]string]alerting.Contact{},
+		assets:    map[[3]string]alerting.Asset{},
+	}
+}
+
+// SetClock replaces time.Now for creation and close times.
+func (s *Sink) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
+}
+
+// FailNext makes the next n calls of op (OpAny: of any method) fail with
+// err (ErrInjected if nil) without doing anything. n < 0 fails every call
+// until Heal. Rules are consulted in the order they were added.
+func (s *Sink) FailNext(op Op, n int, err error) { s.f.add(op, n, err, false) }
+
+// LoseNextResponse makes the next n calls of op take effect and then fail
+// with err (ErrInjected if nil), like a request that timed out after the
+// PSA processed it.
+func (s *Sink) LoseNextResponse(op Op, n int, err error) { s.f.add(op, n, err, true) }
+
+// Heal removes every injected fault.
+func (s *Sink) Heal() { s.f.heal() }
+
+// Calls returns how many times op was called (OpAny: all methods), failed
+// calls included.
+func (s *Sink) Calls(op Op) int { return s.f.count(op) }
+
+// AddCustomer adds a customer that FindCustomer finds by name (exact,
+// ignoring case and surrounding space).
+func (s *Sink) AddCustomer(c alerting.Customer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.customers[normName(c.Name)] = c
+}
+
+// AddContact adds a customer's contact that FindContact finds by e-mail
+// address (ignoring case).
+func (s *Sink) AddContact(customerID, email string, c alerting.Contact) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.contacts[[2]string{customerID, normName(email)}] = c
+}
+
+// AddAsset adds a customer's asset that FindAsset finds by the source's
+// device ID, or by hostname (ignoring case) when d has no ID.
+func (s *Sink) AddAsset(customerID, source string, d alerting.Device, a alerting.Asset) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.assets[[3]string{customerID, source, deviceKey(d)}] = a
+}
+
+// Tickets returns copies of all tickets in creation order.
+func (s *Sink) Tickets() []Ticket {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Ticket, 0, len(s.tickets))
+	for _, t := range s.tickets {
+		out = append(out, t.clone())
+	}
+	slices.SortFunc(out, func(a, b Ticket) int {
+		x, _ := strconv.Atoi(a.ID)
+		y, _ := strconv.Atoi(b.ID)
+		return cmp.Compare(x, y)
+	})
+	return out
+}
+
+// Ticket returns a copy of one ticket.
+func (s *Sink) Ticket(id string) (Ticket, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tickets[id]
+	if !ok {
+		return Ticket{}, false
+	}
+	return t.clone(), true
+}
+
+// CloseInPSA closes a ticket the way a technician would.
+func (s *Sink) CloseInPSA(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tickets[id]
+	if !ok || t.State == alerting.TicketMissing {
+		return fmt.Errorf("alertingtest: ticket %s: %w", id, alerting.ErrNotFound)
+	}
+	t.State, t.ClosedAt = alerting.TicketClosed, s.now()
+	return nil
+}
+
+// DeleteTicket deletes a ticket in the PSA: it becomes TicketMissing.
+func (s *Sink) DeleteTicket(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tickets[id]
+	if !ok {
+		return fmt.Errorf("alertingtest: ticket %s: %w", id, alerting.ErrNotFound)
+	}
+	t.State = alerting.TicketMissing
+	return nil
+}
+
+// call counts op, applies ctx, and returns an injected fault.
+func (s *Sink) call(ctx context.Context, op Op) (effect bool, err error) {
+	effect, err = s.f.call(op)
+	if cerr := ctx.Err(); cerr != nil {
+		return false, cerr
+	}
+	return effect, err
+}
+
+// CreateTicket implements alerting.TicketSink.
+func (s *Sink) CreateTicket(ctx context.Context, nt alerting.NewTicket) (string, error) {
+	effect, err := s.call(ctx, OpCreateTicket)
+	if err != nil && !effect {
+		return "", err
+	}
+	if nt.Customer == "" {
+		return "", alerting.Permanent(fmt.Errorf("alertingtest: ticket without a customer"))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.next++
+	id := strconv.Itoa(s.next)
+	nt.Alert.Raw = slices.Clone(nt.Alert.Raw)
+	s.tickets[id] = &Ticket{ID: id, NewTicket: nt, State: alerting.TicketOpen, CreatedAt: s.now()}
+	if err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+func (s *Sink) open(id string) (*Ticket, error) {
+	t, ok := s.tickets[id]
+	switch {
+	case !ok || t.State == alerting.TicketMissing:
+		return nil, fmt.Errorf("alertingtest: ticket %s: %w", id, alerting.ErrNotFound)
+	case t.State == alerting.TicketClosed:
+		return nil, fmt.Errorf("alertingtest: ticket %s: %w", id, alerting.ErrTicketClosed)
+	}
+	return t, nil
+}
+
+// AddNote implements alerting.TicketSink. A closed ticket gives
+// ErrTicketClosed, a missing one ErrNotFound.
+func (s *Sink) AddNote(ctx context.Context, ticketID string, n alerting.Note) error {
+	effect, err := s.call(ctx, OpAddNote)
+	if err != nil && !effect {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, oerr := s.open(ticketID)
+	if oerr != nil {
+		return oerr
+	}
+	t.Notes = append(t.Notes, n)
+	return err
+}
+
+// TicketState implements alerting.TicketSink.
+func (s *Sink) TicketState(ctx context.Context, ticketID string) (alerting.TicketState, error) {
+	if _, err := s.call(ctx, OpTicketState); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tickets[ticketID]
+	if !ok {
+		return alerting.TicketMissing, nil
+	}
+	return t.State, nil
+}
+
+// CloseTicket implements alerting.TicketSink.
+func (s *Sink) CloseTicket(ctx context.Context, ticketID string, n alerting.Note) error {
+	effect, err := s.call(ctx, OpCloseTicket)
+	if err != nil && !effect {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, oerr := s.open(ticketID)
+	if oerr != nil {
+		return oerr
+	}
+	t.State, t.ClosedAt, t.CloseNote = alerting.TicketClosed, s.now(), &n
+	return err
+}
+
+// FindCustomer implements alerting.Directory.
+func (s *Sink) FindCustomer(ctx context.Context, name string) (alerting.Customer, error) {
+	if _, err := s.call(ctx, OpFindCustomer); err != nil {
+		return alerting.Customer{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.customers[normName(name)]
+	if !ok {
+		return c, notFound{"customer " + name}
+	}
+	return c, nil
+}
+
+// FindContact implements alerting.Directory.
+func (s *Sink) FindContact(ctx context.Context, customerID, email string) (alerting.Contact, error) {
+	if _, err := s.call(ctx, OpFindContact); err != nil {
+		return alerting.Contact{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.contacts[[2]string{customerID, normName(email)}]
+	if !ok {
+		return c, notFound{"contact " + email + " of customer " + customerID}
+	}
+	return c, nil
+}
+
+// FindAsset implements alerting.Directory.
+func (s *Sink) FindAsset(ctx context.Context, customerID, source string, d alerting.Device) (alerting.Asset, error) {
+	if _, err := s.call(ctx, OpFindAsset); err != nil {
+		return alerting.Asset{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.assets[[3]string{customerID, source, deviceKey(d)}]
+	if !ok && d.ID != "" && d.Hostname != "" {
+		a, ok = s.assets[[3]string{customerID, source, deviceKey(alerting.Device{Hostname: d.Hostname})}]
+	}
+	if !ok {
+		return a, notFound{"asset " + deviceKey(d) + " of customer " + customerID}
+	}
+	return a, nil
+}
+
+// ClosedTicketsSince implements alerting.ClosedTicketLister: every closed
+// ticket (by the engine or in the PSA) with ClosedAt at or after since, in
+// close order.
+func (s *Sink) ClosedTicketsSince(ctx context.Context, since time.Time) iter.Seq2[alerting.ClosedTicket, error] {
+	return func(yield func(alerting.ClosedTicket, error) bool) {
+		if _, err := s.call(ctx, OpClosedTickets); err != nil {
+			yield(alerting.ClosedTicket{}, err)
+			return
+		}
+		s.mu.Lock()
+		var out []alerting.ClosedTicket
+		for _, t := range s.tickets {
+			if t.State == alerting.TicketClosed && !t.ClosedAt.Before(since) {
+				out = append(out, alerting.ClosedTicket{ID: t.ID, ClosedAt: t.ClosedAt})
+			}
+		}
+		s.mu.Unlock()
+		slices.SortFunc(out, func(a, b alerting.ClosedTicket) int {
+			return cmp.Or(a.ClosedAt.Compare(b.ClosedAt), cmp.Compare(a.ID, b.ID))
+		})
+		for _, ct := range out {
+			if !yield(ct, nil) {
+				return
+			}
+		}
+	}
+}
+
+// FindOpenTicket implements alerting.TicketFinder.
+func (s *Sink) FindOpenTicket(ctx context.Context, customerID, groupKey string) (string, error) {
+	if _, err := s.call(ctx, OpFindOpenTicket); err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range s.tickets {
+		if t.State == alerting.TicketOpen && t.Customer == customerID && t.GroupKey == groupKey {
+			return t.ID, nil
+		}
+	}
+	return "", fmt.Errorf("alertingtest: open ticket of group %s: %w", groupKey, alerting.ErrNotFound)
+}
+
+func normName(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+func deviceKey(d alerting.Device) string {
+	if d.ID != "" {
+		return "id:" + d.ID
+	}
+	return "host:" + normName(d.Hostname)
+}
+
+// notFound wraps alerting.ErrNotFound; lookups miss often, so it is cheap.
+type notFound struct{ what string }
+
+func (e notFound) Error() string {
+	return "alertingtest: " + e.what + ": " + alerting.ErrNotFound.Error()
+}
+
+func (e notFound) Unwrap() error { return alerting.ErrNotFound }

@@ -1,0 +1,85 @@
+package boltstore_test
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/mspsync/mspsync/alerting"
+	"github.com/mspsync/mspsync/alerting/boltstore"
+	"github.com/mspsync/mspsync/alerting/storetest"
+)
+
+func open(t *testing.T, path string) *boltstore.Store {
+	t.Helper()
+	s, err := boltstore.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func TestContract(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T) alerting.Store {
+		return open(t, filepath.Join(t.TempDir(), "alerts.db"))
+	})
+}
+
+func TestDurable(t *testing.T) {
+	t.Parallel()
+	storetest.RunDurable(t,
+		func(t *testing.T) alerting.Store { return open(t, filepath.Join(t.TempDir(), "alerts.db")) },
+		func(t *testing.T, s alerting.Store) alerting.Store {
+			bs := s.(*boltstore.Store)
+			if err := bs.Close(); err != nil {
+				t.Fatal(err)
+			}
+			return open(t, bs.Path())
+		})
+}
+
+func TestSecondOpenFailsFast(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "alerts.db")
+	first := open(t, path)
+
+	start := time.Now()
+	second, err := boltstore.Open(path, boltstore.WithTimeout(100*time.Millisecond))
+	if err == nil {
+		_ = second.Close()
+		t.Fatal("a second Open of a held file succeeded")
+	}
+	if waited := time.Since(start); waited > 2*time.Second {
+		t.Errorf("second Open took %s; it must fail after its timeout", waited)
+	}
+	var le *boltstore.LockedError
+	if !errors.As(err, &le) || le.Path != path {
+		t.Fatalf("err = %v (%T), want *LockedError naming %s", err, err, path)
+	}
+	if !errors.Is(err, boltstore.ErrLocked) || !errors.Is(err, berrors.ErrTimeout) {
+		t.Errorf("err = %v; want it to match ErrLocked and bbolt's ErrTimeout", err)
+	}
+	if !strings.Contains(err.Error(), path) {
+		t.Errorf("error %q does not name the file", err)
+	}
+
+	// Once the holder closes the file, it opens.
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	open(t, path)
+}
+
+func TestOpenErrors(t *testing.T) {
+	t.Parallel()
+	_, err := boltstore.Open(filepath.Join(t.TempDir(), "missing-dir", "alerts.db"))
+	if err == nil || !strings.Contains(err.Error(), "missing-dir") {
+		t.Errorf("Open in a missing directory = %v, want an error naming the path", err)
+	}
+}

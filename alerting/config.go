@@ -1,0 +1,427 @@
+package alerting
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Grouping decides which alerts share a ticket.
+type Grouping string
+
+// Grouping modes.
+const (
+	// GroupPerAlert gives every source alert its own ticket; the alert's
+	// resolve closes it. This is the default (Datto RMM / Halo behaviour).
+	GroupPerAlert Grouping = "alert"
+	// GroupUser puts every alert about one user on one ticket while that
+	// ticket is open.
+	GroupUser Grouping = "user"
+	// GroupUserAlert puts alerts about one user with one alert type on one
+	// ticket while that ticket is open.
+	GroupUserAlert Grouping = "user_alert"
+)
+
+// ResolveAction says what happens when every alert of a ticket is resolved.
+type ResolveAction string
+
+// Resolve actions.
+const (
+	// CloseOnResolve closes the ticket (the default).
+	CloseOnResolve ResolveAction = "close"
+	// NoteOnResolve adds a note and leaves the ticket for a technician.
+	NoteOnResolve ResolveAction = "note"
+)
+
+// ReopenPolicy says what an alert does when its group's ticket was closed
+// (or deleted) in the PSA. A closed ticket is never appended to or reopened.
+type ReopenPolicy string
+
+// Reopen policies.
+const (
+	// ReopenNewTicket opens a new ticket (the default).
+	ReopenNewTicket ReopenPolicy = "new_ticket"
+	// ReopenNewLinkedTicket opens a new ticket and passes the previous
+	// ticket's ID to the sink (NewTicket.PreviousTicket) to link them.
+	ReopenNewLinkedTicket ReopenPolicy = "new_linked_ticket"
+)
+
+// Config is the engine's routing and ticket configuration. It is plain data:
+// marshal it to JSON, keep it in a file, load it with ParseConfig. The zero
+// value is valid only together with a catch-all or auto-match (otherwise
+// every alert is unmapped).
+type Config struct {
+	// Grouping is "alert" (default), "user" or "user_alert".
+	Grouping Grouping `json:"grouping,omitempty"`
+
+	// Customers maps source customers to PSA customers. A manual mapping
+	// always wins over auto-match. A mapping with Disabled set switches
+	// ticket creation off for that source customer.
+	Customers []CustomerMapping `json:"customers,omitempty"`
+	// AutoMatch looks an unmapped source customer up in the PSA by exact
+	// name (Sink.FindCustomer).
+	AutoMatch bool `json:"auto_match,omitempty"`
+	// CatchAll receives the tickets of customers that are neither mapped nor
+	// auto-matched. Without it such alerts are rejected with
+	// ErrUnmappedCustomer.
+	CatchAll *CatchAll `json:"catch_all,omitempty"`
+	// DefaultContact is the PSA contact ("user for new tickets") used when
+	// no better contact is found.
+	DefaultContact string `json:"default_contact,omitempty"`
+
+	// Ticket holds the defaults for new tickets.
+	Ticket TicketDefaults `json:"ticket,omitzero"`
+	// AlertTypes overrides ticket defaults per alert type, or switches
+	// ticket creation off for a type.
+	AlertTypes []AlertTypeRule `json:"alert_types,omitempty"`
+	// OnlyMappedAlertTypes creates tickets only for alert types that have a
+	// rule in AlertTypes (Level: only mapped policies create tickets).
+	OnlyMappedAlertTypes bool `json:"only_mapped_alert_types,omitempty"`
+	// SeverityPriority maps an alert severity to a PSA priority. A priority
+	// set by an alert-type rule wins over it; it wins over Ticket.Priority.
+	SeverityPriority map[Severity]string `json:"severity_priority,omitempty"`
+
+	// OnResolve is "close" (default) or "note".
+	OnResolve ResolveAction `json:"on_resolve,omitempty"`
+	// LinkAsset links the PSA asset that matches the alert's device to the
+	// ticket.
+	LinkAsset bool `json:"link_asset,omitempty"`
+	// Reopen is "new_ticket" (default) or "new_linked_ticket".
+	Reopen ReopenPolicy `json:"reopen,omitempty"`
+}
+
+// CustomerMapping maps one source customer to a PSA customer.
+type CustomerMapping struct {
+	Source         string `json:"source"`             // alert source, e.g. "datto"
+	SourceCustomer string `json:"source_customer"`    // the source's customer ID (Alert.Customer.ID)
+	Name           string `json:"name,omitempty"`     // informational
+	Customer       string `json:"customer,omitempty"` // PSA customer ID; required unless Disabled
+	Site           string `json:"site,omitempty"`     // PSA site ID
+	Contact        string `json:"contact,omitempty"`  // the customer's default PSA contact
+	Contract       string `json:"contract,omitempty"` // PSA contract to attach to tickets
+	Disabled       bool   `json:"disabled,omitempty"` // no tickets for this customer
+}
+
+// CatchAll is the customer (and contact) that receives unmapped customers'
+// tickets.
+type CatchAll struct {
+	Customer string `json:"customer"`
+	Site     string `json:"site,omitempty"`
+	Contact  string `json:"contact,omitempty"`
+	Contract string `json:"contract,omitempty"`
+}
+
+// TicketDefaults are the PSA-side settings of a new ticket, as the PSA's own
+// IDs (Halo ticket type, BMS issue type, …). Empty fields are left to the
+// sink's defaults. Fields carries anything else a driver understands (a Halo
+// category, a custom field).
+type TicketDefaults struct {
+	Type         string            `json:"type,omitempty"`
+	Source       string            `json:"source,omitempty"`
+	Status       string            `json:"status,omitempty"`
+	Queue        string            `json:"queue,omitempty"`
+	Priority     string            `json:"priority,omitempty"`
+	IssueType    string            `json:"issue_type,omitempty"`
+	SubIssueType string            `json:"sub_issue_type,omitempty"`
+	Fields       map[string]string `json:"fields,omitempty"`
+}
+
+// merge returns d with every non-empty field of o laid over it.
+func (d TicketDefaults) merge(o TicketDefaults) TicketDefaults {
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&d.Type, o.Type)
+	set(&d.Source, o.Source)
+	set(&d.Status, o.Status)
+	set(&d.Queue, o.Queue)
+	set(&d.Priority, o.Priority)
+	set(&d.IssueType, o.IssueType)
+	set(&d.SubIssueType, o.SubIssueType)
+	if len(o.Fields) > 0 {
+		f := maps.Clone(d.Fields)
+		if f == nil {
+			f = make(map[string]string, len(o.Fields))
+		}
+		maps.Copy(f, o.Fields)
+		d.Fields = f
+	} else {
+		d.Fields = maps.Clone(d.Fields)
+	}
+	return d
+}
+
+// AlertTypeRule overrides ticket defaults for one alert type.
+type AlertTypeRule struct {
+	// Source limits the rule to one alert source; empty matches any. A rule
+	// with a Source wins over one without.
+	Source string `json:"source,omitempty"`
+	// Type is the alert type, compared ignoring case and surrounding space.
+	Type string `json:"type"`
+	// Disabled switches ticket creation off for this type.
+	Disabled bool `json:"disabled,omitempty"`
+	// Ticket holds the overrides; empty fields keep the defaults.
+	Ticket TicketDefaults `json:"ticket,omitzero"`
+}
+
+// ConfigError is one problem in a Config. Key is the JSON path of the bad
+// value, e.g. "customers[2].customer". It matches ErrInvalidConfig.
+type ConfigError struct {
+	Key     string
+	Problem string
+}
+
+// Error returns "alerting: config <key>: <problem>".
+func (e *ConfigError) Error() string {
+	return "alerting: config " + e.Key + ": " + e.Problem
+}
+
+// Is reports whether target is ErrInvalidConfig.
+func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
+
+// Validate checks the configuration. The result joins one *ConfigError per
+// problem (errors.As finds the first); nil means valid.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, &ConfigError{Key: key, Problem: fmt.Sprintf(format, args...)})
+	}
+	switch c.Grouping {
+	case "", GroupPerAlert, GroupUser, GroupUserAlert:
+	default:
+		bad("grouping", "%q is not one of %q, %q, %q", c.Grouping, GroupPerAlert, GroupUser, GroupUserAlert)
+	}
+	switch c.OnResolve {
+	case "", CloseOnResolve, NoteOnResolve:
+	default:
+		bad("on_resolve", "%q is not one of %q, %q", c.OnResolve, CloseOnResolve, NoteOnResolve)
+	}
+	switch c.Reopen {
+	case "", ReopenNewTicket, ReopenNewLinkedTicket:
+	default:
+		bad("reopen", "%q is not one of %q, %q", c.Reopen, ReopenNewTicket, ReopenNewLinkedTicket)
+	}
+	seen := map[[2]string]int{}
+	for i, m := range c.Customers {
+		key := "customers[" + strconv.Itoa(i) + "]"
+		if m.Source == "" {
+			bad(key+".source", "is empty")
+		} else if !validSource(m.Source) {
+			bad(key+".source", "%q: use letters, digits, '.', '_' or '-'", m.Source)
+		}
+		if m.SourceCustomer == "" {
+			bad(key+".source_customer", "is empty")
+		}
+		if m.Customer == "" && !m.Disabled {
+			bad(key+".customer", "is empty (set a PSA customer, or disabled: true)")
+		}
+		k := [2]string{m.Source, m.SourceCustomer}
+		if j, dup := seen[k]; dup && m.SourceCustomer != "" {
+			bad(key+".source_customer", "%s/%s is already mapped by customers[%d]", m.Source, m.SourceCustomer, j)
+		} else {
+			seen[k] = i
+		}
+	}
+	if c.CatchAll != nil && c.CatchAll.Customer == "" {
+		bad("catch_all.customer", "is empty (remove catch_all to reject unmapped customers)")
+	}
+	seenType := map[[2]string]int{}
+	for i, r := range c.AlertTypes {
+		key := "alert_types[" + strconv.Itoa(i) + "]"
+		if strings.TrimSpace(r.Type) == "" {
+			bad(key+".type", "is empty")
+		}
+		if r.Source != "" && !validSource(r.Source) {
+			bad(key+".source", "%q: use letters, digits, '.', '_' or '-'", r.Source)
+		}
+		k := [2]string{r.Source, normType(r.Type)}
+		if j, dup := seenType[k]; dup && k[1] != "" {
+			bad(key+".type", "%q is already configured by alert_types[%d]", r.Type, j)
+		} else {
+			seenType[k] = i
+		}
+	}
+	for _, s := range slices.Sorted(maps.Keys(c.SeverityPriority)) {
+		if s == SeverityUnknown || !s.Valid() {
+			bad("severity_priority."+string(s), "is not one of info, low, medium, high, critical")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ParseConfig decodes a JSON configuration strictly and validates it. An
+// unknown key, a value of the wrong type and every Validate problem are
+// reported as *ConfigError naming the key.
+func ParseConfig(data []byte) (Config, error) {
+	var c Config
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		var te *json.UnmarshalTypeError
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &te):
+			return Config{}, &ConfigError{Key: te.Field, Problem: fmt.Sprintf("cannot be a JSON %s (want %s)", te.Value, te.Type)}
+		case errors.As(err, &se):
+			return Config{}, &ConfigError{Key: "(document)", Problem: fmt.Sprintf("invalid JSON at byte %d: %v", se.Offset, err)}
+		case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+			return Config{}, &ConfigError{Key: "(document)", Problem: "invalid JSON: the document ends early"}
+		case strings.HasPrefix(err.Error(), "json: unknown field"):
+			if key := unknownKey(data, reflect.TypeFor[Config](), ""); key != "" {
+				return Config{}, &ConfigError{Key: key, Problem: "is not a known setting"}
+			}
+		}
+		return Config{}, &ConfigError{Key: "(document)", Problem: err.Error()}
+	}
+	if dec.More() {
+		return Config{}, &ConfigError{Key: "(document)", Problem: "more than one JSON value"}
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// unknownKey walks a JSON document against a struct type and returns the
+// path of the first key the type does not have. encoding/json names the key
+// but not where it is.
+func unknownKey(data []byte, t reflect.Type, path string) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(data, &obj) != nil {
+			return ""
+		}
+		fields := map[string]reflect.Type{}
+		for f := range t.Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" || !f.IsExported() {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			fields[strings.ToLower(name)] = f.Type
+		}
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
+			p := k
+			if path != "" {
+				p = path + "." + k
+			}
+			ft, ok := fields[strings.ToLower(k)]
+			if !ok {
+				return p
+			}
+			if key := unknownKey(obj[k], ft, p); key != "" {
+				return key
+			}
+		}
+	case reflect.Slice:
+		var arr []json.RawMessage
+		if json.Unmarshal(data, &arr) != nil {
+			return ""
+		}
+		for i, el := range arr {
+			if key := unknownKey(el, t.Elem(), path+"["+strconv.Itoa(i)+"]"); key != "" {
+				return key
+			}
+		}
+	case reflect.Map:
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(data, &obj) != nil {
+			return ""
+		}
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
+			if key := unknownKey(obj[k], t.Elem(), path+"."+k); key != "" {
+				return key
+			}
+		}
+	}
+	return ""
+}
+
+func normType(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// routing is a Config compiled for lookups.
+type routing struct {
+	cfg       Config
+	customers map[[2]string]CustomerMapping
+	types     map[[2]string]AlertTypeRule // {source or "", normalised type}
+}
+
+// clone returns a deep copy, so that neither the caller nor the engine can
+// change the other's configuration.
+func (c Config) clone() Config {
+	c.Customers = slices.Clone(c.Customers)
+	if c.CatchAll != nil {
+		ca := *c.CatchAll
+		c.CatchAll = &ca
+	}
+	c.Ticket.Fields = maps.Clone(c.Ticket.Fields)
+	c.AlertTypes = slices.Clone(c.AlertTypes)
+	for i := range c.AlertTypes {
+		c.AlertTypes[i].Ticket.Fields = maps.Clone(c.AlertTypes[i].Ticket.Fields)
+	}
+	c.SeverityPriority = maps.Clone(c.SeverityPriority)
+	return c
+}
+
+func compile(c Config) routing {
+	c = c.clone()
+	if c.Grouping == "" {
+		c.Grouping = GroupPerAlert
+	}
+	if c.OnResolve == "" {
+		c.OnResolve = CloseOnResolve
+	}
+	if c.Reopen == "" {
+		c.Reopen = ReopenNewTicket
+	}
+	r := routing{cfg: c, customers: map[[2]string]CustomerMapping{}, types: map[[2]string]AlertTypeRule{}}
+	for _, m := range c.Customers {
+		r.customers[[2]string{m.Source, m.SourceCustomer}] = m
+	}
+	for _, t := range c.AlertTypes {
+		r.types[[2]string{t.Source, normType(t.Type)}] = t
+	}
+	return r
+}
+
+func (r *routing) mapping(a Alert) (CustomerMapping, bool) {
+	if a.Customer.ID == "" {
+		return CustomerMapping{}, false
+	}
+	m, ok := r.customers[[2]string{a.Source, a.Customer.ID}]
+	return m, ok
+}
+
+func (r *routing) typeRule(a Alert) (AlertTypeRule, bool) {
+	t := normType(a.Type)
+	if rule, ok := r.types[[2]string{a.Source, t}]; ok {
+		return rule, true
+	}
+	rule, ok := r.types[[2]string{"", t}]
+	return rule, ok
+}
+
+// ticketDefaults resolves the defaults for an alert: config defaults, then
+// severity priority, then the alert type's overrides.
+func (r *routing) ticketDefaults(a Alert) TicketDefaults {
+	d := r.cfg.Ticket.merge(TicketDefaults{Priority: r.cfg.SeverityPriority[a.Severity]})
+	if rule, ok := r.typeRule(a); ok {
+		d = d.merge(rule.Ticket)
+	}
+	return d
+}

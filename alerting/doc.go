@@ -1,0 +1,59 @@
+// Package alerting turns alerts from RMMs and security platforms into PSA
+// tickets. It is vendor-neutral: vendor packages decode their webhooks and
+// polls into Alert values, implement Sink for a PSA (HaloPSA, Kaseya BMS)
+// and Resolver for a source (Datto RMM, Level, Vision One), and the Engine
+// does the rest. The behaviour is specified in ../shared/alerting.md.
+//
+// # Flow
+//
+// Engine.Submit (or Accept, then Run) first records the event durably in
+// the Store's pending queue, keyed by source, kind and event ID, so a
+// redelivery has one effect and an acknowledged alert is never lost. The
+// engine then routes a raise to a PSA customer (manual mapping, then
+// auto-match by exact name, then the catch-all; otherwise the alert is
+// rejected with ErrUnmappedCustomer), computes its group key, and under a
+// per-group lease either appends a note to the group's open ticket or
+// creates a ticket. A ticket that is closed or gone in the PSA is never
+// written to again: the next alert opens a new one. A resolve closes the
+// ticket (or adds a note, by configuration) when every alert on it is
+// resolved and adds a "member resolved" note otherwise; a resolve with
+// nothing open creates nothing, and a later raise of a resolved alert is
+// ignored.
+//
+// # Grouping
+//
+// GroupPerAlert gives each source alert its own ticket; GroupUser and
+// GroupUserAlert gather a user's alerts (of one type) on one ticket while it
+// is open. GroupKey hashes the grouping inputs together with the PSA
+// customer; the sink writes it onto the ticket so the PSA shows it.
+//
+// # Outages and replicas
+//
+// When the PSA fails, the item stays pending and is retried with
+// exponential backoff (WithRetryBackoff) by Run or ProcessPending, also
+// after a restart. Pending items are claimed with an owner and a lease that
+// expires; a group is leased (by compare-and-swap on its version) before
+// any write to the PSA for it, and alert records are compare-and-swap too,
+// so several replicas can share one Store and a crashed replica's work is
+// taken over when its leases expire. A ticket creation that was started
+// but never recorded is settled through TicketFinder when the sink has it. The contract every Store meets is the
+// test suite in package storetest; memstore and boltstore implement it.
+//
+// # Resolve sync
+//
+// SyncResolved (one pass) and RunResolveSync (a loop) ask the sink for
+// tickets closed in the PSA and resolve their alerts at the source,
+// skipping the closes the engine made itself.
+//
+// # Observability
+//
+// Stats returns counters (received, deduplicated, tickets created, notes
+// added, closed, rejected and ignored by reason, pending, retries);
+// WritePrometheus and Engine.MetricsHandler expose them in the Prometheus
+// text format. Webhook receivers count payloads they refuse (bad
+// signature, undecodable) with Engine.RejectPayload. Every decision is logged with slog with its event key, group
+// key and ticket ID; payloads and secrets are never logged.
+//
+// Package alertingtest has an in-memory Sink and Resolver with fault
+// injection for tests.
+package alerting

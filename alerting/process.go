@@ -1,0 +1,681 @@
+package alerting
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+)
+
+// maxTickets bounds the closed tickets a group remembers.
+const maxTickets = 16
+
+// bookkeepingTimeout bounds the store writes that finish an item after its
+// caller's context ended.
+const bookkeepingTimeout = 10 * time.Second
+
+// process applies one claimed item and completes or releases it.
+func (e *Engine) process(ctx context.Context, item PendingItem) (Result, error) {
+	pctx, cancel := context.WithTimeout(ctx, e.leaseTTL/2)
+	defer cancel()
+	var res Result
+	var err error
+	if item.Alert.Kind == Raise {
+		res, err = e.applyRaise(pctx, item.Alert)
+	} else {
+		res, err = e.applyResolve(pctx, item.Alert)
+	}
+	res.EventKey = item.ID
+
+	// Finishing the item must not depend on a caller that went away.
+	bctx, bcancel := detach(ctx)
+	defer bcancel()
+	var rej *RejectedError
+	if err != nil && !errors.As(err, &rej) && IsPermanent(err) {
+		rej = &RejectedError{Reason: ReasonSinkRejected, EventKey: item.ID, Err: err}
+	}
+	switch {
+	case err == nil:
+		e.complete(bctx, item, res)
+		return res, nil
+	case rej != nil:
+		res, err = e.rejected(ctx, res, rej)
+		e.complete(bctx, item, res)
+		return res, err
+	}
+	wait := e.backoff(max(item.Attempts, 1))
+	if rerr := e.store.Release(bctx, item.ID, e.owner, e.now().Add(wait), err.Error()); rerr != nil {
+		e.log.ErrorContext(ctx, "alerting: release pending item", "event", item.ID, "err", rerr)
+	}
+	e.stats.retries.Add(1)
+	e.log.WarnContext(ctx, "alerting: processing failed, will retry", "event", item.ID, "group", res.GroupKey,
+		"ticket", res.TicketID, "attempt", item.Attempts, "retry_in", wait, "err", err)
+	res.Outcome, res.Err = OutcomePending, err
+	return res, nil
+}
+
+func (e *Engine) complete(ctx context.Context, item PendingItem, res Result) {
+	if err := e.store.Complete(ctx, item.ID, e.owner, e.now()); err != nil {
+		// The effect is done and recorded in the group; if another engine
+		// processes the item again, membership makes that a no-op.
+		e.log.ErrorContext(ctx, "alerting: complete pending item", "event", item.ID, "group", res.GroupKey, "err", err)
+	}
+}
+
+// detach returns ctx while it is live, and otherwise a context that is not
+// cancelled with it but ends after bookkeepingTimeout, for the store writes
+// that record work already done. (If ctx ends during such a write, the item
+// is processed again after its lease expires, which changes nothing.)
+func detach(ctx context.Context) (context.Context, context.CancelFunc) {
+	if ctx.Err() == nil {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(context.WithoutCancel(ctx), bookkeepingTimeout)
+}
+
+// errRestart: the group changed in the store between reading it and
+// leasing it; withGroup runs the step again on the new state.
+var errRestart = errors.New("alerting: group changed, start again")
+
+// groupTx is one step on a group: the state read from the store and, once
+// lease has been called, this engine's lease on it.
+//
+// A step decides from the state it read (and from PSA reads), but calls
+// lease before its first side effect (a write to the PSA or the source)
+// and before any change it wants stored. The lease write is a
+// compare-and-swap on the version read, so nothing the step decided can
+// have changed underneath it; if it did, the step starts again. Steps that
+// only ignore an alert never write the group.
+type groupTx struct {
+	e      *Engine
+	g      GroupState
+	leased bool
+}
+
+// lease stores the group leased to this engine, with the changes made so
+// far. It returns errRestart if the group changed since it was read.
+func (tx *groupTx) lease(ctx context.Context) error {
+	if tx.leased {
+		return nil
+	}
+	now := tx.e.now()
+	tx.g.LeaseOwner, tx.g.LeaseUntil, tx.g.UpdatedAt = tx.e.owner, now.Add(tx.e.leaseTTL), now
+	s, err := tx.e.store.PutGroup(ctx, tx.g)
+	if errors.Is(err, ErrConflict) {
+		return errRestart
+	}
+	if err != nil {
+		return fmt.Errorf("alerting: lease group %s: %w", tx.g.Key, err)
+	}
+	tx.g.Version, tx.leased = s.Version, true // s is tx.g as stored; pointers into tx.g stay valid
+	return nil
+}
+
+// save stores the group, keeping (or taking) the lease.
+func (tx *groupTx) save(ctx context.Context) error {
+	if !tx.leased {
+		return tx.lease(ctx)
+	}
+	s, err := tx.e.store.PutGroup(ctx, tx.g)
+	if err != nil {
+		return fmt.Errorf("alerting: save group %s: %w", tx.g.Key, err)
+	}
+	tx.g.Version = s.Version
+	return nil
+}
+
+// withGroup runs step on a group: serialised in this process by key, and
+// across engines by the store lease the step takes (groupTx). If the step
+// leased the group, the final state is stored with the lease released,
+// also when the step failed, because it records what the step did.
+func (e *Engine) withGroup(ctx context.Context, key, customer string, step func(*groupTx) (Result, error)) (Result, error) {
+	unlock, err := e.locks.lock(ctx, key)
+	if err != nil {
+		return Result{GroupKey: key}, err
+	}
+	defer unlock()
+	for {
+		g, err := e.loadGroup(ctx, key)
+		if err != nil {
+			return Result{GroupKey: key}, err
+		}
+		if g.Customer == "" {
+			g.Customer = customer
+		}
+		tx := &groupTx{e: e, g: g}
+		res, serr := step(tx)
+		res.GroupKey = key
+		if errors.Is(serr, errRestart) {
+			continue
+		}
+		if !tx.leased {
+			return res, serr
+		}
+		tx.g.LeaseOwner, tx.g.LeaseUntil, tx.g.UpdatedAt = "", time.Time{}, e.now()
+		for len(tx.g.Tickets) > maxTickets && tx.g.Tickets[0].Phase == PhaseClosed {
+			tx.g.Tickets = tx.g.Tickets[1:]
+		}
+		bctx, cancel := detach(ctx)
+		err = tx.save(bctx)
+		cancel()
+		if err != nil {
+			if serr == nil {
+				return res, err
+			}
+			e.log.ErrorContext(ctx, "alerting: save group after failure", "group", key, "err", err)
+		}
+		return res, serr
+	}
+}
+
+// loadGroup reads a group (a new one if it does not exist), waiting while
+// another engine holds a live lease on it.
+func (e *Engine) loadGroup(ctx context.Context, key string) (GroupState, error) {
+	wait := time.Millisecond
+	for {
+		g, err := e.store.Group(ctx, key)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			return GroupState{Key: key}, nil
+		case err != nil:
+			return g, fmt.Errorf("alerting: load group %s: %w", key, err)
+		}
+		if g.LeaseOwner == "" || g.LeaseOwner == e.owner || !e.now().Before(g.LeaseUntil) {
+			return g, nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return g, fmt.Errorf("alerting: group %s is leased to %s: %w", key, g.LeaseOwner, ctx.Err())
+		case <-t.C:
+		}
+		wait = min(wait*2, 100*time.Millisecond)
+	}
+}
+
+// current returns the index of the group's ticket that is not closed (the
+// last one), or -1.
+func current(g *GroupState) int {
+	if n := len(g.Tickets); n > 0 && g.Tickets[n-1].Phase != PhaseClosed {
+		return n - 1
+	}
+	return -1
+}
+
+// findMember returns the newest ticket and member index of an alert, or -1.
+func findMember(g *GroupState, a Alert) (int, int) {
+	for i := len(g.Tickets) - 1; i >= 0; i-- {
+		if j := memberIndex(g.Tickets[i].Members, a); j >= 0 {
+			return i, j
+		}
+	}
+	return -1, -1
+}
+
+func memberIndex(ms []Member, a Alert) int {
+	id := a.ID()
+	for j, m := range ms {
+		if m.AlertID == id && m.Source == a.Source {
+			return j
+		}
+	}
+	return -1
+}
+
+func closedErr(err error) bool {
+	return errors.Is(err, ErrTicketClosed) || errors.Is(err, ErrNotFound)
+}
+
+func (e *Engine) markClosed(t *TicketRecord, by Closer) {
+	if t.Phase != PhaseClosed {
+		t.Phase, t.ClosedBy, t.ClosedAt = PhaseClosed, by, e.now()
+	}
+	e.compact(t)
+}
+
+// compact drops the members a closed ticket no longer needs, so groups do
+// not grow with their history: all of them once the engine closed it or
+// resolve sync handled it, otherwise the resolved ones and those whose
+// source has no resolver. Resolve sync needs the rest.
+func (e *Engine) compact(t *TicketRecord) {
+	switch {
+	case t.Phase != PhaseClosed:
+	case t.ClosedBy == ClosedByEngine || t.Synced:
+		t.Members = nil
+	default:
+		t.Members = slices.DeleteFunc(t.Members, func(m Member) bool { return m.Resolved || e.resolvers[m.Source] == nil })
+	}
+}
+
+// recoverCreating settles a ticket creation that was started and never
+// recorded: it adopts the ticket the sink can find by group key, or drops
+// the record so the ticket is created again.
+func (e *Engine) recoverCreating(ctx context.Context, tx *groupTx, i int) error {
+	if err := tx.lease(ctx); err != nil {
+		return err
+	}
+	if e.finder != nil {
+		id, err := e.finder.FindOpenTicket(ctx, tx.g.Customer, tx.g.Key)
+		switch {
+		case err == nil:
+			tx.g.Tickets[i].ID, tx.g.Tickets[i].Phase = id, PhaseOpen
+			e.log.InfoContext(ctx, "alerting: adopted ticket of an interrupted creation", "group", tx.g.Key, "ticket", id)
+			return nil
+		case !errors.Is(err, ErrNotFound):
+			return fmt.Errorf("alerting: find ticket of group %s: %w", tx.g.Key, err)
+		}
+	}
+	e.log.WarnContext(ctx, "alerting: interrupted ticket creation left no ticket that can be found; creating again",
+		"group", tx.g.Key, "finder", e.finder != nil)
+	tx.g.Tickets = slices.Delete(tx.g.Tickets, i, i+1)
+	return nil
+}
+
+func (e *Engine) applyRaise(ctx context.Context, a Alert) (Result, error) {
+	res := Result{EventKey: a.EventKey()}
+	cust, err := e.customerFor(ctx, a)
+	if err != nil {
+		return res, err
+	}
+	gk := e.GroupKey(cust.ID, a)
+	return e.withGroup(ctx, gk, cust.ID, func(tx *groupTx) (Result, error) {
+		res := Result{EventKey: a.EventKey(), GroupKey: gk} // fresh on every (re)start
+		g := &tx.g
+		if i := current(g); i >= 0 && g.Tickets[i].Phase == PhaseCreating {
+			if err := e.recoverCreating(ctx, tx, i); err != nil {
+				return res, err
+			}
+		}
+		cur := current(g)
+		if cur >= 0 {
+			if j := memberIndex(g.Tickets[cur].Members, a); j >= 0 {
+				res.TicketID = g.Tickets[cur].ID
+				if g.Tickets[cur].Members[j].Resolved {
+					return e.ignored(ctx, res, ReasonLateRaise, a), nil
+				}
+				return e.ignored(ctx, res, ReasonAlreadyOpen, a), nil
+			}
+		}
+		late, err := e.claimAlert(ctx, a, gk)
+		if err != nil {
+			return res, err
+		}
+		if late {
+			return e.ignored(ctx, res, ReasonLateRaise, a), nil
+		}
+
+		if cur >= 0 {
+			t := &g.Tickets[cur]
+			state, err := e.sink.TicketState(ctx, t.ID)
+			if err != nil {
+				return res, fmt.Errorf("alerting: state of ticket %s: %w", t.ID, err)
+			}
+			if state == TicketOpen {
+				if err := tx.lease(ctx); err != nil {
+					return res, err
+				}
+				err = e.sink.AddNote(ctx, t.ID, Note{Kind: NoteAlertRaised, Text: raiseNote(a, gk), Alert: a, Time: e.now()})
+				if err == nil {
+					t.Members = append(t.Members, Member{Source: a.Source, AlertID: a.ID()})
+					e.stats.notes.Add(1)
+					res.Outcome, res.TicketID = OutcomeNoted, t.ID
+					e.log.LogAttrs(ctx, slog.LevelInfo, "alerting: note added", slog.String("event", res.EventKey),
+						slog.String("group", gk), slog.String("ticket", t.ID), slog.String("type", a.Type))
+					return res, nil
+				}
+				if !closedErr(err) {
+					return res, fmt.Errorf("alerting: add note to ticket %s: %w", t.ID, err)
+				}
+				state = TicketClosed
+			}
+			e.markClosed(t, ClosedInPSA)
+			e.log.InfoContext(ctx, "alerting: ticket closed in the PSA, opening a new one", "event", res.EventKey,
+				"group", gk, "ticket", t.ID, "state", state)
+		}
+
+		var prev string
+		if e.route.cfg.Reopen == ReopenNewLinkedTicket {
+			for _, t := range slices.Backward(g.Tickets) {
+				if t.ID != "" {
+					prev = t.ID
+					break
+				}
+			}
+		}
+		nt, err := e.newTicket(ctx, cust, gk, a, prev)
+		if err != nil {
+			return res, err
+		}
+		g.Tickets = append(g.Tickets, TicketRecord{
+			Phase: PhaseCreating, Members: []Member{{Source: a.Source, AlertID: a.ID()}}, CreatedAt: e.now(),
+		})
+		i := len(g.Tickets) - 1
+		if err := tx.save(ctx); err != nil { // the lease and the intent, for recoverCreating
+			return res, err
+		}
+		id, err := e.sink.CreateTicket(ctx, nt)
+		if err != nil {
+			if IsPermanent(err) { // nothing was created
+				g.Tickets = slices.Delete(g.Tickets, i, i+1)
+			}
+			return res, fmt.Errorf("alerting: create ticket: %w", err)
+		}
+		g.Tickets[i].ID, g.Tickets[i].Phase = id, PhaseOpen
+		e.stats.created.Add(1)
+		res.Outcome, res.TicketID = OutcomeCreated, id
+		e.log.LogAttrs(ctx, slog.LevelInfo, "alerting: ticket created", slog.String("event", res.EventKey),
+			slog.String("group", gk), slog.String("ticket", id), slog.String("customer", cust.ID),
+			slog.String("type", a.Type), slog.String("previous", prev))
+		return res, nil
+	})
+}
+
+// claimAlert records that the alert joined group gk. late reports that the
+// alert is already resolved.
+func (e *Engine) claimAlert(ctx context.Context, a Alert, gk string) (late bool, err error) {
+	for {
+		rec, err := e.store.Alert(ctx, a.Key())
+		switch {
+		case errors.Is(err, ErrNotFound):
+			rec = AlertRecord{Key: a.Key()}
+		case err != nil:
+			return false, fmt.Errorf("alerting: load alert %s: %w", a.Key(), err)
+		}
+		if rec.Resolved {
+			return true, nil
+		}
+		if rec.GroupKey == gk && rec.Version > 0 {
+			return false, nil
+		}
+		rec.GroupKey, rec.UpdatedAt = gk, e.now()
+		if _, err := e.store.PutAlert(ctx, rec); errors.Is(err, ErrConflict) {
+			continue
+		} else if err != nil {
+			return false, fmt.Errorf("alerting: store alert %s: %w", a.Key(), err)
+		}
+		return false, nil
+	}
+}
+
+// markResolved records that an alert is resolved.
+func (e *Engine) markResolved(ctx context.Context, key string) error {
+	for {
+		rec, err := e.store.Alert(ctx, key)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			rec = AlertRecord{Key: key}
+		case err != nil:
+			return fmt.Errorf("alerting: load alert %s: %w", key, err)
+		}
+		if rec.Resolved {
+			return nil
+		}
+		rec.Resolved, rec.UpdatedAt = true, e.now()
+		if _, err := e.store.PutAlert(ctx, rec); errors.Is(err, ErrConflict) {
+			continue
+		} else if err != nil {
+			return fmt.Errorf("alerting: store alert %s: %w", key, err)
+		}
+		return nil
+	}
+}
+
+func (e *Engine) applyResolve(ctx context.Context, a Alert) (Result, error) {
+	res := Result{EventKey: a.EventKey()}
+	key := a.Key()
+	rec, err := e.store.Alert(ctx, key)
+	switch {
+	case errors.Is(err, ErrNotFound) || (err == nil && rec.GroupKey == "" && !rec.Resolved):
+		// Nothing was raised: remember the resolve so a late raise is ignored.
+		if err := e.markResolved(ctx, key); err != nil {
+			return res, err
+		}
+		return e.ignored(ctx, res, ReasonNothingOpen, a), nil
+	case err != nil:
+		return res, fmt.Errorf("alerting: load alert %s: %w", key, err)
+	case rec.Resolved:
+		return e.ignored(ctx, res, ReasonAlreadyResolved, a), nil
+	}
+
+	res, err = e.withGroup(ctx, rec.GroupKey, "", func(tx *groupTx) (Result, error) {
+		res := Result{EventKey: a.EventKey(), GroupKey: rec.GroupKey} // fresh on every (re)start
+		g := &tx.g
+		i, _ := findMember(g, a)
+		if i >= 0 && g.Tickets[i].Phase == PhaseCreating {
+			if err := e.recoverCreating(ctx, tx, i); err != nil {
+				return res, err
+			}
+		}
+		i, j := findMember(g, a)
+		if i < 0 {
+			return e.ignored(ctx, res, ReasonNothingOpen, a), nil
+		}
+		t := &g.Tickets[i]
+		res.TicketID = t.ID
+		if t.Members[j].Resolved {
+			return e.ignored(ctx, res, ReasonAlreadyResolved, a), nil
+		}
+		var state TicketState = TicketClosed
+		if t.Phase != PhaseClosed {
+			st, err := e.sink.TicketState(ctx, t.ID)
+			if err != nil {
+				return res, fmt.Errorf("alerting: state of ticket %s: %w", t.ID, err)
+			}
+			state = st
+		}
+		if err := tx.lease(ctx); err != nil {
+			return res, err
+		}
+		if state != TicketOpen {
+			t.Members[j].Resolved = true
+			e.markClosed(t, ClosedInPSA)
+			return e.ignored(ctx, res, ReasonTicketClosed, a), nil
+		}
+
+		open := 0
+		for k, m := range t.Members {
+			if k != j && !m.Resolved {
+				open++
+			}
+		}
+		n := len(t.Members)
+		note := Note{Alert: a, Time: e.now()}
+		closing := open == 0 && e.route.cfg.OnResolve == CloseOnResolve
+		switch {
+		case open > 0:
+			note.Kind, note.Text = NoteMemberResolved, fmt.Sprintf("Alert resolved: %s\n%d of %d alerts on this ticket are resolved; the ticket stays open.", title(a), n-open, n)
+		case closing:
+			note.Kind, note.Text = NoteAllResolved, fmt.Sprintf("Alert resolved: %s\nAll %d alerts on this ticket are resolved; closing the ticket.", title(a), n)
+		default:
+			note.Kind, note.Text = NoteAllResolved, fmt.Sprintf("Alert resolved: %s\nAll %d alerts on this ticket are resolved.", title(a), n)
+		}
+		var err error
+		if closing {
+			err = e.sink.CloseTicket(ctx, t.ID, note)
+		} else {
+			err = e.sink.AddNote(ctx, t.ID, note)
+		}
+		if closedErr(err) {
+			t.Members[j].Resolved = true
+			e.markClosed(t, ClosedInPSA)
+			return e.ignored(ctx, res, ReasonTicketClosed, a), nil
+		}
+		if err != nil {
+			return res, fmt.Errorf("alerting: resolve on ticket %s: %w", t.ID, err)
+		}
+		t.Members[j].Resolved = true
+		if closing {
+			e.markClosed(t, ClosedByEngine)
+			e.stats.closed.Add(1)
+			res.Outcome = OutcomeClosed
+			e.log.InfoContext(ctx, "alerting: ticket closed, every alert resolved", "event", res.EventKey, "group", rec.GroupKey, "ticket", t.ID)
+		} else {
+			e.stats.notes.Add(1)
+			res.Outcome = OutcomeNoted
+			e.log.InfoContext(ctx, "alerting: note added", "event", res.EventKey, "group", rec.GroupKey, "ticket", t.ID,
+				"note", note.Kind, "unresolved", open)
+		}
+		return res, nil
+	})
+	if err != nil {
+		return res, err
+	}
+	return res, e.markResolved(ctx, key)
+}
+
+// customerFor routes a raise to a PSA customer: manual mapping, auto-match,
+// catch-all, in that order.
+func (e *Engine) customerFor(ctx context.Context, a Alert) (Customer, error) {
+	if m, ok := e.route.mapping(a); ok {
+		return Customer{ID: m.Customer, Name: m.Name, Site: m.Site, Contact: m.Contact, Contract: m.Contract}, nil
+	}
+	if name := strings.TrimSpace(a.Customer.Name); e.route.cfg.AutoMatch && name != "" {
+		c, found, err := e.autoMatch(ctx, name)
+		if err != nil {
+			return Customer{}, err
+		}
+		if found {
+			return c, nil
+		}
+	}
+	if ca := e.route.cfg.CatchAll; ca != nil {
+		return Customer{ID: ca.Customer, Site: ca.Site, Contact: ca.Contact, Contract: ca.Contract}, nil
+	}
+	return Customer{}, &RejectedError{Reason: ReasonUnmappedCustomer, EventKey: a.EventKey(), Customer: a.Customer}
+}
+
+func (e *Engine) autoMatch(ctx context.Context, name string) (Customer, bool, error) {
+	key := strings.ToLower(name)
+	now := e.now()
+	e.cacheMu.Lock()
+	c, ok := e.cache[key]
+	e.cacheMu.Unlock()
+	if ok && now.Before(c.expires) {
+		return c.c, c.found, nil
+	}
+	cust, err := e.sink.FindCustomer(ctx, name)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		c = cachedCustomer{expires: now.Add(e.cacheTTL)}
+	case err != nil:
+		return Customer{}, false, fmt.Errorf("alerting: find customer %q: %w", name, err)
+	default:
+		c = cachedCustomer{c: cust, found: true, expires: now.Add(e.cacheTTL)}
+	}
+	e.cacheMu.Lock()
+	e.cache[key] = c
+	e.cacheMu.Unlock()
+	return c.c, c.found, nil
+}
+
+// newTicket builds the ticket for the first alert of a group. The contact
+// is, in order: the PSA contact with the alert user's e-mail address, the
+// user of the PSA asset matching the alert's device, the customer's default
+// contact (mapping or catch-all), the configured default contact.
+func (e *Engine) newTicket(ctx context.Context, cust Customer, gk string, a Alert, prev string) (NewTicket, error) {
+	nt := NewTicket{
+		GroupKey:       gk,
+		Customer:       cust.ID,
+		Site:           cust.Site,
+		Contract:       cust.Contract,
+		Title:          title(a),
+		Body:           body(a, gk),
+		Severity:       a.Severity,
+		Time:           a.Time,
+		Defaults:       e.route.ticketDefaults(a),
+		PreviousTicket: prev,
+		Alert:          a,
+	}
+	if user := strings.TrimSpace(a.User); user != "" {
+		c, err := e.sink.FindContact(ctx, cust.ID, user)
+		switch {
+		case err == nil:
+			nt.Contact = c.ID
+			if c.Site != "" {
+				nt.Site = c.Site
+			}
+		case !errors.Is(err, ErrNotFound):
+			return nt, fmt.Errorf("alerting: find contact: %w", err)
+		}
+	}
+	if !a.Device.IsZero() && (e.route.cfg.LinkAsset || nt.Contact == "") {
+		as, err := e.sink.FindAsset(ctx, cust.ID, a.Source, a.Device)
+		switch {
+		case err == nil:
+			if e.route.cfg.LinkAsset {
+				nt.Asset = as.ID
+			}
+			if nt.Contact == "" && as.Contact != "" {
+				nt.Contact = as.Contact
+				if as.Site != "" {
+					nt.Site = as.Site
+				}
+			}
+		case !errors.Is(err, ErrNotFound):
+			return nt, fmt.Errorf("alerting: find asset: %w", err)
+		}
+	}
+	if nt.Contact == "" {
+		nt.Contact = cust.Contact
+	}
+	if nt.Contact == "" {
+		nt.Contact = e.route.cfg.DefaultContact
+	}
+	return nt, nil
+}
+
+func title(a Alert) string {
+	switch {
+	case strings.TrimSpace(a.Title) != "":
+		return a.Title
+	case strings.TrimSpace(a.Type) != "":
+		return a.Type
+	}
+	return "Alert " + a.ID() + " from " + a.Source
+}
+
+// details lists an alert's facts, one per line.
+func details(a Alert, gk string) string {
+	var b strings.Builder
+	b.Grow(256)
+	line := func(k, v string) {
+		if v != "" {
+			b.WriteString(k + ": " + v + "\n")
+		}
+	}
+	line("Source", a.Source)
+	line("Alert ID", a.ID())
+	line("Alert type", a.Type)
+	line("Severity", string(a.Severity))
+	dev := a.Device.Hostname
+	if a.Device.ID != "" {
+		dev = strings.TrimSpace(dev + " (" + a.Device.ID + ")")
+	}
+	line("Device", dev)
+	line("User", a.User)
+	cust := a.Customer.Name
+	if a.Customer.ID != "" {
+		cust = strings.TrimSpace(cust + " (" + a.Customer.ID + ")")
+	}
+	line("Source customer", cust)
+	if !a.Time.IsZero() {
+		line("Time", a.Time.UTC().Format(time.RFC3339))
+	}
+	line("Alert group", gk)
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func body(a Alert, gk string) string {
+	if strings.TrimSpace(a.Body) == "" {
+		return details(a, gk)
+	}
+	return a.Body + "\n\n" + details(a, gk)
+}
+
+func raiseNote(a Alert, gk string) string {
+	return "Alert raised: " + title(a) + "\n\n" + body(a, gk)
+}

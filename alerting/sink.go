@@ -1,0 +1,188 @@
+package alerting
+
+import (
+	"context"
+	"iter"
+	"time"
+)
+
+// TicketState is what a PSA says about a ticket.
+type TicketState int
+
+// Ticket states. A deleted ticket, or one the PSA cannot find, is
+// TicketMissing; the engine treats it like a closed one.
+const (
+	TicketOpen TicketState = iota + 1
+	TicketClosed
+	TicketMissing
+)
+
+// String returns "open", "closed" or "missing".
+func (s TicketState) String() string {
+	switch s {
+	case TicketOpen:
+		return "open"
+	case TicketClosed:
+		return "closed"
+	case TicketMissing:
+		return "missing"
+	}
+	return "unknown"
+}
+
+// TicketSink creates, appends to and closes PSA tickets.
+//
+// Errors: a ticket that is closed or gone when AddNote or CloseTicket runs
+// should be reported as an error matching ErrTicketClosed or ErrNotFound; the
+// engine then opens a new ticket instead of failing. A request the PSA
+// refuses for good (a validation error) should be wrapped with Permanent so
+// the engine does not retry it. Every other error is treated as an outage
+// and retried.
+type TicketSink interface {
+	// CreateTicket creates a ticket and returns its ID. The sink writes
+	// t.GroupKey onto the ticket (a custom field, a third-party ID) so the
+	// PSA shows it and TicketFinder can find it.
+	CreateTicket(ctx context.Context, t NewTicket) (id string, err error)
+	// AddNote appends an internal note to an open ticket.
+	AddNote(ctx context.Context, ticketID string, n Note) error
+	// TicketState reports whether a ticket is open, closed or missing.
+	TicketState(ctx context.Context, ticketID string) (TicketState, error)
+	// CloseTicket closes a ticket; n is the closing note or resolution
+	// comment.
+	CloseTicket(ctx context.Context, ticketID string, n Note) error
+}
+
+// Directory looks PSA records up for routing. Each method returns an error
+// matching ErrNotFound when there is no (single) match.
+type Directory interface {
+	// FindCustomer returns the PSA customer whose name equals name (the
+	// sink decides case and space handling; exact, case-insensitive is the
+	// norm). Used by auto-match.
+	FindCustomer(ctx context.Context, name string) (Customer, error)
+	// FindContact returns the customer's contact whose e-mail address is
+	// email.
+	FindContact(ctx context.Context, customerID, email string) (Contact, error)
+	// FindAsset returns the customer's PSA asset that matches a source
+	// device (by the source's device ID, else hostname).
+	FindAsset(ctx context.Context, customerID, source string, d Device) (Asset, error)
+}
+
+// ClosedTicketLister lists tickets closed in the PSA, for resolve sync.
+type ClosedTicketLister interface {
+	// ClosedTicketsSince yields the tickets closed at or after since, in
+	// any order, stopping at the first error. It may include tickets the
+	// engine did not create and tickets the engine closed itself; the
+	// engine skips those.
+	ClosedTicketsSince(ctx context.Context, since time.Time) iter.Seq2[ClosedTicket, error]
+}
+
+// Sink is everything the engine needs from a PSA. Vendor packages (halo,
+// kaseyabms) implement it; alertingtest.Sink is an in-memory fake.
+type Sink interface {
+	TicketSink
+	Directory
+	ClosedTicketLister
+}
+
+// TicketFinder is an optional Sink extension. When the engine finds a ticket
+// creation that was started but never recorded (the process died, or the
+// create timed out), it asks FindOpenTicket for an open ticket carrying the
+// group key before creating another. Without it, the engine creates the
+// ticket again, which may duplicate it in that rare case.
+type TicketFinder interface {
+	// FindOpenTicket returns the ID of the customer's open ticket carrying
+	// groupKey, or an error matching ErrNotFound.
+	FindOpenTicket(ctx context.Context, customerID, groupKey string) (string, error)
+}
+
+// Customer is a PSA customer with the defaults its tickets use.
+type Customer struct {
+	ID       string
+	Name     string
+	Site     string // default site for its tickets, if the PSA needs one
+	Contact  string // default contact
+	Contract string // contract to attach, if any
+}
+
+// Contact is a PSA contact (Halo end-user, BMS contact).
+type Contact struct {
+	ID   string
+	Site string // the contact's site/location, if the PSA has one
+}
+
+// Asset is a PSA asset (configuration item).
+type Asset struct {
+	ID      string
+	Contact string // the asset's user, if any
+	Site    string
+}
+
+// ClosedTicket is a ticket closed in the PSA.
+type ClosedTicket struct {
+	ID       string
+	ClosedAt time.Time
+}
+
+// NewTicket is what the engine asks a sink to create.
+type NewTicket struct {
+	// GroupKey is the alert group's stable key; write it onto the ticket.
+	GroupKey string
+	Customer string // PSA customer ID
+	Site     string // PSA site ID, if known
+	Contact  string // PSA contact ID, if known; else the sink's fallback (e.g. Halo's General User)
+	Asset    string // PSA asset to link, if any
+	Contract string // PSA contract to attach, if any
+	Title    string
+	Body     string // plain text: the alert body and its details
+	Severity Severity
+	Time     time.Time // when the alert was raised (BMS OpenDate)
+	// Defaults are the resolved ticket settings (type, status, queue,
+	// priority, issue types, extra fields).
+	Defaults TicketDefaults
+	// PreviousTicket is the group's previous (closed) ticket when the
+	// reopen policy is ReopenNewLinkedTicket.
+	PreviousTicket string
+	// Alert is the alert that opened the ticket.
+	Alert Alert
+}
+
+// NoteKind says why the engine writes a note.
+type NoteKind string
+
+// Note kinds.
+const (
+	NoteAlertRaised    NoteKind = "alert_raised"    // another alert joined the ticket's group
+	NoteMemberResolved NoteKind = "member_resolved" // one alert resolved, others still open
+	NoteAllResolved    NoteKind = "all_resolved"    // every alert resolved (close or note on resolve)
+)
+
+// Note is a note the engine adds to a ticket, or the comment it closes one
+// with.
+type Note struct {
+	Kind  NoteKind
+	Text  string // plain text, ready to use
+	Alert Alert  // the alert event that caused it
+	Time  time.Time
+}
+
+// AlertRef names one alert at its source, for a Resolver.
+type AlertRef struct {
+	Source   string
+	AlertID  string
+	TicketID string // the PSA ticket that was closed
+	GroupKey string
+}
+
+// Resolver resolves alerts at their source (Datto RMM resolve, Level
+// resolve, Vision One workbench status). ResolveAlert must be idempotent;
+// an alert the source no longer knows may be reported with ErrNotFound,
+// which the engine counts as done.
+type Resolver interface {
+	ResolveAlert(ctx context.Context, a AlertRef) error
+}
+
+// ResolverFunc adapts a function to Resolver.
+type ResolverFunc func(ctx context.Context, a AlertRef) error
+
+// ResolveAlert calls f.
+func (f ResolverFunc) ResolveAlert(ctx context.Context, a AlertRef) error { return f(ctx, a) }
