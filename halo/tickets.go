@@ -103,6 +103,11 @@ type NewTicket struct {
 	// overwrite values sent here (off by default:
 	// donotapplytemplateintheapi=true).
 	ApplyTemplate bool
+	// ThirdPartyID is written to third_party_id_string (mspsync puts an
+	// alert group key there).
+	ThirdPartyID string
+	// CreatedFromID links the ticket to an earlier one ("created from").
+	CreatedFromID int
 }
 
 // ErrSiteRequired is returned by Create for a ticket with a user but no
@@ -129,6 +134,9 @@ func (s *TicketsService) Create(ctx context.Context, n NewTicket) (*Ticket, erro
 		StatusID:     n.StatusID,
 		Category1:    n.Category1,
 		CustomFields: n.CustomFields,
+
+		ThirdPartyIDString: n.ThirdPartyID,
+		CreatedFromID:      n.CreatedFromID,
 	}
 	for _, id := range n.AssetIDs {
 		t.Assets = append(t.Assets, AssetRef{ID: id})

@@ -1,0 +1,247 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mspsync/mspsync/alerting"
+	"github.com/mspsync/mspsync/alerting/boltstore"
+	"github.com/mspsync/mspsync/dattormm"
+	"github.com/mspsync/mspsync/dattormm/dattormmtest"
+	"github.com/mspsync/mspsync/halo"
+	"github.com/mspsync/mspsync/halo/halotest"
+	"github.com/mspsync/mspsync/internal/cli"
+)
+
+const demoSecret = "demo-secret-6f1d9a2c4b7e8f30a1b2c3d4e5f60718"
+
+// runDemo starts the fakes and the receiver, posts a scripted burst of
+// Datto webhooks to it, closes one ticket in the fake Halo as a technician
+// would, shows the resolve reaching the fake Datto, and prints what
+// happened.
+func runDemo(ctx context.Context, o options, stdout, stderr io.Writer) error {
+	progress := cli.NewProgress(stderr)
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	hs, ds := halotest.New(), dattormmtest.New()
+	defer hs.Close()
+	defer ds.Close()
+	progress.Printf("demo: seeding the fakes (Halo: Contoso, Fabrikam, Unassigned; Datto: three sites, four alerts)")
+	w := seedAlertsDemo(hs, ds)
+	hc, err := hs.NewClient(halo.WithLogger(logger))
+	if err != nil {
+		return err
+	}
+	dc, err := ds.NewClient(dattormm.WithLogger(logger))
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "mspsync-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	store, err := boltstore.Open(filepath.Join(dir, "alerts.db"))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	cfg := alerting.Config{
+		Grouping:  alerting.GroupPerAlert,
+		Customers: []alerting.CustomerMapping{{Source: dattormm.Source, SourceCustomer: w.contosoSite, Customer: strconv.Itoa(w.contoso), Name: "Contoso"}},
+		AutoMatch: true, // Fabrikam is found by name
+		CatchAll:  &alerting.CatchAll{Customer: strconv.Itoa(w.unassigned)},
+		OnResolve: alerting.CloseOnResolve,
+		LinkAsset: true,
+		Ticket:    alerting.TicketDefaults{Type: "2"},
+	}
+	eng, err := alerting.New(cfg, store, hc.AlertSink(halo.AlertSinkOptions{}),
+		alerting.WithResolver(dattormm.Source, dc.Resolver()), alerting.WithLogger(logger),
+		alerting.WithRetryBackoff(10*time.Millisecond, 100*time.Millisecond), alerting.WithPollInterval(20*time.Millisecond))
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	verifier, _ := dattormm.NewWebhookVerifier(demoSecret)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	srv := &http.Server{Handler: handler(eng, verifier, dc, logger)}
+	go srv.Serve(ln)
+	defer srv.Close()
+	go eng.Run(ctx)
+	url := "http://" + ln.Addr().String() + "/webhooks/datto"
+	progress.Printf("receiver listening on %s", url)
+
+	raised, resolved := dattormm.WebhookTemplates(demoSecret)
+	wrong, _ := dattormm.WebhookTemplates("not-the-secret-0123456789abcdef")
+	fill := func(tmpl string, al dattormm.Alert, msg string) string {
+		return strings.NewReplacer("[alert_uid]", al.AlertUID, "[alert_message_en]", msg, "[alert_priority]", al.Priority,
+			"[device_hostname]", al.AlertSourceInfo.DeviceName, "[site_name]", al.AlertSourceInfo.SiteName,
+			"[alert_type]", "Monitor", "[platform]", "demo", "[timestamp]", "now").Replace(tmpl)
+	}
+	steps := []struct{ what, body string }{
+		{"raise: disk almost full on CON-PC01", fill(raised, w.disk, "Disk C: 92% full")},
+		{"redelivery of the same raise", fill(raised, w.disk, "Disk C: 92% full")},
+		{"raise: spooler stopped on CON-SRV01", fill(raised, w.spooler, "Service Print Spooler stopped")},
+		{"raise: Fabrikam laptop offline", fill(raised, w.offline, "Device offline")},
+		{"raise: from a site nobody mapped", fill(raised, w.stray, "Antivirus not running")},
+		{"resolve: spooler running again", fill(resolved, w.spooler, "Service Print Spooler stopped")},
+		{"a body with the wrong secret", fill(wrong, w.disk, "x")},
+		{"Datto's test button", raised},
+	}
+	var rows [][]string
+	for _, s := range steps {
+		resp, err := http.Post(url, "application/json", strings.NewReader(s.body))
+		if err != nil {
+			return err
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		rows = append(rows, []string{s.what, strconv.Itoa(resp.StatusCode), httpSummary(b)})
+	}
+	fmt.Fprintln(stdout, "Webhooks posted to the receiver")
+	cli.Table(stdout, []string{"WEBHOOK", "STATUS", "ANSWER"}, rows)
+	fmt.Fprintln(stdout)
+
+	if err := waitPending(ctx, eng); err != nil {
+		return err
+	}
+	tk, ok := ticketFor(hs, "Device offline")
+	if !ok {
+		return fmt.Errorf("no ticket for the offline alert")
+	}
+	progress.Printf("a technician closes ticket %d (Fabrikam laptop offline) in Halo", tk.ID)
+	hs.CloseTicket(tk.ID)
+	sync, err := eng.SyncResolved(ctx)
+	if err != nil {
+		return err
+	}
+	progress.Printf("resolve sync: %+v", sync)
+
+	fmt.Fprintln(stdout, "Tickets in Halo")
+	rows = nil
+	for _, t := range hs.Tickets() {
+		state := "open"
+		if t.HasBeenClosed != nil && *t.HasBeenClosed {
+			state = "closed"
+		}
+		assets := ""
+		for _, a := range t.Assets {
+			assets += strconv.Itoa(a.ID)
+		}
+		rows = append(rows, []string{strconv.Itoa(t.ID), t.Summary, t.ClientName, state, strconv.Itoa(len(hs.Actions(t.ID))), assets})
+	}
+	cli.Table(stdout, []string{"ID", "SUMMARY", "CUSTOMER", "STATE", "NOTES", "ASSET"}, rows)
+	fmt.Fprintln(stdout)
+	fmt.Fprintln(stdout, "Alerts in Datto RMM")
+	rows = nil
+	for _, a := range []dattormm.Alert{w.disk, w.spooler, w.offline, w.stray} {
+		cur, _ := ds.Alert(a.AlertUID)
+		state := "open"
+		if cur.Resolved {
+			state = "resolved by " + cur.ResolvedBy
+		}
+		rows = append(rows, []string{a.AlertUID, a.AlertSourceInfo.DeviceName, a.AlertSourceInfo.SiteName, state})
+	}
+	cli.Table(stdout, []string{"ALERT", "DEVICE", "SITE", "STATE"}, rows)
+	fmt.Fprintln(stdout)
+	var metrics bytes.Buffer
+	if err := eng.WriteMetrics(ctx, &metrics); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "GET /metrics (excerpt)")
+	for _, l := range strings.Split(metrics.String(), "\n") {
+		if strings.HasPrefix(l, "mspsync_") && !strings.HasSuffix(l, " 0") {
+			fmt.Fprintln(stdout, "  "+l)
+		}
+	}
+	if off, _ := ds.Alert(w.offline.AlertUID); !off.Resolved {
+		return fmt.Errorf("the close in Halo did not reach Datto")
+	}
+	return nil
+}
+
+func httpSummary(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if len(s) > 110 {
+		s = s[:110] + "…"
+	}
+	return s
+}
+
+// waitPending waits until the engine has processed everything accepted.
+func waitPending(ctx context.Context, eng *alerting.Engine) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		st, err := eng.Stats(ctx)
+		if err != nil {
+			return err
+		}
+		if st.Pending == 0 {
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("alerts still pending after 10s")
+}
+
+func ticketFor(hs *halotest.Server, summary string) (halo.Ticket, bool) {
+	for _, t := range hs.Tickets() {
+		if strings.Contains(t.Summary, summary) {
+			return t, true
+		}
+	}
+	return halo.Ticket{}, false
+}
+
+type demoWorld struct {
+	contoso, unassigned           int
+	contosoSite                   string
+	disk, spooler, offline, stray dattormm.Alert
+}
+
+func seedAlertsDemo(hs *halotest.Server, ds *dattormmtest.Server) demoWorld {
+	var w demoWorld
+	typ := hs.SeedAssetType(halo.AssetType{Name: "Workstation"})
+	contoso := hs.SeedCustomer(halo.Customer{Name: "Contoso"})
+	cMain := hs.SeedSite(halo.Site{Name: "Main", ClientID: contoso.ID})
+	fab := hs.SeedCustomer(halo.Customer{Name: "Fabrikam"})
+	hs.SeedSite(halo.Site{Name: "Main", ClientID: fab.ID})
+	un := hs.SeedCustomer(halo.Customer{Name: "Unassigned alerts"})
+	hs.SeedSite(halo.Site{Name: "Main", ClientID: un.ID})
+	w.contoso, w.unassigned = contoso.ID, un.ID
+
+	cs := ds.SeedSite(dattormm.Site{Name: "Contoso"})
+	fs := ds.SeedSite(dattormm.Site{Name: "Fabrikam"})
+	ts := ds.SeedSite(dattormm.Site{Name: "Tailspin Toys"})
+	w.contosoSite = cs.UID
+	pc := ds.SeedDevice(dattormm.Device{Hostname: "CON-PC01", SiteUID: cs.UID})
+	srv := ds.SeedDevice(dattormm.Device{Hostname: "CON-SRV01", SiteUID: cs.UID})
+	lt := ds.SeedDevice(dattormm.Device{Hostname: "FAB-LT07", SiteUID: fs.UID})
+	tp := ds.SeedDevice(dattormm.Device{Hostname: "TAIL-PC02", SiteUID: ts.UID})
+	hs.SeedAsset(halo.Asset{InventoryNumber: "CON-PC01", SiteID: cMain.ID, AssetTypeID: typ.ID, DattoID: pc.UID})
+	alert := func(d dattormm.Device, site dattormm.Site, prio, ctx string) dattormm.Alert {
+		var ac dattormm.AlertContext
+		ac.UnmarshalJSON([]byte(ctx))
+		return ds.SeedAlert(dattormm.Alert{Priority: prio, Diagnostics: "Raised by the demo monitor.", AlertContext: ac,
+			AlertSourceInfo: dattormm.AlertSourceInfo{DeviceUID: d.UID, DeviceName: d.Hostname, SiteUID: site.UID, SiteName: site.Name}})
+	}
+	w.disk = alert(pc, cs, "High", `{"@class":"perf_disk_usage_ctx","diskName":"C:","freeSpace":8}`)
+	w.spooler = alert(srv, cs, "Moderate", `{"@class":"srvc_status_ctx","serviceName":"Spooler","status":"STOPPED"}`)
+	w.offline = alert(lt, fs, "Critical", `{"@class":"online_offline_status_ctx","status":"OFFLINE"}`)
+	w.stray = alert(tp, ts, "Low", `{"@class":"antivirus_ctx","productName":"Defender","status":"NOTRUNNING"}`)
+	return w
+}

@@ -1,0 +1,183 @@
+// Command datto-alerts-to-halo turns Datto RMM monitor alerts into HaloPSA
+// tickets with the alerting engine, and syncs resolution both ways: a
+// resolved alert closes (or notes) its ticket, and a ticket a technician
+// closes in Halo resolves its alerts in Datto.
+//
+//	go run ./examples/datto-alerts-to-halo -demo     # in-process fakes; a scripted burst of alerts
+//	go run ./examples/datto-alerts-to-halo           # a real receiver on 127.0.0.1:8080
+//
+// Routes: POST /webhooks/datto (paste the payloads printed by -print-templates
+// into Datto RMM's webhook settings), GET /healthz, GET /metrics (Prometheus
+// text). Flags: -listen ADDR, -store PATH (bbolt file, default
+// mspsync-alerts.db), -resolve-sync-interval DURATION (default 1m), -config
+// FILE (JSON alerting.Config). Environment: HALO_URL, HALO_AUTH_URL
+// (optional), HALO_TENANT (optional), HALO_CLIENT_ID, HALO_CLIENT_SECRET,
+// DATTO_API_URL, DATTO_API_KEY, DATTO_API_SECRET, DATTO_WEBHOOK_SECRET.
+// Progress and decisions are logged to stderr.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/mspsync/mspsync/alerting"
+	"github.com/mspsync/mspsync/alerting/boltstore"
+	"github.com/mspsync/mspsync/dattormm"
+	"github.com/mspsync/mspsync/halo"
+	"github.com/mspsync/mspsync/internal/cli"
+)
+
+type options struct {
+	listen, store, configPath string
+	syncInterval              time.Duration
+	demo, printTemplates      bool
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to serve the webhook, /healthz and /metrics on")
+	flag.StringVar(&o.store, "store", "mspsync-alerts.db", "bbolt file holding alert state")
+	flag.DurationVar(&o.syncInterval, "resolve-sync-interval", time.Minute, "how often to look for tickets closed in Halo")
+	flag.StringVar(&o.configPath, "config", "", "JSON alerting.Config (routing, grouping, ticket defaults)")
+	flag.BoolVar(&o.demo, "demo", false, "run a scripted burst of alerts against in-process fakes and exit")
+	flag.BoolVar(&o.printTemplates, "print-templates", false, "print the Datto RMM webhook payloads for DATTO_WEBHOOK_SECRET and exit")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, o, os.Stdout, os.Stderr))
+}
+
+const (
+	exitOK       = 0
+	exitFailed   = 1
+	exitSettings = 2
+)
+
+func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	fail := func(code int, err error) int {
+		fmt.Fprintln(stderr, "datto-alerts-to-halo:", err)
+		return code
+	}
+	if o.demo {
+		if err := runDemo(ctx, o, stdout, stderr); err != nil {
+			return fail(exitFailed, err)
+		}
+		return exitOK
+	}
+	env := cli.NewSettings()
+	secret := env.Require("DATTO_WEBHOOK_SECRET")
+	if o.printTemplates {
+		if err := env.Err(); err != nil {
+			return fail(exitSettings, err)
+		}
+		raised, resolved := dattormm.WebhookTemplates(secret)
+		fmt.Fprintf(stdout, "Alert payload:\n%s\n\nResolution payload:\n%s\n", raised, resolved)
+		return exitOK
+	}
+	haloURL, haloID, haloSecret := env.Require("HALO_URL"), env.Require("HALO_CLIENT_ID"), env.Require("HALO_CLIENT_SECRET")
+	dattoURL, dattoKey, dattoSecret := env.Require("DATTO_API_URL"), env.Require("DATTO_API_KEY"), env.Require("DATTO_API_SECRET")
+	if err := env.Err(); err != nil {
+		return fail(exitSettings, err)
+	}
+	hopts := []halo.Option{halo.WithClientCredentials(haloID, haloSecret), halo.WithTenant(env.Optional("HALO_TENANT", "")), halo.WithLogger(logger)}
+	if u := env.Optional("HALO_AUTH_URL", ""); u != "" {
+		hopts = append(hopts, halo.WithAuthURL(u))
+	}
+	hc, err := halo.NewClient(haloURL, hopts...)
+	if err != nil {
+		return fail(exitSettings, err)
+	}
+	dc, err := dattormm.NewClient(dattoURL, dattormm.WithAPIKey(dattoKey, dattoSecret), dattormm.WithLogger(logger))
+	if err != nil {
+		return fail(exitSettings, err)
+	}
+	cfg, err := loadConfig(o.configPath)
+	if err != nil {
+		return fail(exitSettings, err)
+	}
+	verifier, err := dattormm.NewWebhookVerifier(secret)
+	if err != nil {
+		return fail(exitSettings, err)
+	}
+	store, err := boltstore.Open(o.store)
+	if err != nil {
+		return fail(exitFailed, err)
+	}
+	defer store.Close()
+	eng, err := alerting.New(*cfg, store, hc.AlertSink(halo.AlertSinkOptions{}),
+		alerting.WithResolver(dattormm.Source, dc.Resolver()), alerting.WithLogger(logger), alerting.WithSyncInterval(o.syncInterval))
+	if err != nil {
+		return fail(exitSettings, err)
+	}
+	defer eng.Close()
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fail(exitFailed, err)
+	}
+	logger.Info("listening", "addr", ln.Addr().String(), "store", o.store, "resolve_sync_every", o.syncInterval)
+	if err := serve(ctx, ln, eng, verifier, dc, logger); err != nil && !errors.Is(err, context.Canceled) {
+		return fail(exitFailed, err)
+	}
+	return exitOK
+}
+
+// loadConfig reads -config, or returns the default: per-alert tickets,
+// close on resolve, linked assets, customers auto-matched by name.
+func loadConfig(path string) (*alerting.Config, error) {
+	if path == "" {
+		return &alerting.Config{Grouping: alerting.GroupPerAlert, AutoMatch: true, OnResolve: alerting.CloseOnResolve, LinkAsset: true}, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var cfg alerting.Config
+	dec := json.NewDecoder(f)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return &cfg, nil
+}
+
+// handler routes the receiver's three endpoints.
+func handler(eng *alerting.Engine, verifier *dattormm.WebhookVerifier, dc *dattormm.Client, logger *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/webhooks/datto", &dattormm.WebhookHandler{Verifier: verifier, Engine: eng, Client: dc, Logger: logger})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.Handle("GET /metrics", eng.MetricsHandler())
+	return mux
+}
+
+// serve runs the HTTP server, the engine's pending-work loop and the
+// resolve-sync loop until ctx ends.
+func serve(ctx context.Context, ln net.Listener, eng *alerting.Engine, verifier *dattormm.WebhookVerifier, dc *dattormm.Client, logger *slog.Logger) error {
+	srv := &http.Server{Handler: handler(eng, verifier, dc, logger), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 3)
+	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- eng.Run(ctx) }()
+	go func() { errc <- eng.RunResolveSync(ctx) }()
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, context.Canceled) {
+			return err
+		}
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(shut)
+}

@@ -1,0 +1,279 @@
+package halo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mspsync/mspsync/alerting"
+)
+
+// AlertSinkOptions adjusts how tickets are made.
+type AlertSinkOptions struct {
+	// TicketTypeID is used when the alerting config names no ticket type.
+	TicketTypeID int
+	// GroupKeyField is a ticket custom field (id, or name/label) that also
+	// receives the alert group key. The key always goes to
+	// third_party_id_string, where FindOpenTicket looks for it.
+	GroupKeyField string
+	// Category1 is written to category_1 when set (some ticket types make a
+	// category mandatory).
+	Category1 string
+}
+
+// AlertSink is the alerting.Sink of a Halo instance: tickets, notes
+// (actions with the client's note outcome), closes (the client's closed
+// status), and the look-ups routing needs. Create it with Client.AlertSink.
+type AlertSink struct {
+	c    *Client
+	opts AlertSinkOptions
+}
+
+var (
+	_ alerting.Sink         = (*AlertSink)(nil)
+	_ alerting.TicketFinder = (*AlertSink)(nil)
+)
+
+// AlertSink returns the client's alerting driver.
+func (c *Client) AlertSink(opts AlertSinkOptions) *AlertSink { return &AlertSink{c: c, opts: opts} }
+
+func atoi(s string) int { n, _ := strconv.Atoi(strings.TrimSpace(s)); return n }
+
+// classify maps Halo errors onto the engine's: 404 → ErrNotFound, other
+// 4xx (validation, rights) → permanent, the rest (5xx, 429, transport)
+// stays retryable.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("%w: %w", alerting.ErrNotFound, err)
+	}
+	var he *Error
+	if errors.As(err, &he) && he.StatusCode >= 400 && he.StatusCode < 500 && he.StatusCode != http.StatusTooManyRequests && he.StatusCode != http.StatusUnauthorized {
+		return alerting.Permanent(err)
+	}
+	if errors.Is(err, ErrSiteRequired) || errors.Is(err, ErrOutcomeRequired) {
+		return alerting.Permanent(err)
+	}
+	return err
+}
+
+// CreateTicket creates the ticket: customer, site, user (else the
+// customer's General User), linked asset, type, status and priority from
+// the defaults (Halo ids), custom fields from the defaults (by id or
+// name), and the group key in third_party_id_string.
+func (s *AlertSink) CreateTicket(ctx context.Context, t alerting.NewTicket) (string, error) {
+	n := NewTicket{
+		ClientID:      atoi(t.Customer),
+		SiteID:        atoi(t.Site),
+		UserID:        atoi(t.Contact),
+		Summary:       t.Title,
+		Details:       t.Body,
+		TicketTypeID:  atoi(t.Defaults.Type),
+		StatusID:      atoi(t.Defaults.Status),
+		PriorityID:    atoi(t.Defaults.Priority),
+		Category1:     s.opts.Category1,
+		ThirdPartyID:  t.GroupKey,
+		CreatedFromID: atoi(t.PreviousTicket),
+	}
+	if n.TicketTypeID == 0 {
+		n.TicketTypeID = s.opts.TicketTypeID
+	}
+	if n.UserID != 0 && n.SiteID == 0 {
+		n.UserID = 0 // Halo needs a site with a user; fall back to the General User
+	}
+	n.UseGeneralUser = n.UserID == 0
+	if id := atoi(t.Asset); id != 0 {
+		n.AssetIDs = []int{id}
+	}
+	fields := map[string]string{}
+	for k, v := range t.Defaults.Fields {
+		fields[k] = v
+	}
+	if s.opts.GroupKeyField != "" {
+		fields[s.opts.GroupKeyField] = t.GroupKey
+	}
+	for name, v := range fields {
+		id, err := s.customFieldID(ctx, name)
+		if err != nil {
+			return "", classify(err)
+		}
+		n.CustomFields = append(n.CustomFields, CustomField{ID: id, Value: TextValue(v)})
+	}
+	tk, err := s.c.Tickets.Create(ctx, n)
+	if err != nil {
+		return "", classify(err)
+	}
+	return strconv.Itoa(tk.ID), nil
+}
+
+// customFieldID takes a numeric id as it is, or finds a custom field by
+// name or label.
+func (s *AlertSink) customFieldID(ctx context.Context, name string) (int, error) {
+	if id := atoi(name); id != 0 {
+		return id, nil
+	}
+	defs, err := s.c.Fields.CustomFields(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, d := range defs {
+		if strings.EqualFold(d.Name, name) || strings.EqualFold(d.Label, name) {
+			return d.ID, nil
+		}
+	}
+	return 0, &UnknownFieldError{Name: name}
+}
+
+// AddNote adds an internal note, after checking that the ticket is still
+// open: a closed ticket is never appended to (ErrTicketClosed).
+func (s *AlertSink) AddNote(ctx context.Context, ticketID string, n alerting.Note) error {
+	st, err := s.TicketState(ctx, ticketID)
+	if err != nil {
+		return err
+	}
+	switch st {
+	case alerting.TicketClosed:
+		return fmt.Errorf("%w: ticket %s", alerting.ErrTicketClosed, ticketID)
+	case alerting.TicketMissing:
+		return fmt.Errorf("%w: ticket %s", alerting.ErrNotFound, ticketID)
+	}
+	_, err = s.c.Tickets.AddNote(ctx, atoi(ticketID), n.Text, nil)
+	return classify(err)
+}
+
+// TicketState reads the ticket: open, closed (hasbeenclosed, a close date
+// or a closed status) or missing (404).
+func (s *AlertSink) TicketState(ctx context.Context, ticketID string) (alerting.TicketState, error) {
+	st, _, err := s.c.Tickets.State(ctx, atoi(ticketID))
+	if err != nil {
+		return 0, classify(err)
+	}
+	switch st {
+	case TicketOpen:
+		return alerting.TicketOpen, nil
+	case TicketClosed:
+		return alerting.TicketClosed, nil
+	}
+	return alerting.TicketMissing, nil
+}
+
+// CloseTicket adds the closing note and sets the client's closed status.
+func (s *AlertSink) CloseTicket(ctx context.Context, ticketID string, n alerting.Note) error {
+	_, err := s.c.Tickets.Close(ctx, atoi(ticketID), &CloseOptions{Note: n.Text})
+	return classify(err)
+}
+
+// FindCustomer finds the one client named name (case-insensitive), with its
+// main site as the ticket site.
+func (s *AlertSink) FindCustomer(ctx context.Context, name string) (alerting.Customer, error) {
+	var found []Customer
+	for c, err := range s.c.Clients.All(ctx, &ClientListOptions{Search: name}) {
+		if err != nil {
+			return alerting.Customer{}, classify(err)
+		}
+		if strings.EqualFold(strings.TrimSpace(c.Name), strings.TrimSpace(name)) {
+			found = append(found, c)
+		}
+	}
+	if len(found) != 1 {
+		return alerting.Customer{}, fmt.Errorf("%w: %d Halo clients named %q", alerting.ErrNotFound, len(found), name)
+	}
+	c := found[0]
+	site := c.MainSiteID
+	if site == 0 {
+		p, err := s.c.Sites.List(ctx, &SiteListOptions{ClientID: c.ID, ListOptions: ListOptions{PageSize: 1}})
+		if err == nil && len(p.Items) > 0 {
+			site = p.Items[0].ID
+		}
+	}
+	out := alerting.Customer{ID: strconv.Itoa(c.ID), Name: c.Name}
+	if site != 0 {
+		out.Site = strconv.Itoa(site)
+	}
+	return out, nil
+}
+
+// FindContact finds the customer's one user with that e-mail address.
+func (s *AlertSink) FindContact(ctx context.Context, customerID, email string) (alerting.Contact, error) {
+	us, err := s.c.Users.FindByEmail(ctx, atoi(customerID), email)
+	if err != nil {
+		return alerting.Contact{}, classify(err)
+	}
+	if len(us) != 1 {
+		return alerting.Contact{}, fmt.Errorf("%w: %d Halo users with e-mail %q", alerting.ErrNotFound, len(us), email)
+	}
+	c := alerting.Contact{ID: strconv.Itoa(us[0].ID)}
+	if us[0].SiteID != 0 {
+		c.Site = strconv.Itoa(us[0].SiteID)
+	}
+	return c, nil
+}
+
+// linkFields maps an alert source to the asset column holding its device
+// ID.
+var linkFields = map[string]func(*Asset) string{
+	"datto": func(a *Asset) string { return a.DattoID },
+	"vsax":  func(a *Asset) string { return a.KaseyaID },
+}
+
+// FindAsset finds the customer's asset of a source device: by the vendor
+// link (datto_id for Datto RMM), else by asset tag equal to the hostname.
+func (s *AlertSink) FindAsset(ctx context.Context, customerID, source string, d alerting.Device) (alerting.Asset, error) {
+	link := linkFields[source]
+	var byTag []Asset
+	for a, err := range s.c.Assets.All(ctx, &AssetListOptions{ClientID: atoi(customerID)}) {
+		if err != nil {
+			return alerting.Asset{}, classify(err)
+		}
+		if link != nil && d.ID != "" && link(&a) == d.ID {
+			return alerting.Asset{ID: strconv.Itoa(a.ID), Site: strconv.Itoa(a.SiteID)}, nil
+		}
+		if d.Hostname != "" && strings.EqualFold(a.InventoryNumber, d.Hostname) {
+			byTag = append(byTag, a)
+		}
+	}
+	if len(byTag) == 1 {
+		return alerting.Asset{ID: strconv.Itoa(byTag[0].ID), Site: strconv.Itoa(byTag[0].SiteID)}, nil
+	}
+	return alerting.Asset{}, fmt.Errorf("%w: no single Halo asset for %s device %q", alerting.ErrNotFound, source, d.ID)
+}
+
+// ClosedTicketsSince yields the tickets closed at or after since.
+func (s *AlertSink) ClosedTicketsSince(ctx context.Context, since time.Time) iter.Seq2[alerting.ClosedTicket, error] {
+	return func(yield func(alerting.ClosedTicket, error) bool) {
+		for t, err := range s.c.Tickets.ClosedSince(ctx, since) {
+			if err != nil {
+				yield(alerting.ClosedTicket{}, classify(err))
+				return
+			}
+			ct := alerting.ClosedTicket{ID: strconv.Itoa(t.ID)}
+			if t.DateClosed.IsSet() {
+				ct.ClosedAt = t.DateClosed.Time
+			}
+			if !yield(ct, nil) {
+				return
+			}
+		}
+	}
+}
+
+// FindOpenTicket finds the customer's open ticket carrying the group key
+// in third_party_id_string.
+func (s *AlertSink) FindOpenTicket(ctx context.Context, customerID, groupKey string) (string, error) {
+	for t, err := range s.c.Tickets.All(ctx, &TicketListOptions{ClientID: atoi(customerID), OpenOnly: true}) {
+		if err != nil {
+			return "", classify(err)
+		}
+		if t.ThirdPartyIDString == groupKey {
+			return strconv.Itoa(t.ID), nil
+		}
+	}
+	return "", fmt.Errorf("%w: no open Halo ticket with group key %s", alerting.ErrNotFound, groupKey)
+}
