@@ -58,7 +58,7 @@ func classify(err error) error {
 	if errors.As(err, &he) && he.StatusCode >= 400 && he.StatusCode < 500 && he.StatusCode != http.StatusTooManyRequests && he.StatusCode != http.StatusUnauthorized {
 		return alerting.Permanent(err)
 	}
-	if errors.Is(err, ErrSiteRequired) || errors.Is(err, ErrOutcomeRequired) {
+	if errors.Is(err, ErrSiteRequired) || errors.Is(err, ErrSummaryRequired) || errors.Is(err, ErrOutcomeRequired) {
 		return alerting.Permanent(err)
 	}
 	return err

@@ -110,9 +110,13 @@ type NewTicket struct {
 	CreatedFromID int
 }
 
-// ErrSiteRequired is returned by Create for a ticket with a user but no
-// site: Halo requires site_id whenever user_id is set.
-var ErrSiteRequired = errors.New("halo: a ticket with a user needs a site")
+// Errors of Create that are found before anything is sent.
+var (
+	// ErrSiteRequired: Halo requires site_id whenever user_id is set.
+	ErrSiteRequired = errors.New("halo: a ticket with a user needs a site")
+	// ErrSummaryRequired: a ticket needs a summary.
+	ErrSummaryRequired = errors.New("halo: a ticket needs a summary")
+)
 
 // Create creates a ticket and returns it as Halo saved it.
 func (s *TicketsService) Create(ctx context.Context, n NewTicket) (*Ticket, error) {
@@ -120,7 +124,7 @@ func (s *TicketsService) Create(ctx context.Context, n NewTicket) (*Ticket, erro
 		return nil, ErrSiteRequired
 	}
 	if n.Summary == "" {
-		return nil, errors.New("halo: a ticket needs a summary")
+		return nil, ErrSummaryRequired
 	}
 	t := Ticket{
 		Summary:      n.Summary,

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestDemo(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(t.Context(), options{demo: true}, &out, &errOut); code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errOut.String())
+	}
+	s := out.String()
+	for _, want := range []string{
+		"redelivery of the same raise         200",
+		"a body with the wrong secret         401",
+		"Datto's test button                  400",
+		"Unassigned alerts", "resolved by API",
+		"mspsync_alerting_tickets_created_total 4",
+		"mspsync_alerting_deduplicated_total 1",
+		"mspsync_alerting_source_resolves_total 1",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("output lacks %q:\n%s", want, s)
+		}
+	}
+}
+
+func TestMissingSettings(t *testing.T) {
+	for _, k := range []string{"HALO_URL", "HALO_CLIENT_ID", "HALO_CLIENT_SECRET", "DATTO_API_URL", "DATTO_API_KEY", "DATTO_API_SECRET", "DATTO_WEBHOOK_SECRET"} {
+		t.Setenv(k, "")
+	}
+	var errOut bytes.Buffer
+	if code := run(t.Context(), options{}, &bytes.Buffer{}, &errOut); code != exitSettings || !strings.Contains(errOut.String(), "DATTO_WEBHOOK_SECRET, HALO_URL") {
+		t.Errorf("exit %d: %s", code, errOut.String())
+	}
+}
+
+func TestPrintTemplates(t *testing.T) {
+	t.Setenv("DATTO_WEBHOOK_SECRET", "s3cret-0123456789abcdef")
+	var out bytes.Buffer
+	if code := run(t.Context(), options{printTemplates: true}, &out, &bytes.Buffer{}); code != exitOK ||
+		!strings.Contains(out.String(), `"alert_resolved":true,"state":"s3cret-0123456789abcdef"`) {
+		t.Errorf("exit %d: %s", code, out.String())
+	}
+}
