@@ -119,4 +119,3 @@ func TestResolver(t *testing.T) {
 		t.Errorf("unknown alert: %v", err)
 	}
 }
-

@@ -111,4 +111,3 @@ func TestEngineWithHaloSink(t *testing.T) {
 }
 
 func mustAtoi(s string) int { n, _ := strconv.Atoi(s); return n }
-
