@@ -8,8 +8,9 @@
 //
 // Routes: POST /webhooks/datto (paste the payloads printed by -print-templates
 // into Datto RMM's webhook settings), GET /healthz, GET /metrics (Prometheus
-// text). Flags: -listen ADDR, -store PATH (bbolt file, default
-// mspsync-alerts.db), -resolve-sync-interval DURATION (default 1m), -config
+// text). Flags: -listen ADDR, -store PATH or DSN (a bbolt file, default
+// mspsync-alerts.db, for one receiver; a postgres:// DSN for several
+// replicas sharing one database), -resolve-sync-interval DURATION (default 1m), -config
 // FILE (JSON alerting.Config). Environment: HALO_URL, HALO_AUTH_URL
 // (optional), HALO_TENANT (optional), HALO_CLIENT_ID, HALO_CLIENT_SECRET,
 // DATTO_API_URL, DATTO_API_KEY, DATTO_API_SECRET, DATTO_WEBHOOK_SECRET.
@@ -28,11 +29,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/mspsync/mspsync/alerting"
 	"github.com/mspsync/mspsync/alerting/boltstore"
+	"github.com/mspsync/mspsync/alerting/pgstore"
 	"github.com/mspsync/mspsync/dattormm"
 	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/internal/cli"
@@ -47,7 +50,7 @@ type options struct {
 func main() {
 	var o options
 	flag.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to serve the webhook, /healthz and /metrics on")
-	flag.StringVar(&o.store, "store", "mspsync-alerts.db", "bbolt file holding alert state")
+	flag.StringVar(&o.store, "store", "mspsync-alerts.db", "alert state: a bbolt file path, or a postgres:// DSN for replicas sharing one database")
 	flag.DurationVar(&o.syncInterval, "resolve-sync-interval", time.Minute, "how often to look for tickets closed in Halo")
 	flag.StringVar(&o.configPath, "config", "", "JSON alerting.Config (routing, grouping, ticket defaults)")
 	flag.BoolVar(&o.demo, "demo", false, "run a scripted burst of alerts against in-process fakes and exit")
@@ -111,7 +114,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitSettings, err)
 	}
-	store, err := boltstore.Open(o.store)
+	store, err := openStore(ctx, o.store)
 	if err != nil {
 		return fail(exitFailed, err)
 	}
@@ -131,6 +134,22 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		return fail(exitFailed, err)
 	}
 	return exitOK
+}
+
+// storeCloser is a Store that holds resources.
+type storeCloser interface {
+	alerting.Store
+	Close() error
+}
+
+// openStore picks the store from -store: a postgres:// or postgresql://
+// DSN selects pgstore (several replicas may share it), anything else is a
+// bbolt file (one process).
+func openStore(ctx context.Context, spec string) (storeCloser, error) {
+	if strings.HasPrefix(spec, "postgres://") || strings.HasPrefix(spec, "postgresql://") {
+		return pgstore.Open(ctx, spec)
+	}
+	return boltstore.Open(spec)
 }
 
 // loadConfig reads -config, or returns the default: per-alert tickets,

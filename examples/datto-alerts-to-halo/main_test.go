@@ -45,3 +45,14 @@ func TestPrintTemplates(t *testing.T) {
 		t.Errorf("exit %d: %s", code, out.String())
 	}
 }
+
+func TestOpenStorePicksByScheme(t *testing.T) {
+	s, err := openStore(t.Context(), t.TempDir()+"/a.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := openStore(t.Context(), "postgres://u:secret-pw@127.0.0.1:1/db?connect_timeout=1"); err == nil || strings.Contains(err.Error(), "secret-pw") {
+		t.Errorf("unreachable postgres: %v", err)
+	}
+}

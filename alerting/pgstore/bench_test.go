@@ -1,0 +1,57 @@
+package pgstore_test
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/mspsync/mspsync/alerting"
+	"github.com/mspsync/mspsync/alerting/alertingtest"
+)
+
+// BenchmarkPGStore pushes per-alert tickets (each alert its own group)
+// through one engine and through four engines sharing one database, 16
+// senders each, and reports alerts/s.
+func BenchmarkPGStore(b *testing.B) {
+	dsn(b)
+	for _, n := range []int{1, 4} {
+		b.Run(fmt.Sprint(n, "engines"), func(b *testing.B) {
+			name := schema(b)
+			sink := alertingtest.NewSink()
+			sink.AddCustomer(alerting.Customer{ID: "c1", Name: "Acme"})
+			var engines []*alerting.Engine
+			for i := range n {
+				e, err := alerting.New(alerting.Config{Grouping: alerting.GroupPerAlert, AutoMatch: true}, open(b, name), sink,
+					alerting.WithOwner(fmt.Sprint("bench-", i)))
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer e.Close()
+				engines = append(engines, e)
+			}
+			var next atomic.Int64
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			for w := range 16 {
+				wg.Go(func() {
+					e := engines[w%n]
+					for {
+						i := next.Add(1)
+						if i > int64(b.N) {
+							return
+						}
+						a := alerting.Alert{Source: "datto", EventID: fmt.Sprint("b", i), Kind: alerting.Raise,
+							Customer: alerting.CustomerRef{ID: "s1", Name: "Acme"}, Title: "bench"}
+						if _, err := e.Submit(b.Context(), a); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "alerts/s")
+		})
+	}
+}

@@ -1,0 +1,45 @@
+// Package pgstore is an alerting.Store on PostgreSQL (pgx), for running
+// several alert receivers side by side: behind a load balancer, during a
+// rolling restart, or simply more than one replica. Every replica opens
+// the same database; the guarantees the engine needs are held by the
+// database, not by locks in any process:
+//
+//   - One effect per event: pending and processed events share one table
+//     whose primary key is the event ID, so a second Enqueue of an ID is a
+//     no-op whichever replica sends it and whenever.
+//   - One open ticket per group: a group is one row keyed by its group key,
+//     and every update is a compare-and-swap on its version column (an
+//     INSERT the primary key refuses, or an UPDATE … WHERE version = $n).
+//     Two replicas racing on a group: one wins, the other re-reads.
+//   - Nothing lost: pending work is claimed with FOR UPDATE SKIP LOCKED and
+//     a lease (owner, lease_until). A replica that dies holding work loses
+//     it when the lease expires, and another replica claims it.
+//
+// Open connects, creates the tables (in a schema of their own with
+// WithSchema) and migrates them: versioned, idempotent, in a transaction
+// under an advisory lock so replicas starting together migrate once.
+//
+// # Schema
+//
+//	mspsync_schema        (version, applied_at)                 applied migrations
+//	mspsync_events        (id PK, seq, state pending|processed, alert jsonb,
+//	                       accepted_at_ns, attempts, not_before_ns, last_error,
+//	                       owner, lease_until_ns, processed_at_ns)
+//	mspsync_groups        (key PK, version, state jsonb, updated_at_ns,
+//	                       live_until_ns, has_open)
+//	mspsync_group_tickets (ticket_id PK, group_key → mspsync_groups)
+//	mspsync_alerts        (key PK, version, record jsonb, updated_at_ns)
+//	mspsync_cursors       (name PK, value)
+//
+// Times are Unix nanoseconds so they come back as the same instant.
+//
+// # Choosing a store
+//
+// One receiver process: alerting/boltstore, a single file, nothing to run.
+// Several receivers, or a database you already operate and back up:
+// pgstore. Tests and throwaway runs: alerting/memstore. All three pass the
+// same contract suite, alerting/storetest.
+//
+// Tests of this package need a database: set MSPSYNC_PG_DSN (the project's
+// .ci/run starts a throwaway cluster and sets it); without it they skip.
+package pgstore
