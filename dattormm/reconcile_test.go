@@ -69,9 +69,14 @@ func TestReconcileSourceReadsAuditsOnlyWhereNeeded(t *testing.T) {
 			create = a
 		}
 	}
-	if create == nil || create.Write.Fields["Serial Number"] != "SN-NEW" || create.Write.Fields["MACs"] != "001A2B3C4D5E" {
+	if create == nil || field(create.Write, "Serial Number") != "SN-NEW" || field(create.Write, "MACs") != "001A2B3C4D5E" {
 		t.Errorf("new device = %+v", create)
 	}
+}
+
+func field(w *reconcile.AssetWrite, name string) string {
+	v, _ := w.Field(name)
+	return v
 }
 
 func TestReconcileSourceFailsWholeOnListingError(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -206,13 +205,8 @@ func (t *ReconcileTarget) toAsset(ctx context.Context, w reconcile.AssetWrite) (
 		a.IsAssetDetails = Ptr(true)
 		a.DontAddNewFields = Ptr(true)
 	}
-	names := make([]string, 0, len(w.Fields))
-	for n := range w.Fields {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
-		v := w.Fields[n]
+	for _, f := range w.Fields {
+		n, v := f.Name, f.Value
 		switch strings.ToLower(n) {
 		case "inventory_number":
 			a.InventoryNumber = v

@@ -47,9 +47,9 @@ func TestReconcileTargetLoadsAndWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := tg.SaveAssets(t.Context(), []reconcile.AssetWrite{
-		{SiteID: sid, TypeID: tid, Fields: map[string]string{"inventory_number": "SRV-1", "Serial Number": "SN9", "Owner": "IT"}, LinkField: "datto_id", LinkValue: "dev-9"},
-		{ID: snap.Assets[0].ID, Fields: map[string]string{"Serial Number": "SN1b"}},
-		{ID: snap.Assets[0].ID, Fields: map[string]string{"Colour": "red"}},
+		{SiteID: sid, TypeID: tid, Fields: []reconcile.FieldWrite{{Name: "inventory_number", Value: "SRV-1"}, {Name: "Serial Number", Value: "SN9"}, {Name: "Owner", Value: "IT"}}, LinkField: "datto_id", LinkValue: "dev-9"},
+		{ID: snap.Assets[0].ID, Fields: []reconcile.FieldWrite{{Name: "Serial Number", Value: "SN1b"}}},
+		{ID: snap.Assets[0].ID, Fields: []reconcile.FieldWrite{{Name: "Colour", Value: "red"}}},
 	})
 	if res[0].Err != nil || res[0].ID == 0 || res[1].Err != nil {
 		t.Fatalf("results = %+v", res)

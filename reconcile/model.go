@@ -189,18 +189,34 @@ type NewField struct {
 // same plan creates first; Apply replaces them with IDs. An update carries
 // only what changes.
 type AssetWrite struct {
-	ID         int               `json:"id,omitempty"`
-	CustomerID int               `json:"customer_id,omitempty"`
-	SiteID     int               `json:"site_id,omitempty"`
-	SiteRef    string            `json:"site_ref,omitempty"`
-	TypeID     int               `json:"type_id,omitempty"`
-	TypeRef    string            `json:"type_ref,omitempty"`
-	StatusID   int               `json:"status_id,omitempty"`
-	Inactive   *bool             `json:"inactive,omitempty"`
-	UserID     int               `json:"user_id,omitempty"`
-	Fields     map[string]string `json:"fields,omitempty"`
-	LinkField  string            `json:"link_field,omitempty"`
-	LinkValue  string            `json:"link_value,omitempty"`
+	ID         int          `json:"id,omitempty"`
+	CustomerID int          `json:"customer_id,omitempty"`
+	SiteID     int          `json:"site_id,omitempty"`
+	SiteRef    string       `json:"site_ref,omitempty"`
+	TypeID     int          `json:"type_id,omitempty"`
+	TypeRef    string       `json:"type_ref,omitempty"`
+	StatusID   int          `json:"status_id,omitempty"`
+	Inactive   *bool        `json:"inactive,omitempty"`
+	UserID     int          `json:"user_id,omitempty"`
+	Fields     []FieldWrite `json:"fields,omitempty"` // in mapping order
+	LinkField  string       `json:"link_field,omitempty"`
+	LinkValue  string       `json:"link_value,omitempty"`
+}
+
+// FieldWrite is one field value an AssetWrite sets, by PSA field name.
+type FieldWrite struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Field returns the value the write sets for a field.
+func (w *AssetWrite) Field(name string) (string, bool) {
+	for _, f := range w.Fields {
+		if f.Name == name {
+			return f.Value, true
+		}
+	}
+	return "", false
 }
 
 // SaveResult is the outcome of one AssetWrite.

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -242,6 +243,8 @@ type planner struct {
 	ruleWhy  map[int]string
 	typeMemo map[string]typeRes
 	sites    map[string]*SourceSite
+	trigBuf  []string
+	chgBuf   []Change
 }
 
 type typeRes struct {
@@ -301,7 +304,7 @@ func Plan(src *SourceSnapshot, tgt *TargetSnapshot, cfg *Config) (*Changeset, er
 	}
 	sort.Slice(devices, func(i, j int) bool { return devices[i].ID < devices[j].ID })
 	mapped := make([]values, len(devices))
-	counts := map[string]int{}
+	counts := make(map[string]int, len(devices))
 	for i, d := range devices {
 		mapped[i] = p.mapFields(d)
 		if cc.matchIdx >= 0 {
@@ -310,8 +313,8 @@ func Plan(src *SourceSnapshot, tgt *TargetSnapshot, cfg *Config) (*Changeset, er
 			}
 		}
 	}
-	claimed := map[int]string{}
-	present := map[string]bool{}
+	claimed := make(map[int]string, len(devices))
+	present := make(map[string]bool, len(devices))
 	for i, d := range devices {
 		present[d.ID] = true
 		deviceActions = append(deviceActions, p.device(d, mapped[i], sites[d.SiteID], counts, claimed))
@@ -403,13 +406,11 @@ func (p *planner) device(d *Device, mapped values, site *SourceSite, counts map[
 			return act
 		}
 		w := &AssetWrite{CustomerID: place.customerID, SiteID: place.siteID, SiteRef: place.siteRef, TypeID: typeID, TypeRef: typeRef,
-			StatusID: cc.Lifecycle.NewStatusID, UserID: userID, Fields: make(map[string]string, len(p.fieldOK))}
-		act.Changes = make([]Change, 0, len(p.fieldOK))
+			StatusID: cc.Lifecycle.NewStatusID, UserID: userID, Fields: make([]FieldWrite, 0, len(p.fieldOK))}
 		for _, k := range p.fieldOK {
 			fm := cc.FieldMappings[k]
 			if v := mapped[k]; v != "" {
-				w.Fields[fm.Target] = v
-				act.Changes = append(act.Changes, Change{Field: fm.Target, New: v})
+				w.Fields = append(w.Fields, FieldWrite{fm.Target, v}) // a create's values are its changes
 			}
 		}
 		if cc.LinkField != "" {
@@ -422,9 +423,8 @@ func (p *planner) device(d *Device, mapped values, site *SourceSite, counts map[
 	claimed[asset.ID] = d.ID
 	act.AssetID = asset.ID
 	w := &AssetWrite{ID: asset.ID}
-	triggering := make([]string, 0, len(p.fieldOK)+4)
+	triggering, changes := p.trigBuf[:0], p.chgBuf[:0] // scratch, reused device to device
 	var quiet []string
-	act.Changes = make([]Change, 0, len(p.fieldOK)+4)
 	for _, k := range p.fieldOK {
 		fm := cc.FieldMappings[k]
 		nv := mapped[k]
@@ -436,10 +436,10 @@ func (p *planner) device(d *Device, mapped values, site *SourceSite, counts map[
 			continue
 		}
 		if w.Fields == nil {
-			w.Fields = make(map[string]string, len(p.fieldOK))
+			w.Fields = make([]FieldWrite, 0, len(p.fieldOK))
 		}
-		w.Fields[fm.Target] = nv
-		act.Changes = append(act.Changes, Change{Field: fm.Target, Old: ov, New: nv})
+		w.Fields = append(w.Fields, FieldWrite{fm.Target, nv})
+		changes = append(changes, Change{Field: fm.Target, Old: ov, New: nv})
 		if fm.NoTriggerUpdate {
 			quiet = append(quiet, fm.Target)
 		} else {
@@ -448,12 +448,12 @@ func (p *planner) device(d *Device, mapped values, site *SourceSite, counts map[
 	}
 	if cc.LinkField != "" && asset.Links[cc.LinkField] != d.ID {
 		w.LinkField, w.LinkValue = cc.LinkField, d.ID
-		act.Changes = append(act.Changes, Change{Field: cc.LinkField, Old: asset.Links[cc.LinkField], New: d.ID})
+		changes = append(changes, Change{Field: cc.LinkField, Old: asset.Links[cc.LinkField], New: d.ID})
 		triggering = append(triggering, cc.LinkField)
 	}
 	if place != nil && !cc.Sites.DontMoveExisting && (place.siteRef != "" || (place.siteID != 0 && place.siteID != asset.SiteID)) {
 		w.SiteID, w.SiteRef = place.siteID, place.siteRef
-		act.Changes = append(act.Changes, Change{Field: "site", Old: strconv.Itoa(asset.SiteID), New: place.siteKey()})
+		changes = append(changes, Change{Field: "site", Old: strconv.Itoa(asset.SiteID), New: place.siteKey()})
 		triggering = append(triggering, "site")
 	}
 	if !cc.AssetTypes.DontRetypeExisting && (typeRef != "" || (typeID != 0 && typeID != asset.TypeID)) {
@@ -462,22 +462,23 @@ func (p *planner) device(d *Device, mapped values, site *SourceSite, counts map[
 		if typeID != 0 {
 			newType = strconv.Itoa(typeID)
 		}
-		act.Changes = append(act.Changes, Change{Field: "type", Old: strconv.Itoa(asset.TypeID), New: newType})
+		changes = append(changes, Change{Field: "type", Old: strconv.Itoa(asset.TypeID), New: newType})
 		triggering = append(triggering, "type")
 	}
 	if userID != 0 && userID != asset.UserID {
 		w.UserID = userID
-		act.Changes = append(act.Changes, Change{Field: "user", Old: strconv.Itoa(asset.UserID), New: strconv.Itoa(userID)})
+		changes = append(changes, Change{Field: "user", Old: strconv.Itoa(asset.UserID), New: strconv.Itoa(userID)})
 		triggering = append(triggering, "user")
 	}
 	if asset.Inactive && cc.Lifecycle.DeactivateDeleted {
 		f := false
 		w.Inactive = &f
-		act.Changes = append(act.Changes, Change{Field: "inactive", Old: "true", New: "false"})
+		changes = append(changes, Change{Field: "inactive", Old: "true", New: "false"})
 		triggering = append(triggering, "inactive")
 	}
+	p.trigBuf, p.chgBuf = triggering[:0], changes[:0] // keep the grown scratch
 	if len(triggering) == 0 {
-		act.Kind, act.Changes = UnchangedAsset, nil
+		act.Kind = UnchangedAsset
 		act.Reason = how
 		if len(quiet) > 0 {
 			act.Reason += "; only " + strings.Join(quiet, ", ") + " changed, which do not trigger updates"
@@ -485,6 +486,7 @@ func (p *planner) device(d *Device, mapped values, site *SourceSite, counts map[
 		return act
 	}
 	act.Kind, act.Write = UpdateAsset, w
+	act.Changes = slices.Clone(changes)
 	act.Reason = how + "; changed: " + strings.Join(append(triggering, quiet...), ", ")
 	return act
 }
@@ -504,7 +506,7 @@ func (p *planner) match(d *Device, mapped values, counts map[string]int, claimed
 	if !cc.Matching.NoVendorID && cc.LinkField != "" {
 		switch as := p.ix.link[d.ID]; {
 		case len(as) == 1:
-			return as[0], fmt.Sprintf("matched by %s %s", cc.LinkField, d.ID), nil
+			return as[0], "matched by " + cc.LinkField + " " + d.ID, nil
 		case len(as) > 1:
 			return nil, fmt.Sprintf("ambiguous: %d assets carry %s %s", len(as), cc.LinkField, d.ID), ids(as)
 		}
@@ -534,14 +536,14 @@ func (p *planner) match(d *Device, mapped values, counts map[string]int, claimed
 	}
 	switch {
 	case len(cands) == 0:
-		return nil, fmt.Sprintf("no asset with %s %q", mf, v), nil
+		return nil, "no asset with " + mf + " " + strconv.Quote(v), nil
 	case len(cands) > 1:
 		return nil, fmt.Sprintf("ambiguous: %d assets have %s %q", len(cands), mf, v), ids(cands)
 	}
 	if dev, taken := claimed[cands[0].ID]; taken {
 		return nil, fmt.Sprintf("ambiguous: asset %d (%s %q) already matched device %s", cands[0].ID, mf, v, dev), []int{cands[0].ID}
 	}
-	return cands[0], fmt.Sprintf("matched by %s %q", mf, v), nil
+	return cands[0], "matched by " + mf + " " + strconv.Quote(v), nil
 }
 
 func (p *planner) deactivate(act Action, asset *Asset, why string) Action {

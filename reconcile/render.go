@@ -84,8 +84,8 @@ func (cs *Changeset) WriteTable(w io.Writer, all bool) error {
 			id = strings.Join(parts, ",")
 		}
 		details := a.Reason
-		if a.Kind == CreateAsset {
-			details += fmt.Sprintf(" [%d fields]", len(a.Changes)) // values are in the JSON
+		if a.Kind == CreateAsset && a.Write != nil {
+			details += fmt.Sprintf(" [%d fields]", len(a.Write.Fields)) // values are in the JSON
 		} else if len(a.Changes) > 0 {
 			var ch []string
 			for _, c := range a.Changes {

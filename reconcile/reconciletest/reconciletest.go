@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"maps"
 	"sync"
 
 	"github.com/mspsync/mspsync/reconcile"
@@ -250,7 +249,9 @@ func (t *Target) SaveAssets(ctx context.Context, ws []reconcile.AssetWrite) []re
 		if a.Fields == nil {
 			a.Fields = map[string]string{}
 		}
-		maps.Copy(a.Fields, w.Fields)
+		for _, f := range w.Fields {
+			a.Fields[f.Name] = f.Value
+		}
 		if w.LinkField != "" {
 			if a.Links == nil {
 				a.Links = map[string]string{}
