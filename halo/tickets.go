@@ -300,6 +300,16 @@ func (s *TicketTypesService) Get(ctx context.Context, id int) (*TicketType, erro
 	return get[TicketType](ctx, s.c, "TicketType", id, nil)
 }
 
+// Save creates or updates a ticket type.
+func (s *TicketTypesService) Save(ctx context.Context, v TicketType) (*TicketType, error) {
+	return saveOne(ctx, s.c, "TicketType", v)
+}
+
+// Delete deletes a ticket type.
+func (s *TicketTypesService) Delete(ctx context.Context, id int) error {
+	return del(ctx, s.c, "TicketType", id, nil)
+}
+
 // StatusesService reads ticket statuses (/Status).
 type StatusesService service
 
@@ -318,4 +328,14 @@ func (s *StatusesService) List(ctx context.Context, opts *StatusListOptions) ([]
 // Get returns one status.
 func (s *StatusesService) Get(ctx context.Context, id int) (*Status, error) {
 	return get[Status](ctx, s.c, "Status", id, nil)
+}
+
+// Save creates or updates a status.
+func (s *StatusesService) Save(ctx context.Context, v Status) (*Status, error) {
+	return saveOne(ctx, s.c, "Status", v)
+}
+
+// Delete deletes a status.
+func (s *StatusesService) Delete(ctx context.Context, id int) error {
+	return del(ctx, s.c, "Status", id, nil)
 }

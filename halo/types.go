@@ -354,3 +354,5 @@ func (v AssetGroup) hasID() bool { return v.ID != 0 }
 func (v Ticket) hasID() bool     { return v.ID != 0 }
 func (v Action) hasID() bool     { return v.ID != 0 }
 func (v AssetField) hasID() bool { return v.ID != 0 }
+func (v TicketType) hasID() bool { return v.ID != 0 }
+func (v Status) hasID() bool     { return v.ID != 0 }
