@@ -37,6 +37,7 @@ import (
 	"github.com/mspsync/mspsync/alerting/boltstore"
 	"github.com/mspsync/mspsync/alerting/pgstore"
 	"github.com/mspsync/mspsync/dattormm"
+	"github.com/mspsync/mspsync/examples/internal/connect"
 	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/internal/cli"
 )
@@ -79,9 +80,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
-	env := cli.NewSettings()
-	secret := env.Require("DATTO_WEBHOOK_SECRET")
 	if o.printTemplates {
+		env := cli.NewSettings()
+		secret := env.Require("DATTO_WEBHOOK_SECRET")
 		if err := env.Err(); err != nil {
 			return fail(exitSettings, err)
 		}
@@ -89,23 +90,11 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "Alert payload:\n%s\n\nResolution payload:\n%s\n", raised, resolved)
 		return exitOK
 	}
-	haloURL, haloID, haloSecret := env.Require("HALO_URL"), env.Require("HALO_CLIENT_ID"), env.Require("HALO_CLIENT_SECRET")
-	dattoURL, dattoKey, dattoSecret := env.Require("DATTO_API_URL"), env.Require("DATTO_API_KEY"), env.Require("DATTO_API_SECRET")
-	if err := env.Err(); err != nil {
-		return fail(exitSettings, err)
-	}
-	hopts := []halo.Option{halo.WithClientCredentials(haloID, haloSecret), halo.WithTenant(env.Optional("HALO_TENANT", "")), halo.WithLogger(logger)}
-	if u := env.Optional("HALO_AUTH_URL", ""); u != "" {
-		hopts = append(hopts, halo.WithAuthURL(u))
-	}
-	hc, err := halo.NewClient(haloURL, hopts...)
+	hc, dc, vals, err := connect.Clients(logger, "DATTO_WEBHOOK_SECRET")
 	if err != nil {
 		return fail(exitSettings, err)
 	}
-	dc, err := dattormm.NewClient(dattoURL, dattormm.WithAPIKey(dattoKey, dattoSecret), dattormm.WithLogger(logger))
-	if err != nil {
-		return fail(exitSettings, err)
-	}
+	secret := vals["DATTO_WEBHOOK_SECRET"]
 	cfg, err := loadConfig(o.configPath)
 	if err != nil {
 		return fail(exitSettings, err)

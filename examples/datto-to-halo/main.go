@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/mspsync/mspsync/dattormm"
+	"github.com/mspsync/mspsync/examples/internal/connect"
 	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/internal/cli"
 	"github.com/mspsync/mspsync/internal/httpx"
@@ -81,7 +82,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		progress.Printf("demo: starting in-process Halo and Datto RMM fakes with a sample estate")
 		hc, dc, cleanup, err = demoClients(progress.Logger(o.verbose))
 	} else {
-		hc, dc, err = realClients(progress.Logger(o.verbose))
+		hc, dc, _, err = connect.Clients(progress.Logger(o.verbose))
 	}
 	if err != nil {
 		return fail(exitSettings, err)

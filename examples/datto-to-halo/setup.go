@@ -10,33 +10,8 @@ import (
 	"github.com/mspsync/mspsync/dattormm/dattormmtest"
 	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/halo/halotest"
-	"github.com/mspsync/mspsync/internal/cli"
 	"github.com/mspsync/mspsync/reconcile"
 )
-
-// realClients builds both clients from the environment, naming every
-// missing setting.
-func realClients(logger *slog.Logger) (*halo.Client, *dattormm.Client, error) {
-	env := cli.NewSettings()
-	haloURL, haloID, haloSecret := env.Require("HALO_URL"), env.Require("HALO_CLIENT_ID"), env.Require("HALO_CLIENT_SECRET")
-	dattoURL, dattoKey, dattoSecret := env.Require("DATTO_API_URL"), env.Require("DATTO_API_KEY"), env.Require("DATTO_API_SECRET")
-	if err := env.Err(); err != nil {
-		return nil, nil, err
-	}
-	hopts := []halo.Option{halo.WithClientCredentials(haloID, haloSecret), halo.WithTenant(env.Optional("HALO_TENANT", "")), halo.WithLogger(logger)}
-	if u := env.Optional("HALO_AUTH_URL", ""); u != "" {
-		hopts = append(hopts, halo.WithAuthURL(u))
-	}
-	hc, err := halo.NewClient(haloURL, hopts...)
-	if err != nil {
-		return nil, nil, err
-	}
-	dc, err := dattormm.NewClient(dattoURL, dattormm.WithAPIKey(dattoKey, dattoSecret), dattormm.WithLogger(logger))
-	if err != nil {
-		return nil, nil, err
-	}
-	return hc, dc, nil
-}
 
 // loadConfig reads -config, or builds the default for this Halo tenant.
 func loadConfig(ctx context.Context, path string, hc *halo.Client) (*reconcile.Config, error) {

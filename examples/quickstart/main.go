@@ -26,6 +26,7 @@ import (
 
 	"github.com/mspsync/mspsync/dattormm"
 	"github.com/mspsync/mspsync/dattormm/dattormmtest"
+	"github.com/mspsync/mspsync/examples/internal/connect"
 	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/halo/halotest"
 	"github.com/mspsync/mspsync/internal/cli"
@@ -41,15 +42,13 @@ func main() {
 	defer stop()
 	if err := run(ctx, *demo, *asJSON, *verbose, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
-		var se settingsError
+		var se *connect.SettingsError
 		if errors.As(err, &se) {
 			os.Exit(2)
 		}
 		os.Exit(1)
 	}
 }
-
-type settingsError struct{ error }
 
 // Summary is what quickstart prints.
 type Summary struct {
@@ -83,21 +82,8 @@ func run(ctx context.Context, demo, asJSON, verbose bool, stdout, stderr io.Writ
 			return err
 		}
 	} else {
-		env := cli.NewSettings()
-		haloURL, haloID, haloSecret := env.Require("HALO_URL"), env.Require("HALO_CLIENT_ID"), env.Require("HALO_CLIENT_SECRET")
-		dattoURL, dattoKey, dattoSecret := env.Require("DATTO_API_URL"), env.Require("DATTO_API_KEY"), env.Require("DATTO_API_SECRET")
-		if err := env.Err(); err != nil {
-			return settingsError{err}
-		}
-		hopts := []halo.Option{halo.WithClientCredentials(haloID, haloSecret), halo.WithTenant(env.Optional("HALO_TENANT", "")), halo.WithLogger(logger)}
-		if u := env.Optional("HALO_AUTH_URL", ""); u != "" {
-			hopts = append(hopts, halo.WithAuthURL(u))
-		}
-		if hc, err = halo.NewClient(haloURL, hopts...); err != nil {
-			return settingsError{err}
-		}
-		if dc, err = dattormm.NewClient(dattoURL, dattormm.WithAPIKey(dattoKey, dattoSecret), dattormm.WithLogger(logger)); err != nil {
-			return settingsError{err}
+		if hc, dc, _, err = connect.Clients(logger); err != nil {
+			return err
 		}
 	}
 	stopWatch := progress.Watch(2*time.Second, map[string]*httpx.Counters{"halo": hc.Counters(), "datto": dc.Counters()})

@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
+
+	"github.com/mspsync/mspsync/examples/internal/connect"
 )
 
 func TestDemo(t *testing.T) {
@@ -36,14 +39,8 @@ func TestMissingSettingsNamed(t *testing.T) {
 	}
 	t.Setenv("HALO_URL", "https://acme.halopsa.example")
 	err := run(t.Context(), false, false, false, &bytes.Buffer{}, &bytes.Buffer{})
-	var se settingsError
-	if err == nil || !strings.Contains(err.Error(), "HALO_CLIENT_ID, HALO_CLIENT_SECRET, DATTO_API_URL, DATTO_API_KEY, DATTO_API_SECRET") || !asSettings(err, &se) {
+	var se *connect.SettingsError
+	if err == nil || !strings.Contains(err.Error(), "HALO_CLIENT_ID, HALO_CLIENT_SECRET, DATTO_API_URL, DATTO_API_KEY, DATTO_API_SECRET") || !errors.As(err, &se) {
 		t.Errorf("err = %v", err)
 	}
-}
-
-func asSettings(err error, se *settingsError) bool {
-	s, ok := err.(settingsError)
-	*se = s
-	return ok
 }
