@@ -66,6 +66,7 @@ type WebhookError struct {
 	Kind   error
 }
 
+// Error returns the reason, which is safe to show.
 func (e *WebhookError) Error() string { return "dattormm webhook: " + e.Reason }
 
 // Is matches the Kind sentinel.

@@ -193,6 +193,7 @@ type FieldRef struct {
 // UnknownFieldError is returned by Resolve for a name no field has.
 type UnknownFieldError struct{ Name string }
 
+// Error names the field.
 func (e *UnknownFieldError) Error() string {
 	return fmt.Sprintf("halo: no asset field or custom field named %q", e.Name)
 }

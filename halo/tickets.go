@@ -216,6 +216,7 @@ const (
 	TicketMissing             // deleted or never existed (404)
 )
 
+// String returns "open", "closed" or "missing".
 func (s TicketState) String() string {
 	switch s {
 	case TicketOpen:

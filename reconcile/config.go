@@ -189,6 +189,7 @@ type ConfigError struct {
 	Reason string
 }
 
+// Error names the key and the problem.
 func (e *ConfigError) Error() string { return "reconcile config: " + e.Key + ": " + e.Reason }
 
 // compiled is a validated Config with its rules ready to run.

@@ -57,6 +57,7 @@ type Error struct {
 	Reason string
 }
 
+// Error names the criterion and what is wrong with it.
 func (e *Error) Error() string {
 	return fmt.Sprintf("criterion %d (field %q): %s", e.Index, e.Field, e.Reason)
 }

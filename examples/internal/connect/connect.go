@@ -13,6 +13,7 @@ import (
 // SettingsError is a missing or invalid setting; the examples exit 2 on it.
 type SettingsError struct{ Err error }
 
+// Error returns the cause's text.
 func (e *SettingsError) Error() string { return e.Err.Error() }
 
 // Unwrap returns the cause.
