@@ -2,7 +2,7 @@
 // tickets. It is vendor-neutral: vendor packages decode their webhooks and
 // polls into Alert values, implement Sink for a PSA (HaloPSA, Kaseya BMS)
 // and Resolver for a source (Datto RMM, Level, Vision One), and the Engine
-// does the rest. The behaviour is specified in ../shared/alerting.md.
+// does the rest.
 //
 // # Flow
 //
@@ -36,8 +36,10 @@
 // any write to the PSA for it, and alert records are compare-and-swap too,
 // so several replicas can share one Store and a crashed replica's work is
 // taken over when its leases expire. A ticket creation that was started
-// but never recorded is settled through TicketFinder when the sink has it. The contract every Store meets is the
-// test suite in package storetest; memstore and boltstore implement it.
+// but never recorded is settled through TicketFinder when the sink has it.
+// The contract every Store meets is the test suite in package storetest;
+// memstore, boltstore (one process) and pgstore (replicas sharing
+// PostgreSQL) implement it.
 //
 // # Resolve sync
 //
