@@ -2,7 +2,6 @@ package reconcile
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -212,6 +211,21 @@ func fieldValue(m map[string]string, name string) string {
 	return ""
 }
 
+// keep copies items into the arena and returns them as a slice of their
+// own (capacity capped, so appending to it never touches its neighbours).
+// Thousands of actions share a few large allocations instead of one each.
+func keep[T any](arena *[]T, items []T) []T {
+	if len(items) == 0 {
+		return nil
+	}
+	if cap(*arena)-len(*arena) < len(items) {
+		*arena = make([]T, 0, max(4096, len(items)))
+	}
+	start := len(*arena)
+	*arena = append(*arena, items...)
+	return (*arena)[start:len(*arena):len(*arena)]
+}
+
 // placement is where a device's asset belongs.
 type placement struct {
 	customerID  int
@@ -245,6 +259,9 @@ type planner struct {
 	sites    map[string]*SourceSite
 	trigBuf  []string
 	chgBuf   []Change
+	fwBuf    []FieldWrite
+	chgArena []Change     // backing store of every action's Changes
+	fwArena  []FieldWrite // and of every write's Fields
 }
 
 type typeRes struct {
@@ -406,13 +423,15 @@ func (p *planner) device(d *Device, mapped values, site *SourceSite, counts map[
 			return act
 		}
 		w := &AssetWrite{CustomerID: place.customerID, SiteID: place.siteID, SiteRef: place.siteRef, TypeID: typeID, TypeRef: typeRef,
-			StatusID: cc.Lifecycle.NewStatusID, UserID: userID, Fields: make([]FieldWrite, 0, len(p.fieldOK))}
+			StatusID: cc.Lifecycle.NewStatusID, UserID: userID}
+		fields := p.fwBuf[:0]
 		for _, k := range p.fieldOK {
 			fm := cc.FieldMappings[k]
 			if v := mapped[k]; v != "" {
-				w.Fields = append(w.Fields, FieldWrite{fm.Target, v}) // a create's values are its changes
+				fields = append(fields, FieldWrite{fm.Target, v}) // a create's values are its changes
 			}
 		}
+		w.Fields, p.fwBuf = keep(&p.fwArena, fields), fields[:0]
 		if cc.LinkField != "" {
 			w.LinkField, w.LinkValue = cc.LinkField, d.ID
 		}
@@ -423,7 +442,7 @@ func (p *planner) device(d *Device, mapped values, site *SourceSite, counts map[
 	claimed[asset.ID] = d.ID
 	act.AssetID = asset.ID
 	w := &AssetWrite{ID: asset.ID}
-	triggering, changes := p.trigBuf[:0], p.chgBuf[:0] // scratch, reused device to device
+	triggering, changes, fields := p.trigBuf[:0], p.chgBuf[:0], p.fwBuf[:0] // scratch, reused device to device
 	var quiet []string
 	for _, k := range p.fieldOK {
 		fm := cc.FieldMappings[k]
@@ -435,10 +454,7 @@ func (p *planner) device(d *Device, mapped values, site *SourceSite, counts map[
 		if ov == nv || (fm.OnlyFillEmpty && ov != "") {
 			continue
 		}
-		if w.Fields == nil {
-			w.Fields = make([]FieldWrite, 0, len(p.fieldOK))
-		}
-		w.Fields = append(w.Fields, FieldWrite{fm.Target, nv})
+		fields = append(fields, FieldWrite{fm.Target, nv})
 		changes = append(changes, Change{Field: fm.Target, Old: ov, New: nv})
 		if fm.NoTriggerUpdate {
 			quiet = append(quiet, fm.Target)
@@ -476,7 +492,7 @@ func (p *planner) device(d *Device, mapped values, site *SourceSite, counts map[
 		changes = append(changes, Change{Field: "inactive", Old: "true", New: "false"})
 		triggering = append(triggering, "inactive")
 	}
-	p.trigBuf, p.chgBuf = triggering[:0], changes[:0] // keep the grown scratch
+	p.trigBuf, p.chgBuf, p.fwBuf = triggering[:0], changes[:0], fields[:0] // keep the grown scratch
 	if len(triggering) == 0 {
 		act.Kind = UnchangedAsset
 		act.Reason = how
@@ -486,7 +502,10 @@ func (p *planner) device(d *Device, mapped values, site *SourceSite, counts map[
 		return act
 	}
 	act.Kind, act.Write = UpdateAsset, w
-	act.Changes = slices.Clone(changes)
+	act.Changes = keep(&p.chgArena, changes)
+	if len(fields) > 0 {
+		w.Fields = keep(&p.fwArena, fields)
+	}
 	act.Reason = how + "; changed: " + strings.Join(append(triggering, quiet...), ", ")
 	return act
 }
