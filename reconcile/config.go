@@ -15,9 +15,6 @@ import (
 // Config is what a reconcile does, as data: load it from JSON, check it
 // with Validate (Plan does too), print it with json.Marshal.
 type Config struct {
-	// LinkField is the PSA asset field holding the source's device ID
-	// ("datto_id"). Default: by source, see DefaultLinkFields.
-	LinkField string `json:"link_field,omitempty"`
 	// Sites says which PSA customer and site each device belongs to.
 	Sites SiteConfig `json:"sites"`
 	// FieldMappings copy source fields to PSA asset fields.
@@ -31,10 +28,6 @@ type Config struct {
 	// Users sets the asset's user.
 	Users UserConfig `json:"users"`
 }
-
-// DefaultLinkFields maps a source name to the PSA link field used when the
-// config names none.
-var DefaultLinkFields = map[string]string{"datto": "datto_id", "vsax": "kaseya_id", "level": "third_party_id_string", "visionone": "third_party_id_string"}
 
 // Site matching methods and new-site modes.
 const (
@@ -169,15 +162,16 @@ type LifecycleConfig struct {
 
 // User modes.
 const (
-	UsersNone          = ""
-	UsersField         = "field"          // a source field holds a username or email
-	UsersLastLoggedIn  = "last_logged_in" // the source's last logged-in user
-	LastLoggedInSource = "lastLoggedInUser"
+	UsersNone         = ""
+	UsersField        = "field"          // a source field holds a username or email
+	UsersLastLoggedIn = "last_logged_in" // the field the source declares as its last logged-in user
 )
 
 // UserConfig sets the asset's user.
 type UserConfig struct {
-	Mode           string `json:"mode,omitempty"`
+	Mode string `json:"mode,omitempty"`
+	// SourceField is the device field holding the user; for mode
+	// "last_logged_in" it defaults to the source's SourceInfo.UserField.
 	SourceField    string `json:"source_field,omitempty"`
 	PrimaryField   string `json:"primary_field,omitempty"`   // PSA user field ("email")
 	SecondaryField string `json:"secondary_field,omitempty"` // tried when the primary finds nobody
@@ -215,15 +209,14 @@ type compiledTypeRule struct {
 
 // Validate checks c and reports the first wrong key.
 func (c *Config) Validate() error {
-	_, err := c.compile("")
+	_, err := c.compile(SourceInfo{})
 	return err
 }
 
-func (c *Config) compile(source string) (*compiled, error) {
+// compile validates c for a source. Without a source (Validate), what
+// depends on the source's declaration is not checked.
+func (c *Config) compile(src SourceInfo) (*compiled, error) {
 	cc := &compiled{Config: *c, targetIdx: map[string]int{}, matchIdx: -1}
-	if cc.LinkField == "" {
-		cc.LinkField = DefaultLinkFields[source]
-	}
 	switch cc.Sites.Method {
 	case "":
 		cc.Sites.Method = SiteMappings
@@ -330,9 +323,14 @@ func (c *Config) compile(source string) (*compiled, error) {
 	case UsersNone:
 	case UsersLastLoggedIn:
 		if cc.Users.SourceField == "" {
-			cc.Users.SourceField = LastLoggedInSource
+			cc.Users.SourceField = src.UserField
 		}
-		fallthrough
+		if cc.Users.SourceField == "" && src.Kind != "" {
+			return nil, &ConfigError{"users.source_field", fmt.Sprintf("required: source %q declares no last-logged-in user field", src.Kind)}
+		}
+		if cc.Users.PrimaryField == "" {
+			return nil, &ConfigError{"users.primary_field", "required"}
+		}
 	case UsersField:
 		if cc.Users.SourceField == "" {
 			return nil, &ConfigError{"users.source_field", `required for mode "field"`}

@@ -1,4 +1,4 @@
-package dattormm_test
+package dattormmdriver_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/mspsync/mspsync/alerting"
 	"github.com/mspsync/mspsync/dattormm"
+	"github.com/mspsync/mspsync/dattormm/dattormmdriver"
 )
 
 const hookSecret = "hook-secret-0123456789abcdef0123"
@@ -50,7 +51,7 @@ func TestWebhookHandler(t *testing.T) {
 		AlertSourceInfo: dattormm.AlertSourceInfo{DeviceUID: dev.UID, DeviceName: dev.Hostname, SiteUID: site.UID, SiteName: site.Name}})
 	v, _ := dattormm.NewWebhookVerifier(hookSecret)
 	rec := &recorder{}
-	h := &dattormm.WebhookHandler{Verifier: v, Engine: rec, Client: c}
+	h := dattormmdriver.NewWebhookHandler(v, rec, c)
 	raised, resolved := dattormm.WebhookTemplates(hookSecret)
 	fill := func(tmpl, uid string) string {
 		return strings.NewReplacer("[alert_uid]", uid, "[alert_message_en]", "Disk full", "[site_name]", "Contoso",
@@ -108,7 +109,7 @@ func TestResolver(t *testing.T) {
 	t.Parallel()
 	srv, c := setup(t)
 	al := srv.SeedAlert(dattormm.Alert{Priority: "Low"})
-	r := c.Resolver()
+	r := dattormmdriver.NewResolver(c)
 	if err := r.ResolveAlert(t.Context(), alerting.AlertRef{Source: "datto", AlertID: al.AlertUID}); err != nil {
 		t.Fatal(err)
 	}
