@@ -275,6 +275,8 @@ func (e *Engine) recoverCreating(ctx context.Context, tx *groupTx, i int) error 
 	return nil
 }
 
+// applyRaise routes a raise to its customer and applies it to the alert's
+// group.
 func (e *Engine) applyRaise(ctx context.Context, a Alert) (Result, error) {
 	res := Result{EventKey: a.EventKey()}
 	cust, err := e.customerFor(ctx, a)
@@ -283,95 +285,121 @@ func (e *Engine) applyRaise(ctx context.Context, a Alert) (Result, error) {
 	}
 	gk := e.GroupKey(cust.ID, a)
 	return e.withGroup(ctx, gk, cust.ID, func(tx *groupTx) (Result, error) {
-		res := Result{EventKey: a.EventKey(), GroupKey: gk} // fresh on every (re)start
-		g := &tx.g
-		if i := current(g); i >= 0 && g.Tickets[i].Phase == PhaseCreating {
-			if err := e.recoverCreating(ctx, tx, i); err != nil {
-				return res, err
-			}
-		}
-		cur := current(g)
-		if cur >= 0 {
-			if j := memberIndex(g.Tickets[cur].Members, a); j >= 0 {
-				res.TicketID = g.Tickets[cur].ID
-				if g.Tickets[cur].Members[j].Resolved {
-					return e.ignored(ctx, res, ReasonLateRaise, a), nil
-				}
-				return e.ignored(ctx, res, ReasonAlreadyOpen, a), nil
-			}
-		}
-		late, err := e.claimAlert(ctx, a, gk)
-		if err != nil {
-			return res, err
-		}
-		if late {
-			return e.ignored(ctx, res, ReasonLateRaise, a), nil
-		}
-
-		if cur >= 0 {
-			t := &g.Tickets[cur]
-			state, err := e.sink.TicketState(ctx, t.ID)
-			if err != nil {
-				return res, fmt.Errorf("alerting: state of ticket %s: %w", t.ID, err)
-			}
-			if state == TicketOpen {
-				if err := tx.lease(ctx); err != nil {
-					return res, err
-				}
-				err = e.sink.AddNote(ctx, t.ID, Note{Kind: NoteAlertRaised, Text: raiseNote(a, gk), Alert: a, Time: e.now()})
-				if err == nil {
-					t.Members = append(t.Members, Member{Source: a.Source, AlertID: a.ID()})
-					e.stats.notes.Add(1)
-					res.Outcome, res.TicketID = OutcomeNoted, t.ID
-					e.log.LogAttrs(ctx, slog.LevelInfo, "alerting: note added", slog.String("event", res.EventKey),
-						slog.String("group", gk), slog.String("ticket", t.ID), slog.String("type", a.Type))
-					return res, nil
-				}
-				if !closedErr(err) {
-					return res, fmt.Errorf("alerting: add note to ticket %s: %w", t.ID, err)
-				}
-				state = TicketClosed
-			}
-			e.markClosed(t, ClosedInPSA)
-			e.log.InfoContext(ctx, "alerting: ticket closed in the PSA, opening a new one", "event", res.EventKey,
-				"group", gk, "ticket", t.ID, "state", state)
-		}
-
-		var prev string
-		if e.route.cfg.Reopen == ReopenNewLinkedTicket {
-			for _, t := range slices.Backward(g.Tickets) {
-				if t.ID != "" {
-					prev = t.ID
-					break
-				}
-			}
-		}
-		nt, err := e.newTicket(ctx, cust, gk, a, prev)
-		if err != nil {
-			return res, err
-		}
-		g.Tickets = append(g.Tickets, TicketRecord{
-			Phase: PhaseCreating, Members: []Member{{Source: a.Source, AlertID: a.ID()}}, CreatedAt: e.now(),
-		})
-		i := len(g.Tickets) - 1
-		if err := tx.save(ctx); err != nil { // the lease and the intent, for recoverCreating
-			return res, err
-		}
-		id, err := e.sink.CreateTicket(ctx, nt)
-		if err != nil {
-			if IsPermanent(err) { // nothing was created
-				g.Tickets = slices.Delete(g.Tickets, i, i+1)
-			}
-			return res, fmt.Errorf("alerting: create ticket: %w", err)
-		}
-		g.Tickets[i].ID, g.Tickets[i].Phase = id, PhaseOpen
-		e.stats.created.Add(1)
-		res.Outcome, res.TicketID = OutcomeCreated, id
-		e.log.LogAttrs(ctx, slog.LevelInfo, "alerting: ticket created", slog.String("event", res.EventKey),
-			slog.String("group", gk), slog.String("ticket", id), slog.String("customer", cust.ID),
-			slog.String("type", a.Type), slog.String("previous", prev))
-		return res, nil
+		return e.raiseInGroup(ctx, tx, a, cust, gk)
 	})
+}
+
+// raiseInGroup is applyRaise's step on group gk: ignore a raise the group
+// already has or that came after its resolve, else note it on the open
+// ticket, else open a new ticket.
+func (e *Engine) raiseInGroup(ctx context.Context, tx *groupTx, a Alert, cust Customer, gk string) (Result, error) {
+	res := Result{EventKey: a.EventKey(), GroupKey: gk} // fresh on every (re)start
+	g := &tx.g
+	if i := current(g); i >= 0 && g.Tickets[i].Phase == PhaseCreating {
+		if err := e.recoverCreating(ctx, tx, i); err != nil {
+			return res, err
+		}
+	}
+	cur := current(g)
+	if cur >= 0 {
+		if j := memberIndex(g.Tickets[cur].Members, a); j >= 0 {
+			res.TicketID = g.Tickets[cur].ID
+			if g.Tickets[cur].Members[j].Resolved {
+				return e.ignored(ctx, res, ReasonLateRaise, a), nil
+			}
+			return e.ignored(ctx, res, ReasonAlreadyOpen, a), nil
+		}
+	}
+	late, err := e.claimAlert(ctx, a, gk)
+	if err != nil {
+		return res, err
+	}
+	if late {
+		return e.ignored(ctx, res, ReasonLateRaise, a), nil
+	}
+	if cur >= 0 {
+		if res, done, err := e.noteOnCurrent(ctx, tx, res, &g.Tickets[cur], a, gk); done {
+			return res, err
+		}
+	}
+	return e.openTicket(ctx, tx, res, cust, gk, a)
+}
+
+// noteOnCurrent adds a's raise note to the group's current ticket t if it
+// is still open in the PSA (done, with the result). Otherwise it records t
+// as closed in the PSA and returns done false: a new ticket is needed.
+func (e *Engine) noteOnCurrent(ctx context.Context, tx *groupTx, res Result, t *TicketRecord, a Alert, gk string) (_ Result, done bool, _ error) {
+	state, err := e.sink.TicketState(ctx, t.ID)
+	if err != nil {
+		return res, true, fmt.Errorf("alerting: state of ticket %s: %w", t.ID, err)
+	}
+	if state == TicketOpen {
+		if err := tx.lease(ctx); err != nil {
+			return res, true, err
+		}
+		err = e.sink.AddNote(ctx, t.ID, Note{Kind: NoteAlertRaised, Text: raiseNote(a, gk), Alert: a, Time: e.now()})
+		if err == nil {
+			t.Members = append(t.Members, Member{Source: a.Source, AlertID: a.ID()})
+			e.stats.notes.Add(1)
+			res.Outcome, res.TicketID = OutcomeNoted, t.ID
+			e.log.LogAttrs(ctx, slog.LevelInfo, "alerting: note added", slog.String("event", res.EventKey),
+				slog.String("group", gk), slog.String("ticket", t.ID), slog.String("type", a.Type))
+			return res, true, nil
+		}
+		if !closedErr(err) {
+			return res, true, fmt.Errorf("alerting: add note to ticket %s: %w", t.ID, err)
+		}
+		state = TicketClosed
+	}
+	e.markClosed(t, ClosedInPSA)
+	e.log.InfoContext(ctx, "alerting: ticket closed in the PSA, opening a new one", "event", res.EventKey,
+		"group", gk, "ticket", t.ID, "state", state)
+	return res, false, nil
+}
+
+// openTicket creates the group's new ticket for a, storing the intent
+// (PhaseCreating, see recoverCreating) before the sink creates it.
+func (e *Engine) openTicket(ctx context.Context, tx *groupTx, res Result, cust Customer, gk string, a Alert) (Result, error) {
+	g := &tx.g
+	prev := e.previousTicket(g)
+	nt, err := e.newTicket(ctx, cust, gk, a, prev)
+	if err != nil {
+		return res, err
+	}
+	g.Tickets = append(g.Tickets, TicketRecord{
+		Phase: PhaseCreating, Members: []Member{{Source: a.Source, AlertID: a.ID()}}, CreatedAt: e.now(),
+	})
+	i := len(g.Tickets) - 1
+	if err := tx.save(ctx); err != nil { // the lease and the intent, for recoverCreating
+		return res, err
+	}
+	id, err := e.sink.CreateTicket(ctx, nt)
+	if err != nil {
+		if IsPermanent(err) { // nothing was created
+			g.Tickets = slices.Delete(g.Tickets, i, i+1)
+		}
+		return res, fmt.Errorf("alerting: create ticket: %w", err)
+	}
+	g.Tickets[i].ID, g.Tickets[i].Phase = id, PhaseOpen
+	e.stats.created.Add(1)
+	res.Outcome, res.TicketID = OutcomeCreated, id
+	e.log.LogAttrs(ctx, slog.LevelInfo, "alerting: ticket created", slog.String("event", res.EventKey),
+		slog.String("group", gk), slog.String("ticket", id), slog.String("customer", cust.ID),
+		slog.String("type", a.Type), slog.String("previous", prev))
+	return res, nil
+}
+
+// previousTicket is the ticket a new one links to: with reopen
+// new_linked_ticket, the newest of g's tickets that has an ID; otherwise "".
+func (e *Engine) previousTicket(g *GroupState) string {
+	if e.route.cfg.Reopen == ReopenNewLinkedTicket {
+		for _, t := range slices.Backward(g.Tickets) {
+			if t.ID != "" {
+				return t.ID
+			}
+		}
+	}
+	return ""
 }
 
 // claimAlert records that the alert joined group gk. late reports that the
