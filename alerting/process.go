@@ -452,6 +452,8 @@ func (e *Engine) markResolved(ctx context.Context, key string) error {
 	}
 }
 
+// applyResolve applies a resolve to the group its alert joined, and records
+// the alert resolved.
 func (e *Engine) applyResolve(ctx context.Context, a Alert) (Result, error) {
 	res := Result{EventKey: a.EventKey()}
 	key := a.Key()
@@ -470,89 +472,108 @@ func (e *Engine) applyResolve(ctx context.Context, a Alert) (Result, error) {
 	}
 
 	res, err = e.withGroup(ctx, rec.GroupKey, "", func(tx *groupTx) (Result, error) {
-		res := Result{EventKey: a.EventKey(), GroupKey: rec.GroupKey} // fresh on every (re)start
-		g := &tx.g
-		i, _ := findMember(g, a)
-		if i >= 0 && g.Tickets[i].Phase == PhaseCreating {
-			if err := e.recoverCreating(ctx, tx, i); err != nil {
-				return res, err
-			}
-		}
-		i, j := findMember(g, a)
-		if i < 0 {
-			return e.ignored(ctx, res, ReasonNothingOpen, a), nil
-		}
-		t := &g.Tickets[i]
-		res.TicketID = t.ID
-		if t.Members[j].Resolved {
-			return e.ignored(ctx, res, ReasonAlreadyResolved, a), nil
-		}
-		var state TicketState = TicketClosed
-		if t.Phase != PhaseClosed {
-			st, err := e.sink.TicketState(ctx, t.ID)
-			if err != nil {
-				return res, fmt.Errorf("alerting: state of ticket %s: %w", t.ID, err)
-			}
-			state = st
-		}
-		if err := tx.lease(ctx); err != nil {
-			return res, err
-		}
-		if state != TicketOpen {
-			t.Members[j].Resolved = true
-			e.markClosed(t, ClosedInPSA)
-			return e.ignored(ctx, res, ReasonTicketClosed, a), nil
-		}
-
-		open := 0
-		for k, m := range t.Members {
-			if k != j && !m.Resolved {
-				open++
-			}
-		}
-		n := len(t.Members)
-		note := Note{Alert: a, Time: e.now()}
-		closing := open == 0 && e.route.cfg.OnResolve == CloseOnResolve
-		switch {
-		case open > 0:
-			note.Kind, note.Text = NoteMemberResolved, fmt.Sprintf("Alert resolved: %s\n%d of %d alerts on this ticket are resolved; the ticket stays open.", title(a), n-open, n)
-		case closing:
-			note.Kind, note.Text = NoteAllResolved, fmt.Sprintf("Alert resolved: %s\nAll %d alerts on this ticket are resolved; closing the ticket.", title(a), n)
-		default:
-			note.Kind, note.Text = NoteAllResolved, fmt.Sprintf("Alert resolved: %s\nAll %d alerts on this ticket are resolved.", title(a), n)
-		}
-		var err error
-		if closing {
-			err = e.sink.CloseTicket(ctx, t.ID, note)
-		} else {
-			err = e.sink.AddNote(ctx, t.ID, note)
-		}
-		if closedErr(err) {
-			t.Members[j].Resolved = true
-			e.markClosed(t, ClosedInPSA)
-			return e.ignored(ctx, res, ReasonTicketClosed, a), nil
-		}
-		if err != nil {
-			return res, fmt.Errorf("alerting: resolve on ticket %s: %w", t.ID, err)
-		}
-		t.Members[j].Resolved = true
-		if closing {
-			e.markClosed(t, ClosedByEngine)
-			e.stats.closed.Add(1)
-			res.Outcome = OutcomeClosed
-			e.log.InfoContext(ctx, "alerting: ticket closed, every alert resolved", "event", res.EventKey, "group", rec.GroupKey, "ticket", t.ID)
-		} else {
-			e.stats.notes.Add(1)
-			res.Outcome = OutcomeNoted
-			e.log.InfoContext(ctx, "alerting: note added", "event", res.EventKey, "group", rec.GroupKey, "ticket", t.ID,
-				"note", note.Kind, "unresolved", open)
-		}
-		return res, nil
+		return e.resolveInGroup(ctx, tx, a, rec.GroupKey)
 	})
 	if err != nil {
 		return res, err
 	}
 	return res, e.markResolved(ctx, key)
+}
+
+// resolveInGroup is applyResolve's step on group gk: find the ticket the
+// alert is a member of and resolve it there, unless it is already resolved
+// or the ticket is closed.
+func (e *Engine) resolveInGroup(ctx context.Context, tx *groupTx, a Alert, gk string) (Result, error) {
+	res := Result{EventKey: a.EventKey(), GroupKey: gk} // fresh on every (re)start
+	g := &tx.g
+	i, _ := findMember(g, a)
+	if i >= 0 && g.Tickets[i].Phase == PhaseCreating {
+		if err := e.recoverCreating(ctx, tx, i); err != nil {
+			return res, err
+		}
+	}
+	i, j := findMember(g, a)
+	if i < 0 {
+		return e.ignored(ctx, res, ReasonNothingOpen, a), nil
+	}
+	t := &g.Tickets[i]
+	res.TicketID = t.ID
+	if t.Members[j].Resolved {
+		return e.ignored(ctx, res, ReasonAlreadyResolved, a), nil
+	}
+	var state TicketState = TicketClosed
+	if t.Phase != PhaseClosed {
+		st, err := e.sink.TicketState(ctx, t.ID)
+		if err != nil {
+			return res, fmt.Errorf("alerting: state of ticket %s: %w", t.ID, err)
+		}
+		state = st
+	}
+	if err := tx.lease(ctx); err != nil {
+		return res, err
+	}
+	if state != TicketOpen {
+		t.Members[j].Resolved = true
+		e.markClosed(t, ClosedInPSA)
+		return e.ignored(ctx, res, ReasonTicketClosed, a), nil
+	}
+	return e.resolveMember(ctx, res, t, j, a, gk)
+}
+
+// resolveMember resolves member j of open ticket t: a note, or closing the
+// ticket when it was the last unresolved alert and the route closes on
+// resolve. A ticket found closed in the PSA meanwhile is recorded so.
+func (e *Engine) resolveMember(ctx context.Context, res Result, t *TicketRecord, j int, a Alert, gk string) (Result, error) {
+	open := 0 // the other members still unresolved
+	for k, m := range t.Members {
+		if k != j && !m.Resolved {
+			open++
+		}
+	}
+	closing := open == 0 && e.route.cfg.OnResolve == CloseOnResolve
+	note := e.resolveNote(a, open, len(t.Members), closing)
+	var err error
+	if closing {
+		err = e.sink.CloseTicket(ctx, t.ID, note)
+	} else {
+		err = e.sink.AddNote(ctx, t.ID, note)
+	}
+	if closedErr(err) {
+		t.Members[j].Resolved = true
+		e.markClosed(t, ClosedInPSA)
+		return e.ignored(ctx, res, ReasonTicketClosed, a), nil
+	}
+	if err != nil {
+		return res, fmt.Errorf("alerting: resolve on ticket %s: %w", t.ID, err)
+	}
+	t.Members[j].Resolved = true
+	if closing {
+		e.markClosed(t, ClosedByEngine)
+		e.stats.closed.Add(1)
+		res.Outcome = OutcomeClosed
+		e.log.InfoContext(ctx, "alerting: ticket closed, every alert resolved", "event", res.EventKey, "group", gk, "ticket", t.ID)
+	} else {
+		e.stats.notes.Add(1)
+		res.Outcome = OutcomeNoted
+		e.log.InfoContext(ctx, "alerting: note added", "event", res.EventKey, "group", gk, "ticket", t.ID,
+			"note", note.Kind, "unresolved", open)
+	}
+	return res, nil
+}
+
+// resolveNote is the note for a's resolve on a ticket of n alerts, open of
+// the others still unresolved; closing: the ticket is closed with it.
+func (e *Engine) resolveNote(a Alert, open, n int, closing bool) Note {
+	note := Note{Alert: a, Time: e.now()}
+	switch {
+	case open > 0:
+		note.Kind, note.Text = NoteMemberResolved, fmt.Sprintf("Alert resolved: %s\n%d of %d alerts on this ticket are resolved; the ticket stays open.", title(a), n-open, n)
+	case closing:
+		note.Kind, note.Text = NoteAllResolved, fmt.Sprintf("Alert resolved: %s\nAll %d alerts on this ticket are resolved; closing the ticket.", title(a), n)
+	default:
+		note.Kind, note.Text = NoteAllResolved, fmt.Sprintf("Alert resolved: %s\nAll %d alerts on this ticket are resolved.", title(a), n)
+	}
+	return note
 }
 
 // customerFor routes a raise to a PSA customer: manual mapping, auto-match,
