@@ -217,12 +217,31 @@ func (c *Config) Validate() error {
 // depends on the source's declaration is not checked.
 func (c *Config) compile(src SourceInfo) (*compiled, error) {
 	cc := &compiled{Config: *c, targetIdx: map[string]int{}, matchIdx: -1}
+	// Each step fills in defaults, checks its part and compiles its rules;
+	// the first error wins, so the order is the order keys are reported in.
+	for _, step := range []func() error{
+		cc.compileSites,
+		cc.compileFieldMappings,
+		cc.compileMatching,
+		cc.compileAssetTypes,
+		func() error { return cc.compileUsers(src) },
+	} {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	return cc, nil
+}
+
+// compileSites checks sites (method, new sites, mappings) and compiles the
+// site rules in sequence order.
+func (cc *compiled) compileSites() error {
 	switch cc.Sites.Method {
 	case "":
 		cc.Sites.Method = SiteMappings
 	case SiteMappings, SiteRules:
 	default:
-		return nil, &ConfigError{"sites.method", fmt.Sprintf("%q is not mappings or rules", c.Sites.Method)}
+		return &ConfigError{"sites.method", fmt.Sprintf("%q is not mappings or rules", cc.Sites.Method)}
 	}
 	switch cc.Sites.NewSites {
 	case "":
@@ -230,10 +249,10 @@ func (c *Config) compile(src SourceInfo) (*compiled, error) {
 	case NewSitesAsCustomers, NewSitesSkip:
 	case NewSitesAsSites:
 		if cc.Sites.NewSitesCustomerID == 0 {
-			return nil, &ConfigError{"sites.new_sites_customer_id", `required when new_sites is "sites"`}
+			return &ConfigError{"sites.new_sites_customer_id", `required when new_sites is "sites"`}
 		}
 	default:
-		return nil, &ConfigError{"sites.new_sites", fmt.Sprintf("%q is not customers, sites or skip", c.Sites.NewSites)}
+		return &ConfigError{"sites.new_sites", fmt.Sprintf("%q is not customers, sites or skip", cc.Sites.NewSites)}
 	}
 	if cc.Sites.MainSiteName == "" {
 		cc.Sites.MainSiteName = "Main"
@@ -242,55 +261,73 @@ func (c *Config) compile(src SourceInfo) (*compiled, error) {
 	for i, m := range cc.Sites.Mappings {
 		key := fmt.Sprintf("sites.mappings[%d]", i)
 		if m.SourceSiteID == "" || m.CustomerID == 0 {
-			return nil, &ConfigError{key, "needs source_site_id and customer_id"}
+			return &ConfigError{key, "needs source_site_id and customer_id"}
 		}
 		if seen[m.SourceSiteID] {
-			return nil, &ConfigError{key, fmt.Sprintf("source site %q is mapped twice", m.SourceSiteID)}
+			return &ConfigError{key, fmt.Sprintf("source site %q is mapped twice", m.SourceSiteID)}
 		}
 		seen[m.SourceSiteID] = true
 	}
 	for i, r := range cc.Sites.Rules {
 		key := fmt.Sprintf("sites.rules[%d]", i)
 		if r.CustomerID == 0 {
-			return nil, &ConfigError{key + ".customer_id", "required"}
+			return &ConfigError{key + ".customer_id", "required"}
 		}
 		m, err := criteria.Compile(r.Criteria)
 		if err != nil {
-			return nil, &ConfigError{key + ".criteria", err.Error()}
+			return &ConfigError{key + ".criteria", err.Error()}
 		}
 		cc.siteRules = append(cc.siteRules, compiledSiteRule{r, m})
 	}
 	sort.SliceStable(cc.siteRules, func(i, j int) bool { return cc.siteRules[i].Sequence < cc.siteRules[j].Sequence })
 	if cc.Sites.Method == SiteRules && len(cc.siteRules) == 0 && cc.Sites.DefaultSite == nil {
-		return nil, &ConfigError{"sites.rules", "the rules method needs rules or a default_site"}
+		return &ConfigError{"sites.rules", "the rules method needs rules or a default_site"}
 	}
+	return nil
+}
+
+// compileFieldMappings checks the field mappings and indexes them by
+// (lower-cased) target, noting which one is the matching field.
+func (cc *compiled) compileFieldMappings() error {
 	targets := map[string]bool{}
 	for i, f := range cc.FieldMappings {
 		key := fmt.Sprintf("field_mappings[%d]", i)
 		if strings.TrimSpace(f.Source) == "" || strings.TrimSpace(f.Target) == "" {
-			return nil, &ConfigError{key, "needs source and target"}
+			return &ConfigError{key, "needs source and target"}
 		}
 		t := strings.ToLower(f.Target)
 		cc.lowerTargets = append(cc.lowerTargets, lower(f.Target))
 		cc.targetIdx[lower(f.Target)] = i
-		if c.Matching.Field != "" && lower(f.Target) == lower(c.Matching.Field) {
+		if cc.Matching.Field != "" && lower(f.Target) == lower(cc.Matching.Field) {
 			cc.matchIdx = i
 		}
 		if targets[t] {
-			return nil, &ConfigError{key + ".target", fmt.Sprintf("%q is the target of two mappings", f.Target)}
+			return &ConfigError{key + ".target", fmt.Sprintf("%q is the target of two mappings", f.Target)}
 		}
 		targets[t] = true
 	}
 	if cc.Matching.Field != "" && !targets[strings.ToLower(cc.Matching.Field)] {
-		return nil, &ConfigError{"matching.field", fmt.Sprintf("%q must be the target of a field mapping", cc.Matching.Field)}
+		return &ConfigError{"matching.field", fmt.Sprintf("%q must be the target of a field mapping", cc.Matching.Field)}
 	}
+	return nil
+}
+
+// compileMatching checks the matching options and builds the set of
+// excluded matching values (the defaults plus the configured ones).
+func (cc *compiled) compileMatching() error {
 	if cc.Matching.Field == "" && cc.Matching.NoVendorID {
-		return nil, &ConfigError{"matching", "with no_vendor_id a matching field is required, or every run would create assets again"}
+		return &ConfigError{"matching", "with no_vendor_id a matching field is required, or every run would create assets again"}
 	}
 	cc.exclude = map[string]bool{}
 	for _, v := range slices.Concat(DefaultExclusions, cc.Matching.Exclusions) {
 		cc.exclude[normalizeValue(v)] = true
 	}
+	return nil
+}
+
+// compileAssetTypes checks the asset type mode and compiles the type rules
+// in sequence order.
+func (cc *compiled) compileAssetTypes() error {
 	switch cc.AssetTypes.Mode {
 	case "":
 		cc.AssetTypes.Mode = TypeField
@@ -299,26 +336,32 @@ func (c *Config) compile(src SourceInfo) (*compiled, error) {
 		}
 	case TypeFixed, TypeField, TypeRules:
 	default:
-		return nil, &ConfigError{"asset_types.mode", fmt.Sprintf("%q is not fixed, field or rules", c.AssetTypes.Mode)}
+		return &ConfigError{"asset_types.mode", fmt.Sprintf("%q is not fixed, field or rules", cc.AssetTypes.Mode)}
 	}
 	if cc.AssetTypes.Mode == TypeField && cc.AssetTypes.Field == "" {
-		return nil, &ConfigError{"asset_types.field", `required for mode "field"`}
+		return &ConfigError{"asset_types.field", `required for mode "field"`}
 	}
 	if (cc.AssetTypes.Mode == TypeFixed) && cc.AssetTypes.Default == "" && !cc.Lifecycle.DontCreate {
-		return nil, &ConfigError{"asset_types.default", "required: new assets need a type"}
+		return &ConfigError{"asset_types.default", "required: new assets need a type"}
 	}
 	for i, r := range cc.AssetTypes.Rules {
 		key := fmt.Sprintf("asset_types.rules[%d]", i)
 		if r.Type == "" {
-			return nil, &ConfigError{key + ".type", "required"}
+			return &ConfigError{key + ".type", "required"}
 		}
 		m, err := criteria.Compile(r.Criteria)
 		if err != nil {
-			return nil, &ConfigError{key + ".criteria", err.Error()}
+			return &ConfigError{key + ".criteria", err.Error()}
 		}
 		cc.typeRules = append(cc.typeRules, compiledTypeRule{r, m})
 	}
 	sort.SliceStable(cc.typeRules, func(i, j int) bool { return cc.typeRules[i].Sequence < cc.typeRules[j].Sequence })
+	return nil
+}
+
+// compileUsers checks the user settings; last_logged_in takes the field
+// the source declares.
+func (cc *compiled) compileUsers(src SourceInfo) error {
 	switch cc.Users.Mode {
 	case UsersNone:
 	case UsersLastLoggedIn:
@@ -326,22 +369,22 @@ func (c *Config) compile(src SourceInfo) (*compiled, error) {
 			cc.Users.SourceField = src.UserField
 		}
 		if cc.Users.SourceField == "" && src.Kind != "" {
-			return nil, &ConfigError{"users.source_field", fmt.Sprintf("required: source %q declares no last-logged-in user field", src.Kind)}
+			return &ConfigError{"users.source_field", fmt.Sprintf("required: source %q declares no last-logged-in user field", src.Kind)}
 		}
 		if cc.Users.PrimaryField == "" {
-			return nil, &ConfigError{"users.primary_field", "required"}
+			return &ConfigError{"users.primary_field", "required"}
 		}
 	case UsersField:
 		if cc.Users.SourceField == "" {
-			return nil, &ConfigError{"users.source_field", `required for mode "field"`}
+			return &ConfigError{"users.source_field", `required for mode "field"`}
 		}
 		if cc.Users.PrimaryField == "" {
-			return nil, &ConfigError{"users.primary_field", "required"}
+			return &ConfigError{"users.primary_field", "required"}
 		}
 	default:
-		return nil, &ConfigError{"users.mode", fmt.Sprintf("%q is not field or last_logged_in", c.Users.Mode)}
+		return &ConfigError{"users.mode", fmt.Sprintf("%q is not field or last_logged_in", cc.Users.Mode)}
 	}
-	return cc, nil
+	return nil
 }
 
 // LoadConfig reads a JSON Config, refusing unknown keys, and validates it.
