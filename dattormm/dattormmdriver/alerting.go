@@ -18,15 +18,6 @@ import (
 // its alerts and the kind of its reconcile links.
 const Kind = "datto"
 
-// AlertAcceptor is what the webhook handler hands alerts to;
-// *alerting.Engine is one.
-type AlertAcceptor interface {
-	// Accept records the alert durably and returns; it is processed later.
-	Accept(ctx context.Context, a alerting.Alert) (alerting.Result, error)
-	// RejectPayload counts input that never became an alert.
-	RejectPayload(ctx context.Context, source string, reason alerting.Reason, err error)
-}
-
 // WebhookHandler receives Datto RMM monitor webhooks (the templates of
 // WebhookTemplates) and hands them to the alerting engine: POST only, body
 // capped, state checked in constant time, Datto's test payload refused with
@@ -37,7 +28,7 @@ type AlertAcceptor interface {
 // accepted; the answer is 200 {"ok":true} once it is durably recorded.
 type WebhookHandler struct {
 	Verifier *dattormm.WebhookVerifier
-	Engine   AlertAcceptor
+	Engine   alerting.Acceptor
 	// Client enriches alerts; nil skips enrichment.
 	Client *dattormm.Client
 	// EnrichTimeout bounds enrichment (default 5 s).
@@ -48,7 +39,7 @@ type WebhookHandler struct {
 // NewWebhookHandler returns the handler that feeds verified Datto RMM
 // webhooks to engine (an *alerting.Engine), enriching them through
 // client (nil: no enrichment).
-func NewWebhookHandler(v *dattormm.WebhookVerifier, engine AlertAcceptor, client *dattormm.Client) *WebhookHandler {
+func NewWebhookHandler(v *dattormm.WebhookVerifier, engine alerting.Acceptor, client *dattormm.Client) *WebhookHandler {
 	return &WebhookHandler{Verifier: v, Engine: engine, Client: client}
 }
 

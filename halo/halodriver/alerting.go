@@ -32,6 +32,10 @@ func NewAlertSink(c *halo.Client, opts ...Option) *AlertSink {
 	return &AlertSink{c: c, opts: newOptions(opts)}
 }
 
+// normName folds a name for comparison: case and runs of white space do
+// not count.
+func normName(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+
 func atoi(s string) int { n, _ := strconv.Atoi(strings.TrimSpace(s)); return n }
 
 // classify maps Halo errors onto the engine's: 404 → ErrNotFound, other
@@ -160,15 +164,17 @@ func (s *AlertSink) CloseTicket(ctx context.Context, ticketID string, n alerting
 	return classify(err)
 }
 
-// FindCustomer finds the one client named name (case-insensitive), with its
-// main site as the ticket site.
+// FindCustomer finds the one client named name (case and runs of white
+// space do not count), with its main site as the ticket site. Two clients
+// of that name are no match.
 func (s *AlertSink) FindCustomer(ctx context.Context, name string) (alerting.Customer, error) {
+	want := normName(name)
 	var found []halo.Customer
-	for c, err := range s.c.Clients.All(ctx, &halo.ClientListOptions{Search: name}) {
+	for c, err := range s.c.Clients.All(ctx, &halo.ClientListOptions{Search: strings.Join(strings.Fields(name), " ")}) {
 		if err != nil {
 			return alerting.Customer{}, classify(err)
 		}
-		if strings.EqualFold(strings.TrimSpace(c.Name), strings.TrimSpace(name)) {
+		if normName(c.Name) == want {
 			found = append(found, c)
 		}
 	}
