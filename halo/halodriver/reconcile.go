@@ -2,6 +2,7 @@ package halodriver
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -106,10 +107,23 @@ func (t *ReconcileTarget) loadAssets(ctx context.Context, snap *reconcile.Target
 		}
 		fields := assetFields(&a, names)
 		snap.Assets = append(snap.Assets, reconcile.Asset{ID: a.ID, Name: a.InventoryNumber, CustomerID: a.ClientID, SiteID: a.SiteID,
-			TypeID: a.AssetTypeID, StatusID: a.StatusID, Inactive: a.Inactive != nil && *a.Inactive,
+			TypeID: a.AssetTypeID, StatusID: a.StatusID, Inactive: a.Inactive != nil && *a.Inactive, UserID: assetUser(&a),
 			Fields: fields, Links: t.opts.linksOf(&a, fields)})
 	}
 	return nil
+}
+
+// assetUser is the asset's one user from its users list (the field
+// SaveAssets writes), or 0. Halo's list schema does not promise the list;
+// without it the user is read as unset.
+func assetUser(a *halo.Asset) int {
+	var users []struct {
+		ID int `json:"id"`
+	}
+	if raw, ok := a.Extra["users"]; !ok || json.Unmarshal(raw, &users) != nil || len(users) != 1 {
+		return 0
+	}
+	return users[0].ID
 }
 
 func (t *ReconcileTarget) loadUsers(ctx context.Context, snap *reconcile.TargetSnapshot) error {
