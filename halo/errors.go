@@ -25,6 +25,7 @@ var (
 	ErrServerError  = httpx.ErrServerError
 	ErrMalformed    = httpx.ErrMalformedResponse
 	ErrNoProgress   = httpx.ErrNoProgress
+	ErrForeignHost  = httpx.ErrForeignHost
 	// ErrOutcomeRequired matches Halo's rejection of an action without an
 	// outcome ("An Outcome must be entered for this Action").
 	ErrOutcomeRequired = errors.New("halo: action needs an outcome")
