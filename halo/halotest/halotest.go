@@ -8,10 +8,23 @@
 // record_count, the agent's default page of 50 when paging is not asked for,
 // wrapped lists for paged resources and bare arrays for configuration
 // lists, POST of JSON arrays as create-or-update (one record answered with
-// the object, several with an array), inactive records hidden unless
-// includeinactive=true, actions refused without an outcome with Halo's
-// text, tickets closed by a closed status, Halo's error shapes and the
-// plain-text 429.
+// the saved object; several, whose reply Halo does not document, with the
+// last saved object unless WithArrayBatchReply), inactive records hidden
+// unless includeinactive=true, actions refused without an outcome with
+// Halo's text, tickets closed by a closed status, Halo's error shapes and
+// the plain-text 429.
+//
+// It is as strict as Halo about what it is sent: each POSTed record is
+// checked against the resource's request schema from Halo's OpenAPI
+// document (compiled in, schema_gen.go; Halo's schemas forbid other
+// properties). A property the schema lacks, an integer sent as 95.0 or a
+// value of the wrong type refuses the whole batch with Halo's model-state
+// 400 ({"[0].id": "The value '95.0' is not valid for Int32."}) and stores
+// nothing; numbers sent as strings are accepted, as Halo accepts them.
+// What Halo derives is derived: key_field, key_field2 and key_field3 come
+// from the asset's field values for its type's key fields, never from the
+// body; userlookup is taken on a ticket create and not kept. User search
+// matches names only, since what Halo's search covers is not documented.
 //
 // Everything lives in one model: a fakeapi.Table per resource, one route
 // table and one generic list handler. Faults (status codes, 429 with or
