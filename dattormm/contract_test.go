@@ -48,7 +48,7 @@ func TestContract(t *testing.T) {
 	must(err)
 	s2, err := c.Sites.Create(ctx, dattormm.SiteRequest{Name: "Fabrikam", Description: "d", Notes: "n"})
 	must(err)
-	_, err = c.Sites.Update(ctx, s2.UID, dattormm.SiteRequest{Name: "Fabrikam Ltd"})
+	_, err = c.Sites.Update(ctx, s2.UID, dattormm.SiteUpdate{Name: dattormm.Ptr("Fabrikam Ltd"), OnDemand: dattormm.Ptr(true)})
 	must(err)
 	_, err = c.Sites.Devices(site.UID, &dattormm.DeviceListOptions{FilterID: 7}).Collect(ctx)
 	must(err)

@@ -206,9 +206,34 @@ func TestUDFsMoveAndSites(t *testing.T) {
 	if err != nil || g.UID == "" || g.Name != "Gamma" {
 		t.Fatalf("create = %+v, %v", g, err)
 	}
-	upd, err := c.Sites.Update(ctx, g.UID, dattormm.SiteRequest{Name: "Gamma Ltd", Description: "new"})
-	if err != nil || upd.Name != "Gamma Ltd" {
+	upd, err := c.Sites.Update(ctx, g.UID, dattormm.SiteUpdate{Name: dattormm.Ptr("Gamma Ltd")})
+	if err != nil || upd.Name != "Gamma Ltd" || upd.Description != "new" {
 		t.Errorf("update = %+v, %v", upd, err)
+	}
+}
+
+// Sites.Update changes only what the caller sets: Datto may clear what a
+// body omits (dattormmtest does), so the flags it was not asked to change
+// are sent as they are.
+func TestSiteUpdateKeepsWhatItDoesNotSet(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	s := srv.SeedSite(dattormm.Site{Name: "Alpha", Description: "d", Notes: "n", OnDemand: true, SplashtopAutoInstall: true})
+	if _, err := c.Sites.Update(t.Context(), s.UID, dattormm.SiteUpdate{Description: dattormm.Ptr("new")}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Sites.Get(t.Context(), s.UID)
+	if err != nil || got.Name != "Alpha" || got.Description != "new" || got.Notes != "n" || !got.OnDemand || !got.SplashtopAutoInstall {
+		t.Errorf("site after update = %+v, %v", got, err)
+	}
+	if _, err := c.Sites.Update(t.Context(), s.UID, dattormm.SiteUpdate{OnDemand: dattormm.Ptr(false)}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := c.Sites.Get(t.Context(), s.UID); got.OnDemand || !got.SplashtopAutoInstall || got.Description != "new" {
+		t.Errorf("site after clearing onDemand = %+v", got)
+	}
+	if _, err := c.Sites.Update(t.Context(), s.UID, dattormm.SiteUpdate{Name: dattormm.Ptr(" ")}); err == nil {
+		t.Error("blank name sent")
 	}
 }
 

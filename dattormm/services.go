@@ -84,7 +84,8 @@ func (s *SitesService) Get(ctx context.Context, siteUID string) (*Site, error) {
 	return &v, s.c.get(ctx, "v2/site/"+esc(siteUID), &v)
 }
 
-// SiteRequest is the body of a site create or update; Name is required.
+// SiteRequest is the body of a site create (CreateSiteRequest); Name is
+// required.
 type SiteRequest struct {
 	Name                 string         `json:"name"`
 	Description          string         `json:"description,omitempty"`
@@ -92,6 +93,29 @@ type SiteRequest struct {
 	OnDemand             bool           `json:"onDemand"`
 	SplashtopAutoInstall bool           `json:"splashtopAutoInstall"`
 	ProxySettings        *ProxySettings `json:"proxySettings,omitempty"`
+}
+
+// SiteUpdate is a change to a site: only the fields set (non-nil) change.
+// The proxy is not part of a site update (Datto's SiteRequest has no
+// proxySettings).
+type SiteUpdate struct {
+	Name                 *string
+	Description          *string
+	Notes                *string
+	OnDemand             *bool
+	SplashtopAutoInstall *bool
+}
+
+// Ptr returns a pointer to v, for the optional fields of SiteUpdate.
+func Ptr[T any](v T) *T { return &v }
+
+// siteRequest is the body of POST /v2/site/{uid} (SiteRequest), sent whole.
+type siteRequest struct {
+	Name                 string `json:"name"`
+	Description          string `json:"description"`
+	Notes                string `json:"notes"`
+	OnDemand             bool   `json:"onDemand"`
+	SplashtopAutoInstall bool   `json:"splashtopAutoInstall"`
 }
 
 // ErrSiteExists is returned by Create when a site of that exact name
@@ -127,10 +151,35 @@ func (s *SitesService) Create(ctx context.Context, req SiteRequest) (*Site, erro
 	return &v, s.c.write(ctx, http.MethodPut, "v2/site", "site-create", req, httpx.ReplayUnsafe, &v)
 }
 
-// Update replaces a site's name, description, notes and flags (POST
-// /v2/site/{uid}); read the site first and send every field, since Datto
-// may clear omitted ones.
-func (s *SitesService) Update(ctx context.Context, siteUID string, req SiteRequest) (*Site, error) {
+// Update changes the fields of a site that u sets (POST
+// /v2/site/{uid}). Whether Datto clears the fields a body omits is not
+// documented, so the site is read first and every field of Datto's
+// SiteRequest is sent: the current value where u leaves it nil. A site
+// update does not touch the proxy.
+func (s *SitesService) Update(ctx context.Context, siteUID string, u SiteUpdate) (*Site, error) {
+	cur, err := s.Get(ctx, siteUID)
+	if err != nil {
+		return nil, err
+	}
+	req := siteRequest{Name: cur.Name, Description: cur.Description, Notes: cur.Notes,
+		OnDemand: cur.OnDemand, SplashtopAutoInstall: cur.SplashtopAutoInstall}
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&req.Name, u.Name)
+	set(&req.Description, u.Description)
+	set(&req.Notes, u.Notes)
+	if u.OnDemand != nil {
+		req.OnDemand = *u.OnDemand
+	}
+	if u.SplashtopAutoInstall != nil {
+		req.SplashtopAutoInstall = *u.SplashtopAutoInstall
+	}
+	if strings.TrimSpace(req.Name) == "" {
+		return nil, errors.New("dattormm: a site needs a name")
+	}
 	var v Site
 	return &v, s.c.write(ctx, http.MethodPost, "v2/site/"+esc(siteUID), "site-update", req, httpx.ReplaySafe, &v)
 }

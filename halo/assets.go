@@ -59,8 +59,13 @@ func (s *AssetsService) Delete(ctx context.Context, id int) error {
 // SaveResult is the outcome of one record of SaveBatch.
 type SaveResult struct {
 	Input Asset  // the record as sent
-	Saved *Asset // Halo's saved object; nil on error
-	Err   error
+	Saved *Asset // Halo's saved object (see Echoed); nil on error
+	// Echoed reports whether Saved is Halo's reply. It is false for an
+	// update Halo accepted in a batch without echoing it (Halo's reply to
+	// several records is not documented and can be one object); Saved is
+	// then the record as sent.
+	Echoed bool
+	Err    error
 }
 
 // SaveBatch saves assets in as few requests as is safe: updates travel in
@@ -94,14 +99,11 @@ func (s *AssetsService) saveGroups(ctx context.Context, assets []Asset, idx []in
 			batch[k] = assets[i]
 		}
 		saved, err := save(ctx, s.c, "Asset", batch)
-		if err == nil && len(saved) == len(batch) {
-			for k, i := range group {
-				results[i].Saved = &saved[k]
-			}
-			continue
-		}
 		if err == nil {
-			err = s.c.malformed(http.MethodPost, "Asset", nil, fmt.Errorf("saved %d of %d records", len(saved), len(batch)))
+			if err = matchSaved(group, batch, saved, results); err == nil {
+				continue
+			}
+			err = s.c.malformed(http.MethodPost, "Asset", nil, err)
 		}
 		var he *Error
 		rejected := errors.As(err, &he) && he.StatusCode >= 400 && he.StatusCode < 500 && he.StatusCode != http.StatusTooManyRequests
@@ -114,8 +116,44 @@ func (s *AssetsService) saveGroups(ctx context.Context, assets []Asset, idx []in
 		s.c.eng.Logger().Warn("halo: batch rejected; saving its records one by one", "records", len(group), "err", err)
 		for _, i := range group {
 			results[i].Saved, results[i].Err = saveOne(ctx, s.c, "Asset", assets[i])
+			results[i].Echoed = results[i].Err == nil
 		}
 	}
+}
+
+// matchSaved fills the results of a batch Halo accepted from its reply:
+// one object per record (in order), or fewer — Halo documents the reply to
+// one record only, and to several it can answer with a single object. An
+// update is matched by id, and one the reply does not echo is reported
+// saved as sent. Creates cannot be told apart without an id, so a batch of
+// creates needs one object per record.
+func matchSaved(group []int, batch, saved []Asset, results []SaveResult) error {
+	if len(saved) == len(batch) {
+		for k, i := range group {
+			results[i].Saved, results[i].Echoed = &saved[k], true
+		}
+		return nil
+	}
+	byID := map[int]*Asset{}
+	for k := range saved {
+		if saved[k].ID != 0 {
+			byID[saved[k].ID] = &saved[k]
+		}
+	}
+	for _, a := range batch {
+		if a.ID == 0 {
+			return fmt.Errorf("%d objects for %d records: the created ones cannot be identified", len(saved), len(batch))
+		}
+	}
+	for k, i := range group {
+		if obj, ok := byID[batch[k].ID]; ok {
+			results[i].Saved, results[i].Echoed = obj, true
+			continue
+		}
+		sent := batch[k]
+		results[i].Saved = &sent
+	}
+	return nil
 }
 
 // AssetTypesService reads and writes asset types (/AssetType).

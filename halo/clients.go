@@ -122,16 +122,26 @@ func (s *UsersService) Delete(ctx context.Context, id int) error {
 }
 
 // FindByEmail returns the users of a customer (clientID 0: any) whose
-// emailaddress equals email, case-insensitively. Halo's basic search is
-// used to narrow the list and every candidate is checked exactly, since
-// what search matches is Halo's choice.
+// emailaddress equals email, case-insensitively. Halo's basic search
+// narrows the list first, but what it matches is not documented (it may
+// not look at email addresses), so when it finds no exact match the
+// customer's users are listed and compared locally (with clientID 0 that
+// is every user).
 func (s *UsersService) FindByEmail(ctx context.Context, clientID int, email string) ([]User, error) {
 	email = strings.TrimSpace(email)
 	if email == "" {
 		return nil, nil
 	}
+	out, err := s.matchEmail(ctx, &UserListOptions{ClientID: clientID, Search: email}, email)
+	if err != nil || len(out) > 0 {
+		return out, err
+	}
+	return s.matchEmail(ctx, &UserListOptions{ClientID: clientID}, email)
+}
+
+func (s *UsersService) matchEmail(ctx context.Context, opts *UserListOptions, email string) ([]User, error) {
 	var out []User
-	for u, err := range s.All(ctx, &UserListOptions{ClientID: clientID, Search: email}) {
+	for u, err := range s.All(ctx, opts) {
 		if err != nil {
 			return nil, err
 		}

@@ -1,6 +1,8 @@
 package halo_test
 
 import (
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -157,5 +159,63 @@ func TestContract(t *testing.T) {
 	}
 	if len(checked) < 30 {
 		t.Errorf("only %d distinct requests checked", len(checked))
+	}
+}
+
+// TestWriteTypesFitTheirSchemas sets every field of each type the client
+// POSTs and checks the body against the resource's request schema, so a
+// field Halo's schema lacks (and Halo refuses: additionalProperties is
+// false) cannot be sent by setting it.
+func TestWriteTypesFitTheirSchemas(t *testing.T) {
+	t.Parallel()
+	spec := apispec.ForTest(t, "halo-openapi.json")
+	for path, v := range map[string]any{
+		"/Client": &halo.Customer{}, "/Site": &halo.Site{}, "/Users": &halo.User{}, "/Asset": &halo.Asset{},
+		"/AssetType": &halo.AssetType{}, "/AssetGroup": &halo.AssetGroup{}, "/Field": &halo.AssetField{},
+		"/FieldInfo": &halo.CustomFieldDef{}, "/Tickets": &halo.Ticket{}, "/Actions": &halo.Action{},
+		"/TicketType": &halo.TicketType{}, "/Status": &halo.Status{},
+	} {
+		fillAll(reflect.ValueOf(v).Elem())
+		body, err := json.Marshal([]any{v})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := spec.CheckBody("POST", path, body); err != nil {
+			t.Errorf("%T: %v", v, err)
+		}
+	}
+}
+
+// fillAll gives every exported field of a struct a non-zero value.
+func fillAll(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Struct:
+		if v.Type() == reflect.TypeFor[halo.Time]() {
+			v.Set(reflect.ValueOf(halo.Time{Time: time.Unix(1e9, 0)}))
+			return
+		}
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() && v.Type().Field(i).Name != "Extra" {
+				fillAll(v.Field(i))
+			}
+		}
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		fillAll(v.Elem())
+	case reflect.Slice:
+		if v.Type().Elem().Kind() == reflect.Uint8 { // json.RawMessage
+			v.SetBytes([]byte(`"x"`))
+			return
+		}
+		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+		fillAll(v.Index(0))
+	case reflect.String:
+		v.SetString("x")
+	case reflect.Int, reflect.Int64:
+		v.SetInt(1)
+	case reflect.Float64:
+		v.SetFloat(1)
+	case reflect.Bool:
+		v.SetBool(true)
 	}
 }

@@ -368,9 +368,28 @@ func TestFindUserByEmail(t *testing.T) {
 	cust, site, _ := estate(srv)
 	srv.SeedUser(halo.User{Name: "Ann", EmailAddress: "Ann@Acme.example", ClientID: cust.ID, SiteID: site.ID})
 	srv.SeedUser(halo.User{Name: "Annie", EmailAddress: "ann@acme.example.org", ClientID: cust.ID, SiteID: site.ID})
+	srv.SeedUser(halo.User{Name: "bo@acme.example", EmailAddress: "BO@acme.example", ClientID: cust.ID, SiteID: site.ID})
+	srv.ResetRequests()
+	// halotest's search, like Halo's as far as anyone knows, does not look
+	// at email addresses: the search misses and the customer's users are
+	// listed and compared.
 	us, err := c.Users.FindByEmail(t.Context(), cust.ID, "ann@acme.example")
 	if err != nil || len(us) != 1 || us[0].Name != "Ann" {
 		t.Errorf("users = %+v, %v", us, err)
+	}
+	var reqs []fakeapi.Request
+	for _, r := range srv.Requests() {
+		if r.Path == "/api/Users" {
+			reqs = append(reqs, r)
+		}
+	}
+	if len(reqs) != 2 || reqs[0].Query.Get("search") != "ann@acme.example" || reqs[1].Query.Has("search") || reqs[1].Query.Get("client_id") != strconv.Itoa(cust.ID) {
+		t.Errorf("requests = %+v", reqs)
+	}
+	// A search that finds the user needs no second listing.
+	srv.ResetRequests()
+	if us, err := c.Users.FindByEmail(t.Context(), cust.ID, "bo@acme.example"); err != nil || len(us) != 1 || srv.Count(http.MethodGet, "/api/Users") != 1 {
+		t.Errorf("users = %+v, %v after %d requests", us, err, srv.Count(http.MethodGet, "/api/Users"))
 	}
 }
 
@@ -404,7 +423,7 @@ func TestAssetFieldsAndUnknownFieldsSurviveUpdate(t *testing.T) {
 	os := srv.SeedAssetField(halo.AssetField{Name: "Operating System"})
 	rec, err := srv.Seed("Asset", map[string]any{
 		"inventory_number": "PC-1", "site_id": site.ID, "assettype_id": typ.ID,
-		"datto_id": "dev-1", "warranty_note": "keep me", "fields": []map[string]any{{"id": sn.ID, "value": "SN1"}},
+		"datto_id": "dev-1", "datto_url": "https://datto.example/dev-1", "fields": []map[string]any{{"id": sn.ID, "value": "SN1"}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -414,7 +433,7 @@ func TestAssetFieldsAndUnknownFieldsSurviveUpdate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.DattoID != "dev-1" || string(a.Extra["warranty_note"]) != `"keep me"` {
+	if a.DattoID != "dev-1" || string(a.Extra["datto_url"]) != `"https://datto.example/dev-1"` {
 		t.Fatalf("asset = %+v", a)
 	}
 	a.SetField(halo.FieldRef{ID: os.ID, Kind: halo.AssetFieldKind}, halo.TextValue("Windows 11"))
@@ -423,7 +442,7 @@ func TestAssetFieldsAndUnknownFieldsSurviveUpdate(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := srv.Records("Asset")[0]
-	if got["warranty_note"] != "keep me" || got["notes"] != "edited" {
+	if got["datto_url"] != "https://datto.example/dev-1" || got["notes"] != "edited" {
 		t.Errorf("stored = %v", got)
 	}
 	saved := srv.Assets()[0]
@@ -529,4 +548,41 @@ func lastRequest(srv *halotest.Server, method, path string) fakeapi.Request {
 		}
 	}
 	return fakeapi.Request{}
+}
+
+// Halo documents its reply to a one-record POST (the saved object) but not
+// to several; halotest answers several with the last saved object only. A
+// batch of updates answered that way was accepted, not failed.
+func TestSaveBatchAcceptsOneObjectForSeveralUpdates(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	_, site, typ := estate(srv)
+	var batch []halo.Asset
+	for i := range 3 {
+		a := srv.SeedAsset(halo.Asset{InventoryNumber: fmt.Sprint("PC-", i), SiteID: site.ID, AssetTypeID: typ.ID})
+		batch = append(batch, halo.Asset{ID: a.ID, Notes: fmt.Sprint("note ", i)})
+	}
+	srv.ResetRequests()
+	res := c.Assets.SaveBatch(t.Context(), batch)
+	for i, r := range res {
+		if r.Err != nil || r.Saved == nil || r.Saved.ID != batch[i].ID {
+			t.Errorf("result %d: saved %+v, err %v", i, r.Saved, r.Err)
+		}
+	}
+	if !res[2].Echoed || res[2].Saved.SiteName != "Main" || res[0].Echoed || res[0].Saved.Notes != "note 0" {
+		t.Errorf("echoed: %v %v %v; last saved %+v", res[0].Echoed, res[1].Echoed, res[2].Echoed, res[2].Saved)
+	}
+	if n := srv.Count(http.MethodPost, "/api/Asset"); n != 1 {
+		t.Errorf("POSTs = %d, want 1 (no replay of an accepted batch)", n)
+	}
+	for i, a := range srv.Assets() {
+		if a.Notes != fmt.Sprint("note ", i) {
+			t.Errorf("asset %d notes = %q", i, a.Notes)
+		}
+	}
+	// One-record updates and creates: one object each.
+	res = c.Assets.SaveBatch(t.Context(), []halo.Asset{{ID: batch[0].ID, Notes: "again"}, {InventoryNumber: "NEW", SiteID: site.ID, AssetTypeID: typ.ID}})
+	if res[0].Err != nil || !res[0].Echoed || res[0].Saved.Notes != "again" || res[1].Err != nil || res[1].Saved.ID == 0 {
+		t.Errorf("single saves: %+v %v / %+v %v", res[0].Saved, res[0].Err, res[1].Saved, res[1].Err)
+	}
 }

@@ -212,25 +212,24 @@ func (a *Asset) SetField(ref FieldRef, value json.RawMessage) {
 	a.Fields = append(a.Fields, FieldValue{ID: ref.ID, Value: value})
 }
 
-// AssetType is an asset type (schema Xtype).
+// AssetType is an asset type (schema Xtype, which has no inactive flag).
 type AssetType struct {
 	ID             int    `json:"id,omitempty"`
 	Name           string `json:"name,omitempty"`
 	AssetGroupID   int    `json:"assetgroup_id,omitempty"`
 	AssetGroupName string `json:"assetgroup_name,omitempty"`
 	KeyFieldID     int    `json:"keyfield_id,omitempty"`
-	Inactive       *bool  `json:"inactive,omitempty"`
 	Warning        string `json:"_warning,omitempty"`
 	Extra          Extra  `json:"-"`
 }
 
-// AssetGroup is an asset group (schema Generic).
+// AssetGroup is an asset group (schema Generic, which has no inactive
+// flag).
 type AssetGroup struct {
-	ID       int    `json:"id,omitempty"`
-	Name     string `json:"name,omitempty"`
-	Inactive *bool  `json:"inactive,omitempty"`
-	Warning  string `json:"_warning,omitempty"`
-	Extra    Extra  `json:"-"`
+	ID      int    `json:"id,omitempty"`
+	Name    string `json:"name,omitempty"`
+	Warning string `json:"_warning,omitempty"`
+	Extra   Extra  `json:"-"`
 }
 
 // AssetField is an asset info field definition (schema Field, route

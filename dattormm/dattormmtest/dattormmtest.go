@@ -11,6 +11,15 @@
 // writes, device moves, site creation by PUT, and Datto's Spring-style
 // error bodies.
 //
+// It refuses what Datto's document does not allow: the bodies of site
+// create (CreateSiteRequest), site update (SiteRequest: no proxySettings)
+// and UDF set (Udf: udf1 … udf300, strings) are checked against the
+// request schemas of Datto's OpenAPI document, compiled in
+// (schema_gen.go): a property outside the schema, a missing or blank name
+// or a value of another JSON type gets Datto's 400 "Request is invalid."
+// in Spring's error body, and nothing changes. A site update clears the
+// fields its body omits, the worst of what Datto may do.
+//
 // One model (a fakeapi.Table per resource), one route table and one list
 // handler. Faults are injected with Inject; requests are logged.
 //

@@ -2,7 +2,6 @@ package dattormmtest
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -219,30 +218,33 @@ func (s *Server) withDevice(h func(http.ResponseWriter, *http.Request, fakeapi.R
 	}
 }
 
+// createSite is PUT /v2/site: a CreateSiteRequest (name required, no other
+// properties) creates a site.
 func (s *Server) createSite(w http.ResponseWriter, r *http.Request) {
-	var req fakeapi.Record
-	if err := fakeapi.DecodeJSON(r.Body, &req); err != nil || strings.TrimSpace(fakeapi.Str(req["name"])) == "" {
-		s.writeError(w, http.StatusBadRequest, "Request is invalid.")
+	req, ok := s.decodeBody(w, r, "CreateSiteRequest")
+	if !ok {
 		return
 	}
 	site := s.SeedSite(decode[dattormm.Site](req))
+	if p, ok := req["proxySettings"]; ok {
+		s.sites.Update(site.UID, func(rec fakeapi.Record) { rec["proxySettings"] = p })
+	}
 	rec, _ := s.sites.Get(site.UID)
 	fakeapi.WriteJSON(w, http.StatusOK, rec)
 }
 
+// updateSite is POST /v2/site/{uid}: a SiteRequest (name required; no
+// proxySettings, which has its own route). Fields the body omits are
+// cleared, the worst of what Datto may do (dattormm.md §9.2).
 func (s *Server) updateSite(w http.ResponseWriter, r *http.Request, site fakeapi.Record) {
-	var req fakeapi.Record
-	if err := fakeapi.DecodeJSON(r.Body, &req); err != nil || strings.TrimSpace(fakeapi.Str(req["name"])) == "" {
-		s.writeError(w, http.StatusBadRequest, "Request is invalid.")
+	req, ok := s.decodeBody(w, r, "SiteRequest")
+	if !ok {
 		return
 	}
 	uid := fakeapi.Str(site["uid"])
 	s.sites.Update(uid, func(rec fakeapi.Record) {
 		for _, k := range []string{"name", "description", "notes", "onDemand", "splashtopAutoInstall"} {
 			rec[k] = req[k] // omitted fields are cleared, as Datto may do
-		}
-		if p, ok := req["proxySettings"]; ok {
-			rec["proxySettings"] = p
 		}
 	})
 	for _, d := range s.devices.List(fakeapi.FieldEquals("siteUid", uid)) {
@@ -252,20 +254,16 @@ func (s *Server) updateSite(w http.ResponseWriter, r *http.Request, site fakeapi
 	fakeapi.WriteJSON(w, http.StatusOK, rec)
 }
 
+// setUDF is POST /v2/device/{uid}/udf: a Udf body (udf1 … udf300, string
+// values, at most 255 characters); "" or null deletes a UDF.
 func (s *Server) setUDF(w http.ResponseWriter, r *http.Request, d fakeapi.Record) {
-	var req map[string]any
-	if err := fakeapi.DecodeJSON(r.Body, &req); err != nil {
-		s.writeError(w, http.StatusBadRequest, "Request is invalid.")
+	req, ok := s.decodeBody(w, r, "Udf")
+	if !ok {
 		return
 	}
-	for k, v := range req {
-		n, err := strconv.Atoi(strings.TrimPrefix(k, "udf"))
-		if !strings.HasPrefix(k, "udf") || err != nil || n < 1 || n > dattormm.MaxUDF {
-			s.writeError(w, http.StatusBadRequest, "Request parameters are invalid.")
-			return
-		}
-		if str, ok := v.(string); v != nil && (!ok || len(str) > dattormm.MaxUDFLength) {
-			s.writeError(w, http.StatusBadRequest, "Request parameters are invalid.")
+	for _, v := range req {
+		if str, _ := v.(string); len(str) > dattormm.MaxUDFLength {
+			s.badRequest(w, r, "Request parameters are invalid.")
 			return
 		}
 	}

@@ -8,10 +8,23 @@
 // record_count, the agent's default page of 50 when paging is not asked for,
 // wrapped lists for paged resources and bare arrays for configuration
 // lists, POST of JSON arrays as create-or-update (one record answered with
-// the object, several with an array), inactive records hidden unless
-// includeinactive=true, actions refused without an outcome with Halo's
-// text, tickets closed by a closed status, Halo's error shapes and the
-// plain-text 429.
+// the saved object; several, whose reply Halo does not document, with the
+// last saved object unless WithArrayBatchReply), inactive records hidden
+// unless includeinactive=true, actions refused without an outcome with
+// Halo's text, tickets closed by a closed status, Halo's error shapes and
+// the plain-text 429.
+//
+// It is as strict as Halo about what it is sent: each POSTed record is
+// checked against the resource's request schema from Halo's OpenAPI
+// document (compiled in, schema_gen.go; Halo's schemas forbid other
+// properties). A property the schema lacks, an integer sent as 95.0 or a
+// value of the wrong type refuses the whole batch with Halo's model-state
+// 400 ({"[0].id": "The value '95.0' is not valid for Int32."}) and stores
+// nothing; numbers sent as strings are accepted, as Halo accepts them.
+// What Halo derives is derived: key_field, key_field2 and key_field3 come
+// from the asset's field values for its type's key fields, never from the
+// body; userlookup is taken on a ticket create and not kept. User search
+// matches names only, since what Halo's search covers is not documented.
 //
 // Everything lives in one model: a fakeapi.Table per resource, one route
 // table and one generic list handler. Faults (status codes, 429 with or
@@ -26,6 +39,7 @@ package halotest
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -65,6 +79,8 @@ type Server struct {
 	mu     sync.Mutex
 	now    func() time.Time
 	closed map[int]bool // closed status ids
+
+	arrayReply bool // answer a several-record POST with an array
 }
 
 // Fault is an injected failure (Server.Inject): a status with the
@@ -93,6 +109,12 @@ func WithTenant(t string) Option { return func(s *Server) { s.Tenant = t } }
 
 // WithTokenTTL sets the lifetime of issued tokens (default one hour).
 func WithTokenTTL(d time.Duration) Option { return func(s *Server) { s.tokens.SetTTL(d) } }
+
+// WithArrayBatchReply answers a POST of several records with the array of
+// saved objects. By default the fake answers it with the last saved object
+// only: Halo documents the reply to one record (the saved object) but not
+// to several, so clients must not count on an array.
+func WithArrayBatchReply() Option { return func(s *Server) { s.arrayReply = true } }
 
 // New starts a server. Close it when done (NewServer does that for tests).
 func New(opts ...Option) *Server {
@@ -313,7 +335,12 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, res *resource) {
 }
 
 // save is Halo's create-or-update: a JSON array of records; a record with
-// an id updates it (only the fields sent), one without creates it.
+// an id updates it (only the fields sent), one without creates it. Every
+// record is checked first: properties outside the resource's schema, ids
+// that are not integers (95.0) and values of the wrong type are refused
+// with Halo's model-state 400 and nothing of the batch is stored. One
+// record is answered with the saved object; several, whose reply Halo does
+// not document, with the last saved object (WithArrayBatchReply: an array).
 func (s *Server) save(w http.ResponseWriter, r *http.Request, res *resource) {
 	var recs []fakeapi.Record
 	if err := fakeapi.DecodeJSON(r.Body, &recs); err != nil {
@@ -326,6 +353,18 @@ func (s *Server) save(w http.ResponseWriter, r *http.Request, res *resource) {
 	}
 	// Validate everything before writing anything, so a rejected batch
 	// changes nothing.
+	bad := map[string]string{}
+	for i, rec := range recs {
+		if rec == nil {
+			bad[fmt.Sprintf("[%d]", i)] = "The value 'null' is not valid for " + res.title + "."
+			continue
+		}
+		maps.Copy(bad, checkBody(res, i, rec))
+	}
+	if len(bad) > 0 {
+		writeModelState(w, bad)
+		return
+	}
 	for i, rec := range recs {
 		id := fakeapi.KeyOf(rec, "id")
 		var cur fakeapi.Record
@@ -348,13 +387,15 @@ func (s *Server) save(w http.ResponseWriter, r *http.Request, res *resource) {
 	out := make([]fakeapi.Record, 0, len(recs))
 	for _, rec := range recs {
 		var saved fakeapi.Record
-		if fakeapi.KeyOf(rec, "id") == "" {
+		if id := fakeapi.KeyOf(rec, "id"); id == "" {
+			delete(rec, "id") // "id": 0 or null creates
 			if res.prepare != nil {
 				res.prepare(rec, nil)
 			}
 			saved = res.table.Insert(rec)
 		} else {
-			cur, _ := res.table.Get(fakeapi.KeyOf(rec, "id"))
+			rec["id"] = json.Number(id) // "12" is stored as 12
+			cur, _ := res.table.Get(id)
 			if res.prepare != nil {
 				res.prepare(rec, cur)
 			}
@@ -366,11 +407,14 @@ func (s *Server) save(w http.ResponseWriter, r *http.Request, res *resource) {
 		}
 		out = append(out, saved)
 	}
-	if len(out) == 1 {
-		fakeapi.WriteJSON(w, http.StatusOK, out[0])
+	s.mu.Lock()
+	arrays := s.arrayReply
+	s.mu.Unlock()
+	if len(out) > 1 && arrays {
+		fakeapi.WriteJSON(w, http.StatusOK, out)
 		return
 	}
-	fakeapi.WriteJSON(w, http.StatusOK, out)
+	fakeapi.WriteJSON(w, http.StatusOK, out[len(out)-1])
 }
 
 func atoi(s string) int { n, _ := strconv.Atoi(s); return n }

@@ -14,12 +14,16 @@ import (
 // resource describes one Halo route to the generic handlers.
 type resource struct {
 	title         string // for messages ("Asset")
+	schema        string // request schema of POST bodies (spec name: "Device")
+	accepts       []string
 	table         *fakeapi.Table
 	key           string // wrapper key of list responses; "" = bare array
 	paged         bool   // takes pageinate/page_size/page_no
 	hidesInactive bool   // inactive records need includeinactive=true
-	required      []string
-	filters       map[string]filter
+	// accepts lists the properties Halo takes on POST beyond the schema
+	// (halo.md: userlookup on a ticket create).
+	required []string
+	filters  map[string]filter
 	// validate returns Halo's message for a record it would reject (cur is
 	// the stored record for an update, nil for a create).
 	validate func(rec, cur fakeapi.Record) string
@@ -74,7 +78,7 @@ func resources(s *Server) map[string]*resource {
 		"site": {title: "Site", table: t("Site"), key: "sites", paged: true, hidesInactive: true,
 			filters: map[string]filter{"client_id": eq("client_id"), "search": contains("name")}},
 		"users": {title: "User", table: t("Users"), key: "users", paged: true, hidesInactive: true,
-			filters: map[string]filter{"client_id": eq("client_id"), "site_id": eq("site_id"), "search": contains("name", "emailaddress", "login")}},
+			filters: map[string]filter{"client_id": eq("client_id"), "site_id": eq("site_id"), "search": contains("name", "firstname", "surname")}},
 		"asset": {title: "Asset", table: t("Asset"), key: "assets", paged: true, hidesInactive: true,
 			filters: map[string]filter{
 				"client_id": eq("client_id"), "site_id": eq("site_id"), "assettype_id": eq("assettype_id"),
@@ -115,6 +119,11 @@ func resources(s *Server) map[string]*resource {
 		"tickettype": {title: "TicketType", table: t("TicketType")},
 		"status":     {title: "Status", table: t("Status"), key: "statuses"},
 	}
+
+	for name, sc := range resourceSchemas {
+		m[name].schema = sc
+	}
+	m["tickets"].accepts = []string{"userlookup"}
 
 	nameOf := func(resource, id string) string {
 		if rec, ok := m[resource].table.Get(id); ok {
@@ -162,8 +171,11 @@ func resources(s *Server) map[string]*resource {
 				rec["client_name"] = site["client_name"]
 			}
 		}
-		if id := fakeapi.KeyOf(rec, "assettype_id"); id != "" {
-			rec["assettype_name"] = nameOf("assettype", id)
+		typeID := fakeapi.KeyOf(rec, "assettype_id")
+		if typeID != "" {
+			rec["assettype_name"] = nameOf("assettype", typeID)
+		} else {
+			typeID = fakeapi.KeyOf(cur, "assettype_id")
 		}
 		for _, list := range []string{"fields", "customfields"} {
 			if _, sent := rec[list]; !sent {
@@ -181,6 +193,8 @@ func resources(s *Server) map[string]*resource {
 				rec["inactive"] = false
 			}
 		}
+		typ, _ := m["assettype"].table.Get(typeID)
+		deriveKeyFields(rec, cur, typ)
 		rec["last_modified"] = halo.FormatTime(s.clock())
 	}
 	m["tickets"].prepare = func(rec, cur fakeapi.Record) {
