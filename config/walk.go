@@ -315,17 +315,25 @@ func join(path, key string) string {
 }
 
 // suggest returns ` (did you mean "x"?)` for the known key closest to an
-// unknown one, or "" when none is close.
+// unknown one: the same but for case, at most two edits away, or the only
+// key that adds or drops a "_word" ("customer" for "customer_id"). It
+// returns "" when none is close.
 func suggest(key string, known []string) string {
-	best, bestD := "", 3 // at most two edits
+	best, bestD := "", 3
+	var words []string
+	lk := strings.ToLower(key)
 	for _, k := range known {
-		d := distance(strings.ToLower(key), strings.ToLower(k))
-		if strings.EqualFold(key, k) {
-			d = 0
-		}
+		lo := strings.ToLower(k)
+		d := distance(lk, lo)
 		if d < bestD && d*2 < max(len(key), len(k)) {
 			best, bestD = k, d
 		}
+		if strings.HasPrefix(lo, lk+"_") || strings.HasPrefix(lk, lo+"_") {
+			words = append(words, k)
+		}
+	}
+	if best == "" && len(words) == 1 {
+		best = words[0]
 	}
 	if best == "" {
 		return ""
