@@ -1,19 +1,19 @@
 package reconcile
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/mspsync/mspsync/config"
 	"github.com/mspsync/mspsync/internal/criteria"
 )
 
-// Config is what a reconcile does, as data: load it from JSON, check it
-// with Validate (Plan does too), print it with json.Marshal.
+// Config is what a reconcile does, as data: load it from JSON with
+// LoadConfig or LoadConfigFile (over DefaultConfig), check it with Validate
+// (Plan does too), print it with json.Marshal.
 type Config struct {
 	// LinkField is the PSA asset field holding the source's device ID
 	// ("datto_id"). Default: by source, see DefaultLinkFields.
@@ -183,14 +183,57 @@ type UserConfig struct {
 	SecondaryField string `json:"secondary_field,omitempty"` // tried when the primary finds nobody
 }
 
-// ConfigError names the configuration key that is wrong.
-type ConfigError struct {
-	Key    string
-	Reason string
+// ConfigError is the SDK's one configuration error type, config.Error:
+// Key is the path of the setting at fault ("sites.rules[0].criteria"),
+// Problem what is wrong with it. LoadConfig, LoadConfigFile, Validate and
+// Plan report configuration problems as one; find it with errors.As.
+type ConfigError = config.Error
+
+// DefaultConfig returns the settings a configuration file is laid over:
+// the mappings site method, unmapped sites becoming customers with a
+// "Main" site, and everything else off or empty. The link field stays
+// empty (DefaultLinkFields applies) and the asset type mode is left to be
+// inferred ("field" when asset_types.field is set, else "fixed").
+//
+// DefaultConfig alone does not validate: a Config must at least name the
+// asset type of new assets (asset_types.default or asset_types.field), or
+// set lifecycle.dont_create.
+func DefaultConfig() Config {
+	return Config{Sites: SiteConfig{Method: SiteMappings, NewSites: NewSitesAsCustomers, MainSiteName: "Main"}}
 }
 
-// Error names the key and the problem.
-func (e *ConfigError) Error() string { return "reconcile config: " + e.Key + ": " + e.Reason }
+// LoadConfig reads a JSON Config from r over DefaultConfig, strictly (see
+// package config: unknown keys and values of the wrong type are errors
+// naming their key path), and validates it. Every problem is a
+// *ConfigError.
+func LoadConfig(r io.Reader) (*Config, error) {
+	c := DefaultConfig()
+	if err := config.Decode(r, &c); err != nil {
+		return nil, fmt.Errorf("reconcile: %w", err)
+	}
+	if _, err := c.compile(""); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// LoadConfigFile is LoadConfig reading the file at path. Its errors name
+// the file: "reconcile: sync.json: config sites.method: …".
+func LoadConfigFile(path string) (*Config, error) {
+	c := DefaultConfig()
+	if err := config.LoadFile(path, &c); err != nil {
+		return nil, fmt.Errorf("reconcile: %w", err)
+	}
+	if _, err := c.check(""); err != nil {
+		return nil, fmt.Errorf("reconcile: %s: %w", path, err)
+	}
+	return &c, nil
+}
+
+// bad returns the *ConfigError for key.
+func bad(key, format string, args ...any) *ConfigError {
+	return &ConfigError{Key: key, Problem: fmt.Sprintf(format, args...)}
+}
 
 // compiled is a validated Config with its rules ready to run.
 type compiled struct {
@@ -213,13 +256,24 @@ type compiledTypeRule struct {
 	m *criteria.Matcher
 }
 
-// Validate checks c and reports the first wrong key.
+// Validate checks c and reports the first wrong key as a *ConfigError
+// (wrapped: "reconcile: config <key>: <problem>").
 func (c *Config) Validate() error {
 	_, err := c.compile("")
 	return err
 }
 
+// compile validates c and prepares its rules for a source.
 func (c *Config) compile(source string) (*compiled, error) {
+	cc, err := c.check(source)
+	if err != nil {
+		return nil, fmt.Errorf("reconcile: %w", err)
+	}
+	return cc, nil
+}
+
+// check is compile with the bare *ConfigError.
+func (c *Config) check(source string) (*compiled, *ConfigError) {
 	cc := &compiled{Config: *c, targetIdx: map[string]int{}, matchIdx: -1}
 	if cc.LinkField == "" {
 		cc.LinkField = DefaultLinkFields[source]
@@ -229,7 +283,7 @@ func (c *Config) compile(source string) (*compiled, error) {
 		cc.Sites.Method = SiteMappings
 	case SiteMappings, SiteRules:
 	default:
-		return nil, &ConfigError{"sites.method", fmt.Sprintf("%q is not mappings or rules", c.Sites.Method)}
+		return nil, bad("sites.method", "%q is not mappings or rules", c.Sites.Method)
 	}
 	switch cc.Sites.NewSites {
 	case "":
@@ -237,10 +291,10 @@ func (c *Config) compile(source string) (*compiled, error) {
 	case NewSitesAsCustomers, NewSitesSkip:
 	case NewSitesAsSites:
 		if cc.Sites.NewSitesCustomerID == 0 {
-			return nil, &ConfigError{"sites.new_sites_customer_id", `required when new_sites is "sites"`}
+			return nil, bad("sites.new_sites_customer_id", `required when new_sites is "sites"`)
 		}
 	default:
-		return nil, &ConfigError{"sites.new_sites", fmt.Sprintf("%q is not customers, sites or skip", c.Sites.NewSites)}
+		return nil, bad("sites.new_sites", "%q is not customers, sites or skip", c.Sites.NewSites)
 	}
 	if cc.Sites.MainSiteName == "" {
 		cc.Sites.MainSiteName = "Main"
@@ -249,33 +303,33 @@ func (c *Config) compile(source string) (*compiled, error) {
 	for i, m := range cc.Sites.Mappings {
 		key := fmt.Sprintf("sites.mappings[%d]", i)
 		if m.SourceSiteID == "" || m.CustomerID == 0 {
-			return nil, &ConfigError{key, "needs source_site_id and customer_id"}
+			return nil, bad(key, "needs source_site_id and customer_id")
 		}
 		if seen[m.SourceSiteID] {
-			return nil, &ConfigError{key, fmt.Sprintf("source site %q is mapped twice", m.SourceSiteID)}
+			return nil, bad(key, "source site %q is mapped twice", m.SourceSiteID)
 		}
 		seen[m.SourceSiteID] = true
 	}
 	for i, r := range cc.Sites.Rules {
 		key := fmt.Sprintf("sites.rules[%d]", i)
 		if r.CustomerID == 0 {
-			return nil, &ConfigError{key + ".customer_id", "required"}
+			return nil, bad(key+".customer_id", "required")
 		}
 		m, err := criteria.Compile(r.Criteria)
 		if err != nil {
-			return nil, &ConfigError{key + ".criteria", err.Error()}
+			return nil, bad(key+".criteria", "%v", err)
 		}
 		cc.siteRules = append(cc.siteRules, compiledSiteRule{r, m})
 	}
 	sort.SliceStable(cc.siteRules, func(i, j int) bool { return cc.siteRules[i].Sequence < cc.siteRules[j].Sequence })
 	if cc.Sites.Method == SiteRules && len(cc.siteRules) == 0 && cc.Sites.DefaultSite == nil {
-		return nil, &ConfigError{"sites.rules", "the rules method needs rules or a default_site"}
+		return nil, bad("sites.rules", "the rules method needs rules or a default_site")
 	}
 	targets := map[string]bool{}
 	for i, f := range cc.FieldMappings {
 		key := fmt.Sprintf("field_mappings[%d]", i)
 		if strings.TrimSpace(f.Source) == "" || strings.TrimSpace(f.Target) == "" {
-			return nil, &ConfigError{key, "needs source and target"}
+			return nil, bad(key, "needs source and target")
 		}
 		t := strings.ToLower(f.Target)
 		cc.lowerTargets = append(cc.lowerTargets, lower(f.Target))
@@ -284,15 +338,15 @@ func (c *Config) compile(source string) (*compiled, error) {
 			cc.matchIdx = i
 		}
 		if targets[t] {
-			return nil, &ConfigError{key + ".target", fmt.Sprintf("%q is the target of two mappings", f.Target)}
+			return nil, bad(key+".target", "%q is the target of two mappings", f.Target)
 		}
 		targets[t] = true
 	}
 	if cc.Matching.Field != "" && !targets[strings.ToLower(cc.Matching.Field)] {
-		return nil, &ConfigError{"matching.field", fmt.Sprintf("%q must be the target of a field mapping", cc.Matching.Field)}
+		return nil, bad("matching.field", "%q must be the target of a field mapping", cc.Matching.Field)
 	}
 	if cc.Matching.Field == "" && cc.Matching.NoVendorID {
-		return nil, &ConfigError{"matching", "with no_vendor_id a matching field is required, or every run would create assets again"}
+		return nil, bad("matching", "with no_vendor_id a matching field is required, or every run would create assets again")
 	}
 	cc.exclude = map[string]bool{}
 	for _, v := range slices.Concat(DefaultExclusions, cc.Matching.Exclusions) {
@@ -306,22 +360,22 @@ func (c *Config) compile(source string) (*compiled, error) {
 		}
 	case TypeFixed, TypeField, TypeRules:
 	default:
-		return nil, &ConfigError{"asset_types.mode", fmt.Sprintf("%q is not fixed, field or rules", c.AssetTypes.Mode)}
+		return nil, bad("asset_types.mode", "%q is not fixed, field or rules", c.AssetTypes.Mode)
 	}
 	if cc.AssetTypes.Mode == TypeField && cc.AssetTypes.Field == "" {
-		return nil, &ConfigError{"asset_types.field", `required for mode "field"`}
+		return nil, bad("asset_types.field", `required for mode "field"`)
 	}
 	if (cc.AssetTypes.Mode == TypeFixed) && cc.AssetTypes.Default == "" && !cc.Lifecycle.DontCreate {
-		return nil, &ConfigError{"asset_types.default", "required: new assets need a type"}
+		return nil, bad("asset_types.default", "required: new assets need a type")
 	}
 	for i, r := range cc.AssetTypes.Rules {
 		key := fmt.Sprintf("asset_types.rules[%d]", i)
 		if r.Type == "" {
-			return nil, &ConfigError{key + ".type", "required"}
+			return nil, bad(key+".type", "required")
 		}
 		m, err := criteria.Compile(r.Criteria)
 		if err != nil {
-			return nil, &ConfigError{key + ".criteria", err.Error()}
+			return nil, bad(key+".criteria", "%v", err)
 		}
 		cc.typeRules = append(cc.typeRules, compiledTypeRule{r, m})
 	}
@@ -335,39 +389,15 @@ func (c *Config) compile(source string) (*compiled, error) {
 		fallthrough
 	case UsersField:
 		if cc.Users.SourceField == "" {
-			return nil, &ConfigError{"users.source_field", `required for mode "field"`}
+			return nil, bad("users.source_field", `required for mode "field"`)
 		}
 		if cc.Users.PrimaryField == "" {
-			return nil, &ConfigError{"users.primary_field", "required"}
+			return nil, bad("users.primary_field", "required")
 		}
 	default:
-		return nil, &ConfigError{"users.mode", fmt.Sprintf("%q is not field or last_logged_in", c.Users.Mode)}
+		return nil, bad("users.mode", "%q is not field or last_logged_in", c.Users.Mode)
 	}
 	return cc, nil
-}
-
-// LoadConfig reads a JSON Config, refusing unknown keys, and validates it.
-func LoadConfig(r io.Reader) (*Config, error) {
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
-	var c Config
-	if err := dec.Decode(&c); err != nil {
-		return nil, &ConfigError{"(json)", err.Error()}
-	}
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	return &c, nil
-}
-
-// LoadConfigFile reads a JSON Config from a file.
-func LoadConfigFile(path string) (*Config, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return LoadConfig(f)
 }
 
 // normalizeValue folds a matching value for comparison: case and
