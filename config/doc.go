@@ -29,9 +29,10 @@
 //
 // What the destination holds before Decode is the default: an engine
 // passes its DefaultConfig and the file overrides only what it sets. A
-// JSON object is merged key by key into the struct or map it decodes into;
-// an array replaces the default list; null resets a pointer, slice or map
-// to nil and leaves other values as they were.
+// JSON object is merged key by key into the struct or map it decodes into
+// (a map entry it names is replaced whole); an array replaces the default
+// list; null resets a pointer, slice, map or interface to nil and leaves
+// other values as they were.
 //
 // # Validation
 //
