@@ -275,6 +275,8 @@ func (e *Engine) recoverCreating(ctx context.Context, tx *groupTx, i int) error 
 	return nil
 }
 
+// applyRaise routes a raise to its customer and applies it to the alert's
+// group.
 func (e *Engine) applyRaise(ctx context.Context, a Alert) (Result, error) {
 	res := Result{EventKey: a.EventKey()}
 	cust, err := e.customerFor(ctx, a)
@@ -283,95 +285,121 @@ func (e *Engine) applyRaise(ctx context.Context, a Alert) (Result, error) {
 	}
 	gk := e.GroupKey(cust.ID, a)
 	return e.withGroup(ctx, gk, cust.ID, func(tx *groupTx) (Result, error) {
-		res := Result{EventKey: a.EventKey(), GroupKey: gk} // fresh on every (re)start
-		g := &tx.g
-		if i := current(g); i >= 0 && g.Tickets[i].Phase == PhaseCreating {
-			if err := e.recoverCreating(ctx, tx, i); err != nil {
-				return res, err
-			}
-		}
-		cur := current(g)
-		if cur >= 0 {
-			if j := memberIndex(g.Tickets[cur].Members, a); j >= 0 {
-				res.TicketID = g.Tickets[cur].ID
-				if g.Tickets[cur].Members[j].Resolved {
-					return e.ignored(ctx, res, ReasonLateRaise, a), nil
-				}
-				return e.ignored(ctx, res, ReasonAlreadyOpen, a), nil
-			}
-		}
-		late, err := e.claimAlert(ctx, a, gk)
-		if err != nil {
-			return res, err
-		}
-		if late {
-			return e.ignored(ctx, res, ReasonLateRaise, a), nil
-		}
-
-		if cur >= 0 {
-			t := &g.Tickets[cur]
-			state, err := e.sink.TicketState(ctx, t.ID)
-			if err != nil {
-				return res, fmt.Errorf("alerting: state of ticket %s: %w", t.ID, err)
-			}
-			if state == TicketOpen {
-				if err := tx.lease(ctx); err != nil {
-					return res, err
-				}
-				err = e.sink.AddNote(ctx, t.ID, Note{Kind: NoteAlertRaised, Text: raiseNote(a, gk), Alert: a, Time: e.now()})
-				if err == nil {
-					t.Members = append(t.Members, Member{Source: a.Source, AlertID: a.ID()})
-					e.stats.notes.Add(1)
-					res.Outcome, res.TicketID = OutcomeNoted, t.ID
-					e.log.LogAttrs(ctx, slog.LevelInfo, "alerting: note added", slog.String("event", res.EventKey),
-						slog.String("group", gk), slog.String("ticket", t.ID), slog.String("type", a.Type))
-					return res, nil
-				}
-				if !closedErr(err) {
-					return res, fmt.Errorf("alerting: add note to ticket %s: %w", t.ID, err)
-				}
-				state = TicketClosed
-			}
-			e.markClosed(t, ClosedInPSA)
-			e.log.InfoContext(ctx, "alerting: ticket closed in the PSA, opening a new one", "event", res.EventKey,
-				"group", gk, "ticket", t.ID, "state", state)
-		}
-
-		var prev string
-		if e.route.cfg.Reopen == ReopenNewLinkedTicket {
-			for _, t := range slices.Backward(g.Tickets) {
-				if t.ID != "" {
-					prev = t.ID
-					break
-				}
-			}
-		}
-		nt, err := e.newTicket(ctx, cust, gk, a, prev)
-		if err != nil {
-			return res, err
-		}
-		g.Tickets = append(g.Tickets, TicketRecord{
-			Phase: PhaseCreating, Members: []Member{{Source: a.Source, AlertID: a.ID()}}, CreatedAt: e.now(),
-		})
-		i := len(g.Tickets) - 1
-		if err := tx.save(ctx); err != nil { // the lease and the intent, for recoverCreating
-			return res, err
-		}
-		id, err := e.sink.CreateTicket(ctx, nt)
-		if err != nil {
-			if IsPermanent(err) { // nothing was created
-				g.Tickets = slices.Delete(g.Tickets, i, i+1)
-			}
-			return res, fmt.Errorf("alerting: create ticket: %w", err)
-		}
-		g.Tickets[i].ID, g.Tickets[i].Phase = id, PhaseOpen
-		e.stats.created.Add(1)
-		res.Outcome, res.TicketID = OutcomeCreated, id
-		e.log.LogAttrs(ctx, slog.LevelInfo, "alerting: ticket created", slog.String("event", res.EventKey),
-			slog.String("group", gk), slog.String("ticket", id), slog.String("customer", cust.ID),
-			slog.String("type", a.Type), slog.String("previous", prev))
-		return res, nil
+		return e.raiseInGroup(ctx, tx, a, cust, gk)
 	})
+}
+
+// raiseInGroup is applyRaise's step on group gk: ignore a raise the group
+// already has or that came after its resolve, else note it on the open
+// ticket, else open a new ticket.
+func (e *Engine) raiseInGroup(ctx context.Context, tx *groupTx, a Alert, cust Customer, gk string) (Result, error) {
+	res := Result{EventKey: a.EventKey(), GroupKey: gk} // fresh on every (re)start
+	g := &tx.g
+	if i := current(g); i >= 0 && g.Tickets[i].Phase == PhaseCreating {
+		if err := e.recoverCreating(ctx, tx, i); err != nil {
+			return res, err
+		}
+	}
+	cur := current(g)
+	if cur >= 0 {
+		if j := memberIndex(g.Tickets[cur].Members, a); j >= 0 {
+			res.TicketID = g.Tickets[cur].ID
+			if g.Tickets[cur].Members[j].Resolved {
+				return e.ignored(ctx, res, ReasonLateRaise, a), nil
+			}
+			return e.ignored(ctx, res, ReasonAlreadyOpen, a), nil
+		}
+	}
+	late, err := e.claimAlert(ctx, a, gk)
+	if err != nil {
+		return res, err
+	}
+	if late {
+		return e.ignored(ctx, res, ReasonLateRaise, a), nil
+	}
+	if cur >= 0 {
+		if res, done, err := e.noteOnCurrent(ctx, tx, res, &g.Tickets[cur], a, gk); done {
+			return res, err
+		}
+	}
+	return e.openTicket(ctx, tx, res, cust, gk, a)
+}
+
+// noteOnCurrent adds a's raise note to the group's current ticket t if it
+// is still open in the PSA (done, with the result). Otherwise it records t
+// as closed in the PSA and returns done false: a new ticket is needed.
+func (e *Engine) noteOnCurrent(ctx context.Context, tx *groupTx, res Result, t *TicketRecord, a Alert, gk string) (_ Result, done bool, _ error) {
+	state, err := e.sink.TicketState(ctx, t.ID)
+	if err != nil {
+		return res, true, fmt.Errorf("alerting: state of ticket %s: %w", t.ID, err)
+	}
+	if state == TicketOpen {
+		if err := tx.lease(ctx); err != nil {
+			return res, true, err
+		}
+		err = e.sink.AddNote(ctx, t.ID, Note{Kind: NoteAlertRaised, Text: raiseNote(a, gk), Alert: a, Time: e.now()})
+		if err == nil {
+			t.Members = append(t.Members, Member{Source: a.Source, AlertID: a.ID()})
+			e.stats.notes.Add(1)
+			res.Outcome, res.TicketID = OutcomeNoted, t.ID
+			e.log.LogAttrs(ctx, slog.LevelInfo, "alerting: note added", slog.String("event", res.EventKey),
+				slog.String("group", gk), slog.String("ticket", t.ID), slog.String("type", a.Type))
+			return res, true, nil
+		}
+		if !closedErr(err) {
+			return res, true, fmt.Errorf("alerting: add note to ticket %s: %w", t.ID, err)
+		}
+		state = TicketClosed
+	}
+	e.markClosed(t, ClosedInPSA)
+	e.log.InfoContext(ctx, "alerting: ticket closed in the PSA, opening a new one", "event", res.EventKey,
+		"group", gk, "ticket", t.ID, "state", state)
+	return res, false, nil
+}
+
+// openTicket creates the group's new ticket for a, storing the intent
+// (PhaseCreating, see recoverCreating) before the sink creates it.
+func (e *Engine) openTicket(ctx context.Context, tx *groupTx, res Result, cust Customer, gk string, a Alert) (Result, error) {
+	g := &tx.g
+	prev := e.previousTicket(g)
+	nt, err := e.newTicket(ctx, cust, gk, a, prev)
+	if err != nil {
+		return res, err
+	}
+	g.Tickets = append(g.Tickets, TicketRecord{
+		Phase: PhaseCreating, Members: []Member{{Source: a.Source, AlertID: a.ID()}}, CreatedAt: e.now(),
+	})
+	i := len(g.Tickets) - 1
+	if err := tx.save(ctx); err != nil { // the lease and the intent, for recoverCreating
+		return res, err
+	}
+	id, err := e.sink.CreateTicket(ctx, nt)
+	if err != nil {
+		if IsPermanent(err) { // nothing was created
+			g.Tickets = slices.Delete(g.Tickets, i, i+1)
+		}
+		return res, fmt.Errorf("alerting: create ticket: %w", err)
+	}
+	g.Tickets[i].ID, g.Tickets[i].Phase = id, PhaseOpen
+	e.stats.created.Add(1)
+	res.Outcome, res.TicketID = OutcomeCreated, id
+	e.log.LogAttrs(ctx, slog.LevelInfo, "alerting: ticket created", slog.String("event", res.EventKey),
+		slog.String("group", gk), slog.String("ticket", id), slog.String("customer", cust.ID),
+		slog.String("type", a.Type), slog.String("previous", prev))
+	return res, nil
+}
+
+// previousTicket is the ticket a new one links to: with reopen
+// new_linked_ticket, the newest of g's tickets that has an ID; otherwise "".
+func (e *Engine) previousTicket(g *GroupState) string {
+	if e.route.cfg.Reopen == ReopenNewLinkedTicket {
+		for _, t := range slices.Backward(g.Tickets) {
+			if t.ID != "" {
+				return t.ID
+			}
+		}
+	}
+	return ""
 }
 
 // claimAlert records that the alert joined group gk. late reports that the
@@ -424,6 +452,8 @@ func (e *Engine) markResolved(ctx context.Context, key string) error {
 	}
 }
 
+// applyResolve applies a resolve to the group its alert joined, and records
+// the alert resolved.
 func (e *Engine) applyResolve(ctx context.Context, a Alert) (Result, error) {
 	res := Result{EventKey: a.EventKey()}
 	key := a.Key()
@@ -442,89 +472,108 @@ func (e *Engine) applyResolve(ctx context.Context, a Alert) (Result, error) {
 	}
 
 	res, err = e.withGroup(ctx, rec.GroupKey, "", func(tx *groupTx) (Result, error) {
-		res := Result{EventKey: a.EventKey(), GroupKey: rec.GroupKey} // fresh on every (re)start
-		g := &tx.g
-		i, _ := findMember(g, a)
-		if i >= 0 && g.Tickets[i].Phase == PhaseCreating {
-			if err := e.recoverCreating(ctx, tx, i); err != nil {
-				return res, err
-			}
-		}
-		i, j := findMember(g, a)
-		if i < 0 {
-			return e.ignored(ctx, res, ReasonNothingOpen, a), nil
-		}
-		t := &g.Tickets[i]
-		res.TicketID = t.ID
-		if t.Members[j].Resolved {
-			return e.ignored(ctx, res, ReasonAlreadyResolved, a), nil
-		}
-		var state TicketState = TicketClosed
-		if t.Phase != PhaseClosed {
-			st, err := e.sink.TicketState(ctx, t.ID)
-			if err != nil {
-				return res, fmt.Errorf("alerting: state of ticket %s: %w", t.ID, err)
-			}
-			state = st
-		}
-		if err := tx.lease(ctx); err != nil {
-			return res, err
-		}
-		if state != TicketOpen {
-			t.Members[j].Resolved = true
-			e.markClosed(t, ClosedInPSA)
-			return e.ignored(ctx, res, ReasonTicketClosed, a), nil
-		}
-
-		open := 0
-		for k, m := range t.Members {
-			if k != j && !m.Resolved {
-				open++
-			}
-		}
-		n := len(t.Members)
-		note := Note{Alert: a, Time: e.now()}
-		closing := open == 0 && e.route.cfg.OnResolve == CloseOnResolve
-		switch {
-		case open > 0:
-			note.Kind, note.Text = NoteMemberResolved, fmt.Sprintf("Alert resolved: %s\n%d of %d alerts on this ticket are resolved; the ticket stays open.", title(a), n-open, n)
-		case closing:
-			note.Kind, note.Text = NoteAllResolved, fmt.Sprintf("Alert resolved: %s\nAll %d alerts on this ticket are resolved; closing the ticket.", title(a), n)
-		default:
-			note.Kind, note.Text = NoteAllResolved, fmt.Sprintf("Alert resolved: %s\nAll %d alerts on this ticket are resolved.", title(a), n)
-		}
-		var err error
-		if closing {
-			err = e.sink.CloseTicket(ctx, t.ID, note)
-		} else {
-			err = e.sink.AddNote(ctx, t.ID, note)
-		}
-		if closedErr(err) {
-			t.Members[j].Resolved = true
-			e.markClosed(t, ClosedInPSA)
-			return e.ignored(ctx, res, ReasonTicketClosed, a), nil
-		}
-		if err != nil {
-			return res, fmt.Errorf("alerting: resolve on ticket %s: %w", t.ID, err)
-		}
-		t.Members[j].Resolved = true
-		if closing {
-			e.markClosed(t, ClosedByEngine)
-			e.stats.closed.Add(1)
-			res.Outcome = OutcomeClosed
-			e.log.InfoContext(ctx, "alerting: ticket closed, every alert resolved", "event", res.EventKey, "group", rec.GroupKey, "ticket", t.ID)
-		} else {
-			e.stats.notes.Add(1)
-			res.Outcome = OutcomeNoted
-			e.log.InfoContext(ctx, "alerting: note added", "event", res.EventKey, "group", rec.GroupKey, "ticket", t.ID,
-				"note", note.Kind, "unresolved", open)
-		}
-		return res, nil
+		return e.resolveInGroup(ctx, tx, a, rec.GroupKey)
 	})
 	if err != nil {
 		return res, err
 	}
 	return res, e.markResolved(ctx, key)
+}
+
+// resolveInGroup is applyResolve's step on group gk: find the ticket the
+// alert is a member of and resolve it there, unless it is already resolved
+// or the ticket is closed.
+func (e *Engine) resolveInGroup(ctx context.Context, tx *groupTx, a Alert, gk string) (Result, error) {
+	res := Result{EventKey: a.EventKey(), GroupKey: gk} // fresh on every (re)start
+	g := &tx.g
+	i, _ := findMember(g, a)
+	if i >= 0 && g.Tickets[i].Phase == PhaseCreating {
+		if err := e.recoverCreating(ctx, tx, i); err != nil {
+			return res, err
+		}
+	}
+	i, j := findMember(g, a)
+	if i < 0 {
+		return e.ignored(ctx, res, ReasonNothingOpen, a), nil
+	}
+	t := &g.Tickets[i]
+	res.TicketID = t.ID
+	if t.Members[j].Resolved {
+		return e.ignored(ctx, res, ReasonAlreadyResolved, a), nil
+	}
+	var state TicketState = TicketClosed
+	if t.Phase != PhaseClosed {
+		st, err := e.sink.TicketState(ctx, t.ID)
+		if err != nil {
+			return res, fmt.Errorf("alerting: state of ticket %s: %w", t.ID, err)
+		}
+		state = st
+	}
+	if err := tx.lease(ctx); err != nil {
+		return res, err
+	}
+	if state != TicketOpen {
+		t.Members[j].Resolved = true
+		e.markClosed(t, ClosedInPSA)
+		return e.ignored(ctx, res, ReasonTicketClosed, a), nil
+	}
+	return e.resolveMember(ctx, res, t, j, a, gk)
+}
+
+// resolveMember resolves member j of open ticket t: a note, or closing the
+// ticket when it was the last unresolved alert and the route closes on
+// resolve. A ticket found closed in the PSA meanwhile is recorded so.
+func (e *Engine) resolveMember(ctx context.Context, res Result, t *TicketRecord, j int, a Alert, gk string) (Result, error) {
+	open := 0 // the other members still unresolved
+	for k, m := range t.Members {
+		if k != j && !m.Resolved {
+			open++
+		}
+	}
+	closing := open == 0 && e.route.cfg.OnResolve == CloseOnResolve
+	note := e.resolveNote(a, open, len(t.Members), closing)
+	var err error
+	if closing {
+		err = e.sink.CloseTicket(ctx, t.ID, note)
+	} else {
+		err = e.sink.AddNote(ctx, t.ID, note)
+	}
+	if closedErr(err) {
+		t.Members[j].Resolved = true
+		e.markClosed(t, ClosedInPSA)
+		return e.ignored(ctx, res, ReasonTicketClosed, a), nil
+	}
+	if err != nil {
+		return res, fmt.Errorf("alerting: resolve on ticket %s: %w", t.ID, err)
+	}
+	t.Members[j].Resolved = true
+	if closing {
+		e.markClosed(t, ClosedByEngine)
+		e.stats.closed.Add(1)
+		res.Outcome = OutcomeClosed
+		e.log.InfoContext(ctx, "alerting: ticket closed, every alert resolved", "event", res.EventKey, "group", gk, "ticket", t.ID)
+	} else {
+		e.stats.notes.Add(1)
+		res.Outcome = OutcomeNoted
+		e.log.InfoContext(ctx, "alerting: note added", "event", res.EventKey, "group", gk, "ticket", t.ID,
+			"note", note.Kind, "unresolved", open)
+	}
+	return res, nil
+}
+
+// resolveNote is the note for a's resolve on a ticket of n alerts, open of
+// the others still unresolved; closing: the ticket is closed with it.
+func (e *Engine) resolveNote(a Alert, open, n int, closing bool) Note {
+	note := Note{Alert: a, Time: e.now()}
+	switch {
+	case open > 0:
+		note.Kind, note.Text = NoteMemberResolved, fmt.Sprintf("Alert resolved: %s\n%d of %d alerts on this ticket are resolved; the ticket stays open.", title(a), n-open, n)
+	case closing:
+		note.Kind, note.Text = NoteAllResolved, fmt.Sprintf("Alert resolved: %s\nAll %d alerts on this ticket are resolved; closing the ticket.", title(a), n)
+	default:
+		note.Kind, note.Text = NoteAllResolved, fmt.Sprintf("Alert resolved: %s\nAll %d alerts on this ticket are resolved.", title(a), n)
+	}
+	return note
 }
 
 // customerFor routes a raise to a PSA customer: manual mapping, auto-match,

@@ -37,168 +37,238 @@ func Apply(ctx context.Context, cs *Changeset, t Target, opts ApplyOptions) erro
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 50
 	}
-	total, done := cs.Writes(), 0
-	var mu sync.Mutex
-	step := func(n int) { // calls to Progress are serialised
-		mu.Lock()
-		defer mu.Unlock()
-		done += n
-		if opts.Progress != nil {
-			opts.Progress(done, total)
-		}
+	ap := &applier{
+		cs: cs, t: t, opts: opts,
+		total:  cs.Writes(),
+		ids:    map[string]int{},
+		failed: map[string]string{},
 	}
-	ids := map[string]int{}       // ref → created id
-	failed := map[string]string{} // ref → why
-	fail := func(a *Action, err error) {
-		a.Result = &Result{Error: err.Error()}
-		if a.Ref != "" {
-			failed[a.Ref] = err.Error()
-		}
-		if a.SiteRef != "" {
-			failed[a.SiteRef] = err.Error()
-		}
+	// Fields, customers, sites and asset types, one at a time and in order.
+	if err := ap.applyPrerequisites(ctx); err != nil {
+		markCancelled(cs, err)
+		return err
 	}
-	for i := range cs.Actions {
-		a := &cs.Actions[i]
-		if !a.IsWrite() || a.Kind == CreateAsset || a.Kind == UpdateAsset || a.Kind == DeactivateAsset {
+	// Asset writes, refs resolved, then saved in concurrent batches.
+	pending, writes := ap.resolveAssetWrites()
+	err := ap.saveAssets(ctx, pending, writes)
+	if err != nil {
+		markCancelled(cs, err)
+	}
+	return err
+}
+
+// applier is the state of one Apply call.
+type applier struct {
+	cs   *Changeset
+	t    Target
+	opts ApplyOptions
+
+	mu          sync.Mutex // serialises step (and so calls to Progress)
+	total, done int
+
+	ids    map[string]int    // ref → created id
+	failed map[string]string // ref → why
+}
+
+// step records n more write actions done and reports progress.
+func (ap *applier) step(n int) {
+	ap.mu.Lock()
+	defer ap.mu.Unlock()
+	ap.done += n
+	if ap.opts.Progress != nil {
+		ap.opts.Progress(ap.done, ap.total)
+	}
+}
+
+// fail records a's failure, and marks its refs failed for the actions that
+// depend on them.
+func (ap *applier) fail(a *Action, err error) {
+	a.Result = &Result{Error: err.Error()}
+	if a.Ref != "" {
+		ap.failed[a.Ref] = err.Error()
+	}
+	if a.SiteRef != "" {
+		ap.failed[a.SiteRef] = err.Error()
+	}
+}
+
+// isAssetWrite reports whether k is one of the batched asset writes.
+func isAssetWrite(k ActionKind) bool {
+	return k == CreateAsset || k == UpdateAsset || k == DeactivateAsset
+}
+
+// applyPrerequisites runs every write that is not an asset write, in plan
+// order; it returns ctx.Err() if ctx ends first.
+func (ap *applier) applyPrerequisites(ctx context.Context) error {
+	for i := range ap.cs.Actions {
+		a := &ap.cs.Actions[i]
+		if !a.IsWrite() || isAssetWrite(a.Kind) {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
-			markCancelled(cs, err)
 			return err
 		}
-		switch a.Kind {
-		case CreateField:
-			if err := t.CreateField(ctx, *a.Field); err != nil {
-				fail(a, err)
-			} else {
-				a.Result = &Result{OK: true}
-			}
-		case CreateCustomer:
-			cid, sid, err := t.CreateCustomer(ctx, *a.Customer)
-			if err != nil {
-				fail(a, err)
-			} else {
-				ids[a.Ref], ids[a.SiteRef] = cid, sid
-				a.Result = &Result{OK: true, ID: cid}
-			}
-		case CreateSite:
-			s := *a.Site
-			if s.CustomerRef != "" {
-				if why, bad := failed[s.CustomerRef]; bad {
-					fail(a, fmt.Errorf("customer %s was not created: %s", s.CustomerRef, why))
-					break
-				}
-				s.CustomerID = ids[s.CustomerRef]
-			}
-			id, err := t.CreateSite(ctx, s)
-			if err != nil {
-				fail(a, err)
-			} else {
-				ids[a.Ref] = id
-				a.Result = &Result{OK: true, ID: id}
-			}
-		case CreateAssetType:
-			id, err := t.CreateAssetType(ctx, *a.AssetType)
-			if err != nil {
-				fail(a, err)
-			} else {
-				ids[a.Ref] = id
-				a.Result = &Result{OK: true, ID: id}
-			}
-		}
-		step(1)
+		ap.applyPrerequisite(ctx, a)
+		ap.step(1)
 	}
+	return nil
+}
 
-	// Asset writes, refs resolved.
-	var pending []*Action
-	var writes []AssetWrite
-	for i := range cs.Actions {
-		a := &cs.Actions[i]
-		if a.Kind != CreateAsset && a.Kind != UpdateAsset && a.Kind != DeactivateAsset {
+// applyPrerequisite runs one field, customer, site or asset type creation
+// and records its result (and the created id under its refs).
+func (ap *applier) applyPrerequisite(ctx context.Context, a *Action) {
+	switch a.Kind {
+	case CreateField:
+		if err := ap.t.CreateField(ctx, *a.Field); err != nil {
+			ap.fail(a, err)
+		} else {
+			a.Result = &Result{OK: true}
+		}
+	case CreateCustomer:
+		cid, sid, err := ap.t.CreateCustomer(ctx, *a.Customer)
+		if err != nil {
+			ap.fail(a, err)
+		} else {
+			ap.ids[a.Ref], ap.ids[a.SiteRef] = cid, sid
+			a.Result = &Result{OK: true, ID: cid}
+		}
+	case CreateSite:
+		s := *a.Site
+		if s.CustomerRef != "" {
+			if why, bad := ap.failed[s.CustomerRef]; bad {
+				ap.fail(a, fmt.Errorf("customer %s was not created: %s", s.CustomerRef, why))
+				return
+			}
+			s.CustomerID = ap.ids[s.CustomerRef]
+		}
+		id, err := ap.t.CreateSite(ctx, s)
+		if err != nil {
+			ap.fail(a, err)
+		} else {
+			ap.ids[a.Ref] = id
+			a.Result = &Result{OK: true, ID: id}
+		}
+	case CreateAssetType:
+		id, err := ap.t.CreateAssetType(ctx, *a.AssetType)
+		if err != nil {
+			ap.fail(a, err)
+		} else {
+			ap.ids[a.Ref] = id
+			a.Result = &Result{OK: true, ID: id}
+		}
+	}
+}
+
+// resolveAssetWrites collects the asset writes to save, with their site
+// and type refs replaced by created ids. A write that cannot be resolved,
+// or a deactivation for absence from a partial listing, gets its failed
+// result here and is left out.
+func (ap *applier) resolveAssetWrites() (pending []*Action, writes []AssetWrite) {
+	for i := range ap.cs.Actions {
+		a := &ap.cs.Actions[i]
+		if !isAssetWrite(a.Kind) {
 			continue
 		}
-		if a.Kind == DeactivateAsset && a.Absent && !cs.SourceComplete {
+		if a.Kind == DeactivateAsset && a.Absent && !ap.cs.SourceComplete {
 			a.Result = &Result{Error: ErrPartialListing.Error()}
-			step(1)
+			ap.step(1)
 			continue
 		}
 		w := *a.Write
-		var bad []string
-		for _, ref := range []*string{&w.SiteRef, &w.TypeRef} {
-			if *ref == "" {
-				continue
-			}
-			if why, ok := failed[*ref]; ok {
-				bad = append(bad, fmt.Sprintf("%s was not created: %s", *ref, why))
-				continue
-			}
-			id, ok := ids[*ref]
-			if !ok {
-				bad = append(bad, fmt.Sprintf("%s is not in the plan", *ref))
-				continue
-			}
-			if ref == &w.SiteRef {
-				w.SiteID = id
-			} else {
-				w.TypeID = id
-			}
-			*ref = ""
-		}
-		if len(bad) > 0 {
+		if bad := ap.resolveRefs(&w); len(bad) > 0 {
 			a.Result = &Result{Error: fmt.Sprint(bad)}
-			step(1)
+			ap.step(1)
 			continue
 		}
 		pending = append(pending, a)
 		writes = append(writes, w)
 	}
-	type batch struct{ from, to int }
-	batches := make(chan batch)
+	return pending, writes
+}
+
+// resolveRefs sets w's SiteID and TypeID from its SiteRef and TypeRef
+// (clearing each ref it resolves) and returns why any ref cannot be.
+func (ap *applier) resolveRefs(w *AssetWrite) (bad []string) {
+	for _, ref := range []*string{&w.SiteRef, &w.TypeRef} {
+		if *ref == "" {
+			continue
+		}
+		if why, ok := ap.failed[*ref]; ok {
+			bad = append(bad, fmt.Sprintf("%s was not created: %s", *ref, why))
+			continue
+		}
+		id, ok := ap.ids[*ref]
+		if !ok {
+			bad = append(bad, fmt.Sprintf("%s is not in the plan", *ref))
+			continue
+		}
+		if ref == &w.SiteRef {
+			w.SiteID = id
+		} else {
+			w.TypeID = id
+		}
+		*ref = ""
+	}
+	return bad
+}
+
+// assetBatch is the half-open range [from, to) of the writes one
+// SaveAssets call carries.
+type assetBatch struct{ from, to int }
+
+// saveAssets saves writes in batches, opts.Concurrency at a time, and
+// records each pending action's result; it returns ctx.Err() if ctx ended
+// before every batch was started.
+func (ap *applier) saveAssets(ctx context.Context, pending []*Action, writes []AssetWrite) error {
+	batches := make(chan assetBatch)
 	var wg sync.WaitGroup
-	for range opts.Concurrency {
+	for range ap.opts.Concurrency {
 		wg.Go(func() {
 			for b := range batches {
-				res := t.SaveAssets(ctx, writes[b.from:b.to])
-				for k := b.from; k < b.to; k++ {
-					a := pending[k]
-					switch r := k - b.from; {
-					case r >= len(res):
-						a.Result = &Result{Error: "the target returned no result for this write"}
-					case res[r].Err != nil:
-						a.Result = &Result{Error: res[r].Err.Error()}
-					default:
-						id := res[r].ID
-						if id == 0 {
-							id = a.AssetID
-						}
-						a.Result = &Result{OK: true, ID: id}
-					}
-				}
-				step(b.to - b.from)
+				ap.saveBatch(ctx, b, pending, writes)
 			}
 		})
 	}
-	var err error
-	for from := 0; from < len(writes); from += opts.BatchSize {
-		if err = ctx.Err(); err != nil {
-			break
-		}
-		select {
-		case batches <- batch{from, min(from+opts.BatchSize, len(writes))}:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-		if err != nil {
-			break
-		}
-	}
+	err := ap.feedBatches(ctx, batches, len(writes))
 	close(batches)
 	wg.Wait()
-	if err != nil {
-		markCancelled(cs, err)
-	}
 	return err
+}
+
+// feedBatches sends the batches covering n writes until done or ctx ends.
+func (ap *applier) feedBatches(ctx context.Context, batches chan<- assetBatch, n int) error {
+	for from := 0; from < n; from += ap.opts.BatchSize {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		select {
+		case batches <- assetBatch{from, min(from+ap.opts.BatchSize, n)}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// saveBatch makes one SaveAssets call and records its per-write results.
+func (ap *applier) saveBatch(ctx context.Context, b assetBatch, pending []*Action, writes []AssetWrite) {
+	res := ap.t.SaveAssets(ctx, writes[b.from:b.to])
+	for k := b.from; k < b.to; k++ {
+		a := pending[k]
+		switch r := k - b.from; {
+		case r >= len(res):
+			a.Result = &Result{Error: "the target returned no result for this write"}
+		case res[r].Err != nil:
+			a.Result = &Result{Error: res[r].Err.Error()}
+		default:
+			id := res[r].ID
+			if id == 0 {
+				id = a.AssetID
+			}
+			a.Result = &Result{OK: true, ID: id}
+		}
+	}
+	ap.step(b.to - b.from)
 }
 
 func markCancelled(cs *Changeset, err error) {

@@ -11,7 +11,7 @@ import (
 // by serial, a quarter new) over 200 sites, with 10 field mappings, 20
 // site rules and 10 type rules.
 func benchWorld(n int) (*reconcile.SourceSnapshot, *reconcile.TargetSnapshot, *reconcile.Config) {
-	src := &reconcile.SourceSnapshot{Source: "datto", Complete: true}
+	src := &reconcile.SourceSnapshot{Source: reconcile.SourceInfo{Kind: "rmm"}, Complete: true}
 	tgt := &reconcile.TargetSnapshot{}
 	cats := []string{"Desktop", "Laptop", "Server", "Printer", "Network", "VM", "Tablet", "Phone", "ESXi", "NAS"}
 	for s := range 200 {
@@ -52,7 +52,7 @@ func benchWorld(n int) (*reconcile.SourceSnapshot, *reconcile.TargetSnapshot, *r
 		a := reconcile.Asset{ID: i + 1, CustomerID: 1, SiteID: 1000, TypeID: 100, Fields: map[string]string{"Serial Number": fmt.Sprintf("SN%08d", i)}}
 		switch i % 4 {
 		case 0, 1:
-			a.Links = map[string]string{"datto_id": fmt.Sprintf("dev-%06d", i)}
+			a.Links = map[string]string{"rmm": fmt.Sprintf("dev-%06d", i)}
 		case 3:
 			a.Fields["Serial Number"] = fmt.Sprintf("OTHER%08d", i)
 		}

@@ -15,9 +15,6 @@ import (
 // LoadConfig or LoadConfigFile (over DefaultConfig), check it with Validate
 // (Plan does too), print it with json.Marshal.
 type Config struct {
-	// LinkField is the PSA asset field holding the source's device ID
-	// ("datto_id"). Default: by source, see DefaultLinkFields.
-	LinkField string `json:"link_field,omitempty"`
 	// Sites says which PSA customer and site each device belongs to.
 	Sites SiteConfig `json:"sites"`
 	// FieldMappings copy source fields to PSA asset fields.
@@ -31,10 +28,6 @@ type Config struct {
 	// Users sets the asset's user.
 	Users UserConfig `json:"users"`
 }
-
-// DefaultLinkFields maps a source name to the PSA link field used when the
-// config names none.
-var DefaultLinkFields = map[string]string{"datto": "datto_id", "vsax": "kaseya_id", "level": "third_party_id_string", "visionone": "third_party_id_string"}
 
 // Site matching methods and new-site modes.
 const (
@@ -169,15 +162,16 @@ type LifecycleConfig struct {
 
 // User modes.
 const (
-	UsersNone          = ""
-	UsersField         = "field"          // a source field holds a username or email
-	UsersLastLoggedIn  = "last_logged_in" // the source's last logged-in user
-	LastLoggedInSource = "lastLoggedInUser"
+	UsersNone         = ""
+	UsersField        = "field"          // a source field holds a username or email
+	UsersLastLoggedIn = "last_logged_in" // the field the source declares as its last logged-in user
 )
 
 // UserConfig sets the asset's user.
 type UserConfig struct {
-	Mode           string `json:"mode,omitempty"`
+	Mode string `json:"mode,omitempty"`
+	// SourceField is the device field holding the user; for mode
+	// "last_logged_in" it defaults to the source's SourceInfo.UserField.
 	SourceField    string `json:"source_field,omitempty"`
 	PrimaryField   string `json:"primary_field,omitempty"`   // PSA user field ("email")
 	SecondaryField string `json:"secondary_field,omitempty"` // tried when the primary finds nobody
@@ -191,9 +185,9 @@ type ConfigError = config.Error
 
 // DefaultConfig returns the settings a configuration file is laid over:
 // the mappings site method, unmapped sites becoming customers with a
-// "Main" site, and everything else off or empty. The link field stays
-// empty (DefaultLinkFields applies) and the asset type mode is left to be
-// inferred ("field" when asset_types.field is set, else "fixed").
+// "Main" site, and everything else off or empty. The asset type mode is
+// left to be inferred ("field" when asset_types.field is set, else
+// "fixed").
 //
 // DefaultConfig alone does not validate: a Config must at least name the
 // asset type of new assets (asset_types.default or asset_types.field), or
@@ -211,7 +205,7 @@ func LoadConfig(r io.Reader) (*Config, error) {
 	if err := config.Decode(r, &c); err != nil {
 		return nil, fmt.Errorf("reconcile: %w", err)
 	}
-	if _, err := c.compile(""); err != nil {
+	if _, err := c.compile(SourceInfo{}); err != nil {
 		return nil, err
 	}
 	return &c, nil
@@ -224,7 +218,7 @@ func LoadConfigFile(path string) (*Config, error) {
 	if err := config.LoadFile(path, &c); err != nil {
 		return nil, fmt.Errorf("reconcile: %w", err)
 	}
-	if _, err := c.check(""); err != nil {
+	if _, err := c.check(SourceInfo{}); err != nil {
 		return nil, fmt.Errorf("reconcile: %s: %w", path, err)
 	}
 	return &c, nil
@@ -259,13 +253,14 @@ type compiledTypeRule struct {
 // Validate checks c and reports the first wrong key as a *ConfigError
 // (wrapped: "reconcile: config <key>: <problem>").
 func (c *Config) Validate() error {
-	_, err := c.compile("")
+	_, err := c.compile(SourceInfo{})
 	return err
 }
 
-// compile validates c and prepares its rules for a source.
-func (c *Config) compile(source string) (*compiled, error) {
-	cc, err := c.check(source)
+// compile validates c for a source. Without a source (Validate), what
+// depends on the source's declaration is not checked.
+func (c *Config) compile(src SourceInfo) (*compiled, error) {
+	cc, err := c.check(src)
 	if err != nil {
 		return nil, fmt.Errorf("reconcile: %w", err)
 	}
@@ -273,17 +268,33 @@ func (c *Config) compile(source string) (*compiled, error) {
 }
 
 // check is compile with the bare *ConfigError.
-func (c *Config) check(source string) (*compiled, *ConfigError) {
+func (c *Config) check(src SourceInfo) (*compiled, error) {
 	cc := &compiled{Config: *c, targetIdx: map[string]int{}, matchIdx: -1}
-	if cc.LinkField == "" {
-		cc.LinkField = DefaultLinkFields[source]
+	// Each step fills in defaults, checks its part and compiles its rules;
+	// the first error wins, so the order is the order keys are reported in.
+	for _, step := range []func() error{
+		cc.compileSites,
+		cc.compileFieldMappings,
+		cc.compileMatching,
+		cc.compileAssetTypes,
+		func() error { return cc.compileUsers(src) },
+	} {
+		if err := step(); err != nil {
+			return nil, err
+		}
 	}
+	return cc, nil
+}
+
+// compileSites checks sites (method, new sites, mappings) and compiles the
+// site rules in sequence order.
+func (cc *compiled) compileSites() error {
 	switch cc.Sites.Method {
 	case "":
 		cc.Sites.Method = SiteMappings
 	case SiteMappings, SiteRules:
 	default:
-		return nil, bad("sites.method", "%q is not mappings or rules", c.Sites.Method)
+		return bad("sites.method", "%q is not mappings or rules", cc.Sites.Method)
 	}
 	switch cc.Sites.NewSites {
 	case "":
@@ -291,10 +302,10 @@ func (c *Config) check(source string) (*compiled, *ConfigError) {
 	case NewSitesAsCustomers, NewSitesSkip:
 	case NewSitesAsSites:
 		if cc.Sites.NewSitesCustomerID == 0 {
-			return nil, bad("sites.new_sites_customer_id", `required when new_sites is "sites"`)
+			return bad("sites.new_sites_customer_id", `required when new_sites is "sites"`)
 		}
 	default:
-		return nil, bad("sites.new_sites", "%q is not customers, sites or skip", c.Sites.NewSites)
+		return bad("sites.new_sites", "%q is not customers, sites or skip", cc.Sites.NewSites)
 	}
 	if cc.Sites.MainSiteName == "" {
 		cc.Sites.MainSiteName = "Main"
@@ -303,55 +314,73 @@ func (c *Config) check(source string) (*compiled, *ConfigError) {
 	for i, m := range cc.Sites.Mappings {
 		key := fmt.Sprintf("sites.mappings[%d]", i)
 		if m.SourceSiteID == "" || m.CustomerID == 0 {
-			return nil, bad(key, "needs source_site_id and customer_id")
+			return bad(key, "needs source_site_id and customer_id")
 		}
 		if seen[m.SourceSiteID] {
-			return nil, bad(key, "source site %q is mapped twice", m.SourceSiteID)
+			return bad(key, "source site %q is mapped twice", m.SourceSiteID)
 		}
 		seen[m.SourceSiteID] = true
 	}
 	for i, r := range cc.Sites.Rules {
 		key := fmt.Sprintf("sites.rules[%d]", i)
 		if r.CustomerID == 0 {
-			return nil, bad(key+".customer_id", "required")
+			return bad(key+".customer_id", "required")
 		}
 		m, err := criteria.Compile(r.Criteria)
 		if err != nil {
-			return nil, bad(key+".criteria", "%v", err)
+			return bad(key+".criteria", "%v", err)
 		}
 		cc.siteRules = append(cc.siteRules, compiledSiteRule{r, m})
 	}
 	sort.SliceStable(cc.siteRules, func(i, j int) bool { return cc.siteRules[i].Sequence < cc.siteRules[j].Sequence })
 	if cc.Sites.Method == SiteRules && len(cc.siteRules) == 0 && cc.Sites.DefaultSite == nil {
-		return nil, bad("sites.rules", "the rules method needs rules or a default_site")
+		return bad("sites.rules", "the rules method needs rules or a default_site")
 	}
+	return nil
+}
+
+// compileFieldMappings checks the field mappings and indexes them by
+// (lower-cased) target, noting which one is the matching field.
+func (cc *compiled) compileFieldMappings() error {
 	targets := map[string]bool{}
 	for i, f := range cc.FieldMappings {
 		key := fmt.Sprintf("field_mappings[%d]", i)
 		if strings.TrimSpace(f.Source) == "" || strings.TrimSpace(f.Target) == "" {
-			return nil, bad(key, "needs source and target")
+			return bad(key, "needs source and target")
 		}
 		t := strings.ToLower(f.Target)
 		cc.lowerTargets = append(cc.lowerTargets, lower(f.Target))
 		cc.targetIdx[lower(f.Target)] = i
-		if c.Matching.Field != "" && lower(f.Target) == lower(c.Matching.Field) {
+		if cc.Matching.Field != "" && lower(f.Target) == lower(cc.Matching.Field) {
 			cc.matchIdx = i
 		}
 		if targets[t] {
-			return nil, bad(key+".target", "%q is the target of two mappings", f.Target)
+			return bad(key+".target", "%q is the target of two mappings", f.Target)
 		}
 		targets[t] = true
 	}
 	if cc.Matching.Field != "" && !targets[strings.ToLower(cc.Matching.Field)] {
-		return nil, bad("matching.field", "%q must be the target of a field mapping", cc.Matching.Field)
+		return bad("matching.field", "%q must be the target of a field mapping", cc.Matching.Field)
 	}
+	return nil
+}
+
+// compileMatching checks the matching options and builds the set of
+// excluded matching values (the defaults plus the configured ones).
+func (cc *compiled) compileMatching() error {
 	if cc.Matching.Field == "" && cc.Matching.NoVendorID {
-		return nil, bad("matching", "with no_vendor_id a matching field is required, or every run would create assets again")
+		return bad("matching", "with no_vendor_id a matching field is required, or every run would create assets again")
 	}
 	cc.exclude = map[string]bool{}
 	for _, v := range slices.Concat(DefaultExclusions, cc.Matching.Exclusions) {
 		cc.exclude[normalizeValue(v)] = true
 	}
+	return nil
+}
+
+// compileAssetTypes checks the asset type mode and compiles the type rules
+// in sequence order.
+func (cc *compiled) compileAssetTypes() error {
 	switch cc.AssetTypes.Mode {
 	case "":
 		cc.AssetTypes.Mode = TypeField
@@ -360,44 +389,55 @@ func (c *Config) check(source string) (*compiled, *ConfigError) {
 		}
 	case TypeFixed, TypeField, TypeRules:
 	default:
-		return nil, bad("asset_types.mode", "%q is not fixed, field or rules", c.AssetTypes.Mode)
+		return bad("asset_types.mode", "%q is not fixed, field or rules", cc.AssetTypes.Mode)
 	}
 	if cc.AssetTypes.Mode == TypeField && cc.AssetTypes.Field == "" {
-		return nil, bad("asset_types.field", `required for mode "field"`)
+		return bad("asset_types.field", `required for mode "field"`)
 	}
 	if (cc.AssetTypes.Mode == TypeFixed) && cc.AssetTypes.Default == "" && !cc.Lifecycle.DontCreate {
-		return nil, bad("asset_types.default", "required: new assets need a type")
+		return bad("asset_types.default", "required: new assets need a type")
 	}
 	for i, r := range cc.AssetTypes.Rules {
 		key := fmt.Sprintf("asset_types.rules[%d]", i)
 		if r.Type == "" {
-			return nil, bad(key+".type", "required")
+			return bad(key+".type", "required")
 		}
 		m, err := criteria.Compile(r.Criteria)
 		if err != nil {
-			return nil, bad(key+".criteria", "%v", err)
+			return bad(key+".criteria", "%v", err)
 		}
 		cc.typeRules = append(cc.typeRules, compiledTypeRule{r, m})
 	}
 	sort.SliceStable(cc.typeRules, func(i, j int) bool { return cc.typeRules[i].Sequence < cc.typeRules[j].Sequence })
+	return nil
+}
+
+// compileUsers checks the user settings; last_logged_in takes the field
+// the source declares.
+func (cc *compiled) compileUsers(src SourceInfo) error {
 	switch cc.Users.Mode {
 	case UsersNone:
 	case UsersLastLoggedIn:
 		if cc.Users.SourceField == "" {
-			cc.Users.SourceField = LastLoggedInSource
+			cc.Users.SourceField = src.UserField
 		}
-		fallthrough
-	case UsersField:
-		if cc.Users.SourceField == "" {
-			return nil, bad("users.source_field", `required for mode "field"`)
+		if cc.Users.SourceField == "" && src.Kind != "" {
+			return bad("users.source_field", "required: source %q declares no last-logged-in user field", src.Kind)
 		}
 		if cc.Users.PrimaryField == "" {
-			return nil, bad("users.primary_field", "required")
+			return bad("users.primary_field", "required")
+		}
+	case UsersField:
+		if cc.Users.SourceField == "" {
+			return bad("users.source_field", `required for mode "field"`)
+		}
+		if cc.Users.PrimaryField == "" {
+			return bad("users.primary_field", "required")
 		}
 	default:
-		return nil, bad("users.mode", "%q is not field or last_logged_in", c.Users.Mode)
+		return bad("users.mode", "%q is not field or last_logged_in", cc.Users.Mode)
 	}
-	return cc, nil
+	return nil
 }
 
 // normalizeValue folds a matching value for comparison: case and

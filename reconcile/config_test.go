@@ -19,7 +19,7 @@ const valid = `"asset_types":{"default":"PC"}`
 func TestLoadConfigNamesUnknownKeys(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ body, key, problem string }{
-		{`{"link_feld":"x",` + valid + `}`, "link_feld", `unknown key (did you mean "link_field"?)`},
+		{`{"feld_mappings":[],` + valid + `}`, "feld_mappings", `unknown key (did you mean "field_mappings"?)`},
 		{`{"sites":{"methd":"rules"},` + valid + `}`, "sites.methd", `unknown key (did you mean "method"?)`},
 		{`{"sites":{"default_site":{"customer":1}},` + valid + `}`, "sites.default_site.customer", `unknown key (did you mean "customer_id"?)`},
 		{`{"field_mappings":[{"source":"a","target":"b"},{"source":"c","target":"d","only_fill_emtpy":true}],` + valid + `}`, "field_mappings[1].only_fill_emtpy", `did you mean "only_fill_empty"?`},
@@ -74,7 +74,7 @@ func TestLoadConfigMergesDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Sites.Method != reconcile.SiteRules || got.Sites.MainSiteName != "Main" || got.AssetTypes.Mode != "" || got.LinkField != "" {
+	if got.Sites.Method != reconcile.SiteRules || got.Sites.MainSiteName != "Main" || got.AssetTypes.Mode != "" {
 		t.Errorf("got %+v", got)
 	}
 }
@@ -103,7 +103,7 @@ func TestValidationErrorsAreTheSharedType(t *testing.T) {
 			return err
 		}(),
 		"Plan": func() error {
-			_, err := reconcile.Plan(&reconcile.SourceSnapshot{Source: "datto"}, &reconcile.TargetSnapshot{}, &bad)
+			_, err := reconcile.Plan(&reconcile.SourceSnapshot{Source: reconcile.SourceInfo{Kind: "datto"}}, &reconcile.TargetSnapshot{}, &bad)
 			return err
 		}(),
 	} {
@@ -122,7 +122,6 @@ func TestConfigRoundTrip(t *testing.T) {
 	minimal := reconcile.DefaultConfig()
 	minimal.AssetTypes.Default = "PC"
 	full := reconcile.DefaultConfig()
-	full.LinkField = "datto_id"
 	full.Sites = reconcile.SiteConfig{Method: reconcile.SiteRules, TopLevelID: 2, DontMoveExisting: true, NewSites: reconcile.NewSitesAsSites, NewSitesCustomerID: 9, MainSiteName: "HQ",
 		Mappings:    []reconcile.SiteMapping{{SourceSiteID: "s1", CustomerID: 1, SiteID: 2}},
 		Rules:       []reconcile.SiteRule{{Sequence: 1, CustomerID: 3, Criteria: []reconcile.Criterion{{Field: "hostname", Op: reconcile.InList, Values: []string{"a", "b"}, CaseSensitive: true}}}},

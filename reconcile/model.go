@@ -37,20 +37,40 @@ type SourceSite struct {
 	Excluded bool `json:"excluded,omitempty"`
 }
 
-// Device is an RMM device: its native ID, its site and its named field
-// values (the names users map, such as "hostname", "serialNumber",
-// "deviceType.category", "udf5").
+// Device is a source device: its native ID (what the PSA's link stores),
+// its site, the name people know it by, and its named field values (the
+// names a config maps, as the source driver declares them).
 type Device struct {
 	ID      string            `json:"id"`
 	SiteID  string            `json:"site_id"`
+	Name    string            `json:"name,omitempty"`
 	Fields  map[string]string `json:"fields"`
 	Deleted bool              `json:"deleted,omitempty"`
 }
 
+// SourceInfo is what a source driver declares about itself. The engine
+// treats Kind as an opaque key: a PSA driver decides where it stores the
+// link of a device of that kind, and nothing in reconcile knows any vendor.
+type SourceInfo struct {
+	// Kind names the kind of system, stable and lower-case ("datto",
+	// "vsax"); a driver for a system of your own picks its own.
+	Kind string `json:"kind"`
+	// Account says which account of that kind (several accounts of one
+	// kind can feed one PSA); "" when there is one.
+	Account string `json:"account,omitempty"`
+	// Fields lists the device field names a config can map. It is a
+	// description for people and tools, not a limit: a driver may carry
+	// fields it cannot list (numbered user-defined fields).
+	Fields []string `json:"fields,omitempty"`
+	// UserField is the device field holding the last logged-in user, used
+	// by users mode "last_logged_in"; "" when the source has none.
+	UserField string `json:"user_field,omitempty"`
+}
+
 // SourceSnapshot is everything Plan needs from the RMM.
 type SourceSnapshot struct {
-	// Source names the RMM ("datto"); the vendor link field comes from it.
-	Source  string       `json:"source"`
+	// Source describes the RMM; its Kind keys the links on PSA assets.
+	Source  SourceInfo   `json:"source"`
 	Sites   []SourceSite `json:"sites"`
 	Devices []Device     `json:"devices"`
 	// Complete is true only when every listing finished without error.
@@ -75,10 +95,12 @@ type Site struct {
 }
 
 // Asset is a PSA asset. Fields holds its field values by PSA field name
-// (native fields such as "inventory_number" and info/custom fields by
-// their names); Links holds vendor IDs by link field ("datto_id").
+// (the target's native fields and its info/custom fields by their names);
+// Links holds the source device IDs linked to it, by source kind (where
+// the target keeps each is the target driver's business).
 type Asset struct {
 	ID         int               `json:"id"`
+	Name       string            `json:"name,omitempty"`
 	CustomerID int               `json:"customer_id"`
 	SiteID     int               `json:"site_id"`
 	TypeID     int               `json:"type_id"`
@@ -128,7 +150,7 @@ type TargetSnapshot struct {
 	Fields      []FieldDef   `json:"fields"`
 }
 
-// Source is an RMM driver (dattormm provides one).
+// Source is an RMM driver (dattormm/dattormmdriver provides one).
 type Source interface {
 	// LoadSource reads sites and devices. It sets Complete only when every
 	// listing finished.
@@ -145,7 +167,7 @@ type Enricher interface {
 	Enrich(ctx context.Context, devices []*Device) error
 }
 
-// Target is a PSA driver (halo provides one). Apply calls the writes in
+// Target is a PSA driver (halo/halodriver provides one). Apply calls the writes in
 // dependency order: fields, customers, sites and asset types before the
 // assets that use them.
 type Target interface {
@@ -199,8 +221,11 @@ type AssetWrite struct {
 	Inactive   *bool        `json:"inactive,omitempty"`
 	UserID     int          `json:"user_id,omitempty"`
 	Fields     []FieldWrite `json:"fields,omitempty"` // in mapping order
-	LinkField  string       `json:"link_field,omitempty"`
-	LinkValue  string       `json:"link_value,omitempty"`
+	// LinkKind and LinkID, when set, link the asset to the source device
+	// LinkID of kind LinkKind; the target stores the link where it keeps
+	// links of that kind.
+	LinkKind string `json:"link_kind,omitempty"`
+	LinkID   string `json:"link_id,omitempty"`
 }
 
 // FieldWrite is one field value an AssetWrite sets, by PSA field name.

@@ -80,8 +80,8 @@ func (a *Action) IsWrite() bool {
 // Changeset is what Plan returns: every action with its reason. It is a
 // pure value: JSON of the same inputs is byte-identical.
 type Changeset struct {
+	// Source is the source's kind; the plan's links are of that kind.
 	Source         string   `json:"source"`
-	LinkField      string   `json:"link_field"`
 	SourceComplete bool     `json:"source_complete"`
 	Actions        []Action `json:"actions"`
 	// NewMappings records source sites placed by name or by a created
@@ -120,14 +120,14 @@ type index struct {
 	types      map[string]*AssetType // lower name
 	typeByID   map[int]*AssetType
 	fields     map[string]*FieldDef // lower name
-	link       map[string][]*Asset  // vendor id → assets
+	link       map[string][]*Asset  // linked source device id → assets
 	match      map[string][]*Asset  // normalised matching value → assets
 	users      [2]map[string][]*User
 }
 
 func lower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-func indexTarget(t *TargetSnapshot, cc *compiled) *index {
+func indexTarget(t *TargetSnapshot, cc *compiled, kind string) *index {
 	ix := &index{
 		customers: map[int]*Customer{}, custByName: map[string]*Customer{}, sites: map[int]*Site{},
 		siteByName: map[int]map[string]*Site{}, mainSite: map[int]int{}, types: map[string]*AssetType{},
@@ -175,7 +175,7 @@ func indexTarget(t *TargetSnapshot, cc *compiled) *index {
 	}
 	sort.Slice(assets, func(i, j int) bool { return assets[i].ID < assets[j].ID })
 	for _, a := range assets {
-		if v := a.Links[cc.LinkField]; v != "" && cc.LinkField != "" {
+		if v := a.Links[kind]; v != "" && kind != "" {
 			ix.link[v] = append(ix.link[v], a)
 		}
 		if cc.Matching.Field != "" {
@@ -257,9 +257,9 @@ type planner struct {
 	ruleWhy  map[int]string
 	typeMemo map[string]typeRes
 	sites    map[string]*SourceSite
-	trigBuf  []string
-	chgBuf   []Change
-	fwBuf    []FieldWrite
+	kind     string // the source kind links are kept under ("" for none)
+	linkName string // how plans name the link ("datto link")
+	diff     diff
 	chgArena []Change     // backing store of every action's Changes
 	fwArena  []FieldWrite // and of every write's Fields
 }
@@ -288,9 +288,11 @@ func Plan(src *SourceSnapshot, tgt *TargetSnapshot, cfg *Config) (*Changeset, er
 	if err != nil {
 		return nil, err
 	}
-	p := &planner{cc: cc, src: src, ix: indexTarget(tgt, cc), refs: map[string]bool{}, siteMemo: map[string]*placement{}, skips: map[string]string{},
+	kind := src.Source.Kind
+	p := &planner{cc: cc, src: src, ix: indexTarget(tgt, cc, kind), refs: map[string]bool{}, siteMemo: map[string]*placement{}, skips: map[string]string{},
 		ruleMemo: map[int]*placement{}, ruleWhy: map[int]string{}, typeMemo: map[string]typeRes{},
-		plan: &Changeset{Source: src.Source, LinkField: cc.LinkField, SourceComplete: src.Complete}}
+		kind: kind, linkName: kind + " link",
+		plan: &Changeset{Source: kind, SourceComplete: src.Complete}}
 	deviceActions := make([]Action, 0, len(src.Devices)+len(cc.FieldMappings)+16)
 	for i, fm := range cc.FieldMappings {
 		if fd := p.ix.fields[cc.lowerTargets[i]]; fd != nil {
@@ -336,7 +338,7 @@ func Plan(src *SourceSnapshot, tgt *TargetSnapshot, cfg *Config) (*Changeset, er
 		present[d.ID] = true
 		deviceActions = append(deviceActions, p.device(d, mapped[i], sites[d.SiteID], counts, claimed))
 	}
-	if src.Complete && cc.Lifecycle.DeactivateDeleted && cc.LinkField != "" {
+	if src.Complete && cc.Lifecycle.DeactivateDeleted && kind != "" {
 		deviceActions = append(deviceActions, p.absent(tgt, present)...)
 	}
 	p.plan.Actions = make([]Action, 0, len(p.creates)+len(deviceActions))
@@ -378,136 +380,188 @@ func (p *planner) lookup(d *Device, mapped values) func(string) string {
 	}
 }
 
+// device plans one device: where it belongs, which asset is its, and
+// then what that case needs (nothing, a create, an update, a
+// deactivation).
 func (p *planner) device(d *Device, mapped values, site *SourceSite, counts map[string]int, claimed map[int]string) Action {
-	cc := p.cc
-	name := fieldValue(d.Fields, "hostname")
-	act := Action{DeviceID: d.ID, Name: name}
+	act := Action{DeviceID: d.ID, Name: d.Name}
 	var place *placement
 	var why string
 	if !d.Deleted {
 		place, why = p.place(d, mapped, site)
 	}
 	asset, how, amb := p.match(d, mapped, counts, claimed, place)
-	if len(amb) > 0 {
+	switch {
+	case len(amb) > 0:
 		act.Kind, act.Candidates, act.Reason = AmbiguousDevice, amb, how
 		return act
+	case d.Deleted:
+		return p.deleted(act, d, asset, claimed)
+	case asset == nil:
+		return p.create(act, d, mapped, place, how, why)
 	}
-	if d.Deleted {
-		linked := asset != nil && cc.LinkField != "" && asset.Links[cc.LinkField] == d.ID
-		if asset != nil {
-			claimed[asset.ID] = d.ID
-		}
-		if linked && cc.Lifecycle.DeactivateDeleted {
-			return p.deactivate(act, asset, "deleted in the source")
-		}
-		act.Kind, act.Reason = SkipDevice, "deleted in the source"
-		if asset != nil {
-			act.AssetID = asset.ID
-			act.Reason += "; asset left alone (" + map[bool]string{true: "deactivate_deleted is off", false: "not linked to this device"}[linked] + ")"
-		}
+	claimed[asset.ID] = d.ID
+	return p.update(act, d, mapped, asset, place, how)
+}
+
+// linked reports whether the asset carries the link to the device.
+func (p *planner) linked(a *Asset, d *Device) bool {
+	return a != nil && p.kind != "" && a.Links[p.kind] == d.ID
+}
+
+// deleted plans a device the source flags deleted: its linked asset is
+// deactivated when the config asks for it, anything else is left alone.
+func (p *planner) deleted(act Action, d *Device, asset *Asset, claimed map[int]string) Action {
+	linked := p.linked(asset, d)
+	if asset != nil {
+		claimed[asset.ID] = d.ID
+	}
+	if linked && p.cc.Lifecycle.DeactivateDeleted {
+		return p.deactivate(act, asset, "deleted in the source")
+	}
+	act.Kind, act.Reason = SkipDevice, "deleted in the source"
+	if asset != nil {
+		act.AssetID = asset.ID
+		act.Reason += "; asset left alone (" + map[bool]string{true: "deactivate_deleted is off", false: "not linked to this device"}[linked] + ")"
+	}
+	return act
+}
+
+// create plans a new asset for a device no asset matched, or says why
+// none is made.
+func (p *planner) create(act Action, d *Device, mapped values, place *placement, how, why string) Action {
+	cc := p.cc
+	if cc.Lifecycle.DontCreate {
+		act.Kind, act.Reason = SkipDevice, how+"; not created (dont_create)"
+		return act
+	}
+	if place == nil {
+		act.Kind, act.Reason = SkipDevice, how+"; "+why
 		return act
 	}
 	typeID, typeRef, typeWhy := p.assetType(d, mapped)
-	userID := p.user(d, place)
-	if asset == nil {
-		if cc.Lifecycle.DontCreate {
-			act.Kind, act.Reason = SkipDevice, how+"; not created (dont_create)"
-			return act
-		}
-		if place == nil {
-			act.Kind, act.Reason = SkipDevice, how+"; "+why
-			return act
-		}
-		if typeID == 0 && typeRef == "" {
-			act.Kind, act.Reason = SkipDevice, how+"; no asset type: "+typeWhy
-			return act
-		}
-		w := &AssetWrite{CustomerID: place.customerID, SiteID: place.siteID, SiteRef: place.siteRef, TypeID: typeID, TypeRef: typeRef,
-			StatusID: cc.Lifecycle.NewStatusID, UserID: userID}
-		fields := p.fwBuf[:0]
-		for _, k := range p.fieldOK {
-			fm := cc.FieldMappings[k]
-			if v := mapped[k]; v != "" {
-				fields = append(fields, FieldWrite{fm.Target, v}) // a create's values are its changes
-			}
-		}
-		w.Fields, p.fwBuf = keep(&p.fwArena, fields), fields[:0]
-		if cc.LinkField != "" {
-			w.LinkField, w.LinkValue = cc.LinkField, d.ID
-		}
-		act.Kind, act.Write = CreateAsset, w
-		act.Reason = how + "; " + place.reason + "; " + typeWhy
+	if typeID == 0 && typeRef == "" {
+		act.Kind, act.Reason = SkipDevice, how+"; no asset type: "+typeWhy
 		return act
 	}
-	claimed[asset.ID] = d.ID
+	w := &AssetWrite{CustomerID: place.customerID, SiteID: place.siteID, SiteRef: place.siteRef, TypeID: typeID, TypeRef: typeRef,
+		StatusID: cc.Lifecycle.NewStatusID, UserID: p.user(d, place)}
+	fields := p.diff.fields[:0]
+	for _, k := range p.fieldOK {
+		if v := mapped[k]; v != "" {
+			fields = append(fields, FieldWrite{cc.FieldMappings[k].Target, v}) // a create's values are its changes
+		}
+	}
+	w.Fields, p.diff.fields = keep(&p.fwArena, fields), fields[:0]
+	if p.kind != "" {
+		w.LinkKind, w.LinkID = p.kind, d.ID
+	}
+	act.Kind, act.Write = CreateAsset, w
+	act.Reason = how + "; " + place.reason + "; " + typeWhy
+	return act
+}
+
+// diff collects an update's changes. Its slices are scratch space the
+// planner reuses from device to device; what an action keeps is copied
+// into the arenas.
+type diff struct {
+	fields     []FieldWrite
+	changes    []Change
+	triggering []string // changes that make the update worth writing
+	quiet      []string // changed fields marked no_trigger_update
+}
+
+func (df *diff) reset() {
+	df.fields, df.changes, df.triggering, df.quiet = df.fields[:0], df.changes[:0], df.triggering[:0], df.quiet[:0]
+}
+
+// change records one difference; quiet ones do not trigger an update.
+func (df *diff) change(field, old, new string, quiet bool) {
+	df.changes = append(df.changes, Change{Field: field, Old: old, New: new})
+	if quiet {
+		df.quiet = append(df.quiet, field)
+	} else {
+		df.triggering = append(df.triggering, field)
+	}
+}
+
+// update plans the changes a matched asset needs: mapped fields, link,
+// site, type, user and reactivation. Only triggering changes make it an
+// update.
+func (p *planner) update(act Action, d *Device, mapped values, asset *Asset, place *placement, how string) Action {
 	act.AssetID = asset.ID
 	w := &AssetWrite{ID: asset.ID}
-	triggering, changes, fields := p.trigBuf[:0], p.chgBuf[:0], p.fwBuf[:0] // scratch, reused device to device
-	var quiet []string
+	df := &p.diff
+	df.reset()
+	p.diffFields(df, mapped, asset)
+	p.diffPlacement(df, w, d, mapped, asset, place)
+	if len(df.triggering) == 0 {
+		act.Kind = UnchangedAsset
+		act.Reason = how
+		if len(df.quiet) > 0 {
+			act.Reason += "; only " + strings.Join(df.quiet, ", ") + " changed, which do not trigger updates"
+		}
+		return act
+	}
+	act.Kind, act.Write = UpdateAsset, w
+	act.Changes = keep(&p.chgArena, df.changes)
+	if len(df.fields) > 0 {
+		w.Fields = keep(&p.fwArena, df.fields)
+	}
+	act.Reason = how + "; changed: " + strings.Join(append(df.triggering, df.quiet...), ", ")
+	return act
+}
+
+// diffFields compares the mapped values with the asset's. An empty source
+// value never overwrites PSA data; only_fill_empty writes only into empty
+// fields.
+func (p *planner) diffFields(df *diff, mapped values, asset *Asset) {
 	for _, k := range p.fieldOK {
-		fm := cc.FieldMappings[k]
+		fm := p.cc.FieldMappings[k]
 		nv := mapped[k]
 		if nv == "" {
-			continue // an empty source value never overwrites PSA data
+			continue
 		}
 		ov := fieldValue(asset.Fields, fm.Target)
 		if ov == nv || (fm.OnlyFillEmpty && ov != "") {
 			continue
 		}
-		fields = append(fields, FieldWrite{fm.Target, nv})
-		changes = append(changes, Change{Field: fm.Target, Old: ov, New: nv})
-		if fm.NoTriggerUpdate {
-			quiet = append(quiet, fm.Target)
-		} else {
-			triggering = append(triggering, fm.Target)
-		}
+		df.fields = append(df.fields, FieldWrite{fm.Target, nv})
+		df.change(fm.Target, ov, nv, fm.NoTriggerUpdate)
 	}
-	if cc.LinkField != "" && asset.Links[cc.LinkField] != d.ID {
-		w.LinkField, w.LinkValue = cc.LinkField, d.ID
-		changes = append(changes, Change{Field: cc.LinkField, Old: asset.Links[cc.LinkField], New: d.ID})
-		triggering = append(triggering, cc.LinkField)
+}
+
+// diffPlacement plans the link, a move, a retype, the user and a
+// reactivation, each as the config allows.
+func (p *planner) diffPlacement(df *diff, w *AssetWrite, d *Device, mapped values, asset *Asset, place *placement) {
+	cc := p.cc
+	if p.kind != "" && asset.Links[p.kind] != d.ID {
+		w.LinkKind, w.LinkID = p.kind, d.ID
+		df.change(p.linkName, asset.Links[p.kind], d.ID, false)
 	}
 	if place != nil && !cc.Sites.DontMoveExisting && (place.siteRef != "" || (place.siteID != 0 && place.siteID != asset.SiteID)) {
 		w.SiteID, w.SiteRef = place.siteID, place.siteRef
-		changes = append(changes, Change{Field: "site", Old: strconv.Itoa(asset.SiteID), New: place.siteKey()})
-		triggering = append(triggering, "site")
+		df.change("site", strconv.Itoa(asset.SiteID), place.siteKey(), false)
 	}
-	if !cc.AssetTypes.DontRetypeExisting && (typeRef != "" || (typeID != 0 && typeID != asset.TypeID)) {
-		w.TypeID, w.TypeRef = typeID, typeRef
-		newType := typeRef
-		if typeID != 0 {
-			newType = strconv.Itoa(typeID)
+	if !cc.AssetTypes.DontRetypeExisting {
+		if typeID, typeRef, _ := p.assetType(d, mapped); typeRef != "" || (typeID != 0 && typeID != asset.TypeID) {
+			w.TypeID, w.TypeRef = typeID, typeRef
+			newType := typeRef
+			if typeID != 0 {
+				newType = strconv.Itoa(typeID)
+			}
+			df.change("type", strconv.Itoa(asset.TypeID), newType, false)
 		}
-		changes = append(changes, Change{Field: "type", Old: strconv.Itoa(asset.TypeID), New: newType})
-		triggering = append(triggering, "type")
 	}
-	if userID != 0 && userID != asset.UserID {
+	if userID := p.user(d, place); userID != 0 && userID != asset.UserID {
 		w.UserID = userID
-		changes = append(changes, Change{Field: "user", Old: strconv.Itoa(asset.UserID), New: strconv.Itoa(userID)})
-		triggering = append(triggering, "user")
+		df.change("user", strconv.Itoa(asset.UserID), strconv.Itoa(userID), false)
 	}
 	if asset.Inactive && cc.Lifecycle.DeactivateDeleted {
 		f := false
 		w.Inactive = &f
-		changes = append(changes, Change{Field: "inactive", Old: "true", New: "false"})
-		triggering = append(triggering, "inactive")
+		df.change("inactive", "true", "false", false)
 	}
-	p.trigBuf, p.chgBuf, p.fwBuf = triggering[:0], changes[:0], fields[:0] // keep the grown scratch
-	if len(triggering) == 0 {
-		act.Kind = UnchangedAsset
-		act.Reason = how
-		if len(quiet) > 0 {
-			act.Reason += "; only " + strings.Join(quiet, ", ") + " changed, which do not trigger updates"
-		}
-		return act
-	}
-	act.Kind, act.Write = UpdateAsset, w
-	act.Changes = keep(&p.chgArena, changes)
-	if len(fields) > 0 {
-		w.Fields = keep(&p.fwArena, fields)
-	}
-	act.Reason = how + "; changed: " + strings.Join(append(triggering, quiet...), ", ")
-	return act
 }
 
 // match finds the device's asset: the stored vendor link first, then the
@@ -522,17 +576,17 @@ func (p *planner) match(d *Device, mapped values, counts map[string]int, claimed
 		}
 		return out
 	}
-	if !cc.Matching.NoVendorID && cc.LinkField != "" {
+	if !cc.Matching.NoVendorID && p.kind != "" {
 		switch as := p.ix.link[d.ID]; {
 		case len(as) == 1:
-			return as[0], "matched by " + cc.LinkField + " " + d.ID, nil
+			return as[0], "matched by " + p.linkName + " " + d.ID, nil
 		case len(as) > 1:
-			return nil, fmt.Sprintf("ambiguous: %d assets carry %s %s", len(as), cc.LinkField, d.ID), ids(as)
+			return nil, fmt.Sprintf("ambiguous: %d assets carry %s %s", len(as), p.linkName, d.ID), ids(as)
 		}
 	}
 	mf := cc.Matching.Field
 	if cc.matchIdx < 0 {
-		return nil, "no asset linked by " + cc.LinkField, nil
+		return nil, "no asset with a " + p.linkName, nil
 	}
 	v := mapped[cc.matchIdx]
 	switch {
@@ -548,7 +602,7 @@ func (p *planner) match(d *Device, mapped values, counts map[string]int, claimed
 		if cc.Matching.ScopeToCustomer && place != nil && a.CustomerID != place.customerID {
 			continue // a customer the plan creates has no assets yet
 		}
-		if other := a.Links[cc.LinkField]; other != "" && other != d.ID && cc.LinkField != "" {
+		if other := a.Links[p.kind]; other != "" && other != d.ID && p.kind != "" {
 			continue // linked to another device
 		}
 		cands = append(cands, a)
@@ -589,11 +643,11 @@ func (p *planner) absent(t *TargetSnapshot, present map[string]bool) []Action {
 	sort.Slice(assets, func(i, j int) bool { return assets[i].ID < assets[j].ID })
 	for i := range assets {
 		a := &assets[i]
-		id := a.Links[p.cc.LinkField]
+		id := a.Links[p.kind]
 		if id == "" || present[id] || a.Inactive {
 			continue
 		}
-		act := p.deactivate(Action{DeviceID: id, Name: fieldValue(a.Fields, "inventory_number")}, a, "device absent from the complete source listing")
+		act := p.deactivate(Action{DeviceID: id, Name: a.Name}, a, "device absent from the complete source listing")
 		act.Absent = true
 		out = append(out, act)
 	}

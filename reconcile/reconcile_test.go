@@ -16,10 +16,10 @@ import (
 
 // world is a small Datto-like estate and a Halo-like PSA.
 func world() (*reconcile.SourceSnapshot, reconcile.TargetSnapshot) {
-	src := &reconcile.SourceSnapshot{Source: "datto", Complete: true,
+	src := &reconcile.SourceSnapshot{Source: reconcile.SourceInfo{Kind: "rmm", UserField: "lastLoggedInUser"}, Complete: true,
 		Sites: []reconcile.SourceSite{{ID: "s-contoso", Name: "Contoso"}, {ID: "s-fab", Name: "Fabrikam"}, {ID: "s-del", Name: "Deleted Devices", Excluded: true}}}
 	dev := func(id, site, host, serial, cat string) reconcile.Device {
-		return reconcile.Device{ID: id, SiteID: site, Fields: map[string]string{"hostname": host, "serialNumber": serial, "deviceType.category": cat, "operatingSystem": "Windows 11"}}
+		return reconcile.Device{ID: id, SiteID: site, Name: host, Fields: map[string]string{"hostname": host, "serialNumber": serial, "deviceType.category": cat, "operatingSystem": "Windows 11"}}
 	}
 	src.Devices = []reconcile.Device{
 		dev("d1", "s-contoso", "CON-PC1", "SN-001", "Desktop"),
@@ -106,11 +106,11 @@ func TestSecondRunChangesNothing(t *testing.T) {
 	}
 	snap := target.Snapshot()
 	a500 := snap.Assets[0]
-	if a500.Links["datto_id"] != "d1" || a500.Fields["Operating System"] != "Windows 11" {
+	if a500.Links["rmm"] != "d1" || a500.Fields["Operating System"] != "Windows 11" {
 		t.Errorf("existing asset = %+v", a500)
 	}
 	for _, a := range snap.Assets[1:] {
-		if a.CustomerID == 0 || a.SiteID == 0 || a.TypeID == 0 || a.Links["datto_id"] == "" {
+		if a.CustomerID == 0 || a.SiteID == 0 || a.TypeID == 0 || a.Links["rmm"] == "" {
 			t.Errorf("created asset incomplete: %+v", a)
 		}
 	}
@@ -202,7 +202,7 @@ func TestSharedSourceValueIsDroppedFromMatching(t *testing.T) {
 func TestEmptyAndOnlyFillEmptyNeverOverwrite(t *testing.T) {
 	t.Parallel()
 	src, tgt := world()
-	tgt.Assets[0].Links = map[string]string{"datto_id": "d1"}
+	tgt.Assets[0].Links = map[string]string{"rmm": "d1"}
 	tgt.Assets[0].Fields["Operating System"] = "Windows 10 (set by a technician)"
 	tgt.Assets[0].Fields["Owner"] = "Finance"
 	tgt.Fields = append(tgt.Fields, reconcile.FieldDef{Name: "Operating System", ID: 120}, reconcile.FieldDef{Name: "Owner", ID: 121})
@@ -224,7 +224,7 @@ func TestEmptyAndOnlyFillEmptyNeverOverwrite(t *testing.T) {
 func TestNoTriggerUpdateFields(t *testing.T) {
 	t.Parallel()
 	src, tgt := world()
-	tgt.Assets[0].Links = map[string]string{"datto_id": "d1"}
+	tgt.Assets[0].Links = map[string]string{"rmm": "d1"}
 	tgt.Assets[0].Fields["Operating System"] = "Windows 11"
 	tgt.Assets[0].Fields["Last Seen"] = "yesterday"
 	tgt.Fields = append(tgt.Fields, reconcile.FieldDef{Name: "Operating System"}, reconcile.FieldDef{Name: "Last Seen"})
@@ -245,9 +245,9 @@ func TestNoTriggerUpdateFields(t *testing.T) {
 func TestDeletedDevicesAndPartialListings(t *testing.T) {
 	t.Parallel()
 	src, tgt := world()
-	tgt.Assets[0].Links = map[string]string{"datto_id": "d1"}
+	tgt.Assets[0].Links = map[string]string{"rmm": "d1"}
 	tgt.Assets = append(tgt.Assets, reconcile.Asset{ID: 600, CustomerID: 1, SiteID: 10, TypeID: 100,
-		Fields: map[string]string{"inventory_number": "OLD-PC"}, Links: map[string]string{"datto_id": "d-gone"}})
+		Fields: map[string]string{"inventory_number": "OLD-PC"}, Links: map[string]string{"rmm": "d-gone"}})
 	tgt.Assets = append(tgt.Assets, reconcile.Asset{ID: 601, CustomerID: 1, SiteID: 10, TypeID: 100,
 		Fields: map[string]string{"inventory_number": "MANUAL"}}) // not linked: never touched
 	src.Devices[0].Deleted = true
@@ -341,7 +341,7 @@ func TestNewSitesUnderOneCustomerAndMappings(t *testing.T) {
 
 func TestApplyOrdersBatchesAndBoundsConcurrency(t *testing.T) {
 	t.Parallel()
-	src := &reconcile.SourceSnapshot{Source: "datto", Complete: true, Sites: []reconcile.SourceSite{{ID: "s1", Name: "New Co"}}}
+	src := &reconcile.SourceSnapshot{Source: reconcile.SourceInfo{Kind: "rmm"}, Complete: true, Sites: []reconcile.SourceSite{{ID: "s1", Name: "New Co"}}}
 	for i := range 95 {
 		src.Devices = append(src.Devices, reconcile.Device{ID: fmt.Sprintf("d%03d", i), SiteID: "s1",
 			Fields: map[string]string{"hostname": fmt.Sprintf("PC%03d", i), "deviceType.category": "Desktop"}})
@@ -442,7 +442,7 @@ func table(cs *reconcile.Changeset) string {
 
 func TestNearestMappedAncestor(t *testing.T) {
 	t.Parallel()
-	src := &reconcile.SourceSnapshot{Source: "level", Complete: true, Sites: []reconcile.SourceSite{
+	src := &reconcile.SourceSnapshot{Source: reconcile.SourceInfo{Kind: "groups"}, Complete: true, Sites: []reconcile.SourceSite{
 		{ID: "g-root", Name: "Acme"}, {ID: "g-hq", Name: "HQ", ParentID: "g-root"}, {ID: "g-lab", Name: "Lab", ParentID: "g-hq"},
 		{ID: "g-loop1", Name: "L1", ParentID: "g-loop2"}, {ID: "g-loop2", Name: "L2", ParentID: "g-loop1"},
 	}, Devices: []reconcile.Device{
@@ -451,7 +451,7 @@ func TestNearestMappedAncestor(t *testing.T) {
 	}}
 	tgt := reconcile.TargetSnapshot{Customers: []reconcile.Customer{{ID: 1, Name: "Acme Corp", MainSiteID: 10}}, Sites: []reconcile.Site{{ID: 10, CustomerID: 1, Name: "Main"}},
 		AssetTypes: []reconcile.AssetType{{ID: 3, Name: "PC"}}, Fields: []reconcile.FieldDef{{Name: "inventory_number", Native: true}}}
-	cfg := &reconcile.Config{LinkField: "level_id", FieldMappings: []reconcile.FieldMapping{{Source: "hostname", Target: "inventory_number"}},
+	cfg := &reconcile.Config{FieldMappings: []reconcile.FieldMapping{{Source: "hostname", Target: "inventory_number"}},
 		AssetTypes: reconcile.TypeConfig{Mode: reconcile.TypeFixed, Default: "PC"},
 		Sites:      reconcile.SiteConfig{NewSites: reconcile.NewSitesSkip, Mappings: []reconcile.SiteMapping{{SourceSiteID: "g-root", CustomerID: 1}}}}
 	cs := plan(t, src, tgt, cfg)

@@ -94,9 +94,9 @@ func devicesNeedingEnrichment(ss *SourceSnapshot, ts *TargetSnapshot, cfg *Confi
 		return nil, nil
 	}
 	linked := map[string]bool{}
-	if !cc.Matching.NoVendorID && cc.LinkField != "" {
+	if !cc.Matching.NoVendorID {
 		for _, a := range ts.Assets {
-			if v := a.Links[cc.LinkField]; v != "" {
+			if v := a.Links[ss.Source.Kind]; v != "" {
 				linked[v] = true
 			}
 		}

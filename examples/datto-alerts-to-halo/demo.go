@@ -17,8 +17,10 @@ import (
 	"github.com/mspsync/mspsync/alerting"
 	"github.com/mspsync/mspsync/alerting/boltstore"
 	"github.com/mspsync/mspsync/dattormm"
+	"github.com/mspsync/mspsync/dattormm/dattormmdriver"
 	"github.com/mspsync/mspsync/dattormm/dattormmtest"
 	"github.com/mspsync/mspsync/halo"
+	"github.com/mspsync/mspsync/halo/halodriver"
 	"github.com/mspsync/mspsync/halo/halotest"
 	"github.com/mspsync/mspsync/internal/cli"
 )
@@ -57,15 +59,15 @@ func runDemo(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	defer store.Close()
 	cfg := alerting.Config{
 		Grouping:  alerting.GroupPerAlert,
-		Customers: []alerting.CustomerMapping{{Source: dattormm.Source, SourceCustomer: w.contosoSite, Customer: strconv.Itoa(w.contoso), Name: "Contoso"}},
+		Customers: []alerting.CustomerMapping{{Source: dattormmdriver.Kind, SourceCustomer: w.contosoSite, Customer: strconv.Itoa(w.contoso), Name: "Contoso"}},
 		AutoMatch: true, // Fabrikam is found by name
 		CatchAll:  &alerting.CatchAll{Customer: strconv.Itoa(w.unassigned)},
 		OnResolve: alerting.CloseOnResolve,
 		LinkAsset: true,
 		Ticket:    alerting.TicketDefaults{Type: "2"},
 	}
-	eng, err := alerting.New(cfg, store, hc.AlertSink(halo.AlertSinkOptions{}),
-		alerting.WithResolver(dattormm.Source, dc.Resolver()), alerting.WithLogger(logger),
+	eng, err := alerting.New(cfg, store, halodriver.NewAlertSink(hc),
+		alerting.WithResolver(dattormmdriver.Kind, dattormmdriver.NewResolver(dc)), alerting.WithLogger(logger),
 		alerting.WithRetryBackoff(10*time.Millisecond, 100*time.Millisecond), alerting.WithPollInterval(20*time.Millisecond))
 	if err != nil {
 		return err

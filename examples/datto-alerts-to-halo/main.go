@@ -36,8 +36,9 @@ import (
 	"github.com/mspsync/mspsync/alerting/boltstore"
 	"github.com/mspsync/mspsync/alerting/pgstore"
 	"github.com/mspsync/mspsync/dattormm"
+	"github.com/mspsync/mspsync/dattormm/dattormmdriver"
 	"github.com/mspsync/mspsync/examples/internal/connect"
-	"github.com/mspsync/mspsync/halo"
+	"github.com/mspsync/mspsync/halo/halodriver"
 	"github.com/mspsync/mspsync/internal/cli"
 )
 
@@ -107,8 +108,8 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		return fail(exitFailed, err)
 	}
 	defer store.Close()
-	eng, err := alerting.New(*cfg, store, hc.AlertSink(halo.AlertSinkOptions{}),
-		alerting.WithResolver(dattormm.Source, dc.Resolver()), alerting.WithLogger(logger), alerting.WithSyncInterval(o.syncInterval))
+	eng, err := alerting.New(*cfg, store, halodriver.NewAlertSink(hc),
+		alerting.WithResolver(dattormmdriver.Kind, dattormmdriver.NewResolver(dc)), alerting.WithLogger(logger), alerting.WithSyncInterval(o.syncInterval))
 	if err != nil {
 		return fail(exitSettings, err)
 	}
@@ -155,7 +156,7 @@ func loadConfig(path string) (*alerting.Config, error) {
 // handler routes the receiver's three endpoints.
 func handler(eng *alerting.Engine, verifier *dattormm.WebhookVerifier, dc *dattormm.Client, logger *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/webhooks/datto", &dattormm.WebhookHandler{Verifier: verifier, Engine: eng, Client: dc, Logger: logger})
+	mux.Handle("/webhooks/datto", &dattormmdriver.WebhookHandler{Verifier: verifier, Engine: eng, Client: dc, Logger: logger})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.Handle("GET /metrics", eng.MetricsHandler())
 	return mux

@@ -34,8 +34,10 @@ import (
 	"time"
 
 	"github.com/mspsync/mspsync/dattormm"
+	"github.com/mspsync/mspsync/dattormm/dattormmdriver"
 	"github.com/mspsync/mspsync/examples/internal/connect"
 	"github.com/mspsync/mspsync/halo"
+	"github.com/mspsync/mspsync/halo/halodriver"
 	"github.com/mspsync/mspsync/internal/cli"
 	"github.com/mspsync/mspsync/internal/httpx"
 	"github.com/mspsync/mspsync/reconcile"
@@ -120,11 +122,11 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 
 // syncOnce runs one reconcile and prints its plan and summary.
 func syncOnce(ctx context.Context, o options, cfg *reconcile.Config, hc *halo.Client, dc *dattormm.Client, progress *cli.Progress, stdout io.Writer) (int, error) {
-	src := dc.ReconcileSource()
+	src := dattormmdriver.NewReconcileSource(dc)
 	before := map[string]httpx.Stats{"halo": hc.Stats(), "datto": dc.Stats()}
 	stopWatch := progress.Watch(3*time.Second, map[string]*httpx.Counters{"halo": hc.Counters(), "datto": dc.Counters()})
 	lastReport := time.Now()
-	res, err := reconcile.Run(ctx, src, hc.ReconcileTarget(), cfg, reconcile.RunOptions{
+	res, err := reconcile.Run(ctx, src, halodriver.NewReconcileTarget(hc), cfg, reconcile.RunOptions{
 		DryRun: o.dryRun,
 		Step:   func(msg string) { progress.Printf("%s", msg) },
 		ApplyOptions: reconcile.ApplyOptions{Concurrency: 4, BatchSize: 50, Progress: func(done, total int) {

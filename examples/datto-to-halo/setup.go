@@ -44,8 +44,7 @@ func loadConfig(ctx context.Context, path string, hc *halo.Client) (*reconcile.C
 // from deviceType.category, new types in group.
 func DefaultConfig(group int, exists func(string) bool) *reconcile.Config {
 	cfg := &reconcile.Config{
-		LinkField: "datto_id",
-		Sites:     reconcile.SiteConfig{Method: reconcile.SiteMappings, NewSites: reconcile.NewSitesAsCustomers, MainSiteName: "Main"},
+		Sites: reconcile.SiteConfig{Method: reconcile.SiteMappings, NewSites: reconcile.NewSitesAsCustomers, MainSiteName: "Main"},
 		FieldMappings: []reconcile.FieldMapping{
 			{Source: "hostname", Target: "inventory_number"},
 			{Source: "serialNumber", Target: "Serial Number"},

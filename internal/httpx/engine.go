@@ -265,102 +265,160 @@ func EncodeQuery(q any) (url.Values, error) {
 // out: nil discards it, *[]byte receives the raw bytes, anything else is
 // JSON-decoded (an empty body leaves it untouched). Failures are *Error.
 func (e *Engine) Do(ctx context.Context, r Request, out any) (*Response, error) {
+	c, err := e.newCall(r)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		c.attempt++
+		resp, sent, err := e.once(ctx, c.r, c.u, c.rurl, c.body, c.ctype, c.write)
+		if cerr := ctx.Err(); cerr != nil {
+			// The caller gave up: whatever came back is dropped.
+			if resp != nil {
+				resp.Body.Close()
+			}
+			return nil, &Error{Vendor: e.vendor, Method: c.r.Method, URL: c.rurl, Message: cerr.Error(), Err: cerr}
+		}
+		var res *Response
+		var done bool
+		if err != nil {
+			// No response: the authenticator or the transport failed.
+			done, err = e.afterSendError(ctx, &c, sent, err)
+		} else {
+			res, done, err = e.afterResponse(ctx, &c, resp, out)
+		}
+		if done {
+			return res, err
+		}
+	}
+}
+
+// call is one Do: the prepared request and how its attempts went so far.
+type call struct {
+	r         Request // Method defaulted
+	u         *url.URL
+	rurl      string // u sanitised, for errors and logs
+	body      []byte
+	ctype     string
+	safe      bool // the request may be replayed after it was sent
+	write     bool // counted as a write
+	attempt   int  // attempts made, the current one included
+	refreshed bool // credentials were refreshed after a 401 (at most once)
+}
+
+// newCall defaults r's method, resolves its URL and encodes its body.
+func (e *Engine) newCall(r Request) (call, error) {
 	if r.Method == "" {
 		r.Method = http.MethodGet
 	}
 	u, err := e.URL(r.Path, r.Query)
 	if err != nil {
-		return nil, err
+		return call{}, err
 	}
 	body, ctype, err := encodeBody(r)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s %s: encoding body: %w", e.vendor, r.Method, sanitize(u), err)
+		return call{}, fmt.Errorf("%s: %s %s: encoding body: %w", e.vendor, r.Method, sanitize(u), err)
 	}
-	safe := r.Replay.safe(r.Method)
-	write := r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions
-	rurl := sanitize(u)
+	return call{
+		r:     r,
+		u:     u,
+		rurl:  sanitize(u),
+		body:  body,
+		ctype: ctype,
+		safe:  r.Replay.safe(r.Method),
+		write: r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions,
+	}, nil
+}
 
-	attempt, refreshed := 0, false
-	for {
-		attempt++
-		resp, sent, err := e.once(ctx, r, u, rurl, body, ctype, write)
-		if cerr := ctx.Err(); cerr != nil {
-			if resp != nil {
-				resp.Body.Close()
-			}
-			return nil, &Error{Vendor: e.vendor, Method: r.Method, URL: rurl, Message: cerr.Error(), Err: cerr}
-		}
-		if err != nil {
-			var he *Error
-			if errors.As(err, &he) { // authenticator failed (token endpoint)
-				transient := (he.StatusCode == 0 && he.Kind == nil) || he.StatusCode == http.StatusTooManyRequests || he.StatusCode >= 500
-				if !transient || attempt >= e.retry.MaxAttempts || he.RetryAfter > e.retry.MaxRetryAfter {
-					return nil, err
-				}
-				if werr := e.sleep(ctx, r, rurl, attempt, e.retry.backoff(attempt-1), "token request failed", he.StatusCode); werr != nil {
-					return nil, werr
-				}
-				continue
-			}
-			terr := e.transportError(r.Method, rurl, err)
-			if !retryableTransportError(err) || (sent && !safe) || attempt >= e.retry.MaxAttempts {
-				e.c.failures.Add(1)
-				return nil, terr
-			}
-			if werr := e.sleep(ctx, r, rurl, attempt, e.retry.backoff(attempt-1), "transport error: "+terr.Message, 0); werr != nil {
-				return nil, werr
-			}
-			continue
-		}
-		raw, rerr := readBody(resp.Body, resp.ContentLength, MaxResponseBody)
-		resp.Body.Close()
-		if rerr != nil && resp.StatusCode < 300 {
-			// The body broke off mid-stream: a transport failure after sending.
-			terr := e.transportError(r.Method, rurl, rerr)
-			if !safe || attempt >= e.retry.MaxAttempts {
-				e.c.failures.Add(1)
-				return nil, terr
-			}
-			if werr := e.sleep(ctx, r, rurl, attempt, e.retry.backoff(attempt-1), "reading body: "+rerr.Error(), resp.StatusCode); werr != nil {
-				return nil, werr
-			}
-			continue
-		}
-		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-			out2 := &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: raw, Attempts: attempt}
-			if err := decodeInto(raw, out); err != nil {
-				e.c.failures.Add(1)
-				return out2, &Error{Vendor: e.vendor, Method: r.Method, URL: rurl, StatusCode: resp.StatusCode,
-					Message: "malformed response body: " + err.Error(), Body: capBytes(raw, MaxErrorBody),
-					RequestID: e.requestID(resp.Header), Kind: ErrMalformedResponse, Err: err}
-			}
-			return out2, nil
-		}
-		apiErr := e.apiError(r.Method, rurl, resp, raw)
-		if resp.StatusCode == http.StatusUnauthorized && !refreshed && e.auth != nil && !r.NoAuth && e.auth.Refresh(resp.Request) {
-			refreshed = true
-			attempt-- // the replay after a refresh is not a retry of the policy
-			e.c.refreshes.Add(1)
-			e.log.Debug("401: refreshing credentials and replaying once", "vendor", e.vendor, "method", r.Method, "url", rurl)
-			continue
-		}
-		if retryStatus(resp.StatusCode, safe) && attempt < e.retry.MaxAttempts {
-			wait := apiErr.RetryAfter
-			if wait > e.retry.MaxRetryAfter {
-				e.c.failures.Add(1)
-				return nil, apiErr // too long to block: the caller decides
-			}
-			if wait <= 0 {
-				wait = e.retry.backoff(attempt - 1)
-			}
-			if werr := e.sleep(ctx, r, rurl, attempt, wait, "status", resp.StatusCode); werr != nil {
-				return nil, werr
-			}
-			continue
-		}
-		e.c.failures.Add(1)
-		return nil, apiErr
+// backOff waits d before the next attempt; done (with the error) when ctx
+// ends first.
+func (e *Engine) backOff(ctx context.Context, c *call, d time.Duration, reason string, status int) (done bool, err error) {
+	if werr := e.sleep(ctx, c.r, c.rurl, c.attempt, d, reason, status); werr != nil {
+		return true, werr
 	}
+	return false, nil
+}
+
+// afterSendError decides, after an attempt that got no response, whether
+// to retry (done false) or fail with the returned error.
+func (e *Engine) afterSendError(ctx context.Context, c *call, sent bool, err error) (done bool, _ error) {
+	var he *Error
+	if errors.As(err, &he) { // authenticator failed (token endpoint)
+		transient := (he.StatusCode == 0 && he.Kind == nil) || he.StatusCode == http.StatusTooManyRequests || he.StatusCode >= 500
+		if !transient || c.attempt >= e.retry.MaxAttempts || he.RetryAfter > e.retry.MaxRetryAfter {
+			return true, err
+		}
+		return e.backOff(ctx, c, e.retry.backoff(c.attempt-1), "token request failed", he.StatusCode)
+	}
+	terr := e.transportError(c.r.Method, c.rurl, err)
+	if !retryableTransportError(err) || (sent && !c.safe) || c.attempt >= e.retry.MaxAttempts {
+		e.c.failures.Add(1)
+		return true, terr
+	}
+	return e.backOff(ctx, c, e.retry.backoff(c.attempt-1), "transport error: "+terr.Message, 0)
+}
+
+// afterResponse reads resp's body and decides: success (decoded into out),
+// retry (done false), or fail with the returned error.
+func (e *Engine) afterResponse(ctx context.Context, c *call, resp *http.Response, out any) (_ *Response, done bool, _ error) {
+	raw, rerr := readBody(resp.Body, resp.ContentLength, MaxResponseBody)
+	resp.Body.Close()
+	if rerr != nil && resp.StatusCode < 300 {
+		// The body broke off mid-stream: a transport failure after sending.
+		terr := e.transportError(c.r.Method, c.rurl, rerr)
+		if !c.safe || c.attempt >= e.retry.MaxAttempts {
+			e.c.failures.Add(1)
+			return nil, true, terr
+		}
+		done, err := e.backOff(ctx, c, e.retry.backoff(c.attempt-1), "reading body: "+rerr.Error(), resp.StatusCode)
+		return nil, done, err
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		res, err := e.success(c, resp, raw, out)
+		return res, true, err
+	}
+	done, err := e.afterErrorStatus(ctx, c, resp, raw)
+	return nil, done, err
+}
+
+// success decodes a 2xx body into out; a body that does not decode is an
+// ErrMalformedResponse *Error, returned with the Response.
+func (e *Engine) success(c *call, resp *http.Response, raw []byte, out any) (*Response, error) {
+	res := &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: raw, Attempts: c.attempt}
+	if err := decodeInto(raw, out); err != nil {
+		e.c.failures.Add(1)
+		return res, &Error{Vendor: e.vendor, Method: c.r.Method, URL: c.rurl, StatusCode: resp.StatusCode,
+			Message: "malformed response body: " + err.Error(), Body: capBytes(raw, MaxErrorBody),
+			RequestID: e.requestID(resp.Header), Kind: ErrMalformedResponse, Err: err}
+	}
+	return res, nil
+}
+
+// afterErrorStatus decides, after a non-2xx response, whether to replay
+// (once, after refreshing credentials on a 401), retry, or fail with the
+// API error.
+func (e *Engine) afterErrorStatus(ctx context.Context, c *call, resp *http.Response, raw []byte) (done bool, _ error) {
+	apiErr := e.apiError(c.r.Method, c.rurl, resp, raw)
+	if resp.StatusCode == http.StatusUnauthorized && !c.refreshed && e.auth != nil && !c.r.NoAuth && e.auth.Refresh(resp.Request) {
+		c.refreshed = true
+		c.attempt-- // the replay after a refresh is not a retry of the policy
+		e.c.refreshes.Add(1)
+		e.log.Debug("401: refreshing credentials and replaying once", "vendor", e.vendor, "method", c.r.Method, "url", c.rurl)
+		return false, nil
+	}
+	if retryStatus(resp.StatusCode, c.safe) && c.attempt < e.retry.MaxAttempts {
+		wait := apiErr.RetryAfter
+		if wait > e.retry.MaxRetryAfter {
+			e.c.failures.Add(1)
+			return true, apiErr // too long to block: the caller decides
+		}
+		if wait <= 0 {
+			wait = e.retry.backoff(c.attempt - 1)
+		}
+		return e.backOff(ctx, c, wait, "status", resp.StatusCode)
+	}
+	e.c.failures.Add(1)
+	return true, apiErr
 }
 
 // once makes a single attempt: authorise, wait for the limiters, send. sent

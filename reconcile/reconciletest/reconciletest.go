@@ -252,11 +252,11 @@ func (t *Target) SaveAssets(ctx context.Context, ws []reconcile.AssetWrite) []re
 		for _, f := range w.Fields {
 			a.Fields[f.Name] = f.Value
 		}
-		if w.LinkField != "" {
+		if w.LinkKind != "" {
 			if a.Links == nil {
 				a.Links = map[string]string{}
 			}
-			a.Links[w.LinkField] = w.LinkValue
+			a.Links[w.LinkKind] = w.LinkID
 		}
 		out[i].ID = a.ID
 	}

@@ -1,4 +1,4 @@
-package dattormm
+package dattormmdriver
 
 import (
 	"context"
@@ -11,20 +11,12 @@ import (
 	"time"
 
 	"github.com/mspsync/mspsync/alerting"
+	"github.com/mspsync/mspsync/dattormm"
 )
 
-// Source is the alert source name Datto RMM alerts carry in the alerting
-// engine.
-const Source = "datto"
-
-// AlertAcceptor is what the webhook handler hands alerts to;
-// *alerting.Engine is one.
-type AlertAcceptor interface {
-	// Accept records the alert durably and returns; it is processed later.
-	Accept(ctx context.Context, a alerting.Alert) (alerting.Result, error)
-	// RejectPayload counts input that never became an alert.
-	RejectPayload(ctx context.Context, source string, reason alerting.Reason, err error)
-}
+// Kind is the source kind of Datto RMM in both engines: the Source of
+// its alerts and the kind of its reconcile links.
+const Kind = "datto"
 
 // WebhookHandler receives Datto RMM monitor webhooks (the templates of
 // WebhookTemplates) and hands them to the alerting engine: POST only, body
@@ -35,13 +27,20 @@ type AlertAcceptor interface {
 // within EnrichTimeout, falling back to the webhook's own fields, and then
 // accepted; the answer is 200 {"ok":true} once it is durably recorded.
 type WebhookHandler struct {
-	Verifier *WebhookVerifier
-	Engine   AlertAcceptor
+	Verifier *dattormm.WebhookVerifier
+	Engine   alerting.Acceptor
 	// Client enriches alerts; nil skips enrichment.
-	Client *Client
+	Client *dattormm.Client
 	// EnrichTimeout bounds enrichment (default 5 s).
 	EnrichTimeout time.Duration
 	Logger        *slog.Logger
+}
+
+// NewWebhookHandler returns the handler that feeds verified Datto RMM
+// webhooks to engine (an *alerting.Engine), enriching them through
+// client (nil: no enrichment).
+func NewWebhookHandler(v *dattormm.WebhookVerifier, engine alerting.Acceptor, client *dattormm.Client) *WebhookHandler {
+	return &WebhookHandler{Verifier: v, Engine: engine, Client: client}
 }
 
 // ServeHTTP handles one webhook.
@@ -69,12 +68,12 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	wa, err := h.Verifier.Read(r.Body)
 	if err != nil {
 		reason := alerting.ReasonMalformedPayload
-		if errors.Is(err, ErrWebhookSecret) {
+		if errors.Is(err, dattormm.ErrWebhookSecret) {
 			reason = alerting.ReasonBadSignature
 		}
-		h.Engine.RejectPayload(ctx, Source, reason, err)
+		h.Engine.RejectPayload(ctx, Kind, reason, err)
 		log.Warn("datto webhook refused", "reason", reason, "err", err)
-		reply(WebhookStatus(err), err.Error())
+		reply(dattormm.WebhookStatus(err), err.Error())
 		return
 	}
 	a := ToAlert(wa, h.enrich(ctx, wa, log))
@@ -95,7 +94,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // enrich reads the alert from the API, or returns nil when it cannot.
-func (h *WebhookHandler) enrich(ctx context.Context, wa *WebhookAlert, log *slog.Logger) *Alert {
+func (h *WebhookHandler) enrich(ctx context.Context, wa *dattormm.WebhookAlert, log *slog.Logger) *dattormm.Alert {
 	if h.Client == nil {
 		return nil
 	}
@@ -118,9 +117,9 @@ func (h *WebhookHandler) enrich(ctx context.Context, wa *WebhookAlert, log *slog
 // site (UID and name), device the device (UID and hostname), type from the
 // alert context's class (else the webhook's alert_type), severity from the
 // priority, title from the message (else diagnostics).
-func ToAlert(wa *WebhookAlert, full *Alert) alerting.Alert {
+func ToAlert(wa *dattormm.WebhookAlert, full *dattormm.Alert) alerting.Alert {
 	a := alerting.Alert{
-		Source:   Source,
+		Source:   Kind,
 		EventID:  wa.AlertUID,
 		AlertID:  wa.AlertUID,
 		Kind:     alerting.Raise,
@@ -188,13 +187,13 @@ func firstLine(ss []string) string {
 	return strings.TrimSpace(l)
 }
 
-// Resolver returns the alerting.Resolver that resolves alerts in Datto RMM
-// (POST /v2/alert/{uid}/resolve); an alert Datto no longer knows counts as
-// resolved.
-func (c *Client) Resolver() alerting.Resolver {
+// NewResolver returns the alerting.Resolver that resolves alerts in Datto
+// RMM (POST /v2/alert/{uid}/resolve); an alert Datto no longer knows
+// counts as resolved.
+func NewResolver(c *dattormm.Client) alerting.Resolver {
 	return alerting.ResolverFunc(func(ctx context.Context, ref alerting.AlertRef) error {
 		err := c.Alerts.Resolve(ctx, ref.AlertID)
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, dattormm.ErrNotFound) {
 			return fmt.Errorf("%w: %w", alerting.ErrNotFound, err)
 		}
 		return err

@@ -1,10 +1,11 @@
-package dattormm_test
+package dattormmdriver_test
 
 import (
 	"context"
 	"testing"
 
 	"github.com/mspsync/mspsync/dattormm"
+	"github.com/mspsync/mspsync/dattormm/dattormmdriver"
 	"github.com/mspsync/mspsync/dattormm/dattormmtest"
 	"github.com/mspsync/mspsync/reconcile"
 	"github.com/mspsync/mspsync/reconcile/reconciletest"
@@ -23,7 +24,7 @@ func TestReconcileSourceReadsAuditsOnlyWhereNeeded(t *testing.T) {
 		srv.SeedAudit(d.UID, dattormm.DeviceAudit{BIOS: dattormm.BIOS{SerialNumber: "SN-" + d.Hostname},
 			SystemInfo: dattormm.SystemInfo{Model: "M1"}, NICs: []dattormm.NIC{{MACAddress: "00-1a-2b-3c-4d-5e"}}})
 	}
-	src := c.ReconcileSource()
+	src := dattormmdriver.NewReconcileSource(c)
 	snap, err := src.LoadSource(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +48,7 @@ func TestReconcileSourceReadsAuditsOnlyWhereNeeded(t *testing.T) {
 		Sites:      []reconcile.Site{{ID: 10, CustomerID: 1, Name: "Main"}},
 		AssetTypes: []reconcile.AssetType{{ID: 5, Name: "Desktop"}},
 		Fields:     []reconcile.FieldDef{{Name: "inventory_number", Native: true}, {Name: "Serial Number"}, {Name: "MACs"}},
-		Assets:     []reconcile.Asset{{ID: 100, CustomerID: 1, SiteID: 10, TypeID: 5, Links: map[string]string{"datto_id": linked.UID}, Fields: map[string]string{"inventory_number": "LINKED"}}},
+		Assets:     []reconcile.Asset{{ID: 100, CustomerID: 1, SiteID: 10, TypeID: 5, Links: map[string]string{"datto": linked.UID}, Fields: map[string]string{"inventory_number": "LINKED"}}},
 	})
 	cfg := &reconcile.Config{
 		FieldMappings: []reconcile.FieldMapping{{Source: "hostname", Target: "inventory_number"}, {Source: "serialNumber", Target: "Serial Number"}, {Source: "macAddresses", Target: "MACs"}},
@@ -55,7 +56,7 @@ func TestReconcileSourceReadsAuditsOnlyWhereNeeded(t *testing.T) {
 		AssetTypes:    reconcile.TypeConfig{Mode: reconcile.TypeFixed, Default: "Desktop"},
 	}
 	srv.ResetRequests()
-	res, err := reconcile.Run(t.Context(), c.ReconcileSource(), target, cfg, reconcile.RunOptions{DryRun: true})
+	res, err := reconcile.Run(t.Context(), dattormmdriver.NewReconcileSource(c), target, cfg, reconcile.RunOptions{DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +85,7 @@ func TestReconcileSourceFailsWholeOnListingError(t *testing.T) {
 	srv, c := setup(t)
 	srv.SeedSite(dattormm.Site{Name: "A"})
 	srv.Inject(dattormmtest.Fault{Path: "/api/v2/account/devices", Status: 500, Times: 10})
-	if _, err := c.ReconcileSource().LoadSource(context.Background()); err == nil {
+	if _, err := dattormmdriver.NewReconcileSource(c).LoadSource(context.Background()); err == nil {
 		t.Fatal("a failed device listing returned a snapshot")
 	}
 }

@@ -1,12 +1,12 @@
-package halo
+package halodriver
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/reconcile"
 )
 
@@ -16,130 +16,120 @@ import (
 var NativeAssetFields = []string{"inventory_number", "key_field", "notes"}
 
 // ReconcileTarget is the reconcile.Target of a Halo instance: it loads
-// customers, sites, assets (with info and custom field values and vendor
-// links), asset types and groups, users and field definitions, and carries
-// out a plan's writes. Create it with Client.ReconcileTarget.
+// customers and sites (inactive ones too), assets (with info and custom
+// field values and source links), asset types and groups, users and field
+// definitions, and carries out a plan's writes.
 type ReconcileTarget struct {
-	c *Client
+	c    *halo.Client
+	opts *options
 }
 
 var _ reconcile.Target = (*ReconcileTarget)(nil)
 
-// ReconcileTarget returns the client's reconcile driver.
-func (c *Client) ReconcileTarget() *ReconcileTarget { return &ReconcileTarget{c: c} }
+// NewReconcileTarget returns the reconcile driver of a Halo client.
+func NewReconcileTarget(c *halo.Client, opts ...Option) *ReconcileTarget {
+	return &ReconcileTarget{c: c, opts: newOptions(opts)}
+}
 
 // LoadTarget reads everything Plan needs, through the paged iterators.
 func (t *ReconcileTarget) LoadTarget(ctx context.Context) (*reconcile.TargetSnapshot, error) {
-	c := t.c
 	snap := &reconcile.TargetSnapshot{}
-	for v, err := range c.Clients.All(ctx, nil) {
+	for _, step := range []struct {
+		what string
+		load func(context.Context, *reconcile.TargetSnapshot) error
+	}{
+		{"customers and sites", t.loadCustomers},
+		{"asset types and groups", t.loadTypes},
+		{"assets", t.loadAssets},
+		{"users", t.loadUsers},
+	} {
+		if err := step.load(ctx, snap); err != nil {
+			return nil, fmt.Errorf("halo: loading %s: %w", step.what, err)
+		}
+	}
+	return snap, nil
+}
+
+func (t *ReconcileTarget) loadCustomers(ctx context.Context, snap *reconcile.TargetSnapshot) error {
+	for v, err := range t.c.Clients.All(ctx, &halo.ClientListOptions{IncludeInactive: true, IncludeActive: true}) {
 		if err != nil {
-			return nil, fmt.Errorf("halo: loading customers: %w", err)
+			return err
 		}
 		snap.Customers = append(snap.Customers, reconcile.Customer{ID: v.ID, Name: v.Name, MainSiteID: v.MainSiteID, TopLevelID: v.TopLevelID})
 	}
-	for v, err := range c.Sites.All(ctx, nil) {
+	for v, err := range t.c.Sites.All(ctx, &halo.SiteListOptions{IncludeInactive: true}) {
 		if err != nil {
-			return nil, fmt.Errorf("halo: loading sites: %w", err)
+			return err
 		}
 		snap.Sites = append(snap.Sites, reconcile.Site{ID: v.ID, CustomerID: v.ClientID, Name: v.Name})
 	}
-	types, err := c.AssetTypes.List(ctx, nil)
+	return nil
+}
+
+func (t *ReconcileTarget) loadTypes(ctx context.Context, snap *reconcile.TargetSnapshot) error {
+	types, err := t.c.AssetTypes.List(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("halo: loading asset types: %w", err)
+		return err
 	}
 	for _, v := range types {
 		snap.AssetTypes = append(snap.AssetTypes, reconcile.AssetType{ID: v.ID, Name: v.Name, GroupID: v.AssetGroupID})
 	}
-	groups, err := c.AssetGroups.List(ctx)
+	groups, err := t.c.AssetGroups.List(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("halo: loading asset groups: %w", err)
+		return err
 	}
 	for _, v := range groups {
 		snap.AssetGroups = append(snap.AssetGroups, reconcile.AssetGroup{ID: v.ID, Name: v.Name})
 	}
-	afs, err := c.Fields.AssetFields(ctx)
+	return nil
+}
+
+// loadAssets reads the field definitions, then every asset (inactive
+// ones too) with its field values and links.
+func (t *ReconcileTarget) loadAssets(ctx context.Context, snap *reconcile.TargetSnapshot) error {
+	names, afs, cfs, err := fieldNames(ctx, t.c)
 	if err != nil {
-		return nil, fmt.Errorf("halo: loading asset fields: %w", err)
+		return err
 	}
-	cfs, err := c.Fields.CustomFields(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("halo: loading custom fields: %w", err)
-	}
-	names := map[string]string{} // "field:<id>" / "custom:<id>" → name
 	for _, n := range NativeAssetFields {
 		snap.Fields = append(snap.Fields, reconcile.FieldDef{Name: n, Native: true})
 	}
 	for _, f := range afs {
 		snap.Fields = append(snap.Fields, reconcile.FieldDef{Name: f.Name, ID: f.ID})
-		names["field:"+strconv.Itoa(f.ID)] = f.Name
 	}
 	for _, f := range cfs {
-		n := f.Label
-		if n == "" {
-			n = f.Name
-		}
-		snap.Fields = append(snap.Fields, reconcile.FieldDef{Name: n, ID: f.ID})
-		names["custom:"+strconv.Itoa(f.ID)] = n
+		snap.Fields = append(snap.Fields, reconcile.FieldDef{Name: names["custom:"+strconv.Itoa(f.ID)], ID: f.ID})
 	}
-	for a, err := range c.Assets.All(ctx, &AssetListOptions{IncludeInactive: true, IncludeAssetFields: true}) {
+	for a, err := range t.c.Assets.All(ctx, &halo.AssetListOptions{IncludeInactive: true, IncludeAssetFields: true}) {
 		if err != nil {
-			return nil, fmt.Errorf("halo: loading assets: %w", err)
+			return err
 		}
-		snap.Assets = append(snap.Assets, assetToReconcile(&a, names))
+		fields := assetFields(&a, names)
+		snap.Assets = append(snap.Assets, reconcile.Asset{ID: a.ID, Name: a.InventoryNumber, CustomerID: a.ClientID, SiteID: a.SiteID,
+			TypeID: a.AssetTypeID, StatusID: a.StatusID, Inactive: a.Inactive != nil && *a.Inactive,
+			Fields: fields, Links: t.opts.linksOf(&a, fields)})
 	}
-	for u, err := range c.Users.All(ctx, nil) {
+	return nil
+}
+
+func (t *ReconcileTarget) loadUsers(ctx context.Context, snap *reconcile.TargetSnapshot) error {
+	for u, err := range t.c.Users.All(ctx, nil) {
 		if err != nil {
-			return nil, fmt.Errorf("halo: loading users: %w", err)
+			return err
 		}
 		snap.Users = append(snap.Users, reconcile.User{ID: u.ID, CustomerID: u.ClientID, Fields: map[string]string{
 			"email": u.EmailAddress, "emailaddress": u.EmailAddress, "name": u.Name, "login": u.Login, "azureoid": u.AzureOID}})
 	}
-	return snap, nil
-}
-
-func assetToReconcile(a *Asset, names map[string]string) reconcile.Asset {
-	r := reconcile.Asset{ID: a.ID, CustomerID: a.ClientID, SiteID: a.SiteID, TypeID: a.AssetTypeID, StatusID: a.StatusID,
-		Inactive: a.Inactive != nil && *a.Inactive, Fields: map[string]string{}, Links: map[string]string{}}
-	r.Fields["inventory_number"] = a.InventoryNumber
-	r.Fields["key_field"] = a.KeyField
-	r.Fields["notes"] = a.Notes
-	for _, f := range a.Fields {
-		n := f.Name
-		if n == "" {
-			n = names["field:"+strconv.Itoa(f.ID)]
-		}
-		if n != "" {
-			r.Fields[n] = f.Text()
-		}
-	}
-	for _, f := range a.CustomFields {
-		n := names["custom:"+strconv.Itoa(f.ID)]
-		if n == "" {
-			n = f.Label
-		}
-		if n != "" {
-			r.Fields[n] = f.Text()
-		}
-	}
-	for k, v := range map[string]string{"datto_id": a.DattoID, "third_party_id_string": a.ThirdPartyIDString, "kaseya_id": a.KaseyaID} {
-		if v != "" {
-			r.Links[k] = v
-		}
-	}
-	if a.NinjaRMMID != 0 {
-		r.Links["ninjarmm_id"] = strconv.Itoa(a.NinjaRMMID)
-	}
-	return r
+	return nil
 }
 
 // CreateCustomer creates a client and its main site.
 func (t *ReconcileTarget) CreateCustomer(ctx context.Context, nc reconcile.NewCustomer) (int, int, error) {
-	cust, err := t.c.Clients.Save(ctx, Customer{Name: nc.Name, TopLevelID: nc.TopLevelID})
+	cust, err := t.c.Clients.Save(ctx, halo.Customer{Name: nc.Name, TopLevelID: nc.TopLevelID})
 	if err != nil {
 		return 0, 0, err
 	}
-	site, err := t.c.Sites.Save(ctx, Site{Name: nc.MainSiteName, ClientID: cust.ID})
+	site, err := t.c.Sites.Save(ctx, halo.Site{Name: nc.MainSiteName, ClientID: cust.ID})
 	if err != nil {
 		return cust.ID, 0, fmt.Errorf("halo: customer %d created, its main site not: %w", cust.ID, err)
 	}
@@ -148,7 +138,7 @@ func (t *ReconcileTarget) CreateCustomer(ctx context.Context, nc reconcile.NewCu
 
 // CreateSite creates a site.
 func (t *ReconcileTarget) CreateSite(ctx context.Context, ns reconcile.NewSite) (int, error) {
-	s, err := t.c.Sites.Save(ctx, Site{Name: ns.Name, ClientID: ns.CustomerID})
+	s, err := t.c.Sites.Save(ctx, halo.Site{Name: ns.Name, ClientID: ns.CustomerID})
 	if err != nil {
 		return 0, err
 	}
@@ -157,7 +147,7 @@ func (t *ReconcileTarget) CreateSite(ctx context.Context, ns reconcile.NewSite) 
 
 // CreateAssetType creates an asset type in the given group.
 func (t *ReconcileTarget) CreateAssetType(ctx context.Context, nt reconcile.NewAssetType) (int, error) {
-	at, err := t.c.AssetTypes.Save(ctx, AssetType{Name: nt.Name, AssetGroupID: nt.GroupID})
+	at, err := t.c.AssetTypes.Save(ctx, halo.AssetType{Name: nt.Name, AssetGroupID: nt.GroupID})
 	if err != nil {
 		return 0, err
 	}
@@ -166,17 +156,17 @@ func (t *ReconcileTarget) CreateAssetType(ctx context.Context, nt reconcile.NewA
 
 // CreateField creates an asset info field.
 func (t *ReconcileTarget) CreateField(ctx context.Context, nf reconcile.NewField) error {
-	_, err := t.c.Fields.SaveAssetField(ctx, AssetField{Name: nf.Name})
+	_, err := t.c.Fields.SaveAssetField(ctx, halo.AssetField{Name: nf.Name})
 	return err
 }
 
 // SaveAssets turns writes into Halo assets (fields resolved by name to the
-// tenant's ids, the vendor link into its column) and saves them with
+// tenant's ids, each link into its column or field) and saves them with
 // Assets.SaveBatch: updates batched, creates one by one, a rejected batch
 // retried record by record.
 func (t *ReconcileTarget) SaveAssets(ctx context.Context, ws []reconcile.AssetWrite) []reconcile.SaveResult {
 	out := make([]reconcile.SaveResult, len(ws))
-	var assets []Asset
+	var assets []halo.Asset
 	var at []int // index in ws of each asset
 	for i, w := range ws {
 		a, err := t.toAsset(ctx, w)
@@ -198,12 +188,12 @@ func (t *ReconcileTarget) SaveAssets(ctx context.Context, ws []reconcile.AssetWr
 	return out
 }
 
-func (t *ReconcileTarget) toAsset(ctx context.Context, w reconcile.AssetWrite) (Asset, error) {
-	a := Asset{ID: w.ID, SiteID: w.SiteID, AssetTypeID: w.TypeID, StatusID: w.StatusID, Inactive: w.Inactive}
+func (t *ReconcileTarget) toAsset(ctx context.Context, w reconcile.AssetWrite) (halo.Asset, error) {
+	a := halo.Asset{ID: w.ID, SiteID: w.SiteID, AssetTypeID: w.TypeID, StatusID: w.StatusID, Inactive: w.Inactive}
 	if w.ID == 0 {
-		a.Inactive = Ptr(false)
-		a.IsAssetDetails = Ptr(true)
-		a.DontAddNewFields = Ptr(true)
+		a.Inactive = halo.Ptr(false)
+		a.IsAssetDetails = halo.Ptr(true)
+		a.DontAddNewFields = halo.Ptr(true)
 	}
 	for _, f := range w.Fields {
 		n, v := f.Name, f.Value
@@ -222,25 +212,18 @@ func (t *ReconcileTarget) toAsset(ctx context.Context, w reconcile.AssetWrite) (
 		if err != nil {
 			return a, err
 		}
-		a.SetField(ref, TextValue(v))
+		a.SetField(ref, halo.TextValue(v))
 	}
-	switch w.LinkField {
-	case "":
-	case "datto_id":
-		a.DattoID = w.LinkValue
-	case "third_party_id_string":
-		a.ThirdPartyIDString = w.LinkValue
-	case "kaseya_id":
-		a.KaseyaID = w.LinkValue
-	default:
-		raw, _ := json.Marshal(w.LinkValue)
-		a.Extra = Extra{w.LinkField: raw}
+	if w.LinkKind != "" {
+		if err := t.opts.setLink(ctx, t.c, &a, w.LinkKind, w.LinkID); err != nil {
+			return a, fmt.Errorf("halo: keeping the %s link: %w", w.LinkKind, err)
+		}
 	}
 	if w.UserID != 0 {
 		if a.Extra == nil {
-			a.Extra = Extra{}
+			a.Extra = halo.Extra{}
 		}
-		a.Extra["users"] = json.RawMessage(`[{"id":` + strconv.Itoa(w.UserID) + `}]`)
+		a.Extra["users"] = []byte(`[{"id":` + strconv.Itoa(w.UserID) + `}]`)
 	}
 	return a, nil
 }

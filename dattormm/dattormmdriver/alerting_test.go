@@ -1,43 +1,19 @@
-package dattormm_test
+package dattormmdriver_test
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/mspsync/mspsync/alerting"
+	"github.com/mspsync/mspsync/alerting/alertingtest"
 	"github.com/mspsync/mspsync/dattormm"
+	"github.com/mspsync/mspsync/dattormm/dattormmdriver"
 )
 
 const hookSecret = "hook-secret-0123456789abcdef0123"
-
-// recorder is an AlertAcceptor that keeps what it is given.
-type recorder struct {
-	mu       sync.Mutex
-	accepted []alerting.Alert
-	rejected []alerting.Reason
-	fail     error
-}
-
-func (r *recorder) Accept(_ context.Context, a alerting.Alert) (alerting.Result, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.fail != nil {
-		return alerting.Result{}, r.fail
-	}
-	r.accepted = append(r.accepted, a)
-	return alerting.Result{Outcome: alerting.OutcomeQueued}, nil
-}
-
-func (r *recorder) RejectPayload(_ context.Context, _ string, reason alerting.Reason, _ error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.rejected = append(r.rejected, reason)
-}
 
 func TestWebhookHandler(t *testing.T) {
 	t.Parallel()
@@ -49,8 +25,8 @@ func TestWebhookHandler(t *testing.T) {
 	al := srv.SeedAlert(dattormm.Alert{Priority: "Critical", Diagnostics: "C: 3% free", AlertContext: ac,
 		AlertSourceInfo: dattormm.AlertSourceInfo{DeviceUID: dev.UID, DeviceName: dev.Hostname, SiteUID: site.UID, SiteName: site.Name}})
 	v, _ := dattormm.NewWebhookVerifier(hookSecret)
-	rec := &recorder{}
-	h := &dattormm.WebhookHandler{Verifier: v, Engine: rec, Client: c}
+	rec := &alertingtest.Recorder{}
+	h := dattormmdriver.NewWebhookHandler(v, rec, c)
 	raised, resolved := dattormm.WebhookTemplates(hookSecret)
 	fill := func(tmpl, uid string) string {
 		return strings.NewReplacer("[alert_uid]", uid, "[alert_message_en]", "Disk full", "[site_name]", "Contoso",
@@ -64,17 +40,17 @@ func TestWebhookHandler(t *testing.T) {
 	if w := post(http.MethodPost, fill(raised, al.AlertUID)); w.Code != 200 || w.Body.String() != `{"ok":true}` {
 		t.Fatalf("raise: %d %s", w.Code, w.Body)
 	}
-	a := rec.accepted[0]
+	a := rec.Accepted()[0]
 	if a.Source != "datto" || a.EventID != al.AlertUID || a.Kind != alerting.Raise || a.Customer.ID != site.UID || a.Device.ID != dev.UID ||
 		a.Type != "perf_disk_usage_ctx:C:" || a.Severity != alerting.SeverityCritical || a.Title != "Disk full" || !strings.Contains(a.Body, "C: 3% free") {
 		t.Errorf("alert = %+v", a)
 	}
-	if w := post(http.MethodPost, fill(resolved, al.AlertUID)); w.Code != 200 || rec.accepted[1].Kind != alerting.Resolve {
-		t.Errorf("resolve: %d %+v", w.Code, rec.accepted)
+	if w := post(http.MethodPost, fill(resolved, al.AlertUID)); w.Code != 200 || rec.Accepted()[1].Kind != alerting.Resolve {
+		t.Errorf("resolve: %d %+v", w.Code, rec.Accepted())
 	}
 	// Enrichment failing falls back to the webhook's fields.
-	if w := post(http.MethodPost, fill(raised, "unknown-alert")); w.Code != 200 || rec.accepted[2].Customer.Name != "Contoso" || rec.accepted[2].Customer.ID != "" {
-		t.Errorf("unenriched: %d %+v", w.Code, rec.accepted[2])
+	if w := post(http.MethodPost, fill(raised, "unknown-alert")); w.Code != 200 || rec.Accepted()[2].Customer.Name != "Contoso" || rec.Accepted()[2].Customer.ID != "" {
+		t.Errorf("unenriched: %d %+v", w.Code, rec.Accepted()[2])
 	}
 	wrong, _ := dattormm.WebhookTemplates("other-secret-0123456789abcdef")
 	for _, tc := range []struct {
@@ -91,14 +67,14 @@ func TestWebhookHandler(t *testing.T) {
 			t.Errorf("%s %.20q: status %d, want %d (%s)", tc.method, tc.body, w.Code, tc.status, w.Body)
 		}
 	}
-	if len(rec.accepted) != 3 || len(rec.rejected) != 4 || rec.rejected[0] != alerting.ReasonBadSignature {
-		t.Errorf("accepted %d, rejected %v", len(rec.accepted), rec.rejected)
+	if len(rec.Accepted()) != 3 || len(rec.Rejected()) != 4 || rec.Rejected()[0] != alerting.ReasonBadSignature {
+		t.Errorf("accepted %d, rejected %v", len(rec.Accepted()), rec.Rejected())
 	}
-	rec.fail = errors.New("disk full")
+	rec.FailNext(errors.New("disk full"))
 	if w := post(http.MethodPost, fill(raised, al.AlertUID)); w.Code != http.StatusServiceUnavailable {
 		t.Errorf("store failure answered %d; Datto must not be told it was received", w.Code)
 	}
-	rec.fail = &alerting.RejectedError{Reason: alerting.ReasonUnmappedCustomer}
+	rec.FailNext(&alerting.RejectedError{Reason: alerting.ReasonUnmappedCustomer})
 	if w := post(http.MethodPost, fill(raised, al.AlertUID)); w.Code != http.StatusUnprocessableEntity {
 		t.Errorf("rejected alert answered %d", w.Code)
 	}
@@ -108,7 +84,7 @@ func TestResolver(t *testing.T) {
 	t.Parallel()
 	srv, c := setup(t)
 	al := srv.SeedAlert(dattormm.Alert{Priority: "Low"})
-	r := c.Resolver()
+	r := dattormmdriver.NewResolver(c)
 	if err := r.ResolveAlert(t.Context(), alerting.AlertRef{Source: "datto", AlertID: al.AlertUID}); err != nil {
 		t.Fatal(err)
 	}

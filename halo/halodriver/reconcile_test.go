@@ -1,10 +1,11 @@
-package halo_test
+package halodriver_test
 
 import (
 	"errors"
 	"testing"
 
 	"github.com/mspsync/mspsync/halo"
+	"github.com/mspsync/mspsync/halo/halodriver"
 	"github.com/mspsync/mspsync/reconcile"
 )
 
@@ -18,12 +19,12 @@ func TestReconcileTargetLoadsAndWrites(t *testing.T) {
 		Fields: []halo.FieldValue{{ID: sn.ID, Value: halo.TextValue("SN1")}}})
 	srv.SeedAsset(halo.Asset{InventoryNumber: "OLD", SiteID: site.ID, AssetTypeID: typ.ID, Inactive: halo.Ptr(true)})
 	srv.SeedUser(halo.User{Name: "Ann", EmailAddress: "ann@acme.example", ClientID: cust.ID, SiteID: site.ID})
-	tg := c.ReconcileTarget()
+	tg := halodriver.NewReconcileTarget(c)
 	snap, err := tg.LoadTarget(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(snap.Assets) != 2 || snap.Assets[0].Links["datto_id"] != "dev-1" || snap.Assets[0].Fields["Serial Number"] != "SN1" ||
+	if len(snap.Assets) != 2 || snap.Assets[0].Links["datto"] != "dev-1" || snap.Assets[0].Fields["Serial Number"] != "SN1" ||
 		snap.Assets[0].Fields["inventory_number"] != "PC-1" || !snap.Assets[1].Inactive || snap.Assets[0].CustomerID != cust.ID {
 		t.Errorf("assets = %+v", snap.Assets)
 	}
@@ -47,7 +48,7 @@ func TestReconcileTargetLoadsAndWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := tg.SaveAssets(t.Context(), []reconcile.AssetWrite{
-		{SiteID: sid, TypeID: tid, Fields: []reconcile.FieldWrite{{Name: "inventory_number", Value: "SRV-1"}, {Name: "Serial Number", Value: "SN9"}, {Name: "Owner", Value: "IT"}}, LinkField: "datto_id", LinkValue: "dev-9"},
+		{SiteID: sid, TypeID: tid, Fields: []reconcile.FieldWrite{{Name: "inventory_number", Value: "SRV-1"}, {Name: "Serial Number", Value: "SN9"}, {Name: "Owner", Value: "IT"}}, LinkKind: "datto", LinkID: "dev-9"},
 		{ID: snap.Assets[0].ID, Fields: []reconcile.FieldWrite{{Name: "Serial Number", Value: "SN1b"}}},
 		{ID: snap.Assets[0].ID, Fields: []reconcile.FieldWrite{{Name: "Colour", Value: "red"}}},
 	})

@@ -1,4 +1,4 @@
-package halo_test
+package halodriver_test
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"github.com/mspsync/mspsync/alerting"
 	"github.com/mspsync/mspsync/alerting/memstore"
 	"github.com/mspsync/mspsync/halo"
+	"github.com/mspsync/mspsync/halo/halodriver"
 )
 
 func TestAlertSinkAgainstHalo(t *testing.T) {
@@ -18,7 +19,7 @@ func TestAlertSinkAgainstHalo(t *testing.T) {
 	user := srv.SeedUser(halo.User{Name: "Ann", EmailAddress: "ann@acme.example", ClientID: cust.ID, SiteID: site.ID})
 	asset := srv.SeedAsset(halo.Asset{InventoryNumber: "PC-1", SiteID: site.ID, AssetTypeID: typ.ID, DattoID: "dev-1"})
 	srv.SeedCustomField(halo.CustomFieldDef{Name: "CFGroupKey", Label: "Alert group"})
-	s := c.AlertSink(halo.AlertSinkOptions{TicketTypeID: 2, GroupKeyField: "Alert group"})
+	s := halodriver.NewAlertSink(c, halodriver.WithTicketType(2), halodriver.WithGroupKeyField("Alert group"))
 	ctx := t.Context()
 
 	found, err := s.FindCustomer(ctx, "acme ltd")
@@ -84,7 +85,7 @@ func TestEngineWithHaloSink(t *testing.T) {
 	srv, c := setup(t)
 	cust, _, _ := estate(srv)
 	eng, err := alerting.New(alerting.Config{AutoMatch: true, Grouping: alerting.GroupUser, OnResolve: alerting.CloseOnResolve},
-		memstore.New(), c.AlertSink(halo.AlertSinkOptions{TicketTypeID: 1}))
+		memstore.New(), halodriver.NewAlertSink(c, halodriver.WithTicketType(1)))
 	if err != nil {
 		t.Fatal(err)
 	}

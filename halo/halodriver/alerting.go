@@ -1,4 +1,4 @@
-package halo
+package halodriver
 
 import (
 	"context"
@@ -11,27 +11,15 @@ import (
 	"time"
 
 	"github.com/mspsync/mspsync/alerting"
+	"github.com/mspsync/mspsync/halo"
 )
-
-// AlertSinkOptions adjusts how tickets are made.
-type AlertSinkOptions struct {
-	// TicketTypeID is used when the alerting config names no ticket type.
-	TicketTypeID int
-	// GroupKeyField is a ticket custom field (id, or name/label) that also
-	// receives the alert group key. The key always goes to
-	// third_party_id_string, where FindOpenTicket looks for it.
-	GroupKeyField string
-	// Category1 is written to category_1 when set (some ticket types make a
-	// category mandatory).
-	Category1 string
-}
 
 // AlertSink is the alerting.Sink of a Halo instance: tickets, notes
 // (actions with the client's note outcome), closes (the client's closed
-// status), and the look-ups routing needs. Create it with Client.AlertSink.
+// status), and the look-ups routing needs.
 type AlertSink struct {
-	c    *Client
-	opts AlertSinkOptions
+	c    *halo.Client
+	opts *options
 }
 
 var (
@@ -39,8 +27,14 @@ var (
 	_ alerting.TicketFinder = (*AlertSink)(nil)
 )
 
-// AlertSink returns the client's alerting driver.
-func (c *Client) AlertSink(opts AlertSinkOptions) *AlertSink { return &AlertSink{c: c, opts: opts} }
+// NewAlertSink returns the alerting driver of a Halo client.
+func NewAlertSink(c *halo.Client, opts ...Option) *AlertSink {
+	return &AlertSink{c: c, opts: newOptions(opts)}
+}
+
+// normName folds a name for comparison: case and runs of white space do
+// not count.
+func normName(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
 
 func atoi(s string) int { n, _ := strconv.Atoi(strings.TrimSpace(s)); return n }
 
@@ -51,14 +45,14 @@ func classify(err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, halo.ErrNotFound) {
 		return fmt.Errorf("%w: %w", alerting.ErrNotFound, err)
 	}
-	var he *Error
+	var he *halo.Error
 	if errors.As(err, &he) && he.StatusCode >= 400 && he.StatusCode < 500 && he.StatusCode != http.StatusTooManyRequests && he.StatusCode != http.StatusUnauthorized {
 		return alerting.Permanent(err)
 	}
-	if errors.Is(err, ErrSiteRequired) || errors.Is(err, ErrSummaryRequired) || errors.Is(err, ErrOutcomeRequired) {
+	if errors.Is(err, halo.ErrSiteRequired) || errors.Is(err, halo.ErrSummaryRequired) || errors.Is(err, halo.ErrOutcomeRequired) {
 		return alerting.Permanent(err)
 	}
 	return err
@@ -69,7 +63,7 @@ func classify(err error) error {
 // the defaults (Halo ids), custom fields from the defaults (by id or
 // name), and the group key in third_party_id_string.
 func (s *AlertSink) CreateTicket(ctx context.Context, t alerting.NewTicket) (string, error) {
-	n := NewTicket{
+	n := halo.NewTicket{
 		ClientID:      atoi(t.Customer),
 		SiteID:        atoi(t.Site),
 		UserID:        atoi(t.Contact),
@@ -78,12 +72,12 @@ func (s *AlertSink) CreateTicket(ctx context.Context, t alerting.NewTicket) (str
 		TicketTypeID:  atoi(t.Defaults.Type),
 		StatusID:      atoi(t.Defaults.Status),
 		PriorityID:    atoi(t.Defaults.Priority),
-		Category1:     s.opts.Category1,
+		Category1:     s.opts.category1,
 		ThirdPartyID:  t.GroupKey,
 		CreatedFromID: atoi(t.PreviousTicket),
 	}
 	if n.TicketTypeID == 0 {
-		n.TicketTypeID = s.opts.TicketTypeID
+		n.TicketTypeID = s.opts.ticketTypeID
 	}
 	if n.UserID != 0 && n.SiteID == 0 {
 		n.UserID = 0 // Halo needs a site with a user; fall back to the General User
@@ -96,15 +90,15 @@ func (s *AlertSink) CreateTicket(ctx context.Context, t alerting.NewTicket) (str
 	for k, v := range t.Defaults.Fields {
 		fields[k] = v
 	}
-	if s.opts.GroupKeyField != "" {
-		fields[s.opts.GroupKeyField] = t.GroupKey
+	if s.opts.groupKeyField != "" {
+		fields[s.opts.groupKeyField] = t.GroupKey
 	}
 	for name, v := range fields {
 		id, err := s.customFieldID(ctx, name)
 		if err != nil {
 			return "", classify(err)
 		}
-		n.CustomFields = append(n.CustomFields, CustomField{ID: id, Value: TextValue(v)})
+		n.CustomFields = append(n.CustomFields, halo.CustomField{ID: id, Value: halo.TextValue(v)})
 	}
 	tk, err := s.c.Tickets.Create(ctx, n)
 	if err != nil {
@@ -128,7 +122,7 @@ func (s *AlertSink) customFieldID(ctx context.Context, name string) (int, error)
 			return d.ID, nil
 		}
 	}
-	return 0, &UnknownFieldError{Name: name}
+	return 0, &halo.UnknownFieldError{Name: name}
 }
 
 // AddNote adds an internal note, after checking that the ticket is still
@@ -156,9 +150,9 @@ func (s *AlertSink) TicketState(ctx context.Context, ticketID string) (alerting.
 		return 0, classify(err)
 	}
 	switch st {
-	case TicketOpen:
+	case halo.TicketOpen:
 		return alerting.TicketOpen, nil
-	case TicketClosed:
+	case halo.TicketClosed:
 		return alerting.TicketClosed, nil
 	}
 	return alerting.TicketMissing, nil
@@ -166,19 +160,21 @@ func (s *AlertSink) TicketState(ctx context.Context, ticketID string) (alerting.
 
 // CloseTicket adds the closing note and sets the client's closed status.
 func (s *AlertSink) CloseTicket(ctx context.Context, ticketID string, n alerting.Note) error {
-	_, err := s.c.Tickets.Close(ctx, atoi(ticketID), &CloseOptions{Note: n.Text})
+	_, err := s.c.Tickets.Close(ctx, atoi(ticketID), &halo.CloseOptions{Note: n.Text})
 	return classify(err)
 }
 
-// FindCustomer finds the one client named name (case-insensitive), with its
-// main site as the ticket site.
+// FindCustomer finds the one client named name (case and runs of white
+// space do not count), with its main site as the ticket site. Two clients
+// of that name are no match.
 func (s *AlertSink) FindCustomer(ctx context.Context, name string) (alerting.Customer, error) {
-	var found []Customer
-	for c, err := range s.c.Clients.All(ctx, &ClientListOptions{Search: name}) {
+	want := normName(name)
+	var found []halo.Customer
+	for c, err := range s.c.Clients.All(ctx, &halo.ClientListOptions{Search: strings.Join(strings.Fields(name), " ")}) {
 		if err != nil {
 			return alerting.Customer{}, classify(err)
 		}
-		if strings.EqualFold(strings.TrimSpace(c.Name), strings.TrimSpace(name)) {
+		if normName(c.Name) == want {
 			found = append(found, c)
 		}
 	}
@@ -188,7 +184,7 @@ func (s *AlertSink) FindCustomer(ctx context.Context, name string) (alerting.Cus
 	c := found[0]
 	site := c.MainSiteID
 	if site == 0 {
-		p, err := s.c.Sites.List(ctx, &SiteListOptions{ClientID: c.ID, ListOptions: ListOptions{PageSize: 1}})
+		p, err := s.c.Sites.List(ctx, &halo.SiteListOptions{ClientID: c.ID, ListOptions: halo.ListOptions{PageSize: 1}})
 		if err == nil && len(p.Items) > 0 {
 			site = p.Items[0].ID
 		}
@@ -216,24 +212,33 @@ func (s *AlertSink) FindContact(ctx context.Context, customerID, email string) (
 	return c, nil
 }
 
-// linkFields maps an alert source to the asset column holding its device
-// ID.
-var linkFields = map[string]func(*Asset) string{
-	"datto": func(a *Asset) string { return a.DattoID },
-	"vsax":  func(a *Asset) string { return a.KaseyaID },
-}
-
-// FindAsset finds the customer's asset of a source device: by the vendor
-// link (datto_id for Datto RMM), else by asset tag equal to the hostname.
+// FindAsset finds the customer's asset of a source device: by its link
+// (where the driver keeps links of that source kind), else by the one
+// asset whose tag equals the hostname.
 func (s *AlertSink) FindAsset(ctx context.Context, customerID, source string, d alerting.Device) (alerting.Asset, error) {
-	link := linkFields[source]
-	var byTag []Asset
-	for a, err := range s.c.Assets.All(ctx, &AssetListOptions{ClientID: atoi(customerID)}) {
+	col, _ := s.opts.linkPlace(source)
+	var names map[string]string
+	if col == "" && d.ID != "" { // a field-kept link: the values need their field names
+		var err error
+		if names, _, _, err = fieldNames(ctx, s.c); err != nil {
+			return alerting.Asset{}, classify(err)
+		}
+	}
+	var byTag []halo.Asset
+	for a, err := range s.c.Assets.All(ctx, &halo.AssetListOptions{ClientID: atoi(customerID), IncludeAssetFields: names != nil}) {
 		if err != nil {
 			return alerting.Asset{}, classify(err)
 		}
-		if link != nil && d.ID != "" && link(&a) == d.ID {
-			return alerting.Asset{ID: strconv.Itoa(a.ID), Site: strconv.Itoa(a.SiteID)}, nil
+		if d.ID != "" {
+			var link string
+			if col != "" {
+				link = columnValue(&a, col)
+			} else {
+				link = s.opts.linksOf(&a, assetFields(&a, names))[source]
+			}
+			if link == d.ID {
+				return alerting.Asset{ID: strconv.Itoa(a.ID), Site: strconv.Itoa(a.SiteID)}, nil
+			}
 		}
 		if d.Hostname != "" && strings.EqualFold(a.InventoryNumber, d.Hostname) {
 			byTag = append(byTag, a)
@@ -267,7 +272,7 @@ func (s *AlertSink) ClosedTicketsSince(ctx context.Context, since time.Time) ite
 // FindOpenTicket finds the customer's open ticket carrying the group key
 // in third_party_id_string.
 func (s *AlertSink) FindOpenTicket(ctx context.Context, customerID, groupKey string) (string, error) {
-	for t, err := range s.c.Tickets.All(ctx, &TicketListOptions{ClientID: atoi(customerID), OpenOnly: true}) {
+	for t, err := range s.c.Tickets.All(ctx, &halo.TicketListOptions{ClientID: atoi(customerID), OpenOnly: true}) {
 		if err != nil {
 			return "", classify(err)
 		}

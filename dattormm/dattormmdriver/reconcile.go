@@ -1,4 +1,4 @@
-package dattormm
+package dattormmdriver
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/mspsync/mspsync/dattormm"
 	"github.com/mspsync/mspsync/reconcile"
 )
 
@@ -22,9 +23,9 @@ var SourceFields = []string{"hostname", "description", "intIpAddress", "extIpAdd
 var AuditFields = []string{"serialNumber", "manufacturer", "model", "macAddresses"}
 
 // ReconcileSource is the reconcile.Source (and Enricher) of a Datto RMM
-// account. Create it with Client.ReconcileSource.
+// account.
 type ReconcileSource struct {
-	c *Client
+	c *dattormm.Client
 	// Concurrency bounds the audit reads in flight (default 4); they also
 	// wait on the client's rate limiter.
 	Concurrency int
@@ -36,8 +37,16 @@ var (
 	_ reconcile.Enricher = (*ReconcileSource)(nil)
 )
 
-// ReconcileSource returns the client's reconcile driver.
-func (c *Client) ReconcileSource() *ReconcileSource { return &ReconcileSource{c: c, Concurrency: 4} }
+// NewReconcileSource returns the reconcile driver of a Datto RMM client.
+func NewReconcileSource(c *dattormm.Client) *ReconcileSource {
+	return &ReconcileSource{c: c, Concurrency: 4}
+}
+
+// Info declares the source: kind "datto", its device fields and the
+// last-logged-in user field.
+func Info() reconcile.SourceInfo {
+	return reconcile.SourceInfo{Kind: Kind, Fields: SourceFields, UserField: "lastLoggedInUser"}
+}
 
 // AuditReads returns how many device audits the driver has read.
 func (s *ReconcileSource) AuditReads() int64 { return s.audits.Load() }
@@ -46,12 +55,12 @@ func (s *ReconcileSource) AuditReads() int64 { return s.audits.Load() }
 // fails the load (nothing partial is returned); the Deleted Devices site is
 // marked excluded and its devices deleted.
 func (s *ReconcileSource) LoadSource(ctx context.Context) (*reconcile.SourceSnapshot, error) {
-	snap := &reconcile.SourceSnapshot{Source: "datto"}
+	snap := &reconcile.SourceSnapshot{Source: Info()}
 	for site, err := range s.c.Account.Sites(nil).All(ctx) {
 		if err != nil {
 			return nil, fmt.Errorf("dattormm: listing sites: %w", err)
 		}
-		snap.Sites = append(snap.Sites, reconcile.SourceSite{ID: site.UID, Name: site.Name, Excluded: strings.EqualFold(site.Name, DeletedDevicesSite)})
+		snap.Sites = append(snap.Sites, reconcile.SourceSite{ID: site.UID, Name: site.Name, Excluded: strings.EqualFold(site.Name, dattormm.DeletedDevicesSite)})
 	}
 	for d, err := range s.c.Account.Devices(nil).All(ctx) {
 		if err != nil {
@@ -64,8 +73,8 @@ func (s *ReconcileSource) LoadSource(ctx context.Context) (*reconcile.SourceSnap
 }
 
 // DeviceToReconcile names a device's fields the way reconcile configs map
-// them.
-func DeviceToReconcile(d *Device) reconcile.Device {
+// them; the hostname is its name.
+func DeviceToReconcile(d *dattormm.Device) reconcile.Device {
 	f := map[string]string{
 		"hostname": d.Hostname, "description": d.Description, "intIpAddress": d.IntIPAddress, "extIpAddress": d.ExtIPAddress,
 		"operatingSystem": d.OperatingSystem, "lastLoggedInUser": d.LastLoggedInUser, "domain": d.Domain,
@@ -78,7 +87,7 @@ func DeviceToReconcile(d *Device) reconcile.Device {
 	for k, v := range d.UDF {
 		f[k] = v
 	}
-	return reconcile.Device{ID: d.UID, SiteID: d.SiteUID, Fields: f, Deleted: d.IsDeleted()}
+	return reconcile.Device{ID: d.UID, SiteID: d.SiteUID, Name: d.Hostname, Fields: f, Deleted: d.IsDeleted()}
 }
 
 // ExpensiveFields names the audit fields.
@@ -103,7 +112,7 @@ func (s *ReconcileSource) Enrich(ctx context.Context, devices []*reconcile.Devic
 				a, err := s.c.Audit.Device(ctx, d.ID)
 				s.audits.Add(1)
 				if err != nil {
-					var he *Error
+					var he *dattormm.Error
 					if errors.As(err, &he) && (he.StatusCode == 400 || he.StatusCode == 404) {
 						continue
 					}
@@ -116,7 +125,7 @@ func (s *ReconcileSource) Enrich(ctx context.Context, devices []*reconcile.Devic
 				}
 				var macs []string
 				for _, nic := range a.NICs {
-					if m := NormalizeMAC(nic.MACAddress); m != "" {
+					if m := dattormm.NormalizeMAC(nic.MACAddress); m != "" {
 						macs = append(macs, m)
 					}
 				}
