@@ -1,16 +1,15 @@
 package alerting
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/mspsync/mspsync/config"
 )
 
 // Grouping decides which alerts share a ticket.
@@ -54,9 +53,10 @@ const (
 )
 
 // Config is the engine's routing and ticket configuration. It is plain data:
-// marshal it to JSON, keep it in a file, load it with ParseConfig. The zero
-// value is valid only together with a catch-all or auto-match (otherwise
-// every alert is unmapped).
+// marshal it to JSON, keep it in a file, load it with LoadConfig or
+// LoadConfigFile (over DefaultConfig). The zero value means the same as
+// DefaultConfig; it is useful only together with a catch-all or auto-match
+// (otherwise every alert is unmapped).
 type Config struct {
 	// Grouping is "alert" (default), "user" or "user_alert".
 	Grouping Grouping `json:"grouping,omitempty"`
@@ -173,24 +173,78 @@ type AlertTypeRule struct {
 	Ticket TicketDefaults `json:"ticket,omitzero"`
 }
 
-// ConfigError is one problem in a Config. Key is the JSON path of the bad
-// value, e.g. "customers[2].customer". It matches ErrInvalidConfig.
-type ConfigError struct {
-	Key     string
-	Problem string
+// ConfigError is the SDK's one configuration error type, config.Error:
+// Key is the JSON path of the bad value, e.g. "customers[2].customer",
+// Problem what is wrong with it. Every configuration error this package
+// returns (LoadConfig, LoadConfigFile, Validate, New) holds one or more of
+// them, found with errors.As, and matches ErrInvalidConfig.
+type ConfigError = config.Error
+
+// invalidConfig carries configuration problems (one *ConfigError or
+// several joined) out of this package: "alerting: " before the message,
+// and a match for ErrInvalidConfig.
+type invalidConfig struct{ err error }
+
+func (e *invalidConfig) Error() string        { return "alerting: " + e.err.Error() }
+func (e *invalidConfig) Unwrap() error        { return e.err }
+func (e *invalidConfig) Is(target error) bool { return target == ErrInvalidConfig }
+
+// DefaultConfig returns the settings a configuration file is laid over:
+// one ticket per alert, close on resolve, a new ticket when the old one was
+// closed, no customer mappings, no auto-match and no catch-all.
+func DefaultConfig() Config {
+	return Config{Grouping: GroupPerAlert, OnResolve: CloseOnResolve, Reopen: ReopenNewTicket}
 }
 
-// Error returns "alerting: config <key>: <problem>".
-func (e *ConfigError) Error() string {
-	return "alerting: config " + e.Key + ": " + e.Problem
+// LoadConfig reads a JSON Config from r over DefaultConfig, strictly (see
+// package config: unknown keys and values of the wrong type are errors
+// naming their key path), and validates it. Every problem is a
+// *ConfigError.
+func LoadConfig(r io.Reader) (*Config, error) {
+	c := DefaultConfig()
+	if err := config.Decode(r, &c); err != nil {
+		return nil, loadError(err)
+	}
+	if err := c.problems(); err != nil {
+		return nil, &invalidConfig{err}
+	}
+	return &c, nil
 }
 
-// Is reports whether target is ErrInvalidConfig.
-func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
+// LoadConfigFile is LoadConfig reading the file at path. Its errors name
+// the file: "alerting: routing.json: config grouping: …".
+func LoadConfigFile(path string) (*Config, error) {
+	c := DefaultConfig()
+	if err := config.LoadFile(path, &c); err != nil {
+		return nil, loadError(err)
+	}
+	if err := c.problems(); err != nil {
+		return nil, &invalidConfig{fmt.Errorf("%s: %w", path, err)}
+	}
+	return &c, nil
+}
+
+// loadError marks a decoding problem as invalid configuration and leaves
+// I/O errors as they are.
+func loadError(err error) error {
+	if _, ok := errors.AsType[*ConfigError](err); ok {
+		return &invalidConfig{err}
+	}
+	return fmt.Errorf("alerting: %w", err)
+}
 
 // Validate checks the configuration. The result joins one *ConfigError per
-// problem (errors.As finds the first); nil means valid.
+// problem (errors.As finds the first) and matches ErrInvalidConfig; nil
+// means valid.
 func (c Config) Validate() error {
+	if err := c.problems(); err != nil {
+		return &invalidConfig{err}
+	}
+	return nil
+}
+
+// problems is Validate without the package's wrapping.
+func (c Config) problems() error {
 	var errs []error
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, &ConfigError{Key: key, Problem: fmt.Sprintf(format, args...)})
@@ -256,100 +310,6 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// ParseConfig decodes a JSON configuration strictly and validates it. An
-// unknown key, a value of the wrong type and every Validate problem are
-// reported as *ConfigError naming the key.
-func ParseConfig(data []byte) (Config, error) {
-	var c Config
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		var te *json.UnmarshalTypeError
-		var se *json.SyntaxError
-		switch {
-		case errors.As(err, &te):
-			return Config{}, &ConfigError{Key: te.Field, Problem: fmt.Sprintf("cannot be a JSON %s (want %s)", te.Value, te.Type)}
-		case errors.As(err, &se):
-			return Config{}, &ConfigError{Key: "(document)", Problem: fmt.Sprintf("invalid JSON at byte %d: %v", se.Offset, err)}
-		case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-			return Config{}, &ConfigError{Key: "(document)", Problem: "invalid JSON: the document ends early"}
-		case strings.HasPrefix(err.Error(), "json: unknown field"):
-			if key := unknownKey(data, reflect.TypeFor[Config](), ""); key != "" {
-				return Config{}, &ConfigError{Key: key, Problem: "is not a known setting"}
-			}
-		}
-		return Config{}, &ConfigError{Key: "(document)", Problem: err.Error()}
-	}
-	if dec.More() {
-		return Config{}, &ConfigError{Key: "(document)", Problem: "more than one JSON value"}
-	}
-	if err := c.Validate(); err != nil {
-		return Config{}, err
-	}
-	return c, nil
-}
-
-// unknownKey walks a JSON document against a struct type and returns the
-// path of the first key the type does not have. encoding/json names the key
-// but not where it is.
-func unknownKey(data []byte, t reflect.Type, path string) string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		var obj map[string]json.RawMessage
-		if json.Unmarshal(data, &obj) != nil {
-			return ""
-		}
-		fields := map[string]reflect.Type{}
-		for f := range t.Fields() {
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "-" || !f.IsExported() {
-				continue
-			}
-			if name == "" {
-				name = f.Name
-			}
-			fields[strings.ToLower(name)] = f.Type
-		}
-		for _, k := range slices.Sorted(maps.Keys(obj)) {
-			p := k
-			if path != "" {
-				p = path + "." + k
-			}
-			ft, ok := fields[strings.ToLower(k)]
-			if !ok {
-				return p
-			}
-			if key := unknownKey(obj[k], ft, p); key != "" {
-				return key
-			}
-		}
-	case reflect.Slice:
-		var arr []json.RawMessage
-		if json.Unmarshal(data, &arr) != nil {
-			return ""
-		}
-		for i, el := range arr {
-			if key := unknownKey(el, t.Elem(), path+"["+strconv.Itoa(i)+"]"); key != "" {
-				return key
-			}
-		}
-	case reflect.Map:
-		var obj map[string]json.RawMessage
-		if json.Unmarshal(data, &obj) != nil {
-			return ""
-		}
-		for _, k := range slices.Sorted(maps.Keys(obj)) {
-			if key := unknownKey(obj[k], t.Elem(), path+"."+k); key != "" {
-				return key
-			}
-		}
-	}
-	return ""
 }
 
 func normType(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

@@ -125,8 +125,8 @@ func ExampleEngine_SyncResolved() {
 }
 
 // Configuration errors name the key at fault.
-func ExampleParseConfig() {
-	_, err := alerting.ParseConfig([]byte(`{
+func ExampleLoadConfig() {
+	_, err := alerting.LoadConfig(strings.NewReader(`{
 		"grouping": "user",
 		"customers": [{"source": "datto", "source_customer": "site-1", "customer": "12"},
 		              {"source": "datto", "source_customer": "site-2"}]
@@ -135,8 +135,13 @@ func ExampleParseConfig() {
 	if errors.As(err, &ce) {
 		fmt.Println(ce.Key, "→", ce.Problem)
 	}
+
+	// Unknown keys are errors too, with their full path.
+	_, err = alerting.LoadConfig(strings.NewReader(`{"customers": [{"source": "datto", "source_customer": "site-1", "contakt": "7"}]}`))
+	fmt.Println(err)
 	// Output:
 	// customers[1].customer → is empty (set a PSA customer, or disabled: true)
+	// alerting: config customers[0].contakt: unknown key (did you mean "contact"?)
 }
 
 // An alert for a customer that is neither mapped nor matched, with no

@@ -1,19 +1,19 @@
 package reconcile
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/mspsync/mspsync/config"
 	"github.com/mspsync/mspsync/internal/criteria"
 )
 
-// Config is what a reconcile does, as data: load it from JSON, check it
-// with Validate (Plan does too), print it with json.Marshal.
+// Config is what a reconcile does, as data: load it from JSON with
+// LoadConfig or LoadConfigFile (over DefaultConfig), check it with Validate
+// (Plan does too), print it with json.Marshal.
 type Config struct {
 	// Sites says which PSA customer and site each device belongs to.
 	Sites SiteConfig `json:"sites"`
@@ -177,14 +177,57 @@ type UserConfig struct {
 	SecondaryField string `json:"secondary_field,omitempty"` // tried when the primary finds nobody
 }
 
-// ConfigError names the configuration key that is wrong.
-type ConfigError struct {
-	Key    string
-	Reason string
+// ConfigError is the SDK's one configuration error type, config.Error:
+// Key is the path of the setting at fault ("sites.rules[0].criteria"),
+// Problem what is wrong with it. LoadConfig, LoadConfigFile, Validate and
+// Plan report configuration problems as one; find it with errors.As.
+type ConfigError = config.Error
+
+// DefaultConfig returns the settings a configuration file is laid over:
+// the mappings site method, unmapped sites becoming customers with a
+// "Main" site, and everything else off or empty. The asset type mode is
+// left to be inferred ("field" when asset_types.field is set, else
+// "fixed").
+//
+// DefaultConfig alone does not validate: a Config must at least name the
+// asset type of new assets (asset_types.default or asset_types.field), or
+// set lifecycle.dont_create.
+func DefaultConfig() Config {
+	return Config{Sites: SiteConfig{Method: SiteMappings, NewSites: NewSitesAsCustomers, MainSiteName: "Main"}}
 }
 
-// Error names the key and the problem.
-func (e *ConfigError) Error() string { return "reconcile config: " + e.Key + ": " + e.Reason }
+// LoadConfig reads a JSON Config from r over DefaultConfig, strictly (see
+// package config: unknown keys and values of the wrong type are errors
+// naming their key path), and validates it. Every problem is a
+// *ConfigError.
+func LoadConfig(r io.Reader) (*Config, error) {
+	c := DefaultConfig()
+	if err := config.Decode(r, &c); err != nil {
+		return nil, fmt.Errorf("reconcile: %w", err)
+	}
+	if _, err := c.compile(SourceInfo{}); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// LoadConfigFile is LoadConfig reading the file at path. Its errors name
+// the file: "reconcile: sync.json: config sites.method: …".
+func LoadConfigFile(path string) (*Config, error) {
+	c := DefaultConfig()
+	if err := config.LoadFile(path, &c); err != nil {
+		return nil, fmt.Errorf("reconcile: %w", err)
+	}
+	if _, err := c.check(SourceInfo{}); err != nil {
+		return nil, fmt.Errorf("reconcile: %s: %w", path, err)
+	}
+	return &c, nil
+}
+
+// bad returns the *ConfigError for key.
+func bad(key, format string, args ...any) *ConfigError {
+	return &ConfigError{Key: key, Problem: fmt.Sprintf(format, args...)}
+}
 
 // compiled is a validated Config with its rules ready to run.
 type compiled struct {
@@ -207,7 +250,8 @@ type compiledTypeRule struct {
 	m *criteria.Matcher
 }
 
-// Validate checks c and reports the first wrong key.
+// Validate checks c and reports the first wrong key as a *ConfigError
+// (wrapped: "reconcile: config <key>: <problem>").
 func (c *Config) Validate() error {
 	_, err := c.compile(SourceInfo{})
 	return err
@@ -216,6 +260,15 @@ func (c *Config) Validate() error {
 // compile validates c for a source. Without a source (Validate), what
 // depends on the source's declaration is not checked.
 func (c *Config) compile(src SourceInfo) (*compiled, error) {
+	cc, err := c.check(src)
+	if err != nil {
+		return nil, fmt.Errorf("reconcile: %w", err)
+	}
+	return cc, nil
+}
+
+// check is compile with the bare *ConfigError.
+func (c *Config) check(src SourceInfo) (*compiled, error) {
 	cc := &compiled{Config: *c, targetIdx: map[string]int{}, matchIdx: -1}
 	// Each step fills in defaults, checks its part and compiles its rules;
 	// the first error wins, so the order is the order keys are reported in.
@@ -241,7 +294,7 @@ func (cc *compiled) compileSites() error {
 		cc.Sites.Method = SiteMappings
 	case SiteMappings, SiteRules:
 	default:
-		return &ConfigError{"sites.method", fmt.Sprintf("%q is not mappings or rules", cc.Sites.Method)}
+		return bad("sites.method", "%q is not mappings or rules", cc.Sites.Method)
 	}
 	switch cc.Sites.NewSites {
 	case "":
@@ -249,10 +302,10 @@ func (cc *compiled) compileSites() error {
 	case NewSitesAsCustomers, NewSitesSkip:
 	case NewSitesAsSites:
 		if cc.Sites.NewSitesCustomerID == 0 {
-			return &ConfigError{"sites.new_sites_customer_id", `required when new_sites is "sites"`}
+			return bad("sites.new_sites_customer_id", `required when new_sites is "sites"`)
 		}
 	default:
-		return &ConfigError{"sites.new_sites", fmt.Sprintf("%q is not customers, sites or skip", cc.Sites.NewSites)}
+		return bad("sites.new_sites", "%q is not customers, sites or skip", cc.Sites.NewSites)
 	}
 	if cc.Sites.MainSiteName == "" {
 		cc.Sites.MainSiteName = "Main"
@@ -261,27 +314,27 @@ func (cc *compiled) compileSites() error {
 	for i, m := range cc.Sites.Mappings {
 		key := fmt.Sprintf("sites.mappings[%d]", i)
 		if m.SourceSiteID == "" || m.CustomerID == 0 {
-			return &ConfigError{key, "needs source_site_id and customer_id"}
+			return bad(key, "needs source_site_id and customer_id")
 		}
 		if seen[m.SourceSiteID] {
-			return &ConfigError{key, fmt.Sprintf("source site %q is mapped twice", m.SourceSiteID)}
+			return bad(key, "source site %q is mapped twice", m.SourceSiteID)
 		}
 		seen[m.SourceSiteID] = true
 	}
 	for i, r := range cc.Sites.Rules {
 		key := fmt.Sprintf("sites.rules[%d]", i)
 		if r.CustomerID == 0 {
-			return &ConfigError{key + ".customer_id", "required"}
+			return bad(key+".customer_id", "required")
 		}
 		m, err := criteria.Compile(r.Criteria)
 		if err != nil {
-			return &ConfigError{key + ".criteria", err.Error()}
+			return bad(key+".criteria", "%v", err)
 		}
 		cc.siteRules = append(cc.siteRules, compiledSiteRule{r, m})
 	}
 	sort.SliceStable(cc.siteRules, func(i, j int) bool { return cc.siteRules[i].Sequence < cc.siteRules[j].Sequence })
 	if cc.Sites.Method == SiteRules && len(cc.siteRules) == 0 && cc.Sites.DefaultSite == nil {
-		return &ConfigError{"sites.rules", "the rules method needs rules or a default_site"}
+		return bad("sites.rules", "the rules method needs rules or a default_site")
 	}
 	return nil
 }
@@ -293,7 +346,7 @@ func (cc *compiled) compileFieldMappings() error {
 	for i, f := range cc.FieldMappings {
 		key := fmt.Sprintf("field_mappings[%d]", i)
 		if strings.TrimSpace(f.Source) == "" || strings.TrimSpace(f.Target) == "" {
-			return &ConfigError{key, "needs source and target"}
+			return bad(key, "needs source and target")
 		}
 		t := strings.ToLower(f.Target)
 		cc.lowerTargets = append(cc.lowerTargets, lower(f.Target))
@@ -302,12 +355,12 @@ func (cc *compiled) compileFieldMappings() error {
 			cc.matchIdx = i
 		}
 		if targets[t] {
-			return &ConfigError{key + ".target", fmt.Sprintf("%q is the target of two mappings", f.Target)}
+			return bad(key+".target", "%q is the target of two mappings", f.Target)
 		}
 		targets[t] = true
 	}
 	if cc.Matching.Field != "" && !targets[strings.ToLower(cc.Matching.Field)] {
-		return &ConfigError{"matching.field", fmt.Sprintf("%q must be the target of a field mapping", cc.Matching.Field)}
+		return bad("matching.field", "%q must be the target of a field mapping", cc.Matching.Field)
 	}
 	return nil
 }
@@ -316,7 +369,7 @@ func (cc *compiled) compileFieldMappings() error {
 // excluded matching values (the defaults plus the configured ones).
 func (cc *compiled) compileMatching() error {
 	if cc.Matching.Field == "" && cc.Matching.NoVendorID {
-		return &ConfigError{"matching", "with no_vendor_id a matching field is required, or every run would create assets again"}
+		return bad("matching", "with no_vendor_id a matching field is required, or every run would create assets again")
 	}
 	cc.exclude = map[string]bool{}
 	for _, v := range slices.Concat(DefaultExclusions, cc.Matching.Exclusions) {
@@ -336,22 +389,22 @@ func (cc *compiled) compileAssetTypes() error {
 		}
 	case TypeFixed, TypeField, TypeRules:
 	default:
-		return &ConfigError{"asset_types.mode", fmt.Sprintf("%q is not fixed, field or rules", cc.AssetTypes.Mode)}
+		return bad("asset_types.mode", "%q is not fixed, field or rules", cc.AssetTypes.Mode)
 	}
 	if cc.AssetTypes.Mode == TypeField && cc.AssetTypes.Field == "" {
-		return &ConfigError{"asset_types.field", `required for mode "field"`}
+		return bad("asset_types.field", `required for mode "field"`)
 	}
 	if (cc.AssetTypes.Mode == TypeFixed) && cc.AssetTypes.Default == "" && !cc.Lifecycle.DontCreate {
-		return &ConfigError{"asset_types.default", "required: new assets need a type"}
+		return bad("asset_types.default", "required: new assets need a type")
 	}
 	for i, r := range cc.AssetTypes.Rules {
 		key := fmt.Sprintf("asset_types.rules[%d]", i)
 		if r.Type == "" {
-			return &ConfigError{key + ".type", "required"}
+			return bad(key+".type", "required")
 		}
 		m, err := criteria.Compile(r.Criteria)
 		if err != nil {
-			return &ConfigError{key + ".criteria", err.Error()}
+			return bad(key+".criteria", "%v", err)
 		}
 		cc.typeRules = append(cc.typeRules, compiledTypeRule{r, m})
 	}
@@ -369,46 +422,22 @@ func (cc *compiled) compileUsers(src SourceInfo) error {
 			cc.Users.SourceField = src.UserField
 		}
 		if cc.Users.SourceField == "" && src.Kind != "" {
-			return &ConfigError{"users.source_field", fmt.Sprintf("required: source %q declares no last-logged-in user field", src.Kind)}
+			return bad("users.source_field", "required: source %q declares no last-logged-in user field", src.Kind)
 		}
 		if cc.Users.PrimaryField == "" {
-			return &ConfigError{"users.primary_field", "required"}
+			return bad("users.primary_field", "required")
 		}
 	case UsersField:
 		if cc.Users.SourceField == "" {
-			return &ConfigError{"users.source_field", `required for mode "field"`}
+			return bad("users.source_field", `required for mode "field"`)
 		}
 		if cc.Users.PrimaryField == "" {
-			return &ConfigError{"users.primary_field", "required"}
+			return bad("users.primary_field", "required")
 		}
 	default:
-		return &ConfigError{"users.mode", fmt.Sprintf("%q is not field or last_logged_in", cc.Users.Mode)}
+		return bad("users.mode", "%q is not field or last_logged_in", cc.Users.Mode)
 	}
 	return nil
-}
-
-// LoadConfig reads a JSON Config, refusing unknown keys, and validates it.
-func LoadConfig(r io.Reader) (*Config, error) {
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
-	var c Config
-	if err := dec.Decode(&c); err != nil {
-		return nil, &ConfigError{"(json)", err.Error()}
-	}
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	return &c, nil
-}
-
-// LoadConfigFile reads a JSON Config from a file.
-func LoadConfigFile(path string) (*Config, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return LoadConfig(f)
 }
 
 // normalizeValue folds a matching value for comparison: case and

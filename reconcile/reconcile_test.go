@@ -419,7 +419,7 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		`{"asset_types":{"mode":"fixed"}}`:                                                "asset_types.default",
 		`{"sites":{"new_sites":"sites"},"asset_types":{"default":"PC"}}`:                  "sites.new_sites_customer_id",
 		`{"users":{"mode":"field","source_field":"udf1"},"asset_types":{"default":"PC"}}`: "users.primary_field",
-		`{"bogus":1}`: "(json)",
+		`{"bogus":1}`: "bogus",
 	} {
 		_, err := reconcile.LoadConfig(strings.NewReader(body))
 		var ce *reconcile.ConfigError

@@ -19,7 +19,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -142,24 +141,16 @@ func openStore(ctx context.Context, spec string) (storeCloser, error) {
 	return boltstore.Open(spec)
 }
 
-// loadConfig reads -config, or returns the default: per-alert tickets,
-// close on resolve, linked assets, customers auto-matched by name.
+// loadConfig reads -config (over alerting.DefaultConfig), or returns this
+// program's default: per-alert tickets, close on resolve, linked assets,
+// customers auto-matched by name.
 func loadConfig(path string) (*alerting.Config, error) {
 	if path == "" {
-		return &alerting.Config{Grouping: alerting.GroupPerAlert, AutoMatch: true, OnResolve: alerting.CloseOnResolve, LinkAsset: true}, nil
+		cfg := alerting.DefaultConfig()
+		cfg.AutoMatch, cfg.LinkAsset = true, true
+		return &cfg, nil
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var cfg alerting.Config
-	dec := json.NewDecoder(f)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, err)
-	}
-	return &cfg, nil
+	return alerting.LoadConfigFile(path)
 }
 
 // handler routes the receiver's three endpoints.

@@ -2,8 +2,12 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mspsync/mspsync/alerting"
 )
 
 func TestDemo(t *testing.T) {
@@ -54,5 +58,21 @@ func TestOpenStorePicksByScheme(t *testing.T) {
 	s.Close()
 	if _, err := openStore(t.Context(), "postgres://u:secret-pw@127.0.0.1:1/db?connect_timeout=1"); err == nil || strings.Contains(err.Error(), "secret-pw") {
 		t.Errorf("unreachable postgres: %v", err)
+	}
+}
+
+func TestLoadConfig(t *testing.T) {
+	t.Parallel()
+	if cfg, err := loadConfig(""); err != nil || !cfg.AutoMatch || !cfg.LinkAsset || cfg.Grouping != alerting.GroupPerAlert {
+		t.Errorf("default: %+v, %v", cfg, err)
+	}
+	path := filepath.Join(t.TempDir(), "alerting.json")
+	os.WriteFile(path, []byte(`{"grouping":"user","catch_all":{"customer":"1","contakt":"2"}}`), 0o600)
+	if _, err := loadConfig(path); err == nil || !strings.Contains(err.Error(), path+`: config catch_all.contakt: unknown key`) {
+		t.Errorf("unknown key: %v", err)
+	}
+	os.WriteFile(path, []byte(`{"grouping":"user","catch_all":{"customer":"1"}}`), 0o600)
+	if cfg, err := loadConfig(path); err != nil || cfg.Grouping != alerting.GroupUser || cfg.OnResolve != alerting.CloseOnResolve {
+		t.Errorf("file: %+v, %v", cfg, err)
 	}
 }
