@@ -13,8 +13,11 @@ import (
 
 // NativeAssetFields are the asset columns a reconcile field mapping can
 // target by their wire names, besides the tenant's info and custom fields
-// (which are targeted by name, e.g. "Serial Number").
-var NativeAssetFields = []string{"inventory_number", "key_field", "notes"}
+// (which are targeted by name, e.g. "Serial Number"). key_field is not
+// one: Halo derives it from the asset type's key field and ignores what is
+// sent, so a mapping to it would be written on every run. Rules can still
+// read it.
+var NativeAssetFields = []string{"inventory_number", "notes"}
 
 // ReconcileTarget is the reconcile.Target of a Halo instance: it loads
 // customers and sites (inactive ones too), assets (with info and custom
@@ -214,9 +217,6 @@ func (t *ReconcileTarget) toAsset(ctx context.Context, w reconcile.AssetWrite) (
 		switch strings.ToLower(n) {
 		case "inventory_number":
 			a.InventoryNumber = v
-			continue
-		case "key_field":
-			a.KeyField = v
 			continue
 		case "notes":
 			a.Notes = v
