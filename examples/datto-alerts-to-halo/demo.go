@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/mspsync/mspsync/alerting"
@@ -22,7 +23,7 @@ import (
 	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/halo/halodriver"
 	"github.com/mspsync/mspsync/halo/halotest"
-	"github.com/mspsync/mspsync/internal/cli"
+	"github.com/mspsync/mspsync/progress"
 )
 
 const demoSecret = "demo-secret-6f1d9a2c4b7e8f30a1b2c3d4e5f60718"
@@ -32,12 +33,12 @@ const demoSecret = "demo-secret-6f1d9a2c4b7e8f30a1b2c3d4e5f60718"
 // would, shows the resolve reaching the fake Datto, and prints what
 // happened.
 func runDemo(ctx context.Context, o options, stdout, stderr io.Writer) error {
-	progress := cli.NewProgress(stderr)
+	status := progress.New(stderr)
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	hs, ds := halotest.New(), dattormmtest.New()
 	defer hs.Close()
 	defer ds.Close()
-	progress.Printf("demo: seeding the fakes (Halo: Contoso, Fabrikam, Unassigned; Datto: three sites, four alerts)")
+	status.Printf("demo: seeding the fakes (Halo: Contoso, Fabrikam, Unassigned; Datto: three sites, four alerts)")
 	w := seedAlertsDemo(hs, ds)
 	hc, err := hs.NewClient(halo.WithLogger(logger))
 	if err != nil {
@@ -85,7 +86,7 @@ func runDemo(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	defer srv.Close()
 	go eng.Run(ctx)
 	url := "http://" + ln.Addr().String() + "/webhooks/datto"
-	progress.Printf("receiver listening on %s", url)
+	status.Printf("receiver listening on %s", url)
 
 	raised, resolved := dattormm.WebhookTemplates(demoSecret)
 	wrong, _ := dattormm.WebhookTemplates("not-the-secret-0123456789abcdef")
@@ -115,7 +116,7 @@ func runDemo(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		rows = append(rows, []string{s.what, strconv.Itoa(resp.StatusCode), httpSummary(b)})
 	}
 	fmt.Fprintln(stdout, "Webhooks posted to the receiver")
-	cli.Table(stdout, []string{"WEBHOOK", "STATUS", "ANSWER"}, rows)
+	writeTable(stdout, []string{"WEBHOOK", "STATUS", "ANSWER"}, rows)
 	fmt.Fprintln(stdout)
 
 	if err := waitPending(ctx, eng); err != nil {
@@ -125,13 +126,13 @@ func runDemo(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if !ok {
 		return fmt.Errorf("no ticket for the offline alert")
 	}
-	progress.Printf("a technician closes ticket %d (Fabrikam laptop offline) in Halo", tk.ID)
+	status.Printf("a technician closes ticket %d (Fabrikam laptop offline) in Halo", tk.ID)
 	hs.CloseTicket(tk.ID)
 	sync, err := eng.SyncResolved(ctx)
 	if err != nil {
 		return err
 	}
-	progress.Printf("resolve sync: %+v", sync)
+	status.Printf("resolve sync: %+v", sync)
 
 	fmt.Fprintln(stdout, "Tickets in Halo")
 	rows = nil
@@ -146,7 +147,7 @@ func runDemo(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		}
 		rows = append(rows, []string{strconv.Itoa(t.ID), t.Summary, t.ClientName, state, strconv.Itoa(len(hs.Actions(t.ID))), assets})
 	}
-	cli.Table(stdout, []string{"ID", "SUMMARY", "CUSTOMER", "STATE", "NOTES", "ASSET"}, rows)
+	writeTable(stdout, []string{"ID", "SUMMARY", "CUSTOMER", "STATE", "NOTES", "ASSET"}, rows)
 	fmt.Fprintln(stdout)
 	fmt.Fprintln(stdout, "Alerts in Datto RMM")
 	rows = nil
@@ -158,7 +159,7 @@ func runDemo(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		}
 		rows = append(rows, []string{a.AlertUID, a.AlertSourceInfo.DeviceName, a.AlertSourceInfo.SiteName, state})
 	}
-	cli.Table(stdout, []string{"ALERT", "DEVICE", "SITE", "STATE"}, rows)
+	writeTable(stdout, []string{"ALERT", "DEVICE", "SITE", "STATE"}, rows)
 	fmt.Fprintln(stdout)
 	var metrics bytes.Buffer
 	if err := eng.WriteMetrics(ctx, &metrics); err != nil {
@@ -246,4 +247,14 @@ func seedAlertsDemo(hs *halotest.Server, ds *dattormmtest.Server) demoWorld {
 	w.offline = alert(lt, fs, "Critical", `{"@class":"online_offline_status_ctx","status":"OFFLINE"}`)
 	w.stray = alert(tp, ts, "Low", `{"@class":"antivirus_ctx","productName":"Defender","status":"NOTRUNNING"}`)
 	return w
+}
+
+// writeTable prints rows under a header, in aligned columns.
+func writeTable(w io.Writer, header []string, rows [][]string) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	tw.Flush()
 }

@@ -26,20 +26,21 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"time"
 
 	"github.com/mspsync/mspsync/dattormm"
 	"github.com/mspsync/mspsync/dattormm/dattormmdriver"
-	"github.com/mspsync/mspsync/examples/internal/connect"
 	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/halo/halodriver"
-	"github.com/mspsync/mspsync/internal/cli"
-	"github.com/mspsync/mspsync/internal/httpx"
+	"github.com/mspsync/mspsync/progress"
 	"github.com/mspsync/mspsync/reconcile"
 )
 
@@ -71,7 +72,7 @@ const (
 )
 
 func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
-	progress := cli.NewProgress(stderr)
+	status := progress.New(stderr)
 	fail := func(code int, err error) int {
 		fmt.Fprintln(stderr, "datto-to-halo:", err)
 		return code
@@ -81,10 +82,10 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	var cleanup func()
 	var err error
 	if o.demo {
-		progress.Printf("demo: starting in-process Halo and Datto RMM fakes with a sample estate")
-		hc, dc, cleanup, err = demoClients(progress.Logger(o.verbose))
+		status.Printf("demo: starting in-process Halo and Datto RMM fakes with a sample estate")
+		hc, dc, cleanup, err = demoClients(status.Logger(o.verbose))
 	} else {
-		hc, dc, _, err = connect.Clients(progress.Logger(o.verbose))
+		hc, dc, err = clientsFromEnv(status.Logger(o.verbose))
 	}
 	if err != nil {
 		return fail(exitSettings, err)
@@ -97,7 +98,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		return fail(exitSettings, err)
 	}
 	if o.printConfig {
-		if err := cli.JSON(stdout, cfg); err != nil {
+		if err := writeJSON(stdout, cfg); err != nil {
 			return fail(exitFailed, err)
 		}
 		return exitOK
@@ -109,9 +110,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	code := exitOK
 	for i := 1; i <= runs; i++ {
 		if runs > 1 {
-			progress.Printf("run %d of %d", i, runs)
+			status.Printf("run %d of %d", i, runs)
 		}
-		c, err := syncOnce(ctx, o, cfg, hc, dc, progress, stdout)
+		c, err := syncOnce(ctx, o, cfg, hc, dc, status, stdout)
 		if err != nil {
 			return fail(exitFailed, err)
 		}
@@ -121,18 +122,18 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 }
 
 // syncOnce runs one reconcile and prints its plan and summary.
-func syncOnce(ctx context.Context, o options, cfg *reconcile.Config, hc *halo.Client, dc *dattormm.Client, progress *cli.Progress, stdout io.Writer) (int, error) {
+func syncOnce(ctx context.Context, o options, cfg *reconcile.Config, hc *halo.Client, dc *dattormm.Client, status *progress.Printer, stdout io.Writer) (int, error) {
 	src := dattormmdriver.NewReconcileSource(dc)
-	before := map[string]httpx.Stats{"halo": hc.Stats(), "datto": dc.Stats()}
-	stopWatch := progress.Watch(3*time.Second, map[string]*httpx.Counters{"halo": hc.Counters(), "datto": dc.Counters()})
+	before := map[string]progress.Stats{"halo": hc.Stats(), "datto": dc.Stats()}
+	stopWatch := status.Watch(3*time.Second, map[string]func() progress.Stats{"halo": hc.Stats, "datto": dc.Stats})
 	lastReport := time.Now()
 	res, err := reconcile.Run(ctx, src, halodriver.NewReconcileTarget(hc), cfg, reconcile.RunOptions{
 		DryRun: o.dryRun,
-		Step:   func(msg string) { progress.Printf("%s", msg) },
+		Step:   func(msg string) { status.Printf("%s", msg) },
 		ApplyOptions: reconcile.ApplyOptions{Concurrency: 4, BatchSize: 50, Progress: func(done, total int) {
 			if done == total || time.Since(lastReport) > 2*time.Second {
 				lastReport = time.Now()
-				progress.Printf("applied %d of %d writes", done, total)
+				status.Printf("applied %d of %d writes", done, total)
 			}
 		}},
 	})
@@ -142,9 +143,9 @@ func syncOnce(ctx context.Context, o options, cfg *reconcile.Config, hc *halo.Cl
 	}
 	cs := res.Changeset
 	h, d := hc.Stats().Sub(before["halo"]), dc.Stats().Sub(before["datto"])
-	progress.Printf("done: %d Datto audit reads; halo %s; datto %s", src.AuditReads(), h, d)
+	status.Printf("done: %d Datto audit reads; halo %s; datto %s", src.AuditReads(), h, d)
 	if o.asJSON {
-		if err := cli.JSON(stdout, map[string]any{"plan": cs, "summary": cs.Summary(), "dry_run": o.dryRun}); err != nil {
+		if err := writeJSON(stdout, map[string]any{"plan": cs, "summary": cs.Summary(), "dry_run": o.dryRun}); err != nil {
 			return exitFailed, err
 		}
 	} else {
@@ -157,4 +158,22 @@ func syncOnce(ctx context.Context, o options, cfg *reconcile.Config, hc *halo.Cl
 		return exitFailed, nil
 	}
 	return exitOK, nil
+}
+
+// clientsFromEnv builds both clients from the environment (see the
+// package doc), naming every missing variable of both at once.
+func clientsFromEnv(logger *slog.Logger) (*halo.Client, *dattormm.Client, error) {
+	hc, herr := halo.FromEnv(halo.WithLogger(logger))
+	dc, derr := dattormm.FromEnv(dattormm.WithLogger(logger))
+	if err := errors.Join(herr, derr); err != nil {
+		return nil, nil, err
+	}
+	return hc, dc, nil
+}
+
+// writeJSON prints v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
