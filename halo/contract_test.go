@@ -43,7 +43,7 @@ func TestContract(t *testing.T) {
 	must(err)
 	_, err = c.Clients.Get(ctx, c2.ID)
 	must(err)
-	_, err = c.Clients.List(ctx, &halo.ClientListOptions{Search: "Con", IncludeInactive: true, IncludeActive: true})
+	_, err = c.Clients.ListPage(ctx, &halo.ClientListOptions{Search: "Con", IncludeInactive: true, IncludeActive: true}, "")
 	must(err)
 	for _, err := range c.Clients.All(ctx, nil) {
 		must(err)
@@ -52,13 +52,13 @@ func TestContract(t *testing.T) {
 	must(err)
 	_, err = c.Sites.Get(ctx, site.ID)
 	must(err)
-	_, err = c.Sites.List(ctx, &halo.SiteListOptions{ClientID: c2.ID, Search: "H", IncludeInactive: true})
+	_, err = c.Sites.ListPage(ctx, &halo.SiteListOptions{ClientID: c2.ID, Search: "H", IncludeInactive: true}, "")
 	must(err)
 	u, err := c.Users.Save(ctx, halo.User{Name: "Bo", EmailAddress: "bo@contoso.example", ClientID: c2.ID, SiteID: site.ID})
 	must(err)
 	_, err = c.Users.Get(ctx, u.ID)
 	must(err)
-	_, err = c.Users.List(ctx, &halo.UserListOptions{ClientID: c2.ID, SiteID: site.ID, Search: "bo", IncludeInactive: true})
+	_, err = c.Users.ListPage(ctx, &halo.UserListOptions{ClientID: c2.ID, SiteID: site.ID, Search: "bo", IncludeInactive: true}, "")
 	must(err)
 	_, err = c.Users.FindByEmail(ctx, c2.ID, "bo@contoso.example")
 	must(err)
@@ -85,8 +85,8 @@ func TestContract(t *testing.T) {
 	must(err)
 	_, err = c.Assets.Get(ctx, saved.ID)
 	must(err)
-	_, err = c.Assets.List(ctx, &halo.AssetListOptions{ClientID: c2.ID, SiteID: site.ID, AssetTypeID: typ.ID, AssetGroupID: grp.ID,
-		Search: "SRV", InventoryNumber: "SRV-1", IncludeInactive: true, IncludeActive: true, IncludeAssetFields: true})
+	_, err = c.Assets.ListPage(ctx, &halo.AssetListOptions{ClientID: c2.ID, SiteID: site.ID, AssetTypeID: typ.ID, AssetGroupID: grp.ID,
+		Search: "SRV", InventoryNumber: "SRV-1", IncludeInactive: true, IncludeActive: true, IncludeAssetFields: true}, "")
 	must(err)
 	drain(c.Assets.All(ctx, nil))
 	for _, r := range c.Assets.SaveBatch(ctx, []halo.Asset{{ID: saved.ID, Notes: "n"}, {InventoryNumber: "SRV-2", SiteID: site.ID, AssetTypeID: at.ID}}) {
@@ -98,9 +98,9 @@ func TestContract(t *testing.T) {
 	must(err)
 	_, err = c.Tickets.Get(ctx, tk.ID)
 	must(err)
-	_, err = c.Tickets.List(ctx, &halo.TicketListOptions{ClientID: cust.ID, SiteID: 1, UserID: 1, AgentID: 1, StatusID: 1, AssetID: 1,
+	_, err = c.Tickets.ListPage(ctx, &halo.TicketListOptions{ClientID: cust.ID, SiteID: 1, UserID: 1, AgentID: 1, StatusID: 1, AssetID: 1,
 		RequestTypeID: 1, OpenOnly: true, TicketIDs: "1,2", Search: "s", SearchSummary: "s", DateSearch: "dateoccured",
-		StartDate: halo.FormatTime(time.Now()), EndDate: halo.FormatTime(time.Now()), Order: "id", OrderDesc: true})
+		StartDate: halo.FormatTime(time.Now()), EndDate: halo.FormatTime(time.Now()), Order: "id", OrderDesc: true}, "")
 	must(err)
 	for _, err := range c.Tickets.ClosedSince(ctx, time.Now().Add(-time.Hour)) {
 		must(err)
