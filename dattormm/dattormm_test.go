@@ -210,6 +210,13 @@ func TestUDFsMoveAndSites(t *testing.T) {
 	if err != nil || upd.Name != "Gamma Ltd" {
 		t.Errorf("update = %+v, %v", upd, err)
 	}
+	posts := srv.Count(http.MethodPost, "/api/v2/site/")
+	if _, err := c.Sites.Update(ctx, g.UID, dattormm.SiteRequest{Name: "Gamma", ProxySettings: &dattormm.ProxySettings{Host: "p"}}); !errors.Is(err, dattormm.ErrProxyOnUpdate) {
+		t.Errorf("update with a proxy: %v", err)
+	}
+	if n := srv.Count(http.MethodPost, "/api/v2/site/"); n != posts {
+		t.Errorf("update with a proxy was sent")
+	}
 }
 
 func TestAuditAndMAC(t *testing.T) {

@@ -123,13 +123,20 @@ func (s *SitesService) Get(ctx context.Context, siteUID string) (*Site, error) {
 
 // SiteRequest is the body of a site create or update; Name is required.
 type SiteRequest struct {
-	Name                 string         `json:"name"`
-	Description          string         `json:"description,omitempty"`
-	Notes                string         `json:"notes,omitempty"`
-	OnDemand             bool           `json:"onDemand"`
-	SplashtopAutoInstall bool           `json:"splashtopAutoInstall"`
-	ProxySettings        *ProxySettings `json:"proxySettings,omitempty"`
+	Name                 string `json:"name"`
+	Description          string `json:"description,omitempty"`
+	Notes                string `json:"notes,omitempty"`
+	OnDemand             bool   `json:"onDemand"`
+	SplashtopAutoInstall bool   `json:"splashtopAutoInstall"`
+	// ProxySettings is taken by Create only: Datto's update body has no
+	// proxy (vendors/dattormm.md §10.1), so Update refuses a request with
+	// one.
+	ProxySettings *ProxySettings `json:"proxySettings,omitempty"`
 }
+
+// ErrProxyOnUpdate is returned by Sites.Update for a request with
+// ProxySettings, before anything is sent.
+var ErrProxyOnUpdate = errors.New("dattormm: a site update cannot change the proxy (Datto's update body has none; set it when creating the site)")
 
 // ErrSiteExists is returned by Create when a site of that exact name
 // already exists; Datto allows duplicates, mspsync does not make them.
@@ -166,8 +173,12 @@ func (s *SitesService) Create(ctx context.Context, req SiteRequest) (*Site, erro
 
 // Update replaces a site's name, description, notes and flags (POST
 // /v2/site/{uid}); read the site first and send every field, since Datto
-// may clear omitted ones.
+// may clear omitted ones. A request with ProxySettings is refused with
+// ErrProxyOnUpdate.
 func (s *SitesService) Update(ctx context.Context, siteUID string, req SiteRequest) (*Site, error) {
+	if req.ProxySettings != nil {
+		return nil, ErrProxyOnUpdate
+	}
 	var v Site
 	return &v, s.c.write(ctx, http.MethodPost, "v2/site/"+esc(siteUID), "site-update", req, httpx.ReplaySafe, &v)
 }
