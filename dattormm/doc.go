@@ -80,6 +80,7 @@
 // ParseAlertSubject reads the Alert{<uid>} convention of alert emails.
 //
 // The wire facts this package follows are collected in the project's
-// vendors/dattormm.md; every path, query parameter and body field it sends
-// is checked against Datto's published OpenAPI document by a contract test.
+// vendors/dattormm.md; a contract test calls every method of the Client
+// and checks each request — path, query parameters and their values, body
+// fields at any depth — against Datto's published OpenAPI document.
 package dattormm

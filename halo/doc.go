@@ -62,6 +62,7 @@
 // rights), ErrRateLimited, ErrOutcomeRequired and the others.
 //
 // The wire facts this package follows are collected in the project's
-// vendors/halo.md; every path and query parameter it sends is checked
-// against Halo's published OpenAPI document by a contract test.
+// vendors/halo.md; a contract test calls every method of the Client and
+// checks each request — path, query parameters and their values, body
+// fields at any depth — against Halo's published OpenAPI document.
 package halo
