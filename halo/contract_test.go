@@ -53,7 +53,8 @@ func TestContract(t *testing.T) {
 	siteOpts := &halo.SiteListOptions{ClientID: cust.ID, Search: "Ma", IncludeInactive: true, PageSize: 1}
 	userOpts := &halo.UserListOptions{ClientID: cust.ID, SiteID: site.ID, Search: "bo", IncludeInactive: true, PageSize: 1}
 	assetOpts := &halo.AssetListOptions{ClientID: cust.ID, SiteID: site.ID, AssetTypeID: typ.ID, AssetGroupID: typ.AssetGroupID,
-		Search: "PC", InventoryNumber: "", IncludeInactive: true, IncludeActive: true, IncludeAssetFields: true, PageSize: 2}
+		Search: "PC", IncludeInactive: true, IncludeActive: true, IncludeAssetFields: true, PageSize: 2}
+	assetOpts2 := &halo.AssetListOptions{InventoryNumber: "PC-0"}
 	ticketOpts := &halo.TicketListOptions{ClientID: cust.ID, SiteID: site.ID, UserID: user.ID, AgentID: 1, StatusID: 1, AssetID: assets[0].ID,
 		RequestTypeID: 1, OpenOnly: true, TicketIDs: strconv.Itoa(ticket.ID), Search: "Disk", SearchSummary: "Disk", DateSearch: "dateoccured",
 		StartDate: now, EndDate: now, Order: "id", OrderDesc: true, PageSize: 1}
@@ -128,9 +129,17 @@ func TestContract(t *testing.T) {
 			return c.Assets.Delete(ctx, srv.SeedAsset(halo.Asset{InventoryNumber: "gone", SiteID: site.ID, AssetTypeID: typ.ID}).ID)
 		},
 		"Assets.Get": func(ctx context.Context) error { _, err := c.Assets.Get(ctx, assets[0].ID); return err },
-		"Assets.ListPage": pages(func(ctx context.Context, cur string) (*halo.Page[halo.Asset], error) {
-			return c.Assets.ListPage(ctx, assetOpts, cur)
-		}),
+		"Assets.ListPage": func(ctx context.Context) error {
+			for _, o := range []*halo.AssetListOptions{assetOpts, assetOpts2} {
+				err := pages(func(ctx context.Context, cur string) (*halo.Page[halo.Asset], error) {
+					return c.Assets.ListPage(ctx, o, cur)
+				})(ctx)
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		},
 		"Assets.Save": func(ctx context.Context) error {
 			_, err := c.Assets.Save(ctx, rich(halo.Asset{InventoryNumber: "SRV-1", SiteID: site.ID, AssetTypeID: typ.ID}))
 			return err
