@@ -31,10 +31,13 @@
 //
 // Paged lists send pageinate=true (Halo's spelling), page_size (at most
 // 100, which Halo caps silently) and page_no from 1, and stop at an empty or
-// short page or when record_count is reached. List returns one page, All
-// iterates over all of them. Lists decode both {"record_count":N,"<key>":
-// [...]} and a bare array. Configuration lists (asset types, ticket types,
-// statuses) are one request.
+// short page or when record_count is reached. Each paged service has All,
+// an iterator over every item, and ListPage for one page at a time: cursor
+// "" is the first page and each Page.Next the one after it ("" after the
+// last). Collect turns an iterator into a slice. Lists decode both
+// {"record_count":N,"<key>":[...]} and a bare array. Configuration lists
+// (asset types, asset groups, ticket types, statuses, a ticket's actions)
+// are not paged: their List returns the whole slice in one request.
 //
 // # Writes
 //
@@ -59,6 +62,7 @@
 // rights), ErrRateLimited, ErrOutcomeRequired and the others.
 //
 // The wire facts this package follows are collected in the project's
-// vendors/halo.md; every path and query parameter it sends is checked
-// against Halo's published OpenAPI document by a contract test.
+// vendors/halo.md; a contract test calls every method of the Client and
+// checks each request — path, query parameters and their values, body
+// fields at any depth — against Halo's published OpenAPI document.
 package halo

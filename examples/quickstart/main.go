@@ -120,13 +120,13 @@ func collect(ctx context.Context, p *progress.Printer, hc *halo.Client, dc *datt
 	sum := &Summary{}
 	p.Printf("datto: reading sites and devices")
 	perSite := map[string]int{}
-	for d, err := range dc.Account.Devices(nil).All(ctx) {
+	for d, err := range dc.Account.Devices(ctx, nil) {
 		if err != nil {
 			return nil, fmt.Errorf("listing Datto devices: %w", err)
 		}
 		perSite[d.SiteUID]++
 	}
-	for s, err := range dc.Account.Sites(nil).All(ctx) {
+	for s, err := range dc.Account.Sites(ctx, nil) {
 		if err != nil {
 			return nil, fmt.Errorf("listing Datto sites: %w", err)
 		}
