@@ -16,8 +16,11 @@ type Extra = wire.Extra
 func Ptr[T any](v T) *T { return &v }
 
 // Time is a Halo date-time. Halo sends local-looking timestamps with or
-// without a zone and fractional seconds; they are UTC. It marshals as
-// "2006-01-02T15:04:05Z".
+// without a zone and with up to seven fractional digits; they are UTC. It
+// marshals as "2006-01-02T15:04:05.9999999Z": UTC, with the fraction to
+// Halo's precision of 100 ns and without trailing zeros. A time read as a
+// field of a Halo object and left unchanged is written back exactly as Halo
+// sent it, zone or not.
 type Time struct{ time.Time }
 
 var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04:05", "2006-01-02"}
@@ -48,13 +51,17 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	return err
 }
 
-// MarshalJSON writes UTC "2006-01-02T15:04:05Z", or null for the zero time.
+// MarshalJSON writes UTC "2006-01-02T15:04:05.9999999Z" (no fraction for
+// whole seconds), or null for the zero time.
 func (t Time) MarshalJSON() ([]byte, error) {
 	if t.IsZero() {
 		return []byte("null"), nil
 	}
-	return json.Marshal(t.UTC().Format("2006-01-02T15:04:05Z"))
+	return json.Marshal(t.UTC().Format(timeFormat))
 }
+
+// timeFormat keeps the fraction to the 100 ns ticks of Halo's .NET dates.
+const timeFormat = "2006-01-02T15:04:05.9999999Z"
 
 // IsSet reports whether t holds a real date (Halo uses 1900-01-01 for none).
 func (t *Time) IsSet() bool { return t != nil && !t.IsZero() && t.Year() > 1900 }
@@ -68,6 +75,8 @@ type CustomField struct {
 	Type    int             `json:"type,omitempty"`
 	Value   json.RawMessage `json:"value,omitempty"`
 	Display string          `json:"display,omitempty"`
+	Extra   Extra           `json:"-"`
+	seen    wire.Seen
 }
 
 // FieldValue is an asset info field value (schema FieldHelper). Write it as
@@ -77,6 +86,8 @@ type FieldValue struct {
 	Name    string          `json:"name,omitempty"`
 	Value   json.RawMessage `json:"value,omitempty"`
 	Display string          `json:"display,omitempty"`
+	Extra   Extra           `json:"-"`
+	seen    wire.Seen
 }
 
 // Text returns the value as text: a JSON string unquoted, anything else as
@@ -115,6 +126,7 @@ type Customer struct {
 	CustomFields []CustomField `json:"customfields,omitempty"`
 	Warning      string        `json:"_warning,omitempty"`
 	Extra        Extra         `json:"-"`
+	seen         wire.Seen
 }
 
 // Site is a customer site (schema Site).
@@ -128,6 +140,7 @@ type Site struct {
 	Notes      string `json:"notes,omitempty"`
 	Warning    string `json:"_warning,omitempty"`
 	Extra      Extra  `json:"-"`
+	seen       wire.Seen
 }
 
 // User is an end-user / contact (schema Users).
@@ -146,6 +159,7 @@ type User struct {
 	AzureOID     string `json:"azureoid,omitempty"`
 	Warning      string `json:"_warning,omitempty"`
 	Extra        Extra  `json:"-"`
+	seen         wire.Seen
 }
 
 // Asset is a Halo asset (schema Device, route /Asset). Info fields are
@@ -178,6 +192,7 @@ type Asset struct {
 	IsAssetDetails     *bool         `json:"isassetdetails,omitempty"`
 	Warning            string        `json:"_warning,omitempty"`
 	Extra              Extra         `json:"-"`
+	seen               wire.Seen
 }
 
 // Field returns the info field with the given id.
@@ -222,6 +237,7 @@ type AssetType struct {
 	Inactive       *bool  `json:"inactive,omitempty"`
 	Warning        string `json:"_warning,omitempty"`
 	Extra          Extra  `json:"-"`
+	seen           wire.Seen
 }
 
 // AssetGroup is an asset group (schema Generic).
@@ -231,6 +247,7 @@ type AssetGroup struct {
 	Inactive *bool  `json:"inactive,omitempty"`
 	Warning  string `json:"_warning,omitempty"`
 	Extra    Extra  `json:"-"`
+	seen     wire.Seen
 }
 
 // AssetField is an asset info field definition (schema Field, route
@@ -241,6 +258,7 @@ type AssetField struct {
 	Kind    string `json:"kind,omitempty"`
 	Warning string `json:"_warning,omitempty"`
 	Extra   Extra  `json:"-"`
+	seen    wire.Seen
 }
 
 // CustomFieldDef is a custom field definition (schema FieldInfo, route
@@ -256,6 +274,7 @@ type CustomFieldDef struct {
 	InputType int    `json:"inputtype,omitempty"`
 	Warning   string `json:"_warning,omitempty"`
 	Extra     Extra  `json:"-"`
+	seen      wire.Seen
 }
 
 // AssetRef links an asset to a ticket (schema Device_List).
@@ -299,6 +318,7 @@ type Ticket struct {
 	UserEmail                  string        `json:"user_email,omitempty"`
 	Warning                    string        `json:"_warning,omitempty"`
 	Extra                      Extra         `json:"-"`
+	seen                       wire.Seen
 }
 
 // Action is a ticket action; mspsync uses them as notes (schema Actions).
@@ -319,6 +339,7 @@ type Action struct {
 	NewStatus      int     `json:"new_status,omitempty"`
 	Warning        string  `json:"_warning,omitempty"`
 	Extra          Extra   `json:"-"`
+	seen           wire.Seen
 }
 
 // TicketType is a ticket type (schema RequestType, route /TicketType).
@@ -332,6 +353,7 @@ type TicketType struct {
 	AgentsCanSelect *bool  `json:"agentscanselect,omitempty"`
 	InitialStatus   int    `json:"initial_status,omitempty"`
 	Extra           Extra  `json:"-"`
+	seen            wire.Seen
 }
 
 // Status is a ticket status (schema TStatus, route /Status).
@@ -343,6 +365,7 @@ type Status struct {
 	Sequence  int    `json:"sequence,omitempty"`
 	Colour    string `json:"colour,omitempty"`
 	Extra     Extra  `json:"-"`
+	seen      wire.Seen
 }
 
 func (v Customer) hasID() bool   { return v.ID != 0 }
