@@ -283,20 +283,34 @@ func TestNotAnObject(t *testing.T) {
 
 func TestScanObject(t *testing.T) {
 	t.Parallel()
-	ms, ok := scanObject([]byte(` { "a\"b" : "}\\" , "c":[{"d":"]"}], "e" :-1.5e3,"f":null} `))
-	if !ok || len(ms) != 4 {
-		t.Fatalf("scan = %v %v", ms, ok)
+	data := []byte(` { "a\"b" : "}\\" , "c":[{"d":"]"}], "e" :-1.5e3,"f":null} `)
+	spans, ok := scanObject(data, nil)
+	if !ok || len(spans) != 4 {
+		t.Fatalf("scan = %v %v", spans, ok)
 	}
-	var keys, vals []string
-	for _, m := range ms {
-		keys, vals = append(keys, string(m.key)), append(vals, string(m.raw))
+	var keys, names, vals []string
+	for _, s := range spans {
+		keys = append(keys, string(s.key(data)))
+		names = append(names, string(s.name(data)))
+		vals = append(vals, string(s.raw(data)))
 	}
-	if strings.Join(keys, " ") != `"a\"b" "c" "e" "f"` || strings.Join(vals, " ") != `"}\\" [{"d":"]"}] -1.5e3 null` {
-		t.Errorf("keys %q values %q", keys, vals)
+	if strings.Join(keys, " ") != `"a\"b" "c" "e" "f"` || strings.Join(names, " ") != `a"b c e f` ||
+		strings.Join(vals, " ") != `"}\\" [{"d":"]"}] -1.5e3 null` {
+		t.Errorf("keys %q names %q values %q", keys, names, vals)
 	}
-	for _, bad := range []string{``, `{`, `{"a"}`, `{"a":}`, `{"a":1`, `{"a":1]`, `{"a":"x}`, `[]`} {
-		if _, ok := scanObject([]byte(bad)); ok {
+	for _, bad := range []string{``, `{`, `{"a"}`, `{"a":}`, `{"a":1`, `{"a":1]`, `{"a":"x}`, `[]`, `{"a":1}}`} {
+		if _, ok := scanObject([]byte(bad), nil); ok {
 			t.Errorf("%q split", bad)
 		}
+	}
+}
+
+// Repeated keys decode as encoding/json does (the last value wins) and are
+// written once.
+func TestRepeatedKeys(t *testing.T) {
+	t.Parallel()
+	got := roundTrip(t, `{"x":1,"team":"a","x":2,"team":"b"}`, nil)
+	if got != `{"x":2,"team":"b"}` {
+		t.Errorf("round trip = %s", got)
 	}
 }

@@ -63,6 +63,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math"
 	"reflect"
 	"slices"
 	"strconv"
@@ -84,19 +85,38 @@ type Seen struct{ obj *object }
 func (s Seen) Decoded() bool { return s.obj != nil }
 
 type object struct {
-	fi      *fieldInfo // of the type decoded into; member.field indexes its fields
-	members []member
+	fi    *fieldInfo // of the type decoded into; span.field indexes its fields
+	buf   []byte     // a private copy of the object, ints normalised
+	spans []span
 }
 
-// member is one member of a decoded object. Its key and raw value alias one
-// private copy of the input, capped so that appending to them cannot
-// overwrite a neighbour.
-type member struct {
-	key   []byte          // quoted, as received
-	name  string          // unquoted; set for unmodelled members only
-	field int             // index in fieldInfo.fields, or -1 when unmodelled
-	raw   json.RawMessage // as received; integer fields normalised
+// span is one member of a JSON object, as offsets into its buffer.
+type span struct {
+	key0, key1 int32 // the quoted key
+	val0, val1 int32 // the value
+	field      int32 // index in fieldInfo.fields; -1 unmodelled, -2 a repeated unmodelled key
 }
+
+func (s span) key(buf []byte) []byte { return buf[s.key0:s.key1:s.key1] }
+
+func (s span) raw(buf []byte) json.RawMessage { return buf[s.val0:s.val1:s.val1] }
+
+// name returns the unquoted key.
+func (s span) name(buf []byte) []byte {
+	k := buf[s.key0+1 : s.key1-1]
+	if bytes.IndexByte(k, '\\') < 0 {
+		return k
+	}
+	var u string
+	if json.Unmarshal(s.key(buf), &u) != nil {
+		return k
+	}
+	return []byte(u)
+}
+
+// scratch holds spans while an object is split, before they are copied
+// into a slice of the exact size.
+var scratch = sync.Pool{New: func() any { s := make([]span, 0, 64); return &s }}
 
 type field struct {
 	name      string
@@ -229,53 +249,64 @@ func Unmarshal(data []byte, v any, extra *Extra, seen *Seen) error {
 	}
 	fi := info(reflect.TypeOf(v))
 	buf := bytes.Clone(trimmed)
-	members, ok := scanObject(buf)
+	sp := scratch.Get().(*[]span)
+	defer func() { *sp = (*sp)[:0]; scratch.Put(sp) }()
+	spans, ok := scanObject(buf, (*sp)[:0])
+	*sp = spans
 	if !ok {
 		if err := json.Unmarshal(data, v); err != nil {
 			return err
 		}
 		return errors.New("wire: cannot split the JSON object into its members")
 	}
-	src, nExtra := buf, 0
-	for i := range members {
-		m := &members[i]
-		name := m.key[1 : len(m.key)-1]
-		if bytes.IndexByte(name, '\\') >= 0 {
-			var s string
-			if json.Unmarshal(m.key, &s) != nil {
-				return errors.New("wire: bad object key " + string(m.key))
-			}
-			name = []byte(s)
-		}
-		m.field = fi.lookup(name)
-		if m.field < 0 {
-			m.name = string(name)
-			nExtra++
-			continue
-		}
-		if fi.fields[m.field].isInt && !plainInt(m.raw) {
-			if fixed, ok := lenientInt(m.raw); ok {
-				m.raw = fixed
-				src = nil // rebuild the object with the fixed values
+	var fixed map[int]json.RawMessage // lenient integers, by span
+	for i := range spans {
+		s := &spans[i]
+		s.field = int32(fi.lookup(s.name(buf)))
+		if s.field >= 0 && fi.fields[s.field].isInt && !plainInt(s.raw(buf)) {
+			if n, ok := lenientInt(s.raw(buf)); ok {
+				if fixed == nil {
+					fixed = map[int]json.RawMessage{}
+				}
+				fixed[i] = n
 			}
 		}
 	}
-	if src == nil {
-		src = join(members)
+	if fixed != nil { // rewrite the object with the fixed values
+		buf = join(buf, spans, fixed)
+		fields := make([]int32, len(spans))
+		for i := range spans {
+			fields[i] = spans[i].field
+		}
+		if spans, ok = scanObject(buf, spans[:0]); !ok || len(spans) != len(fields) {
+			return errors.New("wire: cannot split the JSON object into its members")
+		}
+		*sp = spans
+		for i := range spans {
+			spans[i].field = fields[i]
+		}
 	}
-	if err := json.Unmarshal(src, v); err != nil {
+	if err := json.Unmarshal(buf, v); err != nil {
 		return err
 	}
 	var ex Extra
-	if nExtra > 0 {
-		ex = make(Extra, nExtra)
-		for _, m := range members {
-			if m.field < 0 {
-				ex[m.name] = m.raw
-			}
+	for i := range spans {
+		s := &spans[i]
+		if s.field >= 0 {
+			continue
 		}
+		if ex == nil {
+			ex = make(Extra)
+		}
+		name := string(s.name(buf))
+		if _, dup := ex[name]; dup {
+			// encoding/json keeps the last value: so does Extra, and the
+			// member is written once, where it first appeared.
+			s.field = -2
+		}
+		ex[name] = s.raw(buf)
 	}
-	*extra, *seen = ex, Seen{&object{fi: fi, members: members}}
+	*extra, *seen = ex, Seen{&object{fi: fi, buf: buf, spans: slices.Clone(spans)}}
 	return nil
 }
 
@@ -316,21 +347,22 @@ func lenientInt(raw []byte) (json.RawMessage, bool) {
 	return json.RawMessage(strconv.FormatInt(int64(f), 10)), true
 }
 
-// join writes members as one JSON object.
-func join(members []member) []byte {
-	n := 2
-	for _, m := range members {
-		n += len(m.key) + len(m.raw) + 2
-	}
-	b := make([]byte, 0, n)
+// join writes the members of the object in buf as one JSON object, with
+// the values in fixed instead of theirs.
+func join(buf []byte, spans []span, fixed map[int]json.RawMessage) []byte {
+	b := make([]byte, 0, len(buf)+8*len(fixed))
 	b = append(b, '{')
-	for i, m := range members {
+	for i, s := range spans {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, m.key...)
+		b = append(b, s.key(buf)...)
 		b = append(b, ':')
-		b = append(b, m.raw...)
+		if raw, ok := fixed[i]; ok {
+			b = append(b, raw...)
+		} else {
+			b = append(b, s.raw(buf)...)
+		}
 	}
 	return append(b, '}')
 }
@@ -354,14 +386,17 @@ func Marshal(v any, extra Extra, seen Seen) ([]byte, error) {
 		rv = rv.Elem()
 	}
 	fi := info(rv.Type())
-	baseMembers, ok := scanObject(base)
+	sp := scratch.Get().(*[]span)
+	defer func() { *sp = (*sp)[:0]; scratch.Put(sp) }()
+	baseSpans, ok := scanObject(base, (*sp)[:0])
+	*sp = baseSpans
 	if !ok {
 		return nil, errors.New("wire: " + rv.Type().String() + " does not encode as a JSON object")
 	}
 	enc := make([]json.RawMessage, len(fi.fields)) // nil: left out by the json tags
-	for _, m := range baseMembers {
-		if i, ok := fi.byName[unquoteKey(m.key)]; ok {
-			enc[i] = m.raw
+	for _, s := range baseSpans {
+		if i, ok := fi.byName[string(s.name(base))]; ok {
+			enc[i] = s.raw(base)
 		}
 	}
 
@@ -376,48 +411,48 @@ func Marshal(v any, extra Extra, seen Seen) ([]byte, error) {
 		out = append(out, raw...)
 	}
 	done := make([]bool, len(fi.fields))
-	var sent map[string]bool // extra fields written in the recorded order
-	if seen.obj != nil {
+	written := 0 // extra fields written in the recorded order
+	if obj := seen.obj; obj != nil {
 		// A type's JSON methods each declare their own alias, so seen
 		// usually comes from another (identical) type: map its fields.
-		remap := fieldMap(seen.obj.fi, fi)
-		for _, m := range seen.obj.members {
-			if m.field >= 0 && remap != nil {
-				m.field = remap[m.field]
-				if m.field < 0 {
+		remap := fieldMap(obj.fi, fi)
+		for _, s := range obj.spans {
+			field := int(s.field)
+			switch {
+			case field == -2: // written at its first place
+				continue
+			case field == -1:
+				name := s.name(obj.buf)
+				raw, ok := extra[string(name)]
+				if !ok {
+					continue
+				}
+				if _, modelled := fi.byName[string(name)]; modelled {
+					continue
+				}
+				written++
+				write(s.key(obj.buf), raw)
+				continue
+			case remap != nil:
+				if field = remap[field]; field < 0 {
 					continue
 				}
 			}
-			if m.field < 0 {
-				raw, ok := extra[m.name]
-				if !ok || sent[m.name] {
-					continue
-				}
-				if _, modelled := fi.byName[m.name]; modelled {
-					continue
-				}
-				if sent == nil {
-					sent = make(map[string]bool, len(extra))
-				}
-				sent[m.name] = true
-				write(m.key, raw)
+			if done[field] {
 				continue
 			}
-			if done[m.field] {
-				continue
-			}
-			done[m.field] = true
-			f := &fi.fields[m.field]
+			done[field] = true
+			f := &fi.fields[field]
 			fv, err := rv.FieldByIndexErr(f.index)
 			if err != nil { // behind a nil embedded pointer: cleared
-				write(m.key, []byte("null"))
+				write(s.key(obj.buf), []byte("null"))
 				continue
 			}
-			raw, err := f.encode(fv, m.raw, enc[m.field])
+			raw, err := f.encode(fv, s.raw(obj.buf), enc[field])
 			if err != nil {
 				return nil, err
 			}
-			write(m.key, raw)
+			write(s.key(obj.buf), raw)
 		}
 	}
 	for i := range fi.fields {
@@ -431,10 +466,18 @@ func Marshal(v any, extra Extra, seen Seen) ([]byte, error) {
 		}
 		write(fi.fields[i].key, enc[i])
 	}
-	if len(extra) > len(sent) {
-		keys := make([]string, 0, len(extra)-len(sent))
+	if len(extra) > written { // fields the caller added to Extra
+		recorded := map[string]bool{}
+		if obj := seen.obj; obj != nil {
+			for _, s := range obj.spans {
+				if s.field == -1 {
+					recorded[string(s.name(obj.buf))] = true
+				}
+			}
+		}
+		keys := make([]string, 0, len(extra)-written)
 		for k := range extra {
-			if _, modelled := fi.byName[k]; !modelled && !sent[k] {
+			if _, modelled := fi.byName[k]; !modelled && !recorded[k] {
 				keys = append(keys, k)
 			}
 		}
@@ -502,59 +545,52 @@ func (f *field) unchanged(fv reflect.Value, raw json.RawMessage) bool {
 	return reflect.DeepEqual(nv.Elem().Interface(), fv.Interface())
 }
 
-func unquoteKey(key []byte) string {
-	name := key[1 : len(key)-1]
-	if bytes.IndexByte(name, '\\') < 0 {
-		return string(name)
+// scanObject appends the members of the JSON object data to dst, without
+// decoding their values. It reports false when data is not a well-formed
+// object; values are only delimited here, encoding/json validates them.
+func scanObject(data []byte, dst []span) ([]span, bool) {
+	if len(data) > math.MaxInt32 {
+		return dst, false
 	}
-	var s string
-	_ = json.Unmarshal(key, &s)
-	return s
-}
-
-// scanObject splits a JSON object into its members without decoding their
-// values. It reports false when data is not a well-formed object; values
-// are only delimited here, encoding/json validates them.
-func scanObject(data []byte) ([]member, bool) {
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
-		return nil, false
+		return dst, false
 	}
 	i = skipSpace(data, i+1)
-	members := make([]member, 0, 16)
 	if i < len(data) && data[i] == '}' {
-		return members, skipSpace(data, i+1) == len(data)
+		return dst, skipSpace(data, i+1) == len(data)
 	}
 	for {
 		if i >= len(data) || data[i] != '"' {
-			return nil, false
+			return dst, false
 		}
 		end := skipString(data, i)
 		if end < 0 {
-			return nil, false
+			return dst, false
 		}
-		key := data[i:end:end]
+		s := span{key0: int32(i), key1: int32(end), field: -1}
 		i = skipSpace(data, end)
 		if i >= len(data) || data[i] != ':' {
-			return nil, false
+			return dst, false
 		}
 		i = skipSpace(data, i+1)
 		vend := skipValue(data, i)
 		if vend < 0 {
-			return nil, false
+			return dst, false
 		}
-		members = append(members, member{key: key, field: -1, raw: data[i:vend:vend]})
+		s.val0, s.val1 = int32(i), int32(vend)
+		dst = append(dst, s)
 		i = skipSpace(data, vend)
 		if i >= len(data) {
-			return nil, false
+			return dst, false
 		}
 		switch data[i] {
 		case ',':
 			i = skipSpace(data, i+1)
 		case '}':
-			return members, skipSpace(data, i+1) == len(data)
+			return dst, skipSpace(data, i+1) == len(data)
 		default:
-			return nil, false
+			return dst, false
 		}
 	}
 }
