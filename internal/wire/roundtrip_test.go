@@ -314,3 +314,38 @@ func TestRepeatedKeys(t *testing.T) {
 		t.Errorf("round trip = %s", got)
 	}
 }
+
+// Copies of a decoded value share its Seen; encoding them concurrently is
+// safe (run with -race).
+func TestConcurrentMarshal(t *testing.T) {
+	t.Parallel()
+	var v ticket
+	if err := json.Unmarshal([]byte(`{"id":7,"team":"a","customfields":[{"id":1,"value":"x","k":1}],"z":null}`), &v); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(v)
+	done := make(chan string)
+	for i := range 8 {
+		go func() {
+			c := v
+			if i%2 == 1 {
+				c.Team = ""
+			}
+			out, err := json.Marshal(c)
+			if err != nil {
+				done <- err.Error()
+				return
+			}
+			if i%2 == 0 && string(out) != string(want) {
+				done <- string(out)
+				return
+			}
+			done <- ""
+		}()
+	}
+	for range 8 {
+		if msg := <-done; msg != "" {
+			t.Error(msg)
+		}
+	}
+}

@@ -119,13 +119,12 @@ func (s span) name(buf []byte) []byte {
 var scratch = sync.Pool{New: func() any { s := make([]span, 0, 64); return &s }}
 
 type field struct {
-	name      string
-	key       []byte // name quoted
-	index     []int
-	typ       reflect.Type
-	quoted    bool // the ",string" option
-	isInt     bool // an integer or a pointer to one
-	omitEmpty bool
+	name   string
+	key    []byte // name quoted
+	index  []int
+	typ    reflect.Type
+	quoted bool // the ",string" option
+	isInt  bool // an integer or a pointer to one
 }
 
 type fieldInfo struct {
@@ -187,14 +186,7 @@ func info(t reflect.Type) *fieldInfo {
 			}
 			key, _ := json.Marshal(name)
 			fd := field{name: name, key: key, index: index, typ: f.Type}
-			for o := range strings.SplitSeq(opts, ",") {
-				switch o {
-				case "string":
-					fd.quoted = true
-				case "omitempty":
-					fd.omitEmpty = true
-				}
-			}
+			fd.quoted = slices.Contains(strings.Split(opts, ","), "string")
 			switch ft.Kind() {
 			case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 				reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:

@@ -1,6 +1,8 @@
 package wiretest
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -42,5 +44,23 @@ func TestEveryFileHasAVendor(t *testing.T) {
 		if !strings.HasPrefix(f, "halo-") && !strings.HasPrefix(f, "datto-") {
 			t.Errorf("%s: neither halo-* nor datto-*; no round-trip test reads it", f)
 		}
+	}
+}
+
+func TestRealworldDirFromEnv(t *testing.T) {
+	t.Setenv(EnvRealworld, t.TempDir())
+	var got string
+	t.Run("set", func(t *testing.T) { got = RealworldDir(t) })
+	if got != os.Getenv(EnvRealworld) {
+		t.Errorf("RealworldDir = %q, want $%s", got, EnvRealworld)
+	}
+	t.Setenv(EnvRealworld, filepath.Join(t.TempDir(), "absent"))
+	skipped := false
+	t.Run("absent", func(t *testing.T) {
+		defer func() { skipped = t.Skipped() }()
+		RealworldDir(t)
+	})
+	if !skipped {
+		t.Error("an absent directory did not skip")
 	}
 }
