@@ -67,7 +67,9 @@ const timeFormat = "2006-01-02T15:04:05.9999999Z"
 func (t *Time) IsSet() bool { return t != nil && !t.IsZero() && t.Year() > 1900 }
 
 // CustomField is a custom field value on a ticket, asset, client, ...
-// (schema CustomField). Write it as {id, value}.
+// (schema CustomField). Write it as {id, value}. An entry read from Halo
+// keeps every key it came with (the unmodelled ones in Extra) and is
+// written back with them.
 type CustomField struct {
 	ID      int             `json:"id"`
 	Name    string          `json:"name,omitempty"`
@@ -80,7 +82,8 @@ type CustomField struct {
 }
 
 // FieldValue is an asset info field value (schema FieldHelper). Write it as
-// {id, value}.
+// {id, value}. An entry read from Halo keeps every key it came with (the
+// unmodelled ones in Extra) and is written back with them.
 type FieldValue struct {
 	ID      int             `json:"id"`
 	Name    string          `json:"name,omitempty"`
