@@ -33,6 +33,9 @@ type SourceSite struct {
 	ID       string `json:"id"`
 	Name     string `json:"name"`
 	ParentID string `json:"parent_id,omitempty"`
+	// URL is the site's page in the source, when it has one; PSA drivers
+	// may keep it with the link.
+	URL string `json:"url,omitempty"`
 	// Excluded sites are never mapped nor created (Datto's Deleted Devices).
 	Excluded bool `json:"excluded,omitempty"`
 }
@@ -158,6 +161,10 @@ type TargetSnapshot struct {
 	AssetGroups []AssetGroup `json:"asset_groups"`
 	Users       []User       `json:"users"`
 	Fields      []FieldDef   `json:"fields"`
+	// KeepsSiteLinks says the target stores source site links on customers
+	// and sites (it is a SiteLinker): Plan then links what it matches by
+	// name.
+	KeepsSiteLinks bool `json:"keeps_site_links,omitempty"`
 }
 
 // Source is an RMM driver (dattormm/dattormmdriver provides one).
