@@ -18,6 +18,10 @@
 // type comes from deviceType.category, new types going under the first
 // asset group.
 //
+// The site mappings the import learns (customers it created or matched by
+// name) are kept in -mappings (default mspsync-mappings.json), so a site
+// renamed in Datto later stays with its customer.
+//
 // Progress goes to stderr; the plan table (or -json) to stdout, ending
 // with "summary: created=N updated=N unchanged=N deactivated=N skipped=N
 // ambiguous=N failed=N". Exit status: 0, 1 when an action failed, 2 for
@@ -34,6 +38,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"time"
 
 	"github.com/mspsync/mspsync/dattormm"
@@ -46,7 +51,7 @@ import (
 
 type options struct {
 	demo, dryRun, asJSON, printConfig, verbose, all bool
-	configPath                                      string
+	configPath, mappingsPath                        string
 }
 
 func main() {
@@ -58,6 +63,7 @@ func main() {
 	flag.BoolVar(&o.all, "all", false, "list unchanged assets in the table too")
 	flag.BoolVar(&o.verbose, "v", false, "log every request to stderr")
 	flag.StringVar(&o.configPath, "config", "", "JSON reconcile.Config (default: the built-in default)")
+	flag.StringVar(&o.mappingsPath, "mappings", "mspsync-mappings.json", "file keeping the site mappings the import learns (\"\" for none)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -106,6 +112,12 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	runs := 1
 	if o.demo {
 		runs = 2
+		dir, err := os.MkdirTemp("", "mspsync-demo-")
+		if err != nil {
+			return fail(exitFailed, err)
+		}
+		defer os.RemoveAll(dir)
+		o.mappingsPath = filepath.Join(dir, "mappings.json")
 	}
 	code := exitOK
 	for i := 1; i <= runs; i++ {
@@ -124,12 +136,17 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 // syncOnce runs one reconcile and prints its plan and summary.
 func syncOnce(ctx context.Context, o options, cfg *reconcile.Config, hc *halo.Client, dc *dattormm.Client, status *progress.Printer, stdout io.Writer) (int, error) {
 	src := dattormmdriver.NewReconcileSource(dc)
+	var store reconcile.MappingStore
+	if o.mappingsPath != "" {
+		store = reconcile.NewFileMappings(o.mappingsPath)
+	}
 	before := map[string]progress.Stats{"halo": hc.Stats(), "datto": dc.Stats()}
 	stopWatch := status.Watch(3*time.Second, map[string]func() progress.Stats{"halo": hc.Stats, "datto": dc.Stats})
 	lastReport := time.Now()
 	res, err := reconcile.Run(ctx, src, halodriver.NewReconcileTarget(hc), cfg, reconcile.RunOptions{
-		DryRun: o.dryRun,
-		Step:   func(msg string) { status.Printf("%s", msg) },
+		DryRun:   o.dryRun,
+		Mappings: store,
+		Step:     func(msg string) { status.Printf("%s", msg) },
 		ApplyOptions: reconcile.ApplyOptions{Concurrency: 4, BatchSize: 50, Progress: func(done, total int) {
 			if done == total || time.Since(lastReport) > 2*time.Second {
 				lastReport = time.Now()
@@ -144,6 +161,13 @@ func syncOnce(ctx context.Context, o options, cfg *reconcile.Config, hc *halo.Cl
 	cs := res.Changeset
 	h, d := hc.Stats().Sub(before["halo"]), dc.Stats().Sub(before["datto"])
 	status.Printf("done: %d Datto audit reads; halo %s; datto %s", src.AuditReads(), h, d)
+	if store != nil && !o.dryRun {
+		ms, err := store.Mappings(ctx, cs.Source, cs.Account)
+		if err != nil {
+			return exitFailed, err
+		}
+		status.Printf("%d learned site mappings kept in %s", len(ms), o.mappingsPath)
+	}
 	if o.asJSON {
 		if err := writeJSON(stdout, map[string]any{"plan": cs, "summary": cs.Summary(), "dry_run": o.dryRun}); err != nil {
 			return exitFailed, err
