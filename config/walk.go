@@ -45,6 +45,43 @@ func (w *walker) value(data []byte, t reflect.Type, v reflect.Value, path string
 	if data[0] == 'n' { // null: encoding/json accepts it for any type
 		return
 	}
+	t, v = indirect(t, v)
+	if w.decodesItself(data, t, path) {
+		return
+	}
+	if asString {
+		var ok bool
+		if data, ok = w.unquote(data, t, path); !ok {
+			return
+		}
+	}
+	switch t.Kind() {
+	case reflect.Interface:
+		if t.NumMethod() > 0 {
+			w.bad(path, "cannot be set from JSON (the field is a %s)", t)
+		}
+	case reflect.Struct:
+		if data[0] != '{' {
+			w.want(path, "an object", data)
+			return
+		}
+		w.object(data, t, v, path)
+	case reflect.Map:
+		if data[0] != '{' {
+			w.want(path, "an object", data)
+			return
+		}
+		w.mapping(data, t, path)
+	case reflect.Slice, reflect.Array:
+		w.list(data, t, v, path)
+	default:
+		w.scalar(data, t, path)
+	}
+}
+
+// indirect follows pointer type t to the type it points to, and v with it
+// (invalid past a nil pointer).
+func indirect(t reflect.Type, v reflect.Value) (reflect.Type, reflect.Value) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 		if v.IsValid() {
@@ -55,44 +92,64 @@ func (w *walker) value(data []byte, t reflect.Type, v reflect.Value, path string
 			}
 		}
 	}
-	if t.Kind() != reflect.Interface && reflect.PointerTo(t).Implements(jsonUnmarshaler) {
+	return t, v
+}
+
+// decodesItself checks data against t when t decodes itself (a
+// json.Unmarshaler or encoding.TextUnmarshaler) and reports whether it does.
+func (w *walker) decodesItself(data []byte, t reflect.Type, path string) bool {
+	if t.Kind() == reflect.Interface {
+		return false
+	}
+	switch pt := reflect.PointerTo(t); {
+	case pt.Implements(jsonUnmarshaler):
 		// A type that decodes itself is a leaf: let it judge the value.
 		if err := reflect.New(t).Interface().(json.Unmarshaler).UnmarshalJSON(data); err != nil {
 			w.bad(path, "%v", err)
 		}
-		return
-	}
-	if t.Kind() != reflect.Interface && reflect.PointerTo(t).Implements(textUnmarshaler) {
+	case pt.Implements(textUnmarshaler):
 		if data[0] != '"' {
 			w.want(path, "a string", data)
-			return
+			return true
 		}
 		var s string
 		_ = json.Unmarshal(data, &s)
 		if err := reflect.New(t).Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s)); err != nil {
 			w.bad(path, "%v", err)
 		}
-		return
+	default:
+		return false
 	}
-	if asString {
-		switch t.Kind() {
-		case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
-			reflect.Float32, reflect.Float64, reflect.String:
-			if data[0] != '"' {
-				w.want(path, "a string holding "+kindWant(t), data)
-				return
-			}
-			var s string
-			_ = json.Unmarshal(data, &s)
-			inner := []byte(strings.TrimSpace(s))
-			if len(inner) == 0 || !json.Valid(inner) {
-				w.want(path, "a string holding "+kindWant(t), data)
-				return
-			}
-			data = inner
+	return true
+}
+
+// unquote applies the ",string" tag option: for a bool, number or string
+// type t it returns the JSON value inside the string data, or false after
+// noting a problem; data of other types is returned as it is.
+func (w *walker) unquote(data []byte, t reflect.Type, path string) ([]byte, bool) {
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.String:
+		if data[0] != '"' {
+			w.want(path, "a string holding "+kindWant(t), data)
+			return nil, false
 		}
+		var s string
+		_ = json.Unmarshal(data, &s)
+		inner := []byte(strings.TrimSpace(s))
+		if len(inner) == 0 || !json.Valid(inner) {
+			w.want(path, "a string holding "+kindWant(t), data)
+			return nil, false
+		}
+		return inner, true
 	}
+	return data, true
+}
+
+// scalar checks data against a bool, number or string type t, and notes
+// any other type as one JSON cannot set.
+func (w *walker) scalar(data []byte, t reflect.Type, path string) {
 	switch t.Kind() {
 	case reflect.Bool:
 		if data[0] != 't' && data[0] != 'f' {
@@ -129,49 +186,35 @@ func (w *walker) value(data []byte, t reflect.Type, v reflect.Value, path string
 		if data[0] != '"' {
 			w.want(path, "a string", data)
 		}
-	case reflect.Interface:
-		if t.NumMethod() > 0 {
-			w.bad(path, "cannot be set from JSON (the field is a %s)", t)
-		}
-	case reflect.Struct:
-		if data[0] != '{' {
-			w.want(path, "an object", data)
-			return
-		}
-		w.object(data, t, v, path)
-	case reflect.Map:
-		if data[0] != '{' {
-			w.want(path, "an object", data)
-			return
-		}
-		w.mapping(data, t, path)
-	case reflect.Slice:
-		if t.Elem().Kind() == reflect.Uint8 && data[0] == '"' {
-			// []byte: base64, as encoding/json writes it.
-			var s string
-			_ = json.Unmarshal(data, &s)
-			if _, err := base64.StdEncoding.DecodeString(s); err != nil {
-				w.want(path, "base64", data)
-			}
-			return
-		}
-		fallthrough
-	case reflect.Array:
-		if data[0] != '[' {
-			w.want(path, "an array", data)
-			return
-		}
-		if v.IsValid() && v.CanSet() {
-			w.resets = append(w.resets, v)
-		}
-		i := 0
-		each(data, func(_ string, el []byte) {
-			w.value(el, t.Elem(), reflect.Value{}, path+"["+strconv.Itoa(i)+"]", false)
-			i++
-		})
 	default:
 		w.bad(path, "cannot be set from JSON (the field is a %s)", t)
 	}
+}
+
+// list checks a JSON array against slice or array type t (a []byte may
+// also be a base64 string), noting v as a list the document replaces.
+func (w *walker) list(data []byte, t reflect.Type, v reflect.Value, path string) {
+	if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 && data[0] == '"' {
+		// []byte: base64, as encoding/json writes it.
+		var s string
+		_ = json.Unmarshal(data, &s)
+		if _, err := base64.StdEncoding.DecodeString(s); err != nil {
+			w.want(path, "base64", data)
+		}
+		return
+	}
+	if data[0] != '[' {
+		w.want(path, "an array", data)
+		return
+	}
+	if v.IsValid() && v.CanSet() {
+		w.resets = append(w.resets, v)
+	}
+	i := 0
+	each(data, func(_ string, el []byte) {
+		w.value(el, t.Elem(), reflect.Value{}, path+"["+strconv.Itoa(i)+"]", false)
+		i++
+	})
 }
 
 // object checks the members of a JSON object against struct type t.
