@@ -434,75 +434,20 @@ func structFields(t reflect.Type) *fieldSet {
 	if fs, ok := fieldCache.Load(t); ok {
 		return fs.(*fieldSet)
 	}
-	type level struct {
-		typ   reflect.Type
-		index []int
-	}
 	fs := &fieldSet{byName: map[string]field{}}
 	visited := map[reflect.Type]bool{}
-	for next := []level{{t, nil}}; len(next) > 0; {
+	for next := []embedded{{t, nil}}; len(next) > 0; {
 		current := next
 		next = nil
 		found := map[string][]field{}
-		for _, l := range current {
-			if visited[l.typ] {
+		for _, e := range current {
+			if visited[e.typ] {
 				continue
 			}
-			visited[l.typ] = true
-			for i := range l.typ.NumField() {
-				sf := l.typ.Field(i)
-				ft := sf.Type
-				if sf.Anonymous {
-					if ft.Kind() == reflect.Pointer {
-						ft = ft.Elem()
-					}
-					if !sf.IsExported() && ft.Kind() != reflect.Struct {
-						continue
-					}
-				} else if !sf.IsExported() {
-					continue
-				}
-				tag := sf.Tag.Get("json")
-				if tag == "-" {
-					continue
-				}
-				name, opts, _ := strings.Cut(tag, ",")
-				index := append(slices.Clone(l.index), i)
-				if name == "" && sf.Anonymous && ft.Kind() == reflect.Struct {
-					next = append(next, level{ft, index})
-					continue
-				}
-				f := field{index: index, typ: sf.Type, tagged: name != ""}
-				if name == "" {
-					name = sf.Name
-				}
-				for o := range strings.SplitSeq(opts, ",") {
-					if o == "string" {
-						f.asString = true
-					}
-				}
-				found[name] = append(found[name], f)
-			}
+			visited[e.typ] = true
+			next = append(next, e.fields(found)...)
 		}
-		for name, fields := range found {
-			if _, shallower := fs.byName[name]; shallower {
-				continue
-			}
-			var tagged []field
-			for _, f := range fields {
-				if f.tagged {
-					tagged = append(tagged, f)
-				}
-			}
-			switch {
-			case len(fields) == 1:
-				fs.byName[name] = fields[0]
-			case len(tagged) == 1:
-				fs.byName[name] = tagged[0]
-			default:
-				fs.byName[name] = field{} // ambiguous: encoding/json ignores it
-			}
-		}
+		fs.settle(found)
 	}
 	for name, f := range fs.byName {
 		if f.index != nil {
@@ -512,6 +457,77 @@ func structFields(t reflect.Type) *fieldSet {
 	slices.Sort(fs.names)
 	got, _ := fieldCache.LoadOrStore(t, fs)
 	return got.(*fieldSet)
+}
+
+// embedded is a struct type whose fields a struct promotes, at index.
+type embedded struct {
+	typ   reflect.Type
+	index []int
+}
+
+// fields adds the JSON keys of e's own fields to found and returns the
+// embedded structs whose fields it promotes, one level deeper.
+func (e embedded) fields(found map[string][]field) []embedded {
+	var deeper []embedded
+	for i := range e.typ.NumField() {
+		sf := e.typ.Field(i)
+		ft := sf.Type
+		if sf.Anonymous {
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if !sf.IsExported() && ft.Kind() != reflect.Struct {
+				continue
+			}
+		} else if !sf.IsExported() {
+			continue
+		}
+		tag := sf.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		index := append(slices.Clone(e.index), i)
+		if name == "" && sf.Anonymous && ft.Kind() == reflect.Struct {
+			deeper = append(deeper, embedded{ft, index})
+			continue
+		}
+		f := field{index: index, typ: sf.Type, tagged: name != ""}
+		if name == "" {
+			name = sf.Name
+		}
+		for o := range strings.SplitSeq(opts, ",") {
+			if o == "string" {
+				f.asString = true
+			}
+		}
+		found[name] = append(found[name], f)
+	}
+	return deeper
+}
+
+// settle adds the keys found at one depth that no shallower field holds:
+// the only field of a name, else the only tagged one, else an ignored tie.
+func (fs *fieldSet) settle(found map[string][]field) {
+	for name, fields := range found {
+		if _, shallower := fs.byName[name]; shallower {
+			continue
+		}
+		var tagged []field
+		for _, f := range fields {
+			if f.tagged {
+				tagged = append(tagged, f)
+			}
+		}
+		switch {
+		case len(fields) == 1:
+			fs.byName[name] = fields[0]
+		case len(tagged) == 1:
+			fs.byName[name] = tagged[0]
+		default:
+			fs.byName[name] = field{} // ambiguous: encoding/json ignores it
+		}
+	}
 }
 
 // fieldOf follows index from struct value v, or returns an invalid value
