@@ -378,108 +378,167 @@ func Marshal(v any, extra Extra, seen Seen) ([]byte, error) {
 		rv = rv.Elem()
 	}
 	fi := info(rv.Type())
-	sp := scratch.Get().(*[]span)
-	defer func() { *sp = (*sp)[:0]; scratch.Put(sp) }()
-	baseSpans, ok := scanObject(base, (*sp)[:0])
-	*sp = baseSpans
-	if !ok {
+	enc := make([]json.RawMessage, len(fi.fields)) // nil: left out by the json tags
+	if !splitEncoded(base, fi, enc) {
 		return nil, errors.New("wire: " + rv.Type().String() + " does not encode as a JSON object")
 	}
-	enc := make([]json.RawMessage, len(fi.fields)) // nil: left out by the json tags
-	for _, s := range baseSpans {
+	m := merger{fi: fi, enc: enc, extra: extra, done: make([]bool, len(fi.fields))}
+	out := make([]byte, 0, len(base)+64)
+	out = append(out, '{')
+	if seen.obj != nil {
+		if out, err = m.recorded(out, rv, seen.obj); err != nil {
+			return nil, err
+		}
+	}
+	out = m.newFields(out, rv, seen.obj != nil)
+	out = m.addedExtra(out, seen.obj)
+	return append(out, '}'), nil
+}
+
+// splitEncoded sets enc[i] to the value of field i in base, the JSON
+// object encoding/json made of a value of the type of fi, and reports
+// whether base is one.
+func splitEncoded(base []byte, fi *fieldInfo, enc []json.RawMessage) bool {
+	sp := scratch.Get().(*[]span)
+	defer func() { *sp = (*sp)[:0]; scratch.Put(sp) }()
+	spans, ok := scanObject(base, (*sp)[:0])
+	*sp = spans
+	if !ok {
+		return false
+	}
+	for _, s := range spans {
 		if i, ok := fi.byName[string(s.name(base))]; ok {
 			enc[i] = s.raw(base)
 		}
 	}
+	return true
+}
 
-	out := make([]byte, 0, len(base)+64)
-	out = append(out, '{')
-	write := func(key, raw []byte) {
-		if len(out) > 1 {
-			out = append(out, ',')
-		}
-		out = append(out, key...)
-		out = append(out, ':')
-		out = append(out, raw...)
+// merger writes the members of the object Marshal returns. Its methods
+// take the struct encoded (rv) and the object so far (out) as arguments:
+// kept in merger, they would make enc and done escape to the heap.
+type merger struct {
+	fi      *fieldInfo        // the fields of the struct encoded
+	enc     []json.RawMessage // each field as its json tags encode it; nil: left out
+	extra   Extra             // the fields the struct does not model
+	done    []bool            // the fields written
+	written int               // extra fields written in the recorded order
+}
+
+// member appends one member to the object out, which starts with '{'.
+func member(out, key, raw []byte) []byte {
+	if len(out) > 1 {
+		out = append(out, ',')
 	}
-	done := make([]bool, len(fi.fields))
-	written := 0 // extra fields written in the recorded order
-	if obj := seen.obj; obj != nil {
-		// A type's JSON methods each declare their own alias, so seen
-		// usually comes from another (identical) type: map its fields.
-		remap := fieldMap(obj.fi, fi)
-		for _, s := range obj.spans {
-			field := int(s.field)
-			switch {
-			case field == -2: // written at its first place
-				continue
-			case field == -1:
-				name := s.name(obj.buf)
-				raw, ok := extra[string(name)]
-				if !ok {
-					continue
-				}
-				if _, modelled := fi.byName[string(name)]; modelled {
-					continue
-				}
-				written++
-				write(s.key(obj.buf), raw)
-				continue
-			case remap != nil:
-				if field = remap[field]; field < 0 {
-					continue
-				}
-			}
-			if done[field] {
+	out = append(out, key...)
+	out = append(out, ':')
+	return append(out, raw...)
+}
+
+// recorded writes the members obj recorded that are still there, in their
+// order.
+func (m *merger) recorded(out []byte, rv reflect.Value, obj *object) ([]byte, error) {
+	// A type's JSON methods each declare their own alias, so obj
+	// usually comes from another (identical) type: map its fields.
+	remap := fieldMap(obj.fi, m.fi)
+	for _, s := range obj.spans {
+		field := int(s.field)
+		switch {
+		case field == -2: // written at its first place
+			continue
+		case field == -1:
+			out = m.recordedExtra(out, obj, s)
+			continue
+		case remap != nil:
+			if field = remap[field]; field < 0 {
 				continue
 			}
-			done[field] = true
-			f := &fi.fields[field]
-			fv, err := rv.FieldByIndexErr(f.index)
-			if err != nil { // behind a nil embedded pointer: cleared
-				write(s.key(obj.buf), []byte("null"))
-				continue
-			}
-			raw, err := f.encode(fv, s.raw(obj.buf), enc[field])
-			if err != nil {
-				return nil, err
-			}
-			write(s.key(obj.buf), raw)
+		}
+		var err error
+		if out, err = m.recordedField(out, rv, obj, s, field); err != nil {
+			return nil, err
 		}
 	}
-	for i := range fi.fields {
-		if done[i] || enc[i] == nil {
+	return out, nil
+}
+
+// recordedExtra writes the unmodelled member s of obj if Extra still holds
+// it and no modelled field has its name.
+func (m *merger) recordedExtra(out []byte, obj *object, s span) []byte {
+	name := s.name(obj.buf)
+	raw, ok := m.extra[string(name)]
+	if !ok {
+		return out
+	}
+	if _, modelled := m.fi.byName[string(name)]; modelled {
+		return out
+	}
+	m.written++
+	return member(out, s.key(obj.buf), raw)
+}
+
+// recordedField writes modelled field i, recorded as member s of obj, once:
+// as received when unchanged.
+func (m *merger) recordedField(out []byte, rv reflect.Value, obj *object, s span, i int) ([]byte, error) {
+	if m.done[i] {
+		return out, nil
+	}
+	m.done[i] = true
+	f := &m.fi.fields[i]
+	fv, err := rv.FieldByIndexErr(f.index)
+	if err != nil { // behind a nil embedded pointer: cleared
+		return member(out, s.key(obj.buf), []byte("null")), nil
+	}
+	raw, err := f.encode(fv, s.raw(obj.buf), m.enc[i])
+	if err != nil {
+		return nil, err
+	}
+	return member(out, s.key(obj.buf), raw), nil
+}
+
+// newFields writes the modelled fields not yet written that the json tags
+// encode; for a decoded value, only those no longer zero.
+func (m *merger) newFields(out []byte, rv reflect.Value, decoded bool) []byte {
+	for i := range m.fi.fields {
+		if m.done[i] || m.enc[i] == nil {
 			continue
 		}
-		if seen.obj != nil { // absent from the decoded object: only once set
-			if fv, err := rv.FieldByIndexErr(fi.fields[i].index); err != nil || fv.IsZero() {
+		if decoded { // absent from the decoded object: only once set
+			if fv, err := rv.FieldByIndexErr(m.fi.fields[i].index); err != nil || fv.IsZero() {
 				continue
 			}
 		}
-		write(fi.fields[i].key, enc[i])
+		out = member(out, m.fi.fields[i].key, m.enc[i])
 	}
-	if len(extra) > written { // fields the caller added to Extra
-		recorded := map[string]bool{}
-		if obj := seen.obj; obj != nil {
-			for _, s := range obj.spans {
-				if s.field == -1 {
-					recorded[string(s.name(obj.buf))] = true
-				}
+	return out
+}
+
+// addedExtra writes, by name, the extra fields the caller added: those
+// neither modelled nor recorded in obj (which may be nil).
+func (m *merger) addedExtra(out []byte, obj *object) []byte {
+	if len(m.extra) <= m.written {
+		return out
+	}
+	recorded := map[string]bool{}
+	if obj != nil {
+		for _, s := range obj.spans {
+			if s.field == -1 {
+				recorded[string(s.name(obj.buf))] = true
 			}
 		}
-		keys := make([]string, 0, len(extra)-written)
-		for k := range extra {
-			if _, modelled := fi.byName[k]; !modelled && !recorded[k] {
-				keys = append(keys, k)
-			}
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			key, _ := json.Marshal(k)
-			write(key, extra[k])
+	}
+	keys := make([]string, 0, len(m.extra)-m.written)
+	for k := range m.extra {
+		if _, modelled := m.fi.byName[k]; !modelled && !recorded[k] {
+			keys = append(keys, k)
 		}
 	}
-	return append(out, '}'), nil
+	slices.Sort(keys)
+	for _, k := range keys {
+		key, _ := json.Marshal(k)
+		out = member(out, key, m.extra[k])
+	}
+	return out
 }
 
 // fieldMap maps the fields of from to those of to by name (-1: none), or
