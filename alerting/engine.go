@@ -20,6 +20,7 @@ type Engine struct {
 	store     Store
 	sink      Sink
 	finder    TicketFinder // nil if the sink does not implement it
+	notes     NoteFinder   // nil if the sink does not implement it
 	resolvers map[string]Resolver
 	log       *slog.Logger
 	owner     string
@@ -235,6 +236,9 @@ func New(cfg Config, store Store, sink Sink, opts ...Option) (*Engine, error) {
 	}
 	if f, ok := sink.(TicketFinder); ok {
 		e.finder = f
+	}
+	if f, ok := sink.(NoteFinder); ok {
+		e.notes = f
 	}
 	for _, o := range opts {
 		if err := o(e); err != nil {

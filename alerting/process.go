@@ -21,12 +21,13 @@ const bookkeepingTimeout = 10 * time.Second
 func (e *Engine) process(ctx context.Context, item PendingItem) (Result, error) {
 	pctx, cancel := context.WithTimeout(ctx, e.leaseTTL/2)
 	defer cancel()
+	ev := event{Alert: item.Alert, key: item.ID, accepted: item.AcceptedAt, retry: item.Attempts > 1}
 	var res Result
 	var err error
 	if item.Alert.Kind == Raise {
-		res, err = e.applyRaise(pctx, item.Alert)
+		res, err = e.applyRaise(pctx, ev)
 	} else {
-		res, err = e.applyResolve(pctx, item.Alert)
+		res, err = e.applyResolve(pctx, ev)
 	}
 	res.EventKey = item.ID
 
@@ -74,6 +75,43 @@ func detach(ctx context.Context) (context.Context, context.CancelFunc) {
 		return ctx, func() {}
 	}
 	return context.WithTimeout(context.WithoutCancel(ctx), bookkeepingTimeout)
+}
+
+// event is a pending item being applied.
+type event struct {
+	Alert
+	key      string    // the event key (PendingItem.ID)
+	accepted time.Time // when it was accepted
+	// retry: an earlier attempt may have written to the PSA without
+	// recording it (its reply was lost, or the process died), so notes are
+	// looked for (NoteFinder) before they are written again.
+	retry bool
+}
+
+// note builds a note for the write key, ending with its marker.
+func (e *Engine) note(kind NoteKind, text, key string, a Alert) Note {
+	return Note{Kind: kind, Text: text + "\n\n" + NoteMarker(key), Key: key, Alert: a, Time: e.now()}
+}
+
+// written reports whether the note for key is already on ticket id. It asks
+// the sink only when an earlier attempt's outcome is unknown (ev.retry) and
+// the sink can tell (NoteFinder); a missing ticket counts as not written.
+func (e *Engine) written(ctx context.Context, ev event, ticketID, key string) (bool, error) {
+	if !ev.retry || e.notes == nil {
+		return false, nil
+	}
+	ok, err := e.notes.HasNote(ctx, ticketID, key)
+	switch {
+	case closedErr(err):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("alerting: look for note of %s on ticket %s: %w", key, ticketID, err)
+	}
+	if ok {
+		e.log.InfoContext(ctx, "alerting: note of an earlier attempt found on the ticket, not writing it again",
+			"event", ev.key, "ticket", ticketID)
+	}
+	return ok, nil
 }
 
 // errRestart: the group changed in the store between reading it and
@@ -277,23 +315,24 @@ func (e *Engine) recoverCreating(ctx context.Context, tx *groupTx, i int) error 
 
 // applyRaise routes a raise to its customer and applies it to the alert's
 // group.
-func (e *Engine) applyRaise(ctx context.Context, a Alert) (Result, error) {
-	res := Result{EventKey: a.EventKey()}
-	cust, err := e.customerFor(ctx, a)
+func (e *Engine) applyRaise(ctx context.Context, ev event) (Result, error) {
+	res := Result{EventKey: ev.key}
+	cust, err := e.customerFor(ctx, ev.Alert)
 	if err != nil {
 		return res, err
 	}
-	gk := e.GroupKey(cust.ID, a)
+	gk := e.GroupKey(cust.ID, ev.Alert)
 	return e.withGroup(ctx, gk, cust.ID, func(tx *groupTx) (Result, error) {
-		return e.raiseInGroup(ctx, tx, a, cust, gk)
+		return e.raiseInGroup(ctx, tx, ev, cust, gk)
 	})
 }
 
 // raiseInGroup is applyRaise's step on group gk: ignore a raise the group
 // already has or that came after its resolve, else note it on the open
 // ticket, else open a new ticket.
-func (e *Engine) raiseInGroup(ctx context.Context, tx *groupTx, a Alert, cust Customer, gk string) (Result, error) {
-	res := Result{EventKey: a.EventKey(), GroupKey: gk} // fresh on every (re)start
+func (e *Engine) raiseInGroup(ctx context.Context, tx *groupTx, ev event, cust Customer, gk string) (Result, error) {
+	a := ev.Alert
+	res := Result{EventKey: ev.key, GroupKey: gk} // fresh on every (re)start
 	g := &tx.g
 	if i := current(g); i >= 0 && g.Tickets[i].Phase == PhaseCreating {
 		if err := e.recoverCreating(ctx, tx, i); err != nil {
@@ -318,7 +357,7 @@ func (e *Engine) raiseInGroup(ctx context.Context, tx *groupTx, a Alert, cust Cu
 		return e.ignored(ctx, res, ReasonLateRaise, a), nil
 	}
 	if cur >= 0 {
-		if res, done, err := e.noteOnCurrent(ctx, tx, res, &g.Tickets[cur], a, gk); done {
+		if res, done, err := e.noteOnCurrent(ctx, tx, res, &g.Tickets[cur], ev, gk); done {
 			return res, err
 		}
 	}
@@ -328,7 +367,8 @@ func (e *Engine) raiseInGroup(ctx context.Context, tx *groupTx, a Alert, cust Cu
 // noteOnCurrent adds a's raise note to the group's current ticket t if it
 // is still open in the PSA (done, with the result). Otherwise it records t
 // as closed in the PSA and returns done false: a new ticket is needed.
-func (e *Engine) noteOnCurrent(ctx context.Context, tx *groupTx, res Result, t *TicketRecord, a Alert, gk string) (_ Result, done bool, _ error) {
+func (e *Engine) noteOnCurrent(ctx context.Context, tx *groupTx, res Result, t *TicketRecord, ev event, gk string) (_ Result, done bool, _ error) {
+	a := ev.Alert
 	state, err := e.sink.TicketState(ctx, t.ID)
 	if err != nil {
 		return res, true, fmt.Errorf("alerting: state of ticket %s: %w", t.ID, err)
@@ -337,7 +377,13 @@ func (e *Engine) noteOnCurrent(ctx context.Context, tx *groupTx, res Result, t *
 		if err := tx.lease(ctx); err != nil {
 			return res, true, err
 		}
-		err = e.sink.AddNote(ctx, t.ID, Note{Kind: NoteAlertRaised, Text: raiseNote(a, gk), Alert: a, Time: e.now()})
+		found, err := e.written(ctx, ev, t.ID, ev.key)
+		if err != nil {
+			return res, true, err
+		}
+		if !found {
+			err = e.sink.AddNote(ctx, t.ID, e.note(NoteAlertRaised, raiseNote(a, gk), ev.key, a))
+		}
 		if err == nil {
 			t.Members = append(t.Members, Member{Source: a.Source, AlertID: a.ID()})
 			e.stats.notes.Add(1)
@@ -454,8 +500,9 @@ func (e *Engine) markResolved(ctx context.Context, key string) error {
 
 // applyResolve applies a resolve to the group its alert joined, and records
 // the alert resolved.
-func (e *Engine) applyResolve(ctx context.Context, a Alert) (Result, error) {
-	res := Result{EventKey: a.EventKey()}
+func (e *Engine) applyResolve(ctx context.Context, ev event) (Result, error) {
+	a := ev.Alert
+	res := Result{EventKey: ev.key}
 	key := a.Key()
 	rec, err := e.store.Alert(ctx, key)
 	switch {
@@ -472,7 +519,7 @@ func (e *Engine) applyResolve(ctx context.Context, a Alert) (Result, error) {
 	}
 
 	res, err = e.withGroup(ctx, rec.GroupKey, "", func(tx *groupTx) (Result, error) {
-		return e.resolveInGroup(ctx, tx, a, rec.GroupKey)
+		return e.resolveInGroup(ctx, tx, ev, rec.GroupKey)
 	})
 	if err != nil {
 		return res, err
@@ -483,8 +530,9 @@ func (e *Engine) applyResolve(ctx context.Context, a Alert) (Result, error) {
 // resolveInGroup is applyResolve's step on group gk: find the ticket the
 // alert is a member of and resolve it there, unless it is already resolved
 // or the ticket is closed.
-func (e *Engine) resolveInGroup(ctx context.Context, tx *groupTx, a Alert, gk string) (Result, error) {
-	res := Result{EventKey: a.EventKey(), GroupKey: gk} // fresh on every (re)start
+func (e *Engine) resolveInGroup(ctx context.Context, tx *groupTx, ev event, gk string) (Result, error) {
+	a := ev.Alert
+	res := Result{EventKey: ev.key, GroupKey: gk} // fresh on every (re)start
 	g := &tx.g
 	i, _ := findMember(g, a)
 	if i >= 0 && g.Tickets[i].Phase == PhaseCreating {
@@ -512,30 +560,66 @@ func (e *Engine) resolveInGroup(ctx context.Context, tx *groupTx, a Alert, gk st
 	if err := tx.lease(ctx); err != nil {
 		return res, err
 	}
+	if state == TicketClosed && e.closes(t, j) {
+		// An earlier attempt may have closed it and lost the reply.
+		if found, err := e.written(ctx, ev, t.ID, ev.key); err != nil {
+			return res, err
+		} else if found {
+			t.Members[j].Resolved = true
+			e.markClosed(t, ClosedByEngine)
+			e.stats.closed.Add(1)
+			res.Outcome = OutcomeClosed
+			e.log.InfoContext(ctx, "alerting: ticket closed, every alert resolved", "event", res.EventKey, "group", gk, "ticket", t.ID)
+			return res, nil
+		}
+	}
 	if state != TicketOpen {
 		t.Members[j].Resolved = true
 		e.markClosed(t, ClosedInPSA)
 		return e.ignored(ctx, res, ReasonTicketClosed, a), nil
 	}
-	return e.resolveMember(ctx, res, t, j, a, gk)
+	return e.resolveMember(ctx, res, t, j, ev, ev.key, gk)
 }
 
-// resolveMember resolves member j of open ticket t: a note, or closing the
-// ticket when it was the last unresolved alert and the route closes on
-// resolve. A ticket found closed in the PSA meanwhile is recorded so.
-func (e *Engine) resolveMember(ctx context.Context, res Result, t *TicketRecord, j int, a Alert, gk string) (Result, error) {
-	open := 0 // the other members still unresolved
+// unresolvedOthers counts the members of t other than j still unresolved.
+func unresolvedOthers(t *TicketRecord, j int) int {
+	open := 0
 	for k, m := range t.Members {
 		if k != j && !m.Resolved {
 			open++
 		}
 	}
-	closing := open == 0 && e.route.cfg.OnResolve == CloseOnResolve
-	note := e.resolveNote(a, open, len(t.Members), closing)
-	var err error
-	if closing {
+	return open
+}
+
+// closes reports whether resolving member j closes ticket t.
+func (e *Engine) closes(t *TicketRecord, j int) bool {
+	return unresolvedOthers(t, j) == 0 && e.route.cfg.OnResolve == CloseOnResolve
+}
+
+// resolveMember resolves member j of open ticket t: a note, or closing the
+// ticket when it was the last unresolved alert and the route closes on
+// resolve. A ticket found closed in the PSA meanwhile is recorded so.
+//
+// key identifies the note (see Note.Key). If ev is a retry and the note is
+// found on the ticket already, it is not written again: a close then goes
+// ahead without a note.
+func (e *Engine) resolveMember(ctx context.Context, res Result, t *TicketRecord, j int, ev event, key, gk string) (Result, error) {
+	a := ev.Alert
+	open := unresolvedOthers(t, j)
+	closing := e.closes(t, j)
+	note := e.resolveNote(a, open, len(t.Members), closing, key)
+	found, err := e.written(ctx, ev, t.ID, key)
+	if err != nil {
+		return res, err
+	}
+	switch {
+	case closing:
+		if found {
+			note.Text = ""
+		}
 		err = e.sink.CloseTicket(ctx, t.ID, note)
-	} else {
+	case !found:
 		err = e.sink.AddNote(ctx, t.ID, note)
 	}
 	if closedErr(err) {
@@ -563,17 +647,14 @@ func (e *Engine) resolveMember(ctx context.Context, res Result, t *TicketRecord,
 
 // resolveNote is the note for a's resolve on a ticket of n alerts, open of
 // the others still unresolved; closing: the ticket is closed with it.
-func (e *Engine) resolveNote(a Alert, open, n int, closing bool) Note {
-	note := Note{Alert: a, Time: e.now()}
+func (e *Engine) resolveNote(a Alert, open, n int, closing bool, key string) Note {
 	switch {
 	case open > 0:
-		note.Kind, note.Text = NoteMemberResolved, fmt.Sprintf("Alert resolved: %s\n%d of %d alerts on this ticket are resolved; the ticket stays open.", title(a), n-open, n)
+		return e.note(NoteMemberResolved, fmt.Sprintf("Alert resolved: %s\n%d of %d alerts on this ticket are resolved; the ticket stays open.", title(a), n-open, n), key, a)
 	case closing:
-		note.Kind, note.Text = NoteAllResolved, fmt.Sprintf("Alert resolved: %s\nAll %d alerts on this ticket are resolved; closing the ticket.", title(a), n)
-	default:
-		note.Kind, note.Text = NoteAllResolved, fmt.Sprintf("Alert resolved: %s\nAll %d alerts on this ticket are resolved.", title(a), n)
+		return e.note(NoteAllResolved, fmt.Sprintf("Alert resolved: %s\nAll %d alerts on this ticket are resolved; closing the ticket.", title(a), n), key, a)
 	}
-	return note
+	return e.note(NoteAllResolved, fmt.Sprintf("Alert resolved: %s\nAll %d alerts on this ticket are resolved.", title(a), n), key, a)
 }
 
 // customerFor routes a raise to a PSA customer: manual mapping, auto-match,
