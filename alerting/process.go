@@ -346,10 +346,18 @@ func (e *Engine) raiseInGroup(ctx context.Context, tx *groupTx, ev event, cust C
 			if g.Tickets[cur].Members[j].Resolved {
 				return e.ignored(ctx, res, ReasonLateRaise, a), nil
 			}
+			// An earlier attempt applied this raise after its resolve
+			// but did not get to resolve it.
+			if rec, err := e.store.Alert(ctx, a.Key()); err == nil && rec.Resolved && !rec.ResolvedAt.IsZero() && rec.GroupKey == gk {
+				if err := tx.lease(ctx); err != nil {
+					return res, err
+				}
+				return e.resolveEarly(ctx, res, &g.Tickets[cur], j, ev, gk)
+			}
 			return e.ignored(ctx, res, ReasonAlreadyOpen, a), nil
 		}
 	}
-	late, err := e.claimAlert(ctx, a, gk)
+	late, resolvedFirst, err := e.claimAlert(ctx, ev, gk)
 	if err != nil {
 		return res, err
 	}
@@ -357,11 +365,54 @@ func (e *Engine) raiseInGroup(ctx context.Context, tx *groupTx, ev event, cust C
 		return e.ignored(ctx, res, ReasonLateRaise, a), nil
 	}
 	if cur >= 0 {
-		if res, done, err := e.noteOnCurrent(ctx, tx, res, &g.Tickets[cur], ev, gk); done {
-			return res, err
+		res, done, err := e.noteOnCurrent(ctx, tx, res, &g.Tickets[cur], ev, gk)
+		if done {
+			if err != nil || !resolvedFirst {
+				return res, err
+			}
+			t := &g.Tickets[cur]
+			return e.resolveEarly(ctx, res, t, len(t.Members)-1, ev, gk)
 		}
 	}
-	return e.openTicket(ctx, tx, res, cust, gk, a)
+	res, err = e.openTicket(ctx, tx, res, cust, gk, a)
+	if err != nil || !resolvedFirst {
+		return res, err
+	}
+	return e.resolveEarly(ctx, res, &g.Tickets[len(g.Tickets)-1], 0, ev, gk)
+}
+
+// resolveEarly applies the resolve of a raise that was accepted before it
+// but applied after it (see AlertRecord.ResolvedAt): it resolves member j of
+// ticket t, which the raise has just joined, and then clears ResolvedAt so
+// that a later raise of the alert is late again.
+func (e *Engine) resolveEarly(ctx context.Context, res Result, t *TicketRecord, j int, ev event, gk string) (Result, error) {
+	e.log.InfoContext(ctx, "alerting: raise applied after its resolve; resolving it now", "event", ev.key,
+		"group", gk, "ticket", t.ID)
+	ticket := res.TicketID
+	res, err := e.resolveMember(ctx, res, t, j, ev, ev.key+"#resolve", gk)
+	if err != nil {
+		return res, err
+	}
+	if res.TicketID == "" {
+		res.TicketID = ticket
+	}
+	key := ev.Key()
+	for {
+		rec, err := e.store.Alert(ctx, key)
+		if err != nil {
+			return res, fmt.Errorf("alerting: load alert %s: %w", key, err)
+		}
+		if rec.ResolvedAt.IsZero() {
+			return res, nil
+		}
+		rec.ResolvedAt, rec.UpdatedAt = time.Time{}, e.now()
+		if _, err := e.store.PutAlert(ctx, rec); errors.Is(err, ErrConflict) {
+			continue
+		} else if err != nil {
+			return res, fmt.Errorf("alerting: store alert %s: %w", key, err)
+		}
+		return res, nil
+	}
 }
 
 // noteOnCurrent adds a's raise note to the group's current ticket t if it
@@ -448,35 +499,44 @@ func (e *Engine) previousTicket(g *GroupState) string {
 	return ""
 }
 
-// claimAlert records that the alert joined group gk. late reports that the
-// alert is already resolved.
-func (e *Engine) claimAlert(ctx context.Context, a Alert, gk string) (late bool, err error) {
+// claimAlert records that the alert of raise ev joined group gk. late
+// reports that the alert is already resolved; resolvedFirst that its
+// resolve was accepted after ev but applied before it (a raise that was
+// retried, or held by a process that died), so ev is applied and then
+// resolved at once.
+func (e *Engine) claimAlert(ctx context.Context, ev event, gk string) (late, resolvedFirst bool, err error) {
+	key := ev.Key()
 	for {
-		rec, err := e.store.Alert(ctx, a.Key())
+		rec, err := e.store.Alert(ctx, key)
 		switch {
 		case errors.Is(err, ErrNotFound):
-			rec = AlertRecord{Key: a.Key()}
+			rec = AlertRecord{Key: key}
 		case err != nil:
-			return false, fmt.Errorf("alerting: load alert %s: %w", a.Key(), err)
+			return false, false, fmt.Errorf("alerting: load alert %s: %w", key, err)
 		}
 		if rec.Resolved {
-			return true, nil
+			if rec.ResolvedAt.IsZero() || !ev.accepted.Before(rec.ResolvedAt) || (rec.GroupKey != "" && rec.GroupKey != gk) {
+				return true, false, nil
+			}
+			resolvedFirst = true
 		}
 		if rec.GroupKey == gk && rec.Version > 0 {
-			return false, nil
+			return false, resolvedFirst, nil
 		}
 		rec.GroupKey, rec.UpdatedAt = gk, e.now()
 		if _, err := e.store.PutAlert(ctx, rec); errors.Is(err, ErrConflict) {
 			continue
 		} else if err != nil {
-			return false, fmt.Errorf("alerting: store alert %s: %w", a.Key(), err)
+			return false, false, fmt.Errorf("alerting: store alert %s: %w", key, err)
 		}
-		return false, nil
+		return false, resolvedFirst, nil
 	}
 }
 
-// markResolved records that an alert is resolved.
-func (e *Engine) markResolved(ctx context.Context, key string) error {
+// markResolved records that an alert is resolved. A non-zero unraised is
+// when the resolve was accepted, for an alert that was never raised (see
+// AlertRecord.ResolvedAt).
+func (e *Engine) markResolved(ctx context.Context, key string, unraised time.Time) error {
 	for {
 		rec, err := e.store.Alert(ctx, key)
 		switch {
@@ -488,7 +548,7 @@ func (e *Engine) markResolved(ctx context.Context, key string) error {
 		if rec.Resolved {
 			return nil
 		}
-		rec.Resolved, rec.UpdatedAt = true, e.now()
+		rec.Resolved, rec.UpdatedAt, rec.ResolvedAt = true, e.now(), unraised
 		if _, err := e.store.PutAlert(ctx, rec); errors.Is(err, ErrConflict) {
 			continue
 		} else if err != nil {
@@ -507,8 +567,10 @@ func (e *Engine) applyResolve(ctx context.Context, ev event) (Result, error) {
 	rec, err := e.store.Alert(ctx, key)
 	switch {
 	case errors.Is(err, ErrNotFound) || (err == nil && rec.GroupKey == "" && !rec.Resolved):
-		// Nothing was raised: remember the resolve so a late raise is ignored.
-		if err := e.markResolved(ctx, key); err != nil {
+		// Nothing was raised: remember the resolve so a late raise is
+		// ignored, and when it was accepted, so a raise accepted before it
+		// is still applied (claimAlert).
+		if err := e.markResolved(ctx, key, ev.accepted); err != nil {
 			return res, err
 		}
 		return e.ignored(ctx, res, ReasonNothingOpen, a), nil
@@ -524,7 +586,11 @@ func (e *Engine) applyResolve(ctx context.Context, ev event) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	return res, e.markResolved(ctx, key)
+	var unraised time.Time
+	if res.Reason == ReasonNothingOpen { // the raise's ticket was never created
+		unraised = ev.accepted
+	}
+	return res, e.markResolved(ctx, key, unraised)
 }
 
 // resolveInGroup is applyResolve's step on group gk: find the ticket the

@@ -208,9 +208,15 @@ func (m Member) Key() string { return AlertKey(m.Source, m.AlertID) }
 // AlertRecord remembers one source alert across tickets: the group it joined
 // and whether it is resolved (a late raise for a resolved alert is ignored).
 type AlertRecord struct {
-	Key       string    `json:"key"`
-	Version   int64     `json:"version"`
-	GroupKey  string    `json:"group_key,omitempty"` // empty for a resolve that found nothing
-	Resolved  bool      `json:"resolved,omitempty"`
-	UpdatedAt time.Time `json:"updated_at,omitzero"`
+	Key      string `json:"key"`
+	Version  int64  `json:"version"`
+	GroupKey string `json:"group_key,omitempty"` // empty for a resolve that found nothing
+	Resolved bool   `json:"resolved,omitempty"`
+	// ResolvedAt is set while a resolve that found nothing raised waits
+	// for its raise: it is when that resolve was accepted. A raise
+	// accepted before then was delayed (retried, or held by a process
+	// that died), not late: it is applied and resolved at once, and
+	// ResolvedAt is cleared.
+	ResolvedAt time.Time `json:"resolved_at,omitzero"`
+	UpdatedAt  time.Time `json:"updated_at,omitzero"`
 }

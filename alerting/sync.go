@@ -157,7 +157,7 @@ func (e *Engine) syncTicket(ctx context.Context, ct ClosedTicket) (resolved int,
 		return Result{}, nil
 	})
 	for _, k := range keys { // so that echoes and late raises are ignored
-		if merr := e.markResolved(ctx, k); merr != nil {
+		if merr := e.markResolved(ctx, k, time.Time{}); merr != nil {
 			e.log.ErrorContext(ctx, "alerting: record alert resolved", "alert", k, "err", merr)
 		}
 	}
