@@ -58,8 +58,15 @@ func TestNotesAndCloseOnceWhenRepliesAreLost(t *testing.T) {
 	if s := f.stats(t); s.TicketsClosed != 1 {
 		t.Errorf("closed counter = %d; want 1", s.TicketsClosed)
 	}
+	g, err := f.store.GroupByTicket(ctx, tk.ID)
+	if err != nil || g.Tickets[len(g.Tickets)-1].ClosedBy != alerting.ClosedByEngine {
+		t.Errorf("group of the ticket = %+v, %v; want it recorded as closed by the engine", g, err)
+	}
+	// The engine closed it: nothing is open, and resolve sync has nothing
+	// to ask the PSA.
 	res, err := f.eng.SyncResolved(ctx)
-	if err != nil || res.Skipped != 1 || resolved != 0 {
-		t.Errorf("resolve sync after the engine's close = %+v, %v, %d resolved at the source; want it skipped", res, err, resolved)
+	if err != nil || res.Tickets != 0 || resolved != 0 || f.sink.Calls(alertingtest.OpClosedTickets) != 0 {
+		t.Errorf("resolve sync after the engine's close = %+v, %v, %d resolved at the source, %d listings; want nothing",
+			res, err, resolved, f.sink.Calls(alertingtest.OpClosedTickets))
 	}
 }

@@ -33,6 +33,15 @@ type Store interface {
 	Prune(ctx context.Context, before time.Time) (int, error)
 }
 
+// OpenTickets is an optional Store extension that lets resolve sync skip
+// its PSA request while no ticket of the engine's could be closed there.
+// Without it every pass asks the PSA.
+type OpenTickets interface {
+	// HasOpenTickets reports whether some group has a ticket for which
+	// GroupState.AwaitsSync is true.
+	HasOpenTickets(ctx context.Context) (bool, error)
+}
+
 // Queue is the durable pending-work queue and the set of processed event
 // IDs that makes delivery idempotent.
 type Queue interface {
@@ -157,6 +166,18 @@ func (g GroupState) Live(t time.Time) bool {
 	}
 	for _, t := range g.Tickets {
 		if t.Phase != PhaseClosed {
+			return true
+		}
+	}
+	return false
+}
+
+// AwaitsSync reports whether resolve sync may still have work for one of
+// g's tickets: it is not closed (open, or being created), or it was closed
+// in the PSA and sync has not handled that close while alerts remain on it.
+func (g GroupState) AwaitsSync() bool {
+	for _, t := range g.Tickets {
+		if t.Phase != PhaseClosed || (t.ClosedBy == ClosedInPSA && !t.Synced && len(t.Members) > 0) {
 			return true
 		}
 	}

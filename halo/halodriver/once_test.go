@@ -107,3 +107,53 @@ func TestEveryWriteOnceWhenRepliesAreLost(t *testing.T) {
 		t.Errorf("%d closing requests; want 1", closes)
 	}
 }
+
+// TestResolveSyncRequestsOncePerPass: 250 tickets closed in Halo in one
+// go (not the engine's) are listed by the first pass only; later passes
+// make one request while the engine's ticket is open, and none once it
+// is closed.
+func TestResolveSyncRequestsOncePerPass(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	cust, _, _ := estate(srv)
+	srv.SetNow(func() time.Time { return time.Now().Add(-10 * time.Minute) })
+	for range 250 {
+		srv.CloseTicket(srv.SeedTicket(halo.Ticket{Summary: "bulk", ClientID: cust.ID}).ID)
+	}
+	srv.SetNow(time.Now)
+	eng, err := alerting.New(alerting.Config{AutoMatch: true, OnResolve: alerting.CloseOnResolve},
+		memstore.New(), halodriver.NewAlertSink(c, halodriver.WithTicketType(1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	ctx := t.Context()
+	a := alerting.Alert{Source: "visionone", EventID: "r1", AlertID: "a1", Kind: alerting.Raise, Type: "Risky sign-in",
+		Customer: alerting.CustomerRef{ID: "t1", Name: "Acme Ltd"}, Title: "Risky sign-in"}
+	if _, err := eng.Submit(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	pass := func() int {
+		t.Helper()
+		srv.ResetRequests()
+		if _, err := eng.SyncResolved(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return srv.Count(http.MethodGet, "/api/Tickets")
+	}
+	if n := pass(); n != 3 {
+		t.Errorf("first pass (24h back) made %d requests; want 3 pages", n)
+	}
+	for i := range 2 {
+		if n := pass(); n != 1 {
+			t.Errorf("pass %d made %d requests; want 1", i+2, n)
+		}
+	}
+	a.Kind, a.EventID = alerting.Resolve, "s1"
+	if res, err := eng.Submit(ctx, a); err != nil || res.Outcome != alerting.OutcomeClosed {
+		t.Fatalf("resolve = %+v, %v", res, err)
+	}
+	if n := pass(); n != 0 {
+		t.Errorf("pass with nothing open made %d requests; want 0", n)
+	}
+}
