@@ -20,6 +20,7 @@ type Engine struct {
 	store     Store
 	sink      Sink
 	finder    TicketFinder // nil if the sink does not implement it
+	notes     NoteFinder   // nil if the sink does not implement it
 	resolvers map[string]Resolver
 	log       *slog.Logger
 	owner     string
@@ -235,6 +236,9 @@ func New(cfg Config, store Store, sink Sink, opts ...Option) (*Engine, error) {
 	}
 	if f, ok := sink.(TicketFinder); ok {
 		e.finder = f
+	}
+	if f, ok := sink.(NoteFinder); ok {
+		e.notes = f
 	}
 	for _, o := range opts {
 		if err := o(e); err != nil {
@@ -506,12 +510,20 @@ func (e *Engine) processBatch(ctx context.Context, items []PendingItem) {
 // Run processes pending items until ctx ends: at once when Accept records
 // one, every poll interval otherwise (retries come due then), and prunes
 // old state hourly. It returns ctx's error.
+//
+// Unlike ProcessPending, Run does not wait for a batch to finish before it
+// claims more: it keeps up to WithWorkers items claimed and claims the next
+// as soon as one is done, so an event accepted while the PSA is slow to
+// answer another one starts at once. Events of one alert still run one
+// after the other, in the order they were claimed.
 func (e *Engine) Run(ctx context.Context) error {
 	t := time.NewTicker(e.pollInterval)
 	defer t.Stop()
+	d := &dispatcher{e: e, chains: map[string][]PendingItem{}, freed: make(chan struct{}, 1)}
+	defer d.wg.Wait()
 	lastPrune := time.Time{}
 	for {
-		if _, err := e.ProcessPending(ctx); err != nil {
+		if err := d.fill(ctx); err != nil {
 			if errors.Is(err, ErrClosed) {
 				return err
 			}
@@ -534,6 +546,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			return ctx.Err()
 		case <-t.C:
 		case <-e.wake:
+		case <-d.freed:
 		}
 	}
 }

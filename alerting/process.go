@@ -21,12 +21,13 @@ const bookkeepingTimeout = 10 * time.Second
 func (e *Engine) process(ctx context.Context, item PendingItem) (Result, error) {
 	pctx, cancel := context.WithTimeout(ctx, e.leaseTTL/2)
 	defer cancel()
+	ev := event{Alert: item.Alert, key: item.ID, accepted: item.AcceptedAt, retry: item.Attempts > 1}
 	var res Result
 	var err error
 	if item.Alert.Kind == Raise {
-		res, err = e.applyRaise(pctx, item.Alert)
+		res, err = e.applyRaise(pctx, ev)
 	} else {
-		res, err = e.applyResolve(pctx, item.Alert)
+		res, err = e.applyResolve(pctx, ev)
 	}
 	res.EventKey = item.ID
 
@@ -74,6 +75,43 @@ func detach(ctx context.Context) (context.Context, context.CancelFunc) {
 		return ctx, func() {}
 	}
 	return context.WithTimeout(context.WithoutCancel(ctx), bookkeepingTimeout)
+}
+
+// event is a pending item being applied.
+type event struct {
+	Alert
+	key      string    // the event key (PendingItem.ID)
+	accepted time.Time // when it was accepted
+	// retry: an earlier attempt may have written to the PSA without
+	// recording it (its reply was lost, or the process died), so notes are
+	// looked for (NoteFinder) before they are written again.
+	retry bool
+}
+
+// note builds a note for the write key, ending with its marker.
+func (e *Engine) note(kind NoteKind, text, key string, a Alert) Note {
+	return Note{Kind: kind, Text: text + "\n\n" + NoteMarker(key), Key: key, Alert: a, Time: e.now()}
+}
+
+// written reports whether the note for key is already on ticket id. It asks
+// the sink only when an earlier attempt's outcome is unknown (ev.retry) and
+// the sink can tell (NoteFinder); a missing ticket counts as not written.
+func (e *Engine) written(ctx context.Context, ev event, ticketID, key string) (bool, error) {
+	if !ev.retry || e.notes == nil {
+		return false, nil
+	}
+	ok, err := e.notes.HasNote(ctx, ticketID, key)
+	switch {
+	case closedErr(err):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("alerting: look for note of %s on ticket %s: %w", key, ticketID, err)
+	}
+	if ok {
+		e.log.InfoContext(ctx, "alerting: note of an earlier attempt found on the ticket, not writing it again",
+			"event", ev.key, "ticket", ticketID)
+	}
+	return ok, nil
 }
 
 // errRestart: the group changed in the store between reading it and
@@ -277,23 +315,24 @@ func (e *Engine) recoverCreating(ctx context.Context, tx *groupTx, i int) error 
 
 // applyRaise routes a raise to its customer and applies it to the alert's
 // group.
-func (e *Engine) applyRaise(ctx context.Context, a Alert) (Result, error) {
-	res := Result{EventKey: a.EventKey()}
-	cust, err := e.customerFor(ctx, a)
+func (e *Engine) applyRaise(ctx context.Context, ev event) (Result, error) {
+	res := Result{EventKey: ev.key}
+	cust, err := e.customerFor(ctx, ev.Alert)
 	if err != nil {
 		return res, err
 	}
-	gk := e.GroupKey(cust.ID, a)
+	gk := e.GroupKey(cust.ID, ev.Alert)
 	return e.withGroup(ctx, gk, cust.ID, func(tx *groupTx) (Result, error) {
-		return e.raiseInGroup(ctx, tx, a, cust, gk)
+		return e.raiseInGroup(ctx, tx, ev, cust, gk)
 	})
 }
 
 // raiseInGroup is applyRaise's step on group gk: ignore a raise the group
 // already has or that came after its resolve, else note it on the open
 // ticket, else open a new ticket.
-func (e *Engine) raiseInGroup(ctx context.Context, tx *groupTx, a Alert, cust Customer, gk string) (Result, error) {
-	res := Result{EventKey: a.EventKey(), GroupKey: gk} // fresh on every (re)start
+func (e *Engine) raiseInGroup(ctx context.Context, tx *groupTx, ev event, cust Customer, gk string) (Result, error) {
+	a := ev.Alert
+	res := Result{EventKey: ev.key, GroupKey: gk} // fresh on every (re)start
 	g := &tx.g
 	if i := current(g); i >= 0 && g.Tickets[i].Phase == PhaseCreating {
 		if err := e.recoverCreating(ctx, tx, i); err != nil {
@@ -307,10 +346,18 @@ func (e *Engine) raiseInGroup(ctx context.Context, tx *groupTx, a Alert, cust Cu
 			if g.Tickets[cur].Members[j].Resolved {
 				return e.ignored(ctx, res, ReasonLateRaise, a), nil
 			}
+			// An earlier attempt applied this raise after its resolve
+			// but did not get to resolve it.
+			if rec, err := e.store.Alert(ctx, a.Key()); err == nil && rec.Resolved && !rec.ResolvedAt.IsZero() && rec.GroupKey == gk {
+				if err := tx.lease(ctx); err != nil {
+					return res, err
+				}
+				return e.resolveEarly(ctx, res, &g.Tickets[cur], j, ev, gk)
+			}
 			return e.ignored(ctx, res, ReasonAlreadyOpen, a), nil
 		}
 	}
-	late, err := e.claimAlert(ctx, a, gk)
+	late, resolvedFirst, err := e.claimAlert(ctx, ev, gk)
 	if err != nil {
 		return res, err
 	}
@@ -318,17 +365,61 @@ func (e *Engine) raiseInGroup(ctx context.Context, tx *groupTx, a Alert, cust Cu
 		return e.ignored(ctx, res, ReasonLateRaise, a), nil
 	}
 	if cur >= 0 {
-		if res, done, err := e.noteOnCurrent(ctx, tx, res, &g.Tickets[cur], a, gk); done {
-			return res, err
+		res, done, err := e.noteOnCurrent(ctx, tx, res, &g.Tickets[cur], ev, gk)
+		if done {
+			if err != nil || !resolvedFirst {
+				return res, err
+			}
+			t := &g.Tickets[cur]
+			return e.resolveEarly(ctx, res, t, len(t.Members)-1, ev, gk)
 		}
 	}
-	return e.openTicket(ctx, tx, res, cust, gk, a)
+	res, err = e.openTicket(ctx, tx, res, cust, gk, a)
+	if err != nil || !resolvedFirst {
+		return res, err
+	}
+	return e.resolveEarly(ctx, res, &g.Tickets[len(g.Tickets)-1], 0, ev, gk)
+}
+
+// resolveEarly applies the resolve of a raise that was accepted before it
+// but applied after it (see AlertRecord.ResolvedAt): it resolves member j of
+// ticket t, which the raise has just joined, and then clears ResolvedAt so
+// that a later raise of the alert is late again.
+func (e *Engine) resolveEarly(ctx context.Context, res Result, t *TicketRecord, j int, ev event, gk string) (Result, error) {
+	e.log.InfoContext(ctx, "alerting: raise applied after its resolve; resolving it now", "event", ev.key,
+		"group", gk, "ticket", t.ID)
+	ticket := res.TicketID
+	res, err := e.resolveMember(ctx, res, t, j, ev, ev.key+"#resolve", gk)
+	if err != nil {
+		return res, err
+	}
+	if res.TicketID == "" {
+		res.TicketID = ticket
+	}
+	key := ev.Key()
+	for {
+		rec, err := e.store.Alert(ctx, key)
+		if err != nil {
+			return res, fmt.Errorf("alerting: load alert %s: %w", key, err)
+		}
+		if rec.ResolvedAt.IsZero() {
+			return res, nil
+		}
+		rec.ResolvedAt, rec.UpdatedAt = time.Time{}, e.now()
+		if _, err := e.store.PutAlert(ctx, rec); errors.Is(err, ErrConflict) {
+			continue
+		} else if err != nil {
+			return res, fmt.Errorf("alerting: store alert %s: %w", key, err)
+		}
+		return res, nil
+	}
 }
 
 // noteOnCurrent adds a's raise note to the group's current ticket t if it
 // is still open in the PSA (done, with the result). Otherwise it records t
 // as closed in the PSA and returns done false: a new ticket is needed.
-func (e *Engine) noteOnCurrent(ctx context.Context, tx *groupTx, res Result, t *TicketRecord, a Alert, gk string) (_ Result, done bool, _ error) {
+func (e *Engine) noteOnCurrent(ctx context.Context, tx *groupTx, res Result, t *TicketRecord, ev event, gk string) (_ Result, done bool, _ error) {
+	a := ev.Alert
 	state, err := e.sink.TicketState(ctx, t.ID)
 	if err != nil {
 		return res, true, fmt.Errorf("alerting: state of ticket %s: %w", t.ID, err)
@@ -337,7 +428,13 @@ func (e *Engine) noteOnCurrent(ctx context.Context, tx *groupTx, res Result, t *
 		if err := tx.lease(ctx); err != nil {
 			return res, true, err
 		}
-		err = e.sink.AddNote(ctx, t.ID, Note{Kind: NoteAlertRaised, Text: raiseNote(a, gk), Alert: a, Time: e.now()})
+		found, err := e.written(ctx, ev, t.ID, ev.key)
+		if err != nil {
+			return res, true, err
+		}
+		if !found {
+			err = e.sink.AddNote(ctx, t.ID, e.note(NoteAlertRaised, raiseNote(a, gk), ev.key, a))
+		}
 		if err == nil {
 			t.Members = append(t.Members, Member{Source: a.Source, AlertID: a.ID()})
 			e.stats.notes.Add(1)
@@ -402,35 +499,44 @@ func (e *Engine) previousTicket(g *GroupState) string {
 	return ""
 }
 
-// claimAlert records that the alert joined group gk. late reports that the
-// alert is already resolved.
-func (e *Engine) claimAlert(ctx context.Context, a Alert, gk string) (late bool, err error) {
+// claimAlert records that the alert of raise ev joined group gk. late
+// reports that the alert is already resolved; resolvedFirst that its
+// resolve was accepted after ev but applied before it (a raise that was
+// retried, or held by a process that died), so ev is applied and then
+// resolved at once.
+func (e *Engine) claimAlert(ctx context.Context, ev event, gk string) (late, resolvedFirst bool, err error) {
+	key := ev.Key()
 	for {
-		rec, err := e.store.Alert(ctx, a.Key())
+		rec, err := e.store.Alert(ctx, key)
 		switch {
 		case errors.Is(err, ErrNotFound):
-			rec = AlertRecord{Key: a.Key()}
+			rec = AlertRecord{Key: key}
 		case err != nil:
-			return false, fmt.Errorf("alerting: load alert %s: %w", a.Key(), err)
+			return false, false, fmt.Errorf("alerting: load alert %s: %w", key, err)
 		}
 		if rec.Resolved {
-			return true, nil
+			if rec.ResolvedAt.IsZero() || !ev.accepted.Before(rec.ResolvedAt) || (rec.GroupKey != "" && rec.GroupKey != gk) {
+				return true, false, nil
+			}
+			resolvedFirst = true
 		}
 		if rec.GroupKey == gk && rec.Version > 0 {
-			return false, nil
+			return false, resolvedFirst, nil
 		}
 		rec.GroupKey, rec.UpdatedAt = gk, e.now()
 		if _, err := e.store.PutAlert(ctx, rec); errors.Is(err, ErrConflict) {
 			continue
 		} else if err != nil {
-			return false, fmt.Errorf("alerting: store alert %s: %w", a.Key(), err)
+			return false, false, fmt.Errorf("alerting: store alert %s: %w", key, err)
 		}
-		return false, nil
+		return false, resolvedFirst, nil
 	}
 }
 
-// markResolved records that an alert is resolved.
-func (e *Engine) markResolved(ctx context.Context, key string) error {
+// markResolved records that an alert is resolved. A non-zero unraised is
+// when the resolve was accepted, for an alert that was never raised (see
+// AlertRecord.ResolvedAt).
+func (e *Engine) markResolved(ctx context.Context, key string, unraised time.Time) error {
 	for {
 		rec, err := e.store.Alert(ctx, key)
 		switch {
@@ -442,7 +548,7 @@ func (e *Engine) markResolved(ctx context.Context, key string) error {
 		if rec.Resolved {
 			return nil
 		}
-		rec.Resolved, rec.UpdatedAt = true, e.now()
+		rec.Resolved, rec.UpdatedAt, rec.ResolvedAt = true, e.now(), unraised
 		if _, err := e.store.PutAlert(ctx, rec); errors.Is(err, ErrConflict) {
 			continue
 		} else if err != nil {
@@ -454,14 +560,17 @@ func (e *Engine) markResolved(ctx context.Context, key string) error {
 
 // applyResolve applies a resolve to the group its alert joined, and records
 // the alert resolved.
-func (e *Engine) applyResolve(ctx context.Context, a Alert) (Result, error) {
-	res := Result{EventKey: a.EventKey()}
+func (e *Engine) applyResolve(ctx context.Context, ev event) (Result, error) {
+	a := ev.Alert
+	res := Result{EventKey: ev.key}
 	key := a.Key()
 	rec, err := e.store.Alert(ctx, key)
 	switch {
 	case errors.Is(err, ErrNotFound) || (err == nil && rec.GroupKey == "" && !rec.Resolved):
-		// Nothing was raised: remember the resolve so a late raise is ignored.
-		if err := e.markResolved(ctx, key); err != nil {
+		// Nothing was raised: remember the resolve so a late raise is
+		// ignored, and when it was accepted, so a raise accepted before it
+		// is still applied (claimAlert).
+		if err := e.markResolved(ctx, key, ev.accepted); err != nil {
 			return res, err
 		}
 		return e.ignored(ctx, res, ReasonNothingOpen, a), nil
@@ -472,19 +581,24 @@ func (e *Engine) applyResolve(ctx context.Context, a Alert) (Result, error) {
 	}
 
 	res, err = e.withGroup(ctx, rec.GroupKey, "", func(tx *groupTx) (Result, error) {
-		return e.resolveInGroup(ctx, tx, a, rec.GroupKey)
+		return e.resolveInGroup(ctx, tx, ev, rec.GroupKey)
 	})
 	if err != nil {
 		return res, err
 	}
-	return res, e.markResolved(ctx, key)
+	var unraised time.Time
+	if res.Reason == ReasonNothingOpen { // the raise's ticket was never created
+		unraised = ev.accepted
+	}
+	return res, e.markResolved(ctx, key, unraised)
 }
 
 // resolveInGroup is applyResolve's step on group gk: find the ticket the
 // alert is a member of and resolve it there, unless it is already resolved
 // or the ticket is closed.
-func (e *Engine) resolveInGroup(ctx context.Context, tx *groupTx, a Alert, gk string) (Result, error) {
-	res := Result{EventKey: a.EventKey(), GroupKey: gk} // fresh on every (re)start
+func (e *Engine) resolveInGroup(ctx context.Context, tx *groupTx, ev event, gk string) (Result, error) {
+	a := ev.Alert
+	res := Result{EventKey: ev.key, GroupKey: gk} // fresh on every (re)start
 	g := &tx.g
 	i, _ := findMember(g, a)
 	if i >= 0 && g.Tickets[i].Phase == PhaseCreating {
@@ -512,30 +626,66 @@ func (e *Engine) resolveInGroup(ctx context.Context, tx *groupTx, a Alert, gk st
 	if err := tx.lease(ctx); err != nil {
 		return res, err
 	}
+	if state == TicketClosed && e.closes(t, j) {
+		// An earlier attempt may have closed it and lost the reply.
+		if found, err := e.written(ctx, ev, t.ID, ev.key); err != nil {
+			return res, err
+		} else if found {
+			t.Members[j].Resolved = true
+			e.markClosed(t, ClosedByEngine)
+			e.stats.closed.Add(1)
+			res.Outcome = OutcomeClosed
+			e.log.InfoContext(ctx, "alerting: ticket closed, every alert resolved", "event", res.EventKey, "group", gk, "ticket", t.ID)
+			return res, nil
+		}
+	}
 	if state != TicketOpen {
 		t.Members[j].Resolved = true
 		e.markClosed(t, ClosedInPSA)
 		return e.ignored(ctx, res, ReasonTicketClosed, a), nil
 	}
-	return e.resolveMember(ctx, res, t, j, a, gk)
+	return e.resolveMember(ctx, res, t, j, ev, ev.key, gk)
 }
 
-// resolveMember resolves member j of open ticket t: a note, or closing the
-// ticket when it was the last unresolved alert and the route closes on
-// resolve. A ticket found closed in the PSA meanwhile is recorded so.
-func (e *Engine) resolveMember(ctx context.Context, res Result, t *TicketRecord, j int, a Alert, gk string) (Result, error) {
-	open := 0 // the other members still unresolved
+// unresolvedOthers counts the members of t other than j still unresolved.
+func unresolvedOthers(t *TicketRecord, j int) int {
+	open := 0
 	for k, m := range t.Members {
 		if k != j && !m.Resolved {
 			open++
 		}
 	}
-	closing := open == 0 && e.route.cfg.OnResolve == CloseOnResolve
-	note := e.resolveNote(a, open, len(t.Members), closing)
-	var err error
-	if closing {
+	return open
+}
+
+// closes reports whether resolving member j closes ticket t.
+func (e *Engine) closes(t *TicketRecord, j int) bool {
+	return unresolvedOthers(t, j) == 0 && e.route.cfg.OnResolve == CloseOnResolve
+}
+
+// resolveMember resolves member j of open ticket t: a note, or closing the
+// ticket when it was the last unresolved alert and the route closes on
+// resolve. A ticket found closed in the PSA meanwhile is recorded so.
+//
+// key identifies the note (see Note.Key). If ev is a retry and the note is
+// found on the ticket already, it is not written again: a close then goes
+// ahead without a note.
+func (e *Engine) resolveMember(ctx context.Context, res Result, t *TicketRecord, j int, ev event, key, gk string) (Result, error) {
+	a := ev.Alert
+	open := unresolvedOthers(t, j)
+	closing := e.closes(t, j)
+	note := e.resolveNote(a, open, len(t.Members), closing, key)
+	found, err := e.written(ctx, ev, t.ID, key)
+	if err != nil {
+		return res, err
+	}
+	switch {
+	case closing:
+		if found {
+			note.Text = ""
+		}
 		err = e.sink.CloseTicket(ctx, t.ID, note)
-	} else {
+	case !found:
 		err = e.sink.AddNote(ctx, t.ID, note)
 	}
 	if closedErr(err) {
@@ -563,17 +713,14 @@ func (e *Engine) resolveMember(ctx context.Context, res Result, t *TicketRecord,
 
 // resolveNote is the note for a's resolve on a ticket of n alerts, open of
 // the others still unresolved; closing: the ticket is closed with it.
-func (e *Engine) resolveNote(a Alert, open, n int, closing bool) Note {
-	note := Note{Alert: a, Time: e.now()}
+func (e *Engine) resolveNote(a Alert, open, n int, closing bool, key string) Note {
 	switch {
 	case open > 0:
-		note.Kind, note.Text = NoteMemberResolved, fmt.Sprintf("Alert resolved: %s\n%d of %d alerts on this ticket are resolved; the ticket stays open.", title(a), n-open, n)
+		return e.note(NoteMemberResolved, fmt.Sprintf("Alert resolved: %s\n%d of %d alerts on this ticket are resolved; the ticket stays open.", title(a), n-open, n), key, a)
 	case closing:
-		note.Kind, note.Text = NoteAllResolved, fmt.Sprintf("Alert resolved: %s\nAll %d alerts on this ticket are resolved; closing the ticket.", title(a), n)
-	default:
-		note.Kind, note.Text = NoteAllResolved, fmt.Sprintf("Alert resolved: %s\nAll %d alerts on this ticket are resolved.", title(a), n)
+		return e.note(NoteAllResolved, fmt.Sprintf("Alert resolved: %s\nAll %d alerts on this ticket are resolved; closing the ticket.", title(a), n), key, a)
 	}
-	return note
+	return e.note(NoteAllResolved, fmt.Sprintf("Alert resolved: %s\nAll %d alerts on this ticket are resolved.", title(a), n), key, a)
 }
 
 // customerFor routes a raise to a PSA customer: manual mapping, auto-match,

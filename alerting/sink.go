@@ -2,6 +2,8 @@ package alerting
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"iter"
 	"time"
 )
@@ -48,7 +50,9 @@ type TicketSink interface {
 	// TicketState reports whether a ticket is open, closed or missing.
 	TicketState(ctx context.Context, ticketID string) (TicketState, error)
 	// CloseTicket closes a ticket; n is the closing note or resolution
-	// comment.
+	// comment. When n.Text is empty the closing note is already on the
+	// ticket (the engine found it with NoteFinder after an attempt whose
+	// reply was lost): close without writing another.
 	CloseTicket(ctx context.Context, ticketID string, n Note) error
 }
 
@@ -93,6 +97,31 @@ type TicketFinder interface {
 	// FindOpenTicket returns the ID of the customer's open ticket carrying
 	// groupKey, or an error matching ErrNotFound.
 	FindOpenTicket(ctx context.Context, customerID, groupKey string) (string, error)
+}
+
+// NoteFinder is an optional Sink extension that makes notes and closes
+// happen once even when a reply is lost. Every note the engine writes
+// (closing notes included) carries the key of the event it was written for:
+// Note.Key, and the marker line NoteMarker(Note.Key) at the end of
+// Note.Text. When an earlier attempt at an event may have written its note
+// without the engine learning so (the reply failed, or the process died),
+// the engine asks HasNote before writing it again, and before closing a
+// ticket whose closing note may already be there. Without it, such a retry
+// writes the note a second time.
+type NoteFinder interface {
+	// HasNote reports whether ticket ticketID holds a note written for key
+	// (one whose text contains NoteMarker(key), or that the PSA keeps with
+	// key in a reference field), closed tickets included.
+	HasNote(ctx context.Context, ticketID, key string) (bool, error)
+}
+
+// NoteMarker returns the line the engine ends each note written for event
+// key with: "mspsync-ref: " and 16 hex digits of the key's SHA-256. It is
+// short, plain ASCII (it survives a PSA's HTML conversion) and does not
+// repeat the event ID. NoteFinder implementations look for it.
+func NoteMarker(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "mspsync-ref: " + hex.EncodeToString(sum[:8])
 }
 
 // Customer is a PSA customer with the defaults its tickets use.
@@ -159,9 +188,13 @@ const (
 // Note is a note the engine adds to a ticket, or the comment it closes one
 // with.
 type Note struct {
-	Kind  NoteKind
-	Text  string // plain text, ready to use
-	Alert Alert  // the alert event that caused it
+	Kind NoteKind
+	Text string // plain text, ready to use; ends with NoteMarker(Key)
+	// Key identifies the write: the event key of the event that caused it
+	// (a suffix distinguishes a second write for one event). A sink may
+	// keep it in a reference field; NoteFinder looks for it.
+	Key   string
+	Alert Alert // the alert event that caused it
 	Time  time.Time
 }
 

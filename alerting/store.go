@@ -33,6 +33,15 @@ type Store interface {
 	Prune(ctx context.Context, before time.Time) (int, error)
 }
 
+// OpenTickets is an optional Store extension that lets resolve sync skip
+// its PSA request while no ticket of the engine's could be closed there.
+// Without it every pass asks the PSA.
+type OpenTickets interface {
+	// HasOpenTickets reports whether some group has a ticket for which
+	// GroupState.AwaitsSync is true.
+	HasOpenTickets(ctx context.Context) (bool, error)
+}
+
 // Queue is the durable pending-work queue and the set of processed event
 // IDs that makes delivery idempotent.
 type Queue interface {
@@ -163,6 +172,18 @@ func (g GroupState) Live(t time.Time) bool {
 	return false
 }
 
+// AwaitsSync reports whether resolve sync may still have work for one of
+// g's tickets: it is not closed (open, or being created), or it was closed
+// in the PSA and sync has not handled that close while alerts remain on it.
+func (g GroupState) AwaitsSync() bool {
+	for _, t := range g.Tickets {
+		if t.Phase != PhaseClosed || (t.ClosedBy == ClosedInPSA && !t.Synced && len(t.Members) > 0) {
+			return true
+		}
+	}
+	return false
+}
+
 // Phase is where a group's ticket is in its life.
 type Phase string
 
@@ -208,9 +229,15 @@ func (m Member) Key() string { return AlertKey(m.Source, m.AlertID) }
 // AlertRecord remembers one source alert across tickets: the group it joined
 // and whether it is resolved (a late raise for a resolved alert is ignored).
 type AlertRecord struct {
-	Key       string    `json:"key"`
-	Version   int64     `json:"version"`
-	GroupKey  string    `json:"group_key,omitempty"` // empty for a resolve that found nothing
-	Resolved  bool      `json:"resolved,omitempty"`
-	UpdatedAt time.Time `json:"updated_at,omitzero"`
+	Key      string `json:"key"`
+	Version  int64  `json:"version"`
+	GroupKey string `json:"group_key,omitempty"` // empty for a resolve that found nothing
+	Resolved bool   `json:"resolved,omitempty"`
+	// ResolvedAt is set while a resolve that found nothing raised waits
+	// for its raise: it is when that resolve was accepted. A raise
+	// accepted before then was delayed (retried, or held by a process
+	// that died), not late: it is applied and resolved at once, and
+	// ResolvedAt is cleared.
+	ResolvedAt time.Time `json:"resolved_at,omitzero"`
+	UpdatedAt  time.Time `json:"updated_at,omitzero"`
 }

@@ -32,18 +32,38 @@ type SyncResult struct {
 // before are skipped, so a pass can be repeated safely. The cursor advances
 // past handled tickets only; a ticket whose resolve failed is retried on
 // the next pass. The first pass without a cursor looks back
-// WithSyncLookback.
+// WithSyncLookback. A pass makes one list request to the PSA unless more
+// tickets closed since the previous pass than fit on one page; when the
+// store implements OpenTickets and no ticket of the engine's is open, it
+// makes none.
 func (e *Engine) SyncResolved(ctx context.Context) (SyncResult, error) {
 	if !e.enter() {
 		return SyncResult{}, ErrClosed
 	}
 	defer e.inflight.Done()
 	var res SyncResult
+	start := e.now()
 	raw, err := e.store.Cursor(ctx, SyncCursor)
 	if err != nil {
 		return res, fmt.Errorf("alerting: load resolve-sync cursor: %w", err)
 	}
-	cursor := e.now().Add(-e.syncLookback)
+	// A close the PSA reports is at most syncOverlap late, so once this
+	// pass has run, closes before start-syncOverlap have been seen.
+	floor := start.Add(-syncOverlap)
+	if ot, ok := e.store.(OpenTickets); ok {
+		open, err := ot.HasOpenTickets(ctx)
+		if err != nil {
+			return res, fmt.Errorf("alerting: look for open tickets: %w", err)
+		}
+		if !open { // nothing the PSA could close: no request
+			res.Cursor = floor
+			if err := e.store.SetCursor(ctx, SyncCursor, floor.UTC().Format(time.RFC3339Nano)); err != nil {
+				return res, fmt.Errorf("alerting: store resolve-sync cursor: %w", err)
+			}
+			return res, nil
+		}
+	}
+	cursor := start.Add(-e.syncLookback)
 	if raw != "" {
 		if c, err := time.Parse(time.RFC3339Nano, raw); err == nil {
 			cursor = c
@@ -78,6 +98,12 @@ func (e *Engine) SyncResolved(ctx context.Context) (SyncResult, error) {
 		if ct.ClosedAt.After(next) {
 			next = ct.ClosedAt
 		}
+	}
+	if failedAt.IsZero() && next.Before(floor) {
+		// Nothing left to retry: the next pass need not list again the
+		// closes this one has seen (a bulk close would be listed, page by
+		// page, on every pass until a newer close moved the cursor).
+		next = floor
 	}
 	if !failedAt.IsZero() && failedAt.Before(next) {
 		next = failedAt
@@ -157,7 +183,7 @@ func (e *Engine) syncTicket(ctx context.Context, ct ClosedTicket) (resolved int,
 		return Result{}, nil
 	})
 	for _, k := range keys { // so that echoes and late raises are ignored
-		if merr := e.markResolved(ctx, k); merr != nil {
+		if merr := e.markResolved(ctx, k, time.Time{}); merr != nil {
 			e.log.ErrorContext(ctx, "alerting: record alert resolved", "alert", k, "err", merr)
 		}
 	}

@@ -111,6 +111,7 @@ func TestResolveSyncIgnoresEngineCloses(t *testing.T) {
 	f.submit(t, raise("d1"))
 	f.clock.Add(time.Second)
 	wantOutcome(t, f.submit(t, resolve("d1")), alerting.OutcomeClosed, "")
+	f.submit(t, raise("d2")) // an open ticket, so that the pass asks the PSA
 	res, err := f.eng.SyncResolved(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -152,6 +153,7 @@ func TestResolveSyncRetriesFailures(t *testing.T) {
 	}
 
 	// A failing PSA listing leaves the cursor alone.
+	f.submit(t, userAlert("carol@example.com", "x", "d3")) // open, so that the pass asks the PSA
 	f.sink.FailNext(alertingtest.OpClosedTickets, 1, nil)
 	if _, err := f.eng.SyncResolved(ctx); !errors.Is(err, alertingtest.ErrInjected) {
 		t.Errorf("sync with a failing PSA = %v, want the injected error", err)
@@ -226,4 +228,30 @@ func TestResolveSyncAfterTheEngineSawTheClose(t *testing.T) {
 	if len(g.Tickets) != 2 || len(g.Tickets[0].Members) != 0 || !g.Tickets[0].Synced || g.Tickets[1].Phase != alerting.PhaseOpen {
 		t.Errorf("group after sync = %+v", g.Tickets)
 	}
+}
+
+// TestResolveSyncAsksOnlyWhileTicketsAreOpen: a pass asks the PSA once
+// while a ticket of the engine's is open, and not at all when none is.
+func TestResolveSyncAsksOnlyWhileTicketsAreOpen(t *testing.T) {
+	t.Parallel()
+	f, _, _ := syncFixture(t)
+	ctx := t.Context()
+	listings := func() int { return f.sink.Calls(alertingtest.OpClosedTickets) }
+	pass := func(want int) {
+		t.Helper()
+		before := listings()
+		if _, err := f.eng.SyncResolved(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := listings() - before; got != want {
+			t.Errorf("the pass listed closed tickets %d times; want %d", got, want)
+		}
+	}
+	pass(0) // nothing raised yet
+	f.submit(t, raise("d1"))
+	pass(1)
+	pass(1)
+	f.clock.Add(time.Second)
+	wantOutcome(t, f.submit(t, resolve("d1")), alerting.OutcomeClosed, "")
+	pass(0)
 }

@@ -41,13 +41,80 @@ type SinkFixture struct {
 // else as ErrNotFound; a ticket is created open, takes notes, closes, is
 // never appended to once closed, and shows up in ClosedTicketsSince;
 // a missing ticket is TicketMissing; a TicketFinder finds an open ticket by
-// its group key and not a closed one.
+// its group key and not a closed one; a close whose note is empty writes no
+// note. A sink that implements alerting.NoteFinder also runs "NoteFinder":
+// HasNote finds a note and a closing note by their key (on the closed
+// ticket too) and no other key.
 func RunSink(t *testing.T, newFixture func(t *testing.T) SinkFixture) {
 	t.Helper()
 	t.Run("Directory", func(t *testing.T) { sinkDirectory(t, newFixture(t)) })
 	t.Run("TicketLifecycle", func(t *testing.T) { sinkLifecycle(t, newFixture(t)) })
 	t.Run("ClosedInPSA", func(t *testing.T) { sinkClosedInPSA(t, newFixture(t)) })
 	t.Run("MissingTicket", func(t *testing.T) { sinkMissing(t, newFixture(t)) })
+	t.Run("CloseWithoutNote", func(t *testing.T) { sinkCloseWithoutNote(t, newFixture(t)) })
+	f := newFixture(t)
+	if _, ok := f.Sink.(alerting.NoteFinder); ok {
+		t.Run("NoteFinder", func(t *testing.T) { sinkNoteFinder(t, f) })
+	}
+}
+
+// keyedNote is a note written for key the way the engine writes it.
+func keyedNote(kind alerting.NoteKind, text, key string) alerting.Note {
+	return alerting.Note{Kind: kind, Text: text + "\n\n" + alerting.NoteMarker(key), Key: key, Time: time.Now()}
+}
+
+func sinkCloseWithoutNote(t *testing.T, f SinkFixture) {
+	ctx := t.Context()
+	id, err := f.Sink.CreateTicket(ctx, newTicket(f, "conf-group-4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := len(f.Notes(id))
+	if err := f.Sink.CloseTicket(ctx, id, alerting.Note{Kind: alerting.NoteAllResolved, Key: "conf-close-4", Time: time.Now()}); err != nil {
+		t.Fatalf("CloseTicket with an empty note: %v", err)
+	}
+	if st := state(t, f.Sink, id); st != alerting.TicketClosed {
+		t.Errorf("ticket closed with an empty note is %s", st)
+	}
+	if n := len(f.Notes(id)); n != before {
+		t.Errorf("closing with an empty note wrote %d notes; want none (notes: %q)", n-before, f.Notes(id))
+	}
+}
+
+func sinkNoteFinder(t *testing.T, f SinkFixture) {
+	ctx := t.Context()
+	nf := f.Sink.(alerting.NoteFinder)
+	has := func(id, key string) bool {
+		t.Helper()
+		ok, err := nf.HasNote(ctx, id, key)
+		if err != nil {
+			t.Fatalf("HasNote(%s, %s): %v", id, key, err)
+		}
+		return ok
+	}
+	id, err := f.Sink.CreateTicket(ctx, newTicket(f, "conf-group-3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const noteKey, closeKey = "conformance/raise/n1", "conformance/resolve/n2"
+	if has(id, noteKey) {
+		t.Errorf("HasNote(%s) on a new ticket = true", noteKey)
+	}
+	if err := f.Sink.AddNote(ctx, id, keyedNote(alerting.NoteAlertRaised, "Conformance keyed note", noteKey)); err != nil {
+		t.Fatalf("AddNote: %v", err)
+	}
+	if !has(id, noteKey) {
+		t.Errorf("HasNote(%s) after AddNote = false", noteKey)
+	}
+	if has(id, closeKey) {
+		t.Errorf("HasNote(%s) finds a note written for another key", closeKey)
+	}
+	if err := f.Sink.CloseTicket(ctx, id, keyedNote(alerting.NoteAllResolved, "Conformance keyed closing note", closeKey)); err != nil {
+		t.Fatalf("CloseTicket: %v", err)
+	}
+	if !has(id, closeKey) || !has(id, noteKey) {
+		t.Errorf("HasNote on the closed ticket: closing note %v, note %v; want both found", has(id, closeKey), has(id, noteKey))
+	}
 }
 
 func sinkDirectory(t *testing.T, f SinkFixture) {

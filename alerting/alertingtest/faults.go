@@ -22,6 +22,7 @@ const (
 	OpFindAsset      Op = "FindAsset"
 	OpClosedTickets  Op = "ClosedTicketsSince"
 	OpFindOpenTicket Op = "FindOpenTicket"
+	OpHasNote        Op = "HasNote"
 	OpResolveAlert   Op = "ResolveAlert"
 )
 

@@ -37,7 +37,8 @@ func (t Ticket) clone() Ticket {
 	return t
 }
 
-// Sink is an in-memory alerting.Sink (and alerting.TicketFinder). Ticket IDs
+// Sink is an in-memory alerting.Sink (and alerting.TicketFinder and
+// alerting.NoteFinder). Ticket IDs
 // are "1", "2", … in creation order. It is safe for concurrent use.
 type Sink struct {
 	f faults
@@ -54,6 +55,7 @@ type Sink struct {
 var (
 	_ alerting.Sink         = (*Sink)(nil)
 	_ alerting.TicketFinder = (*Sink)(nil)
+	_ alerting.NoteFinder   = (*Sink)(nil)
 )
 
 // NewSink returns an empty fake PSA.
@@ -250,7 +252,10 @@ func (s *Sink) CloseTicket(ctx context.Context, ticketID string, n alerting.Note
 	if oerr != nil {
 		return oerr
 	}
-	t.State, t.ClosedAt, t.CloseNote = alerting.TicketClosed, s.now(), &n
+	t.State, t.ClosedAt = alerting.TicketClosed, s.now()
+	if n.Text != "" { // empty: the closing note is already on the ticket
+		t.CloseNote = &n
+	}
 	return err
 }
 
@@ -340,6 +345,31 @@ func (s *Sink) FindOpenTicket(ctx context.Context, customerID, groupKey string) 
 		}
 	}
 	return "", fmt.Errorf("alertingtest: open ticket of group %s: %w", groupKey, alerting.ErrNotFound)
+}
+
+// HasNote implements alerting.NoteFinder: whether a note or the closing
+// note of the ticket carries alerting.NoteMarker(key) in its text. A
+// missing ticket is ErrNotFound.
+func (s *Sink) HasNote(ctx context.Context, ticketID, key string) (bool, error) {
+	if _, err := s.call(ctx, OpHasNote); err != nil {
+		return false, err
+	}
+	marker := alerting.NoteMarker(key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tickets[ticketID]
+	if !ok || t.State == alerting.TicketMissing {
+		return false, fmt.Errorf("alertingtest: ticket %s: %w", ticketID, alerting.ErrNotFound)
+	}
+	if t.CloseNote != nil && strings.Contains(t.CloseNote.Text, marker) {
+		return true, nil
+	}
+	for _, n := range t.Notes {
+		if strings.Contains(n.Text, marker) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func normName(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

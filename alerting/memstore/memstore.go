@@ -38,7 +38,10 @@ type pendingEntry struct {
 	item alerting.PendingItem
 }
 
-var _ alerting.Store = (*Store)(nil)
+var (
+	_ alerting.Store       = (*Store)(nil)
+	_ alerting.OpenTickets = (*Store)(nil)
+)
 
 // New returns an empty store.
 func New() *Store {
@@ -172,6 +175,21 @@ func (s *Store) Group(ctx context.Context, key string) (alerting.GroupState, err
 		return g, notFound{"group", key}
 	}
 	return g.Clone(), nil
+}
+
+// HasOpenTickets implements alerting.OpenTickets.
+func (s *Store) HasOpenTickets(ctx context.Context) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	s.gmu.Lock()
+	defer s.gmu.Unlock()
+	for _, g := range s.groups {
+		if g.AwaitsSync() {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // GroupByTicket implements alerting.Groups.

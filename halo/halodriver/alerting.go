@@ -25,6 +25,7 @@ type AlertSink struct {
 var (
 	_ alerting.Sink         = (*AlertSink)(nil)
 	_ alerting.TicketFinder = (*AlertSink)(nil)
+	_ alerting.NoteFinder   = (*AlertSink)(nil)
 )
 
 // NewAlertSink returns the alerting driver of a Halo client.
@@ -158,7 +159,8 @@ func (s *AlertSink) TicketState(ctx context.Context, ticketID string) (alerting.
 	return alerting.TicketMissing, nil
 }
 
-// CloseTicket adds the closing note and sets the client's closed status.
+// CloseTicket adds the closing note (none when n.Text is empty) and sets
+// the client's closed status.
 func (s *AlertSink) CloseTicket(ctx context.Context, ticketID string, n alerting.Note) error {
 	_, err := s.c.Tickets.Close(ctx, atoi(ticketID), &halo.CloseOptions{Note: n.Text})
 	return classify(err)
@@ -281,4 +283,20 @@ func (s *AlertSink) FindOpenTicket(ctx context.Context, customerID, groupKey str
 		}
 	}
 	return "", fmt.Errorf("%w: no open Halo ticket with group key %s", alerting.ErrNotFound, groupKey)
+}
+
+// HasNote reads the ticket's actions (one request) and reports whether one
+// of them carries alerting.NoteMarker(key) in its note.
+func (s *AlertSink) HasNote(ctx context.Context, ticketID, key string) (bool, error) {
+	acts, err := s.c.Actions.List(ctx, atoi(ticketID))
+	if err != nil {
+		return false, classify(err)
+	}
+	marker := alerting.NoteMarker(key)
+	for _, a := range acts {
+		if strings.Contains(a.Note, marker) || strings.Contains(a.NoteHTML, marker) {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -86,7 +86,9 @@ type Server struct {
 // Fault is an injected failure (Server.Inject): a status with the
 // vendor's error body, a 429 with or without Retry-After, a slow answer,
 // a truncated body or a dropped connection, for the next Times matching
-// requests.
+// requests. Status with Applied is a write that takes effect and whose
+// reply is lost: Fault{Method: "POST", Path: "/api/Actions", Status: 503,
+// Applied: true} stores the note and answers 503.
 type Fault = fakeapi.Fault
 
 // Request is one request as the server received it (Server.Requests).

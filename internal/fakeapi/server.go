@@ -52,6 +52,7 @@ type Fault struct {
 	Delay      time.Duration // wait this long before answering (slow response)
 	Truncate   bool          // serve the real response with its body cut in half
 	Drop       bool          // close the connection without answering
+	Applied    bool          // with Status: serve the request first (a write takes effect), then answer Status
 }
 
 // New returns a started server whose routes live under prefix ("/halo" →
@@ -181,6 +182,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			}
 			panic(http.ErrAbortHandler)
 		case f.Status != 0:
+			if f.Applied {
+				s.mux.ServeHTTP(httptest.NewRecorder(), r)
+			}
 			if f.RetryAfter != "" {
 				w.Header().Set("Retry-After", f.RetryAfter)
 			}
