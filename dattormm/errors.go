@@ -13,6 +13,9 @@ import (
 // Error is the error type of every failed call (see httpx.Error).
 type Error = httpx.Error
 
+// RedirectError describes a refused redirect (see ErrRedirect).
+type RedirectError = httpx.RedirectError
+
 // Sentinels for errors.Is.
 var (
 	ErrNotFound     = httpx.ErrNotFound
@@ -24,6 +27,11 @@ var (
 	ErrMalformed    = httpx.ErrMalformedResponse
 	ErrNoProgress   = httpx.ErrNoProgress
 	ErrForeignHost  = httpx.ErrForeignHost
+	// ErrRedirect matches a redirect the client refused to follow because
+	// it would have carried credentials to another origin (scheme, host
+	// and port), from https to http, or away from the token endpoint. The
+	// error names the target; errors.As gives a *RedirectError.
+	ErrRedirect = httpx.ErrRedirect
 	// ErrBlocked matches a 403 that looks like Datto's temporary IP block
 	// after too many requests (a non-JSON body or one that mentions a rate
 	// or block). It also matches ErrForbidden and ErrRateLimited; wait

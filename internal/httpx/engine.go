@@ -99,6 +99,8 @@ func New(cfg Config) (*Engine, error) {
 			hc.Timeout = DefaultTimeout
 		}
 	}
+	// A copy: the caller's client keeps its own redirect policy.
+	hc = withRedirectPolicy(hc, engineRedirectPolicy)
 	e := &Engine{
 		vendor:  cfg.Vendor,
 		base:    base,
@@ -427,7 +429,11 @@ func (e *Engine) afterErrorStatus(ctx context.Context, c *call, resp *http.Respo
 func (e *Engine) once(ctx context.Context, r Request, u *url.URL, rurl string, body []byte, ctype string, write bool) (*http.Response, bool, error) {
 	sent := false
 	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { sent = true }}
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), r.Method, u.String(), nil)
+	rctx := httptrace.WithClientTrace(ctx, trace)
+	if (e.auth != nil && !r.NoAuth) || requestCarriesCredentials(r, u) {
+		rctx = withCredentials(rctx) // its redirects stay on this origin
+	}
+	req, err := http.NewRequestWithContext(rctx, r.Method, u.String(), nil)
 	if err != nil {
 		return nil, false, err
 	}
@@ -527,7 +533,12 @@ func (e *Engine) transportError(method, rurl string, err error) *Error {
 		ue.URL = rurl
 		msg = ue.Err.Error()
 	}
-	return &Error{Vendor: e.vendor, Method: method, URL: rurl, Message: msg, Err: err}
+	he := &Error{Vendor: e.vendor, Method: method, URL: rurl, Message: msg, Err: err}
+	var re *RedirectError
+	if errors.As(err, &re) {
+		he.StatusCode, he.Kind = re.Status, re
+	}
+	return he
 }
 
 func (e *Engine) apiError(method, rurl string, resp *http.Response, raw []byte) *Error {

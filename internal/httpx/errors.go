@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -67,16 +68,36 @@ func (e *Error) Error() string {
 	}
 	if e.Message != "" {
 		b.WriteString(": ")
-		b.WriteString(e.Message)
+		b.WriteString(SanitizeText(e.Message))
 	}
 	if e.RetryAfter > 0 {
 		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
 	}
-	if e.Err != nil && e.Message == "" {
+	if cause := e.cause(); cause != "" {
 		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+		b.WriteString(cause)
 	}
 	return b.String()
+}
+
+// cause is the text of Err that Error adds: only when no response was
+// received (the cause is then the only explanation) and Message does not
+// already say it. A *url.Error is reduced to its inner error, since method
+// and URL are shown already. The text is sanitised.
+func (e *Error) cause() string {
+	if e.Err == nil || (e.StatusCode != 0 && e.Message != "") {
+		return ""
+	}
+	err := e.Err
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	s := err.Error()
+	if e.Message != "" && strings.Contains(e.Message, s) {
+		return ""
+	}
+	return SanitizeText(s)
 }
 
 // Unwrap returns the underlying cause, if any.

@@ -127,7 +127,8 @@ func retryableTransportError(err error) bool {
 	var uae x509.UnknownAuthorityError
 	var cie x509.CertificateInvalidError
 	var hne x509.HostnameError
-	if errors.As(err, &uae) || errors.As(err, &cie) || errors.As(err, &hne) {
+	var re *RedirectError
+	if errors.As(err, &uae) || errors.As(err, &cie) || errors.As(err, &hne) || errors.As(err, &re) {
 		return false
 	}
 	if err != nil && strings.Contains(err.Error(), "stopped after") && strings.Contains(err.Error(), "redirects") {
