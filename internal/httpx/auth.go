@@ -235,7 +235,7 @@ func (a *TokenAuth) tokenError(err error) error {
 			e.StatusCode = re.Response.StatusCode
 			e.RetryAfter = ParseRetryAfter(re.Response.Header.Get("Retry-After"), time.Now())
 		}
-		e.Body = capBytes(re.Body, MaxErrorBody)
+		e.Body = errorBody(re.Body)
 		e.Code = re.ErrorCode
 		e.Message = strings.TrimSpace(strings.Join(nonEmpty(re.ErrorCode, re.ErrorDescription), ": "))
 		if e.Message == "" {
@@ -280,6 +280,12 @@ func nonEmpty(ss ...string) []string {
 		}
 	}
 	return out
+}
+
+// errorBody is what an *Error keeps of a response body: at most
+// MaxErrorBody bytes, sanitised.
+func errorBody(b []byte) []byte {
+	return []byte(SanitizeText(string(capBytes(b, MaxErrorBody))))
 }
 
 func capBytes(b []byte, n int) []byte {

@@ -363,7 +363,11 @@ func (e *Engine) afterSendError(ctx context.Context, c *call, sent bool, err err
 // afterResponse reads resp's body and decides: success (decoded into out),
 // retry (done false), or fail with the returned error.
 func (e *Engine) afterResponse(ctx context.Context, c *call, resp *http.Response, out any) (_ *Response, done bool, _ error) {
-	raw, rerr := readBody(resp.Body, resp.ContentLength, MaxResponseBody)
+	limit := int64(MaxResponseBody)
+	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
+		limit = MaxErrorBody // an error body is read only as far as it is kept
+	}
+	raw, rerr := readBody(resp.Body, resp.ContentLength, limit)
 	resp.Body.Close()
 	if rerr != nil && resp.StatusCode < 300 {
 		// The body broke off mid-stream: a transport failure after sending.
@@ -390,7 +394,7 @@ func (e *Engine) success(c *call, resp *http.Response, raw []byte, out any) (*Re
 	if err := decodeInto(raw, out); err != nil {
 		e.c.failures.Add(1)
 		return res, &Error{Vendor: e.vendor, Method: c.r.Method, URL: c.rurl, StatusCode: resp.StatusCode,
-			Message: "malformed response body: " + err.Error(), Body: capBytes(raw, MaxErrorBody),
+			Message: "malformed response body: " + err.Error(), Body: errorBody(raw),
 			RequestID: e.requestID(resp.Header), Kind: ErrMalformedResponse, Err: err}
 	}
 	return res, nil
@@ -474,7 +478,7 @@ func (e *Engine) once(ctx context.Context, r Request, u *url.URL, rurl string, b
 	resp, err := e.hc.Do(req)
 	if err != nil {
 		if e.log.Enabled(ctx, slog.LevelDebug) {
-			e.log.Debug("request failed", "vendor", e.vendor, "method", r.Method, "url", rurl, "err", e.transportError(r.Method, rurl, err).Message, "elapsed", time.Since(start))
+			e.log.Debug("request failed", "vendor", e.vendor, "method", r.Method, "url", rurl, "err", SanitizeText(e.transportError(r.Method, rurl, err).Message), "elapsed", time.Since(start))
 		}
 		return nil, sent, err
 	}
@@ -553,7 +557,7 @@ func (e *Engine) apiError(method, rurl string, resp *http.Response, raw []byte) 
 		StatusCode: resp.StatusCode,
 		Code:       x.Code,
 		Message:    x.Message,
-		Body:       capBytes(raw, MaxErrorBody),
+		Body:       errorBody(raw),
 		RetryAfter: ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
 		RequestID:  e.requestID(resp.Header),
 		Kind:       x.Kind,

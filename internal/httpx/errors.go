@@ -30,15 +30,15 @@ var (
 // client's base URL. Following it would send credentials elsewhere.
 var ErrForeignHost = errors.New("url points outside the configured base URL")
 
-// MaxErrorBody is the number of response-body bytes kept on an *Error.
-const MaxErrorBody = 1 << 20
+// MaxErrorBody is the number of bytes of an error response's body that
+// are read and kept on an *Error (64 KiB); the rest is never read.
+const MaxErrorBody = 64 << 10
 
 // Error is the one error type of every vendor client. Vendor packages
 // re-export it as a type alias (halo.Error, dattormm.Error, ...).
 //
-// Error never contains a secret: URL is sanitised and Message comes from the
-// vendor's error body, which the vendor never fills with the caller's
-// credentials.
+// Error never contains a secret: URL is sanitised, and Message, Body and
+// the cause shown by Error pass through SanitizeText.
 type Error struct {
 	Vendor     string        // "halo", "dattormm", ...
 	Method     string        // HTTP method
@@ -46,7 +46,7 @@ type Error struct {
 	StatusCode int           // HTTP status; 0 when no response was received
 	Code       string        // vendor error code, if the vendor has one
 	Message    string        // vendor message extracted from its error shape
-	Body       []byte        // raw response body, at most MaxErrorBody bytes
+	Body       []byte        // response body, at most MaxErrorBody bytes, sanitised
 	RetryAfter time.Duration // parsed Retry-After, 0 when absent
 	RequestID  string        // vendor request-ID header, when the response had one
 	Kind       error         // sentinel chosen by the vendor (it may match several through its own Is); overrides the status mapping
