@@ -130,6 +130,10 @@ type Extracted struct {
 	Message string // human-readable message
 	Code    string // vendor error code
 	Kind    error  // sentinel override, nil to map from the status code
+	// RetryAfter is the wait the vendor implies when the response has no
+	// Retry-After header (Datto's IP block: about five minutes), used as if
+	// the header had said it.
+	RetryAfter time.Duration
 }
 
 // MessageExtractor pulls the vendor's message out of an error response body.
