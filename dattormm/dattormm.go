@@ -50,8 +50,18 @@ const (
 
 func perMinute(n float64) rate.Limit { return rate.Limit(n * budgetShare / 60) }
 
-// DefaultRetryPolicy waits long enough for a rolling one-minute window to
-// drain: 2 s doubling to 60 s, Retry-After honoured up to two minutes.
+// DefaultRateLimitPause is how long the client pauses after a 429 without
+// Retry-After: Datto's rolling window is 60 s, and persisting 429s get the
+// client's IP blocked for about five minutes (vendors/dattormm.md §6).
+const DefaultRateLimitPause = 60 * time.Second
+
+// BlockWindow is how long after a 429 a 403 is taken for Datto's temporary
+// IP block (ErrBlocked), and the wait an ErrBlocked error suggests.
+const BlockWindow = 5 * time.Minute
+
+// DefaultRetryPolicy retries 5xx and transport errors with backoff from 2 s
+// to 60 s, and honours Retry-After up to two minutes. A 429 without
+// Retry-After waits DefaultRateLimitPause instead (see WithRateLimitPause).
 func DefaultRetryPolicy() httpx.RetryPolicy {
 	return httpx.RetryPolicy{MaxAttempts: 5, MinWait: 2 * time.Second, MaxWait: 60 * time.Second, MaxRetryAfter: 2 * time.Minute}
 }
@@ -65,6 +75,11 @@ type Stats = httpx.Stats
 // Counters counts requests, retries and waits; share one between clients
 // with WithCounters.
 type Counters = httpx.Counters
+
+// Clock is the time source of the client's retry waits and rate-limit
+// pauses (see WithClock): Now, and Sleep(ctx, d) that returns ctx.Err()
+// when ctx ends first.
+type Clock = httpx.Clock
 
 // Client is a Datto RMM API client. It is safe for concurrent use.
 type Client struct {
@@ -102,6 +117,8 @@ type config struct {
 	userAgent   string
 	counters    *httpx.Counters
 	pageSize    int
+	pause       time.Duration
+	clock       httpx.Clock
 }
 
 // Option configures a Client.
@@ -158,6 +175,33 @@ func WithUserAgent(ua string) Option { return func(c *config) error { c.userAgen
 // WithCounters makes the client count into cs.
 func WithCounters(cs *Counters) Option { return func(c *config) error { c.counters = cs; return nil } }
 
+// WithRateLimitPause sets how long the client pauses after a 429 without
+// Retry-After (default DefaultRateLimitPause, 60 s: the window must drain).
+// The pause holds every request of the client, from any goroutine, not
+// only the refused one. A Retry-After the client honours is shared the
+// same way.
+func WithRateLimitPause(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return errors.New("dattormm: rate-limit pause must be positive")
+		}
+		c.pause = d
+		return nil
+	}
+}
+
+// WithClock replaces the real clock of retry waits and rate-limit pauses
+// (tests use a fake one). Client-side rate limiters keep to real time.
+func WithClock(clk Clock) Option {
+	return func(c *config) error {
+		if clk == nil {
+			return errors.New("dattormm: nil clock")
+		}
+		c.clock = clk
+		return nil
+	}
+}
+
 // WithPageSize sets the page size of lists (default and maximum: the
 // account's page maximum, 250).
 func WithPageSize(n int) Option {
@@ -174,7 +218,7 @@ func WithPageSize(n int) Option {
 // ("https://merlot-api.centrastage.net"; see Region). The API lives under
 // /api and the token endpoint at /auth/oauth/token.
 func NewClient(apiURL string, opts ...Option) (*Client, error) {
-	cfg := config{retry: DefaultRetryPolicy()}
+	cfg := config{retry: DefaultRetryPolicy(), pause: DefaultRateLimitPause}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
 			return nil, err
@@ -220,8 +264,10 @@ func NewClient(apiURL string, opts ...Option) (*Client, error) {
 		Logger:         cfg.logger,
 		Retry:          cfg.retry,
 		Auth:           auth,
-		ExtractMessage: extractMessage,
+		ExtractMessage: c.extractMessage,
 		Counters:       cfg.counters,
+		RateLimitPause: cfg.pause,
+		Clock:          cfg.clock,
 	})
 	if err != nil {
 		return nil, err

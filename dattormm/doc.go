@@ -20,17 +20,29 @@
 // API answers 401. Use a dedicated Administrator-level API user; a 403
 // names what it may not do.
 //
+// The API key, secret and token stay on the API URL's origin (scheme, host
+// and port). The token request follows no redirect, and an API request
+// follows redirects only on its own origin and never from https to http:
+// any other redirect fails with an error matching ErrRedirect (and
+// ErrForeignHost) that names the target.
+//
 // # Rate limits
 //
 // Datto allows 600 reads per rolling minute per account, shared by every
 // integration, and budgets writes separately: 600 in all and about 100 per
 // operation (alert-resolve, site-update, ...). The client keeps to 80% of
 // each with separate limiters, and SyncRateLimit reads
-// GET /v2/system/request_rate and adopts the account's real limits. A 429
-// is retried after Retry-After (at most two minutes) or a backoff of up to
-// a minute. A 403 after too many requests is Datto's temporary IP block:
-// it matches ErrBlocked (and ErrForbidden and ErrRateLimited); wait about
-// five minutes.
+// GET /v2/system/request_rate and adopts the account's real limits.
+//
+// Datto answers persisting 429s with a temporary IP block, so a 429 pauses
+// the whole client: every request, from any goroutine, waits for
+// Retry-After (at most two minutes) or, without one, until the window has
+// drained (DefaultRateLimitPause, a minute; WithRateLimitPause). A 403
+// within BlockWindow (five minutes) of a 429, or one that looks like the
+// block (not JSON, or mentions a rate or block), is Datto's IP block: it
+// matches ErrBlocked (and ErrForbidden and ErrRateLimited), is not retried,
+// and its RetryAfter says to wait five minutes. WithClock replaces the
+// clock of these waits (tests).
 //
 // # Pagination
 //
@@ -53,7 +65,11 @@
 // message from its Spring-style body ({"timestamp","status","error",
 // "path"}, and "message" when present) or its OAuth errors. Match them with
 // errors.Is against ErrNotFound (a purged device or alert), ErrUnauthorized,
-// ErrForbidden, ErrBlocked, ErrRateLimited, ErrConflict and the others.
+// ErrForbidden, ErrBlocked, ErrRateLimited, ErrConflict, ErrRedirect,
+// ErrForeignHost and the others. When Datto could not be reached the error
+// names the cause ("connection refused"); such failures are retried for a
+// few seconds only. Error strings, bodies and logs never contain the API
+// secret or a token.
 // Creates (PUT /v2/site) are never replayed after a 5xx or a broken
 // connection, and Sites.Create refuses to make a second site of one name;
 // resolving an alert, setting UDFs and moving a device are safe to retry.

@@ -13,6 +13,9 @@ import (
 // Error is the error type of every failed call (see httpx.Error).
 type Error = httpx.Error
 
+// RedirectError describes a refused redirect (see ErrRedirect).
+type RedirectError = httpx.RedirectError
+
 // Sentinels for errors.Is.
 var (
 	ErrNotFound     = httpx.ErrNotFound
@@ -24,10 +27,16 @@ var (
 	ErrMalformed    = httpx.ErrMalformedResponse
 	ErrNoProgress   = httpx.ErrNoProgress
 	ErrForeignHost  = httpx.ErrForeignHost
-	// ErrBlocked matches a 403 that looks like Datto's temporary IP block
-	// after too many requests (a non-JSON body or one that mentions a rate
-	// or block). It also matches ErrForbidden and ErrRateLimited; wait
-	// about five minutes.
+	// ErrRedirect matches a redirect the client refused to follow because
+	// it would have carried credentials to another origin (scheme, host
+	// and port), from https to http, or away from the token endpoint. The
+	// error names the target; errors.As gives a *RedirectError.
+	ErrRedirect = httpx.ErrRedirect
+	// ErrBlocked matches a 403 that is Datto's temporary IP block after
+	// too many requests: one within BlockWindow of a 429, or one whose body
+	// is not JSON or mentions a rate or block. It also matches ErrForbidden
+	// and ErrRateLimited, and its Error.RetryAfter says how long to wait
+	// (Retry-After, else BlockWindow).
 	ErrBlocked = errors.New("dattormm: temporarily blocked for exceeding the rate limit")
 )
 
@@ -38,6 +47,25 @@ func (blockedKind) Error() string { return ErrBlocked.Error() }
 
 func (blockedKind) Is(target error) bool {
 	return target == ErrBlocked || target == ErrForbidden || target == ErrRateLimited
+}
+
+// extractMessage is extractMessage with the client's history: a 403 within
+// BlockWindow of a 429 is the IP block.
+func (c *Client) extractMessage(status int, h http.Header, body []byte) httpx.Extracted {
+	x := extractMessage(status, h, body)
+	if status != http.StatusForbidden {
+		return x
+	}
+	if x.Kind == nil && c.eng != nil {
+		if last := c.eng.LastRateLimited(); !last.IsZero() && c.eng.Now().Sub(last) < BlockWindow {
+			x.Kind = blockedKind{}
+			x.Message = strings.TrimPrefix(x.Message+"; ", "; ") + "blocked after rate limiting (429); wait about five minutes"
+		}
+	}
+	if _, blocked := x.Kind.(blockedKind); blocked {
+		x.RetryAfter = BlockWindow
+	}
+	return x
 }
 
 // extractMessage reads Datto's error shapes: Spring's

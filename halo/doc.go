@@ -19,6 +19,15 @@
 // token is cached, refreshed a minute before expiry, and refreshed once when
 // the API answers 401. Token fetches never run on a request's context.
 //
+// The client secret and the token stay on the origins (scheme, host and
+// port) you configured. The token request follows no redirect, and an API
+// request follows redirects only on its own origin and never from https to
+// http: any other redirect fails with an error matching ErrRedirect that
+// names the target. An auth server learnt by discovery is used only on the
+// origin of the resource URL or of WithAuthURL, or one allowed with
+// WithAuthOrigins; otherwise the token request fails with ErrForeignHost
+// and the secret is not sent.
+//
 // # Rate limits
 //
 // Hosted Halo allows 300 requests per rolling five minutes and answers 429
@@ -72,7 +81,11 @@
 // Message, message, error_description or error, from ASP.NET model state,
 // or from a plain-text body. Match them with errors.Is against ErrNotFound
 // (a deleted ticket), ErrUnauthorized, ErrForbidden (the API agent lacks
-// rights), ErrRateLimited, ErrOutcomeRequired and the others.
+// rights), ErrRateLimited, ErrOutcomeRequired, ErrRedirect, ErrForeignHost
+// and the others. When Halo could not be reached the error names the cause
+// ("connection refused"); such failures are retried for a few seconds
+// only. Error strings, bodies and logs never contain the secret or a
+// token.
 //
 // The wire facts this package follows are collected in the project's
 // vendors/halo.md; a contract test calls every method of the Client and

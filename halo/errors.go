@@ -15,6 +15,9 @@ import (
 // method, sanitised URL, Halo's message and the raw body.
 type Error = httpx.Error
 
+// RedirectError describes a refused redirect (see ErrRedirect).
+type RedirectError = httpx.RedirectError
+
 // Sentinels for errors.Is.
 var (
 	ErrNotFound     = httpx.ErrNotFound
@@ -26,6 +29,11 @@ var (
 	ErrMalformed    = httpx.ErrMalformedResponse
 	ErrNoProgress   = httpx.ErrNoProgress
 	ErrForeignHost  = httpx.ErrForeignHost
+	// ErrRedirect matches a redirect the client refused to follow because
+	// it would have carried credentials to another origin (scheme, host
+	// and port), from https to http, or away from the token endpoint. The
+	// error names the target; errors.As gives a *RedirectError.
+	ErrRedirect = httpx.ErrRedirect
 	// ErrOutcomeRequired matches Halo's rejection of an action without an
 	// outcome ("An Outcome must be entered for this Action").
 	ErrOutcomeRequired = errors.New("halo: action needs an outcome")

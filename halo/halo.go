@@ -104,6 +104,7 @@ type config struct {
 	batchSize       int
 	createBatchSize int
 	staticToken     string
+	authOrigins     []*url.URL // extra origins auth discovery may name
 }
 
 // Option configures a Client.
@@ -146,9 +147,29 @@ func WithAuthURL(authURL string) Option {
 
 // WithAuthDiscovery looks the auth server (and the tenant, when none is
 // configured) up with GET /api/AuthInfo before the first token request,
-// falling back to <resource URL>/auth when that fails.
+// falling back to <resource URL>/auth when that fails. The client secret is
+// only posted to an auth server on the origin (scheme, host and port) of
+// the resource URL or of WithAuthURL, or on one allowed with
+// WithAuthOrigins; another answer fails the token request with an error
+// matching ErrForeignHost that names it.
 func WithAuthDiscovery() Option {
 	return func(c *config) error { c.discover = true; return nil }
+}
+
+// WithAuthOrigins allows auth discovery to name auth servers on these
+// origins ("https://uk-trial.halopsa.com"), besides those of the resource
+// URL and WithAuthURL.
+func WithAuthOrigins(origins ...string) Option {
+	return func(c *config) error {
+		for _, o := range origins {
+			u, err := httpx.ParseBaseURL(o)
+			if err != nil {
+				return fmt.Errorf("halo: auth origin: %w", err)
+			}
+			c.authOrigins = append(c.authOrigins, u)
+		}
+		return nil
+	}
 }
 
 // WithTenant sets the hosted tenant, sent as ?tenant= on the token request.
@@ -331,6 +352,9 @@ func (c *Client) fetchToken(ctx context.Context) (*oauth2.Token, error) {
 	authURL, tenant := c.cfg.authURL, c.cfg.tenant
 	if c.cfg.discover {
 		if info, err := c.AuthInfo(ctx); err == nil && info.AuthURL != "" {
+			if err := c.checkAuthURL(info.AuthURL); err != nil {
+				return nil, err
+			}
 			authURL = info.AuthURL
 			if tenant == "" {
 				tenant = info.TenantID
@@ -343,6 +367,28 @@ func (c *Client) fetchToken(ctx context.Context) (*oauth2.Token, error) {
 	cc := httpx.ClientCredentials(httpx.TokenAuthConfig{Vendor: Vendor, TokenURL: tu, HTTPClient: c.cfg.tokenHC},
 		c.cfg.clientID, c.cfg.clientSecret, []string{strings.Join(c.cfg.scopes, " ")}, nil)
 	return cc.Token(ctx)
+}
+
+// checkAuthURL refuses a discovered auth URL outside the origins the user
+// configured: the client secret would be posted there.
+func (c *Client) checkAuthURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("%w: auth discovery named %q, not an absolute http(s) URL", ErrForeignHost, httpx.SanitizeURL(raw))
+	}
+	allowed := append([]*url.URL(nil), c.cfg.authOrigins...)
+	for _, s := range []string{c.cfg.resourceURL, c.cfg.authURL} {
+		if o, err := url.Parse(s); err == nil {
+			allowed = append(allowed, o)
+		}
+	}
+	for _, o := range allowed {
+		if httpx.SameOrigin(u, o) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: auth discovery named the auth server %s, which is not on the origin of the resource or auth URL; set it with WithAuthURL or allow it with WithAuthOrigins",
+		ErrForeignHost, httpx.SanitizeURL(raw))
 }
 
 // AuthInfoResponse is what GET /api/AuthInfo reports.

@@ -138,13 +138,15 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 }
 
 // ClientOptions returns the options that point a dattormm.Client at this
-// server: its credentials, no client-side rate limit and quick retries.
+// server: its credentials, no client-side rate limit, quick retries and
+// a rate-limit pause of 10 ms instead of a minute.
 func (s *Server) ClientOptions() []dattormm.Option {
 	return []dattormm.Option{
 		dattormm.WithAPIKey(s.APIKey, s.APISecret),
 		dattormm.WithHTTPClient(s.Client()),
 		dattormm.WithRateLimit(rate.NewLimiter(rate.Inf, 0)),
 		dattormm.WithRetryPolicy(dattormm.RetryPolicy{MaxAttempts: 4, MinWait: time.Millisecond, MaxWait: 10 * time.Millisecond, MaxRetryAfter: 2 * time.Second}),
+		dattormm.WithRateLimitPause(10 * time.Millisecond),
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -63,7 +64,10 @@ type TokenAuthConfig struct {
 	// TokenURL is shown (sanitised) in errors from the token endpoint.
 	TokenURL string
 	// HTTPClient is used for token requests. Default: a go-cleanhttp pooled
-	// client with a 30 s timeout, separate from the API client's.
+	// client with a 30 s timeout, separate from the API client's. The
+	// TokenAuth uses a copy that follows no redirect: a token request
+	// carries the client secret, and a redirect answer fails it with an
+	// error matching ErrRedirect.
 	HTTPClient *http.Client
 	// Margin refreshes a token this long before it expires (default 60s).
 	Margin time.Duration
@@ -106,6 +110,9 @@ func NewTokenAuth(cfg TokenAuthConfig, fetch TokenFetcher) *TokenAuth {
 		cfg.HTTPClient = cleanhttp.DefaultPooledClient()
 		cfg.HTTPClient.Timeout = 30 * time.Second
 	}
+	cfg.HTTPClient = withRedirectPolicy(cfg.HTTPClient, func(func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+		return noRedirects
+	})
 	if cfg.Margin <= 0 {
 		cfg.Margin = time.Minute
 	}
@@ -200,16 +207,35 @@ func (a *TokenAuth) run(c *tokenCall) {
 }
 
 // tokenError turns a token-endpoint failure into an *Error. Credentials
-// rejected (400/401) match ErrUnauthorized.
+// rejected (400/401) match ErrUnauthorized; a refused redirect or a token
+// URL outside the configured origins keeps matching ErrRedirect or
+// ErrForeignHost (and is not retried). An *Error from a nested TokenAuth
+// is returned as it is.
 func (a *TokenAuth) tokenError(err error) error {
+	var he *Error
+	if errors.As(err, &he) {
+		return err
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		ue.URL = SanitizeURL(ue.URL) // the raw token URL may carry a secret query value
+	}
 	e := &Error{Vendor: a.cfg.Vendor, Method: http.MethodPost, URL: SanitizeURL(a.cfg.TokenURL), Err: err}
+	var rd *RedirectError
+	if errors.As(err, &rd) {
+		e.StatusCode, e.Kind, e.Message = rd.Status, rd, rd.Error()
+		return e
+	}
+	if errors.Is(err, ErrForeignHost) {
+		e.Kind = ErrForeignHost
+	}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		if re.Response != nil {
 			e.StatusCode = re.Response.StatusCode
 			e.RetryAfter = ParseRetryAfter(re.Response.Header.Get("Retry-After"), time.Now())
 		}
-		e.Body = capBytes(re.Body, MaxErrorBody)
+		e.Body = errorBody(re.Body)
 		e.Code = re.ErrorCode
 		e.Message = strings.TrimSpace(strings.Join(nonEmpty(re.ErrorCode, re.ErrorDescription), ": "))
 		if e.Message == "" {
@@ -254,6 +280,12 @@ func nonEmpty(ss ...string) []string {
 		}
 	}
 	return out
+}
+
+// errorBody is what an *Error keeps of a response body: at most
+// MaxErrorBody bytes, sanitised.
+func errorBody(b []byte) []byte {
+	return []byte(SanitizeText(string(capBytes(b, MaxErrorBody))))
 }
 
 func capBytes(b []byte, n int) []byte {

@@ -12,6 +12,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/go-querystring/query"
@@ -67,6 +68,16 @@ type Config struct {
 	// Counters receives this client's request counts. Default: a new set;
 	// pass one to aggregate several clients.
 	Counters *Counters
+	// RateLimitPause, when positive, makes a 429 pause the whole engine: the
+	// wait (Retry-After, or RateLimitPause when the 429 has none) applies to
+	// the next attempt of every request of this engine, from any goroutine,
+	// not only to the request that was refused. For vendors whose budget is
+	// a rolling window per account (Datto RMM: 60 s). Zero: a 429 without
+	// Retry-After is retried after the policy's backoff, request by request.
+	RateLimitPause time.Duration
+	// Clock is the time source of retry waits and pauses (default: real
+	// time). Tests pass a fake one.
+	Clock Clock
 }
 
 // Engine sends requests for one vendor client. It is safe for concurrent
@@ -83,6 +94,12 @@ type Engine struct {
 	extract MessageExtractor
 	reqIDs  []string
 	c       *Counters
+	clock   Clock
+
+	pauseFor   time.Duration // Config.RateLimitPause
+	pauseMu    sync.Mutex
+	pauseUntil time.Time // no attempt starts before this (shared 429 pause)
+	last429    time.Time // when the last 429 was received
 }
 
 // New validates cfg and returns an Engine.
@@ -99,6 +116,8 @@ func New(cfg Config) (*Engine, error) {
 			hc.Timeout = DefaultTimeout
 		}
 	}
+	// A copy: the caller's client keeps its own redirect policy.
+	hc = withRedirectPolicy(hc, engineRedirectPolicy)
 	e := &Engine{
 		vendor:  cfg.Vendor,
 		base:    base,
@@ -111,6 +130,12 @@ func New(cfg Config) (*Engine, error) {
 		extract: cfg.ExtractMessage,
 		reqIDs:  cfg.RequestIDHeaders,
 		c:       cfg.Counters,
+		clock:   cfg.Clock,
+
+		pauseFor: cfg.RateLimitPause,
+	}
+	if e.clock == nil {
+		e.clock = realClock{}
 	}
 	if e.ua == "" {
 		e.ua = fmt.Sprintf("mspsync/%s (%s)", version.Version, cfg.Vendor)
@@ -169,6 +194,52 @@ func (e *Engine) Counters() *Counters { return e.c }
 
 // Logger returns the engine's logger (never nil).
 func (e *Engine) Logger() *slog.Logger { return e.log }
+
+// Now returns the time on the engine's clock.
+func (e *Engine) Now() time.Time { return e.clock.Now() }
+
+// LastRateLimited returns when the engine last received a 429 (zero if
+// never). A vendor's MessageExtractor uses it to recognise a block that
+// follows rate limiting.
+func (e *Engine) LastRateLimited() time.Time {
+	e.pauseMu.Lock()
+	defer e.pauseMu.Unlock()
+	return e.last429
+}
+
+// noteRateLimited records a 429 and, when the engine pauses on 429s,
+// extends the shared pause to wait from now. It returns the pause's end.
+func (e *Engine) noteRateLimited(wait time.Duration) time.Time {
+	now := e.clock.Now()
+	e.pauseMu.Lock()
+	defer e.pauseMu.Unlock()
+	e.last429 = now
+	if e.pauseFor > 0 && wait > 0 {
+		if until := now.Add(wait); until.After(e.pauseUntil) {
+			e.pauseUntil = until
+		}
+	}
+	return e.pauseUntil
+}
+
+// waitPause holds an attempt until the shared rate-limit pause is over.
+func (e *Engine) waitPause(ctx context.Context) error {
+	for {
+		e.pauseMu.Lock()
+		until := e.pauseUntil
+		e.pauseMu.Unlock()
+		d := until.Sub(e.clock.Now())
+		if d <= 0 {
+			return nil
+		}
+		e.c.waits.Add(1)
+		e.c.waitNanos.Add(int64(d))
+		e.log.Debug("rate limited: every request waits for the window to drain", "vendor", e.vendor, "wait", d)
+		if err := e.clock.Sleep(ctx, d); err != nil {
+			return err
+		}
+	}
+}
 
 // Request describes one API call.
 type Request struct {
@@ -348,20 +419,34 @@ func (e *Engine) afterSendError(ctx context.Context, c *call, sent bool, err err
 		if !transient || c.attempt >= e.retry.MaxAttempts || he.RetryAfter > e.retry.MaxRetryAfter {
 			return true, err
 		}
-		return e.backOff(ctx, c, e.retry.backoff(c.attempt-1), "token request failed", he.StatusCode)
+		wait := e.retry.backoff(c.attempt - 1)
+		if he.StatusCode == 0 && connectFailure(he) {
+			wait = e.retry.connectBackoff(c.attempt - 1) // the token endpoint is unreachable: briefly
+		}
+		return e.backOff(ctx, c, wait, "token request failed", he.StatusCode)
 	}
 	terr := e.transportError(c.r.Method, c.rurl, err)
 	if !retryableTransportError(err) || (sent && !c.safe) || c.attempt >= e.retry.MaxAttempts {
 		e.c.failures.Add(1)
 		return true, terr
 	}
-	return e.backOff(ctx, c, e.retry.backoff(c.attempt-1), "transport error: "+terr.Message, 0)
+	wait := e.retry.backoff(c.attempt - 1)
+	if !sent || connectFailure(err) {
+		// No connection was opened (dial, DNS, TLS handshake): retry for
+		// seconds, not minutes, then report the cause.
+		wait = e.retry.connectBackoff(c.attempt - 1)
+	}
+	return e.backOff(ctx, c, wait, "transport error: "+SanitizeText(terr.Message), 0)
 }
 
 // afterResponse reads resp's body and decides: success (decoded into out),
 // retry (done false), or fail with the returned error.
 func (e *Engine) afterResponse(ctx context.Context, c *call, resp *http.Response, out any) (_ *Response, done bool, _ error) {
-	raw, rerr := readBody(resp.Body, resp.ContentLength, MaxResponseBody)
+	limit := int64(MaxResponseBody)
+	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
+		limit = MaxErrorBody // an error body is read only as far as it is kept
+	}
+	raw, rerr := readBody(resp.Body, resp.ContentLength, limit)
 	resp.Body.Close()
 	if rerr != nil && resp.StatusCode < 300 {
 		// The body broke off mid-stream: a transport failure after sending.
@@ -388,7 +473,7 @@ func (e *Engine) success(c *call, resp *http.Response, raw []byte, out any) (*Re
 	if err := decodeInto(raw, out); err != nil {
 		e.c.failures.Add(1)
 		return res, &Error{Vendor: e.vendor, Method: c.r.Method, URL: c.rurl, StatusCode: resp.StatusCode,
-			Message: "malformed response body: " + err.Error(), Body: capBytes(raw, MaxErrorBody),
+			Message: "malformed response body: " + err.Error(), Body: errorBody(raw),
 			RequestID: e.requestID(resp.Header), Kind: ErrMalformedResponse, Err: err}
 	}
 	return res, nil
@@ -406,11 +491,23 @@ func (e *Engine) afterErrorStatus(ctx context.Context, c *call, resp *http.Respo
 		e.log.Debug("401: refreshing credentials and replaying once", "vendor", e.vendor, "method", c.r.Method, "url", c.rurl)
 		return false, nil
 	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		// Shared pause: Retry-After when it is one the engine would wait,
+		// else the vendor's window.
+		pause := apiErr.RetryAfter
+		if pause <= 0 || pause > e.retry.MaxRetryAfter {
+			pause = e.pauseFor
+		}
+		e.noteRateLimited(pause)
+	}
 	if retryStatus(resp.StatusCode, c.safe) && c.attempt < e.retry.MaxAttempts {
 		wait := apiErr.RetryAfter
 		if wait > e.retry.MaxRetryAfter {
 			e.c.failures.Add(1)
 			return true, apiErr // too long to block: the caller decides
+		}
+		if wait <= 0 && resp.StatusCode == http.StatusTooManyRequests && e.pauseFor > 0 {
+			wait = e.pauseFor // the window must drain; waitPause holds the others
 		}
 		if wait <= 0 {
 			wait = e.retry.backoff(c.attempt - 1)
@@ -427,7 +524,11 @@ func (e *Engine) afterErrorStatus(ctx context.Context, c *call, resp *http.Respo
 func (e *Engine) once(ctx context.Context, r Request, u *url.URL, rurl string, body []byte, ctype string, write bool) (*http.Response, bool, error) {
 	sent := false
 	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { sent = true }}
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), r.Method, u.String(), nil)
+	rctx := httptrace.WithClientTrace(ctx, trace)
+	if (e.auth != nil && !r.NoAuth) || requestCarriesCredentials(r, u) {
+		rctx = withCredentials(rctx) // its redirects stay on this origin
+	}
+	req, err := http.NewRequestWithContext(rctx, r.Method, u.String(), nil)
 	if err != nil {
 		return nil, false, err
 	}
@@ -443,6 +544,9 @@ func (e *Engine) once(ctx context.Context, r Request, u *url.URL, rurl string, b
 	req.Header.Set("User-Agent", e.ua)
 	if req.Header.Get("Accept") == "" {
 		req.Header.Set("Accept", "application/json")
+	}
+	if err := e.waitPause(ctx); err != nil {
+		return nil, false, err
 	}
 	if e.auth != nil && !r.NoAuth {
 		if err := e.auth.Authorize(ctx, req); err != nil {
@@ -468,7 +572,7 @@ func (e *Engine) once(ctx context.Context, r Request, u *url.URL, rurl string, b
 	resp, err := e.hc.Do(req)
 	if err != nil {
 		if e.log.Enabled(ctx, slog.LevelDebug) {
-			e.log.Debug("request failed", "vendor", e.vendor, "method", r.Method, "url", rurl, "err", e.transportError(r.Method, rurl, err).Message, "elapsed", time.Since(start))
+			e.log.Debug("request failed", "vendor", e.vendor, "method", r.Method, "url", rurl, "err", SanitizeText(e.transportError(r.Method, rurl, err).Message), "elapsed", time.Since(start))
 		}
 		return nil, sent, err
 	}
@@ -510,14 +614,10 @@ func (e *Engine) sleep(ctx context.Context, r Request, rurl string, attempt int,
 	e.c.retries.Add(1)
 	e.c.retryNanos.Add(int64(d))
 	e.log.Debug("retrying", "vendor", e.vendor, "method", r.Method, "path", strings.SplitN(r.Path, "?", 2)[0], "attempt", attempt, "status", status, "reason", reason, "wait", d)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return &Error{Vendor: e.vendor, Method: r.Method, URL: rurl, Message: ctx.Err().Error(), Err: ctx.Err()}
+	if err := e.clock.Sleep(ctx, d); err != nil {
+		return &Error{Vendor: e.vendor, Method: r.Method, URL: rurl, Message: err.Error(), Err: err}
 	}
+	return nil
 }
 
 func (e *Engine) transportError(method, rurl string, err error) *Error {
@@ -527,13 +627,22 @@ func (e *Engine) transportError(method, rurl string, err error) *Error {
 		ue.URL = rurl
 		msg = ue.Err.Error()
 	}
-	return &Error{Vendor: e.vendor, Method: method, URL: rurl, Message: msg, Err: err}
+	he := &Error{Vendor: e.vendor, Method: method, URL: rurl, Message: msg, Err: err}
+	var re *RedirectError
+	if errors.As(err, &re) {
+		he.StatusCode, he.Kind = re.Status, re
+	}
+	return he
 }
 
 func (e *Engine) apiError(method, rurl string, resp *http.Response, raw []byte) *Error {
 	x := e.extract(resp.StatusCode, resp.Header, raw)
 	if x.Message == "" && x.Code == "" && x.Kind == nil {
 		x = DefaultMessage(resp.StatusCode, resp.Header, raw)
+	}
+	retryAfter := ParseRetryAfter(resp.Header.Get("Retry-After"), e.clock.Now())
+	if retryAfter <= 0 {
+		retryAfter = x.RetryAfter
 	}
 	return &Error{
 		Vendor:     e.vendor,
@@ -542,8 +651,8 @@ func (e *Engine) apiError(method, rurl string, resp *http.Response, raw []byte) 
 		StatusCode: resp.StatusCode,
 		Code:       x.Code,
 		Message:    x.Message,
-		Body:       capBytes(raw, MaxErrorBody),
-		RetryAfter: ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
+		Body:       errorBody(raw),
+		RetryAfter: retryAfter,
 		RequestID:  e.requestID(resp.Header),
 		Kind:       x.Kind,
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -29,15 +30,15 @@ var (
 // client's base URL. Following it would send credentials elsewhere.
 var ErrForeignHost = errors.New("url points outside the configured base URL")
 
-// MaxErrorBody is the number of response-body bytes kept on an *Error.
-const MaxErrorBody = 1 << 20
+// MaxErrorBody is the number of bytes of an error response's body that
+// are read and kept on an *Error (64 KiB); the rest is never read.
+const MaxErrorBody = 64 << 10
 
 // Error is the one error type of every vendor client. Vendor packages
 // re-export it as a type alias (halo.Error, dattormm.Error, ...).
 //
-// Error never contains a secret: URL is sanitised and Message comes from the
-// vendor's error body, which the vendor never fills with the caller's
-// credentials.
+// Error never contains a secret: URL is sanitised, and Message, Body and
+// the cause shown by Error pass through SanitizeText.
 type Error struct {
 	Vendor     string        // "halo", "dattormm", ...
 	Method     string        // HTTP method
@@ -45,7 +46,7 @@ type Error struct {
 	StatusCode int           // HTTP status; 0 when no response was received
 	Code       string        // vendor error code, if the vendor has one
 	Message    string        // vendor message extracted from its error shape
-	Body       []byte        // raw response body, at most MaxErrorBody bytes
+	Body       []byte        // response body, at most MaxErrorBody bytes, sanitised
 	RetryAfter time.Duration // parsed Retry-After, 0 when absent
 	RequestID  string        // vendor request-ID header, when the response had one
 	Kind       error         // sentinel chosen by the vendor (it may match several through its own Is); overrides the status mapping
@@ -67,16 +68,36 @@ func (e *Error) Error() string {
 	}
 	if e.Message != "" {
 		b.WriteString(": ")
-		b.WriteString(e.Message)
+		b.WriteString(SanitizeText(e.Message))
 	}
 	if e.RetryAfter > 0 {
 		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
 	}
-	if e.Err != nil && e.Message == "" {
+	if cause := e.cause(); cause != "" {
 		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+		b.WriteString(cause)
 	}
 	return b.String()
+}
+
+// cause is the text of Err that Error adds: only when no response was
+// received (the cause is then the only explanation) and Message does not
+// already say it. A *url.Error is reduced to its inner error, since method
+// and URL are shown already. The text is sanitised.
+func (e *Error) cause() string {
+	if e.Err == nil || (e.StatusCode != 0 && e.Message != "") {
+		return ""
+	}
+	err := e.Err
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	s := err.Error()
+	if e.Message != "" && strings.Contains(e.Message, s) {
+		return ""
+	}
+	return SanitizeText(s)
 }
 
 // Unwrap returns the underlying cause, if any.
@@ -109,6 +130,10 @@ type Extracted struct {
 	Message string // human-readable message
 	Code    string // vendor error code
 	Kind    error  // sentinel override, nil to map from the status code
+	// RetryAfter is the wait the vendor implies when the response has no
+	// Retry-After header (Datto's IP block: about five minutes), used as if
+	// the header had said it.
+	RetryAfter time.Duration
 }
 
 // MessageExtractor pulls the vendor's message out of an error response body.

@@ -2,9 +2,11 @@ package httpx
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -27,11 +29,19 @@ type RetryPolicy struct {
 	// A longer Retry-After is not slept: the request fails with an *Error
 	// matching ErrRateLimited whose RetryAfter says how long to wait.
 	MaxRetryAfter time.Duration
+	// MaxConnectWait caps the wait after a connection could not be opened
+	// (refused, DNS failure, TLS handshake failure; default 1s, starting
+	// at 100ms): such a failure is retried briefly, for seconds rather than
+	// minutes, and then reported. Certificate errors are never retried.
+	MaxConnectWait time.Duration
 }
+
+// connectMinWait is the first wait after a failed connection.
+const connectMinWait = 100 * time.Millisecond
 
 // DefaultRetryPolicy returns the policy used when a client sets none.
 func DefaultRetryPolicy() RetryPolicy {
-	return RetryPolicy{MaxAttempts: 4, MinWait: 500 * time.Millisecond, MaxWait: 30 * time.Second, MaxRetryAfter: 60 * time.Second}
+	return RetryPolicy{MaxAttempts: 4, MinWait: 500 * time.Millisecond, MaxWait: 30 * time.Second, MaxRetryAfter: 60 * time.Second, MaxConnectWait: time.Second}
 }
 
 func (p RetryPolicy) withDefaults() RetryPolicy {
@@ -51,7 +61,40 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	if p.MaxRetryAfter <= 0 {
 		p.MaxRetryAfter = d.MaxRetryAfter
 	}
+	if p.MaxConnectWait <= 0 {
+		p.MaxConnectWait = d.MaxConnectWait
+	}
 	return p
+}
+
+// connectBackoff returns the wait before retry number n after a failed
+// connection: full jitter in [0, min(MaxConnectWait, b·2ⁿ)], b being
+// 100ms or MinWait if that is smaller.
+func (p RetryPolicy) connectBackoff(n int) time.Duration {
+	base := min(p.MinWait, connectMinWait)
+	ceil := p.MaxConnectWait
+	if n < 32 {
+		if d := base << n; d > 0 && d < ceil {
+			ceil = d
+		}
+	}
+	return rand.N(ceil + 1)
+}
+
+// connectFailure reports whether err says a connection could not be
+// opened: a failed dial or DNS lookup, or a failed TLS handshake.
+func connectFailure(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	var rh tls.RecordHeaderError
+	var alert tls.AlertError
+	if errors.As(err, &dns) || errors.As(err, &rh) || errors.As(err, &alert) {
+		return true
+	}
+	return strings.Contains(err.Error(), "TLS handshake")
 }
 
 // backoff returns the wait before retry number n (0 for the first retry):
@@ -127,7 +170,9 @@ func retryableTransportError(err error) bool {
 	var uae x509.UnknownAuthorityError
 	var cie x509.CertificateInvalidError
 	var hne x509.HostnameError
-	if errors.As(err, &uae) || errors.As(err, &cie) || errors.As(err, &hne) {
+	var re *RedirectError
+	var cve *tls.CertificateVerificationError
+	if errors.As(err, &uae) || errors.As(err, &cie) || errors.As(err, &hne) || errors.As(err, &re) || errors.As(err, &cve) {
 		return false
 	}
 	if err != nil && strings.Contains(err.Error(), "stopped after") && strings.Contains(err.Error(), "redirects") {

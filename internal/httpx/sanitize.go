@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -85,4 +86,65 @@ func sanitize(u *url.URL) string {
 	}
 	c.Fragment = ""
 	return c.String()
+}
+
+var (
+	textURL   = regexp.MustCompile("[A-Za-z][A-Za-z0-9+.-]*://[^\\s\"'<>`]+")
+	jsonField = regexp.MustCompile(`"([^"\\]{1,64})"(\s*:\s*)("(?:[^"\\]|\\.)*"|-?[0-9][0-9.eE+-]*)`)
+	formPair  = regexp.MustCompile(`(^|[?&;,\s(\[{])([A-Za-z0-9_.\-]{1,64})=([^&;,\s"'<>)\]}]*)`)
+	headerVal = regexp.MustCompile(`(?im)\b((?:proxy-)?authorization|set-cookie|cookie|api-?key|x-[a-z0-9-]*(?:token|secret|key|password|auth))(\s*:\s*)([^\r\n,;]*)`)
+	authParam = regexp.MustCompile(`(?i)\b(bearer|basic)(\s+)([A-Za-z0-9\-._~+/]+=*)`)
+)
+
+// SanitizeText redacts credentials in free text: an error message, a
+// vendor's error body, a webhook body or a log line. It replaces with
+// REDACTED
+//   - URL userinfo and the values of secret query parameters (SanitizeURL),
+//   - JSON members with a secret name ("client_secret", "password",
+//     "refresh_token", "access_token", "api_key", "apikey", "x-api-key",
+//     a webhook's "state" and "secret", ...; see IsSecretName),
+//   - name=value pairs with a secret name (form bodies, query strings),
+//   - credential header values (Authorization, Proxy-Authorization,
+//     Cookie, Api-Key, X-*-Token/Secret/Key),
+//   - Bearer and Basic credentials written anywhere.
+//
+// It never fails and leaves everything else as it was.
+func SanitizeText(s string) string {
+	if s == "" {
+		return s
+	}
+	s = textURL.ReplaceAllStringFunc(s, SanitizeURL)
+	s = jsonField.ReplaceAllStringFunc(s, func(m string) string {
+		p := jsonField.FindStringSubmatch(m)
+		if !IsSecretName(p[1]) || p[3] == `""` {
+			return m
+		}
+		return `"` + p[1] + `"` + p[2] + `"` + Redacted + `"`
+	})
+	s = formPair.ReplaceAllStringFunc(s, func(m string) string {
+		p := formPair.FindStringSubmatch(m)
+		if !IsSecretName(p[2]) || p[3] == "" {
+			return m
+		}
+		return p[1] + p[2] + "=" + Redacted
+	})
+	s = headerVal.ReplaceAllString(s, "${1}${2}"+Redacted)
+	s = authParam.ReplaceAllStringFunc(s, func(m string) string {
+		p := authParam.FindStringSubmatch(m)
+		if !looksLikeCredential(p[3]) {
+			return m
+		}
+		return p[1] + p[2] + Redacted
+	})
+	return s
+}
+
+// looksLikeCredential tells a token after "Bearer"/"Basic" from an
+// ordinary word ("Basic authentication"): it has a digit or punctuation,
+// or is long.
+func looksLikeCredential(tok string) bool {
+	if tok == Redacted {
+		return false
+	}
+	return len(tok) >= 20 || strings.ContainsAny(tok, "0123456789-._~+/=")
 }
