@@ -26,8 +26,8 @@ func TestWebhookSpoofs(t *testing.T) {
 	raised, resolved := WebhookTemplates(secret)
 	for _, tc := range []struct {
 		name, tmpl, typ, msg, host string
-		resolved, partial        bool
-		dups                     []string
+		resolved, partial          bool
+		dups                       []string
 	}{
 		{name: "resolved in message", tmpl: raised, msg: `x","alert_resolved":"true`, dups: []string{"alert_resolved"}},
 		{name: "resolved bool in message", tmpl: raised, msg: `x","alert_resolved":true,"y":"`, dups: []string{"alert_resolved"}},
