@@ -23,7 +23,9 @@ func (e *Engine) process(ctx context.Context, item PendingItem) (Result, error) 
 	defer cancel()
 	var res Result
 	var err error
-	if item.Alert.Kind == Raise {
+	if r, done := e.enrich(pctx, &item); done {
+		res = r
+	} else if item.Alert.Kind == Raise {
 		res, err = e.applyRaise(pctx, item.Alert)
 	} else {
 		res, err = e.applyResolve(pctx, item.Alert)
