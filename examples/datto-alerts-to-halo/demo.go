@@ -16,6 +16,7 @@ import (
 
 	"github.com/mspsync/mspsync/alerting"
 	"github.com/mspsync/mspsync/alerting/boltstore"
+	"github.com/mspsync/mspsync/alerting/receiver"
 	"github.com/mspsync/mspsync/dattormm"
 	"github.com/mspsync/mspsync/dattormm/dattormmdriver"
 	"github.com/mspsync/mspsync/dattormm/dattormmtest"
@@ -67,7 +68,8 @@ func runDemo(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		Ticket:    alerting.TicketDefaults{Type: "2"},
 	}
 	eng, err := alerting.New(cfg, store, halodriver.NewAlertSink(hc),
-		alerting.WithResolver(dattormmdriver.Kind, dattormmdriver.NewResolver(dc)), alerting.WithLogger(logger),
+		alerting.WithResolver(dattormmdriver.Kind, dattormmdriver.NewResolver(dc)),
+		alerting.WithEnricher(dattormmdriver.Kind, dattormmdriver.NewEnricher(dc)), alerting.WithLogger(logger),
 		alerting.WithRetryBackoff(10*time.Millisecond, 100*time.Millisecond), alerting.WithPollInterval(20*time.Millisecond))
 	if err != nil {
 		return err
@@ -80,8 +82,8 @@ func runDemo(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	srv := &http.Server{Handler: handler(eng, verifier, dc, logger)}
-	go srv.Serve(ln)
+	srv := receiver.NewServer(handler(eng, verifier, logger), receiverLimits)
+	go srv.Serve(receiver.LimitListener(ln, receiverLimits.MaxConns))
 	defer srv.Close()
 	go eng.Run(ctx)
 	url := "http://" + ln.Addr().String() + "/webhooks/datto"
@@ -106,6 +108,13 @@ func runDemo(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	var rows [][]string
 	for _, s := range steps {
+		if strings.HasPrefix(s.what, "resolve:") {
+			// Datto resolves the alert before it sends the resolve webhook;
+			// the engine confirms the resolve with Datto before closing.
+			al := w.spooler
+			al.Resolved, al.ResolvedBy, al.ResolvedOn = true, "monitor", dattormm.Time{Time: time.Now()}
+			ds.SeedAlert(al)
+		}
 		resp, err := http.Post(url, "application/json", strings.NewReader(s.body))
 		if err != nil {
 			return err
