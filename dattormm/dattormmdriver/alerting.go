@@ -109,8 +109,10 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // still open, the resolve is not real (alert text or a replay cannot close
 // tickets) and the error matches alerting.ErrContradicted, so the engine
 // ignores it. An alert Datto no longer knows counts as resolved, as for
-// NewResolver. When Datto cannot be asked, the error makes the engine go on
-// with the webhook's fields.
+// NewResolver. When Datto cannot be asked (an error, or the engine's
+// enrichment timeout), the engine goes on with the webhook's fields; a
+// resolve is then applied unconfirmed, on the strength of the webhook's
+// secret and its first-occurrence alert_uid and alert_resolved.
 func NewEnricher(c *dattormm.Client) alerting.Enricher {
 	return alerting.EnricherFunc(func(ctx context.Context, a *alerting.Alert) error {
 		if a.Source != Kind {
