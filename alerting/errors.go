@@ -26,7 +26,8 @@ var (
 	ErrConflict = errors.New("alerting: version conflict")
 	// ErrLeaseLost: a pending item is no longer held by the caller.
 	ErrLeaseLost = errors.New("alerting: lease lost")
-	// ErrInvalidConfig matches every *ConfigError.
+	// ErrInvalidConfig matches the configuration errors of LoadConfig,
+	// Config.Validate and New (each also a *ConfigError via errors.As).
 	ErrInvalidConfig = errors.New("alerting: invalid configuration")
 	// ErrClosed: the engine was closed.
 	ErrClosed = errors.New("alerting: engine closed")

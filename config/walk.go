@@ -45,6 +45,43 @@ func (w *walker) value(data []byte, t reflect.Type, v reflect.Value, path string
 	if data[0] == 'n' { // null: encoding/json accepts it for any type
 		return
 	}
+	t, v = indirect(t, v)
+	if w.decodesItself(data, t, path) {
+		return
+	}
+	if asString {
+		var ok bool
+		if data, ok = w.unquote(data, t, path); !ok {
+			return
+		}
+	}
+	switch t.Kind() {
+	case reflect.Interface:
+		if t.NumMethod() > 0 {
+			w.bad(path, "cannot be set from JSON (the field is a %s)", t)
+		}
+	case reflect.Struct:
+		if data[0] != '{' {
+			w.want(path, "an object", data)
+			return
+		}
+		w.object(data, t, v, path)
+	case reflect.Map:
+		if data[0] != '{' {
+			w.want(path, "an object", data)
+			return
+		}
+		w.mapping(data, t, path)
+	case reflect.Slice, reflect.Array:
+		w.list(data, t, v, path)
+	default:
+		w.scalar(data, t, path)
+	}
+}
+
+// indirect follows pointer type t to the type it points to, and v with it
+// (invalid past a nil pointer).
+func indirect(t reflect.Type, v reflect.Value) (reflect.Type, reflect.Value) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 		if v.IsValid() {
@@ -55,44 +92,64 @@ func (w *walker) value(data []byte, t reflect.Type, v reflect.Value, path string
 			}
 		}
 	}
-	if t.Kind() != reflect.Interface && reflect.PointerTo(t).Implements(jsonUnmarshaler) {
+	return t, v
+}
+
+// decodesItself checks data against t when t decodes itself (a
+// json.Unmarshaler or encoding.TextUnmarshaler) and reports whether it does.
+func (w *walker) decodesItself(data []byte, t reflect.Type, path string) bool {
+	if t.Kind() == reflect.Interface {
+		return false
+	}
+	switch pt := reflect.PointerTo(t); {
+	case pt.Implements(jsonUnmarshaler):
 		// A type that decodes itself is a leaf: let it judge the value.
 		if err := reflect.New(t).Interface().(json.Unmarshaler).UnmarshalJSON(data); err != nil {
 			w.bad(path, "%v", err)
 		}
-		return
-	}
-	if t.Kind() != reflect.Interface && reflect.PointerTo(t).Implements(textUnmarshaler) {
+	case pt.Implements(textUnmarshaler):
 		if data[0] != '"' {
 			w.want(path, "a string", data)
-			return
+			return true
 		}
 		var s string
 		_ = json.Unmarshal(data, &s)
 		if err := reflect.New(t).Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s)); err != nil {
 			w.bad(path, "%v", err)
 		}
-		return
+	default:
+		return false
 	}
-	if asString {
-		switch t.Kind() {
-		case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
-			reflect.Float32, reflect.Float64, reflect.String:
-			if data[0] != '"' {
-				w.want(path, "a string holding "+kindWant(t), data)
-				return
-			}
-			var s string
-			_ = json.Unmarshal(data, &s)
-			inner := []byte(strings.TrimSpace(s))
-			if len(inner) == 0 || !json.Valid(inner) {
-				w.want(path, "a string holding "+kindWant(t), data)
-				return
-			}
-			data = inner
+	return true
+}
+
+// unquote applies the ",string" tag option: for a bool, number or string
+// type t it returns the JSON value inside the string data, or false after
+// noting a problem; data of other types is returned as it is.
+func (w *walker) unquote(data []byte, t reflect.Type, path string) ([]byte, bool) {
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.String:
+		if data[0] != '"' {
+			w.want(path, "a string holding "+kindWant(t), data)
+			return nil, false
 		}
+		var s string
+		_ = json.Unmarshal(data, &s)
+		inner := []byte(strings.TrimSpace(s))
+		if len(inner) == 0 || !json.Valid(inner) {
+			w.want(path, "a string holding "+kindWant(t), data)
+			return nil, false
+		}
+		return inner, true
 	}
+	return data, true
+}
+
+// scalar checks data against a bool, number or string type t, and notes
+// any other type as one JSON cannot set.
+func (w *walker) scalar(data []byte, t reflect.Type, path string) {
 	switch t.Kind() {
 	case reflect.Bool:
 		if data[0] != 't' && data[0] != 'f' {
@@ -129,49 +186,35 @@ func (w *walker) value(data []byte, t reflect.Type, v reflect.Value, path string
 		if data[0] != '"' {
 			w.want(path, "a string", data)
 		}
-	case reflect.Interface:
-		if t.NumMethod() > 0 {
-			w.bad(path, "cannot be set from JSON (the field is a %s)", t)
-		}
-	case reflect.Struct:
-		if data[0] != '{' {
-			w.want(path, "an object", data)
-			return
-		}
-		w.object(data, t, v, path)
-	case reflect.Map:
-		if data[0] != '{' {
-			w.want(path, "an object", data)
-			return
-		}
-		w.mapping(data, t, path)
-	case reflect.Slice:
-		if t.Elem().Kind() == reflect.Uint8 && data[0] == '"' {
-			// []byte: base64, as encoding/json writes it.
-			var s string
-			_ = json.Unmarshal(data, &s)
-			if _, err := base64.StdEncoding.DecodeString(s); err != nil {
-				w.want(path, "base64", data)
-			}
-			return
-		}
-		fallthrough
-	case reflect.Array:
-		if data[0] != '[' {
-			w.want(path, "an array", data)
-			return
-		}
-		if v.IsValid() && v.CanSet() {
-			w.resets = append(w.resets, v)
-		}
-		i := 0
-		each(data, func(_ string, el []byte) {
-			w.value(el, t.Elem(), reflect.Value{}, path+"["+strconv.Itoa(i)+"]", false)
-			i++
-		})
 	default:
 		w.bad(path, "cannot be set from JSON (the field is a %s)", t)
 	}
+}
+
+// list checks a JSON array against slice or array type t (a []byte may
+// also be a base64 string), noting v as a list the document replaces.
+func (w *walker) list(data []byte, t reflect.Type, v reflect.Value, path string) {
+	if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 && data[0] == '"' {
+		// []byte: base64, as encoding/json writes it.
+		var s string
+		_ = json.Unmarshal(data, &s)
+		if _, err := base64.StdEncoding.DecodeString(s); err != nil {
+			w.want(path, "base64", data)
+		}
+		return
+	}
+	if data[0] != '[' {
+		w.want(path, "an array", data)
+		return
+	}
+	if v.IsValid() && v.CanSet() {
+		w.resets = append(w.resets, v)
+	}
+	i := 0
+	each(data, func(_ string, el []byte) {
+		w.value(el, t.Elem(), reflect.Value{}, path+"["+strconv.Itoa(i)+"]", false)
+		i++
+	})
 }
 
 // object checks the members of a JSON object against struct type t.
@@ -391,75 +434,20 @@ func structFields(t reflect.Type) *fieldSet {
 	if fs, ok := fieldCache.Load(t); ok {
 		return fs.(*fieldSet)
 	}
-	type level struct {
-		typ   reflect.Type
-		index []int
-	}
 	fs := &fieldSet{byName: map[string]field{}}
 	visited := map[reflect.Type]bool{}
-	for next := []level{{t, nil}}; len(next) > 0; {
+	for next := []embedded{{t, nil}}; len(next) > 0; {
 		current := next
 		next = nil
 		found := map[string][]field{}
-		for _, l := range current {
-			if visited[l.typ] {
+		for _, e := range current {
+			if visited[e.typ] {
 				continue
 			}
-			visited[l.typ] = true
-			for i := range l.typ.NumField() {
-				sf := l.typ.Field(i)
-				ft := sf.Type
-				if sf.Anonymous {
-					if ft.Kind() == reflect.Pointer {
-						ft = ft.Elem()
-					}
-					if !sf.IsExported() && ft.Kind() != reflect.Struct {
-						continue
-					}
-				} else if !sf.IsExported() {
-					continue
-				}
-				tag := sf.Tag.Get("json")
-				if tag == "-" {
-					continue
-				}
-				name, opts, _ := strings.Cut(tag, ",")
-				index := append(slices.Clone(l.index), i)
-				if name == "" && sf.Anonymous && ft.Kind() == reflect.Struct {
-					next = append(next, level{ft, index})
-					continue
-				}
-				f := field{index: index, typ: sf.Type, tagged: name != ""}
-				if name == "" {
-					name = sf.Name
-				}
-				for o := range strings.SplitSeq(opts, ",") {
-					if o == "string" {
-						f.asString = true
-					}
-				}
-				found[name] = append(found[name], f)
-			}
+			visited[e.typ] = true
+			next = append(next, e.fields(found)...)
 		}
-		for name, fields := range found {
-			if _, shallower := fs.byName[name]; shallower {
-				continue
-			}
-			var tagged []field
-			for _, f := range fields {
-				if f.tagged {
-					tagged = append(tagged, f)
-				}
-			}
-			switch {
-			case len(fields) == 1:
-				fs.byName[name] = fields[0]
-			case len(tagged) == 1:
-				fs.byName[name] = tagged[0]
-			default:
-				fs.byName[name] = field{} // ambiguous: encoding/json ignores it
-			}
-		}
+		fs.settle(found)
 	}
 	for name, f := range fs.byName {
 		if f.index != nil {
@@ -469,6 +457,77 @@ func structFields(t reflect.Type) *fieldSet {
 	slices.Sort(fs.names)
 	got, _ := fieldCache.LoadOrStore(t, fs)
 	return got.(*fieldSet)
+}
+
+// embedded is a struct type whose fields a struct promotes, at index.
+type embedded struct {
+	typ   reflect.Type
+	index []int
+}
+
+// fields adds the JSON keys of e's own fields to found and returns the
+// embedded structs whose fields it promotes, one level deeper.
+func (e embedded) fields(found map[string][]field) []embedded {
+	var deeper []embedded
+	for i := range e.typ.NumField() {
+		sf := e.typ.Field(i)
+		ft := sf.Type
+		if sf.Anonymous {
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if !sf.IsExported() && ft.Kind() != reflect.Struct {
+				continue
+			}
+		} else if !sf.IsExported() {
+			continue
+		}
+		tag := sf.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		index := append(slices.Clone(e.index), i)
+		if name == "" && sf.Anonymous && ft.Kind() == reflect.Struct {
+			deeper = append(deeper, embedded{ft, index})
+			continue
+		}
+		f := field{index: index, typ: sf.Type, tagged: name != ""}
+		if name == "" {
+			name = sf.Name
+		}
+		for o := range strings.SplitSeq(opts, ",") {
+			if o == "string" {
+				f.asString = true
+			}
+		}
+		found[name] = append(found[name], f)
+	}
+	return deeper
+}
+
+// settle adds the keys found at one depth that no shallower field holds:
+// the only field of a name, else the only tagged one, else an ignored tie.
+func (fs *fieldSet) settle(found map[string][]field) {
+	for name, fields := range found {
+		if _, shallower := fs.byName[name]; shallower {
+			continue
+		}
+		var tagged []field
+		for _, f := range fields {
+			if f.tagged {
+				tagged = append(tagged, f)
+			}
+		}
+		switch {
+		case len(fields) == 1:
+			fs.byName[name] = fields[0]
+		case len(tagged) == 1:
+			fs.byName[name] = tagged[0]
+		default:
+			fs.byName[name] = field{} // ambiguous: encoding/json ignores it
+		}
+	}
 }
 
 // fieldOf follows index from struct value v, or returns an invalid value

@@ -28,7 +28,7 @@ func BenchmarkDevicesAll(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		n := 0
-		for _, err := range c.Account.Devices(nil).All(b.Context()) {
+		for _, err := range c.Account.Devices(b.Context(), nil) {
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -1,104 +1,217 @@
 package dattormm_test
 
 import (
+	"context"
+	"errors"
+	"iter"
 	"strings"
 	"testing"
 
 	"github.com/mspsync/mspsync/dattormm"
+	"github.com/mspsync/mspsync/dattormm/dattormmtest"
 	"github.com/mspsync/mspsync/internal/apispec"
 )
 
-// TestContract calls every client method against dattormmtest and checks
-// each request the fake saw against Datto's OpenAPI document.
+// TestContract calls every exported method of the client and of each of its
+// services against dattormmtest — the list of methods comes from the client
+// itself (apispec.Operations), so a method without an entry in the table
+// below fails the test — and checks each request the fake saw against
+// Datto's OpenAPI document: path, method, query parameter names and values,
+// path values, and body fields at every depth. Pages hold two items, so the
+// walks follow nextPageUrl and the re-added filters are checked too.
 func TestContract(t *testing.T) {
 	t.Parallel()
 	spec := apispec.ForTest(t, "dattormm-openapi.json")
-	srv, c := setup(t)
-	ctx := t.Context()
+	srv, c := setup(t, dattormmtest.WithPageMax(2))
 	site := srv.SeedSite(dattormm.Site{Name: "Contoso"})
-	dev := srv.SeedDevice(dattormm.Device{Hostname: "PC-1", SiteUID: site.UID})
-	srv.SeedAudit(dev.UID, dattormm.DeviceAudit{NICs: []dattormm.NIC{{MACAddress: "001A2B3C4D5E"}}})
-	al := srv.SeedAlert(dattormm.Alert{AlertSourceInfo: dattormm.AlertSourceInfo{DeviceUID: dev.UID, SiteUID: site.UID}})
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
+	dest := srv.SeedSite(dattormm.Site{Name: "Contoso Branch"})
+	srv.SeedSite(dattormm.Site{Name: "Contoso Lab"})
+	var devs []dattormm.Device
+	for _, h := range []string{"PC-1", "PC-2", "PC-3", "PC-4", "PC-5", "PC-6"} {
+		devs = append(devs, srv.SeedDevice(dattormm.Device{Hostname: h, SiteUID: site.UID, DeviceType: dattormm.DeviceType{Category: "Desktop"}}))
+	}
+	dev := devs[0]
+	srv.SeedAudit(dev.UID, dattormm.DeviceAudit{NICs: []dattormm.NIC{{MACAddress: "001A2B3C4D5E"}}},
+		dattormm.Software{Name: "7-Zip", Version: "23.01"}, dattormm.Software{Name: "Chrome"}, dattormm.Software{Name: "Zoom"})
+	var alerts []dattormm.Alert
+	for range 6 {
+		alerts = append(alerts, srv.SeedAlert(dattormm.Alert{AlertSourceInfo: dattormm.AlertSourceInfo{DeviceUID: dev.UID, SiteUID: site.UID}}))
+	}
+	var resolved dattormm.Alert
+	for range 3 {
+		resolved = srv.SeedAlert(dattormm.Alert{Resolved: true, AlertSourceInfo: dattormm.AlertSourceInfo{DeviceUID: dev.UID, SiteUID: site.UID}})
 	}
 	muted := false
-	_, err := c.System.Status(ctx)
-	must(err)
-	_, err = c.SyncRateLimit(ctx)
-	must(err)
-	_, err = c.Account.Get(ctx)
-	must(err)
-	_, err = c.Account.Sites(&dattormm.SiteListOptions{SiteName: "Con"}).Collect(ctx)
-	must(err)
-	_, err = c.Account.Devices(&dattormm.DeviceListOptions{FilterID: 1, Hostname: "PC", DeviceType: "Desktop", OperatingSystem: "Windows", SiteName: "Con"}).Collect(ctx)
-	must(err)
-	_, err = c.Account.OpenAlerts(&dattormm.AlertListOptions{Muted: &muted}).Collect(ctx)
-	must(err)
-	_, err = c.Account.ResolvedAlerts(nil).Collect(ctx)
-	must(err)
-	_, err = c.Account.Users().Collect(ctx)
-	must(err)
-	_, err = c.Account.Variables().Collect(ctx)
-	must(err)
-	_, err = c.Sites.Get(ctx, site.UID)
-	must(err)
-	s2, err := c.Sites.Create(ctx, dattormm.SiteRequest{Name: "Fabrikam", Description: "d", Notes: "n"})
-	must(err)
-	_, err = c.Sites.Update(ctx, s2.UID, dattormm.SiteUpdate{Name: dattormm.Ptr("Fabrikam Ltd"), OnDemand: dattormm.Ptr(true)})
-	must(err)
-	_, err = c.Sites.Devices(site.UID, &dattormm.DeviceListOptions{FilterID: 7}).Collect(ctx)
-	must(err)
-	_, err = c.Sites.NetworkInterfaces(site.UID).Collect(ctx)
-	must(err)
-	_, err = c.Sites.OpenAlerts(site.UID, &dattormm.AlertListOptions{Muted: &muted}).Collect(ctx)
-	must(err)
-	_, err = c.Sites.ResolvedAlerts(site.UID, nil).Collect(ctx)
-	must(err)
-	_, err = c.Sites.Variables(site.UID).Collect(ctx)
-	must(err)
-	_, err = c.Sites.Settings(ctx, site.UID)
-	must(err)
-	d, err := c.Devices.Get(ctx, dev.UID)
-	must(err)
-	_, err = c.Devices.GetByID(ctx, d.ID)
-	must(err)
-	_, err = c.Devices.ByMAC(ctx, "00:1a:2b:3c:4d:5e")
-	must(err)
-	_, err = c.Devices.OpenAlerts(dev.UID, nil).Collect(ctx)
-	must(err)
-	_, err = c.Devices.ResolvedAlerts(dev.UID, nil).Collect(ctx)
-	must(err)
-	must(c.Devices.SetUDFs(ctx, dev.UID, map[int]string{5: "x"}))
-	must(c.Devices.Move(ctx, dev.UID, s2.UID))
-	_, err = c.Alerts.Get(ctx, al.AlertUID)
-	must(err)
-	must(c.Alerts.Resolve(ctx, al.AlertUID))
-	_, err = c.Audit.Device(ctx, dev.UID)
-	must(err)
-	_, err = c.Audit.Software(dev.UID).Collect(ctx)
-	must(err)
 
-	checked := map[string]bool{}
-	for _, r := range srv.Requests() {
-		if r.Path == "/auth/oauth/token" {
-			continue // the OAuth endpoint is not in the document
-		}
-		path := strings.TrimPrefix(r.Path, "/api")
-		if err := spec.Check(r.Method, path, r.Query); err != nil {
-			t.Error(err)
-		}
-		if len(r.Body) > 0 {
-			if err := spec.CheckBody(r.Method, path, r.Body); err != nil {
-				t.Error(err)
+	// Options with every filter set, so that every query parameter the
+	// client can send is sent and checked.
+	devOpts := &dattormm.DeviceListOptions{FilterID: 1, Hostname: "PC", DeviceType: "Desktop", OperatingSystem: "Windows", SiteName: "Con"}
+	siteDevOpts := &dattormm.DeviceListOptions{FilterID: 7}
+	alertOpts := &dattormm.AlertListOptions{Muted: &muted}
+	siteOpts := &dattormm.SiteListOptions{SiteName: "Con"}
+
+	calls := map[string]func(ctx context.Context) error{
+		"Client.Counters":      func(context.Context) error { c.Counters(); return nil },
+		"Client.Stats":         func(context.Context) error { c.Stats(); return nil },
+		"Client.TokensFetched": func(context.Context) error { c.TokensFetched(); return nil },
+		"Client.SyncRateLimit": func(ctx context.Context) error { _, err := c.SyncRateLimit(ctx); return err },
+
+		"Account.Get":   func(ctx context.Context) error { _, err := c.Account.Get(ctx); return err },
+		"Account.Sites": func(ctx context.Context) error { return drain(c.Account.Sites(ctx, siteOpts)) },
+		"Account.SitesPage": pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Site], error) {
+			return c.Account.SitesPage(ctx, siteOpts, cur)
+		}),
+		"Account.Devices": func(ctx context.Context) error { return drain(c.Account.Devices(ctx, devOpts)) },
+		"Account.DevicesPage": pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Device], error) {
+			return c.Account.DevicesPage(ctx, &dattormm.DeviceListOptions{Hostname: "PC"}, cur)
+		}),
+		"Account.OpenAlerts": func(ctx context.Context) error { return drain(c.Account.OpenAlerts(ctx, alertOpts)) },
+		"Account.OpenAlertsPage": pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Alert], error) {
+			return c.Account.OpenAlertsPage(ctx, alertOpts, cur)
+		}),
+		"Account.ResolvedAlerts": func(ctx context.Context) error { return drain(c.Account.ResolvedAlerts(ctx, nil)) },
+		"Account.ResolvedAlertsPage": pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Alert], error) {
+			return c.Account.ResolvedAlertsPage(ctx, alertOpts, cur)
+		}),
+		"Account.Users":         func(ctx context.Context) error { return drain(c.Account.Users(ctx)) },
+		"Account.UsersPage":     pages(c.Account.UsersPage),
+		"Account.Variables":     func(ctx context.Context) error { return drain(c.Account.Variables(ctx)) },
+		"Account.VariablesPage": pages(c.Account.VariablesPage),
+
+		"Sites.Get": func(ctx context.Context) error { _, err := c.Sites.Get(ctx, site.UID); return err },
+		"Sites.Create": func(ctx context.Context) error {
+			_, err := c.Sites.Create(ctx, dattormm.SiteRequest{Name: "Fabrikam", Description: "d", Notes: "n", OnDemand: true,
+				SplashtopAutoInstall: true, ProxySettings: &dattormm.ProxySettings{Host: "proxy.example", Port: 3128, Type: "http", Username: "u", Password: "p"}})
+			return err
+		},
+		"Sites.FindByName": func(ctx context.Context) error { _, err := c.Sites.FindByName(ctx, "Contoso"); return err },
+		"Sites.Update": func(ctx context.Context) error {
+			_, err := c.Sites.Update(ctx, dest.UID, dattormm.SiteUpdate{Name: dattormm.Ptr("Contoso Branch"), Description: dattormm.Ptr("d"),
+				Notes: dattormm.Ptr("n"), OnDemand: dattormm.Ptr(true), SplashtopAutoInstall: dattormm.Ptr(true)})
+			return err
+		},
+		"Sites.Devices": func(ctx context.Context) error { return drain(c.Sites.Devices(ctx, site.UID, siteDevOpts)) },
+		"Sites.DevicesPage": pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Device], error) {
+			return c.Sites.DevicesPage(ctx, site.UID, nil, cur)
+		}),
+		"Sites.NetworkInterfaces": func(ctx context.Context) error { return drain(c.Sites.NetworkInterfaces(ctx, site.UID)) },
+		"Sites.NetworkInterfacesPage": pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.NetworkDevice], error) {
+			return c.Sites.NetworkInterfacesPage(ctx, site.UID, cur)
+		}),
+		"Sites.OpenAlerts": func(ctx context.Context) error { return drain(c.Sites.OpenAlerts(ctx, site.UID, alertOpts)) },
+		"Sites.OpenAlertsPage": pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Alert], error) {
+			return c.Sites.OpenAlertsPage(ctx, site.UID, nil, cur)
+		}),
+		"Sites.ResolvedAlerts": func(ctx context.Context) error { return drain(c.Sites.ResolvedAlerts(ctx, site.UID, alertOpts)) },
+		"Sites.ResolvedAlertsPage": pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Alert], error) {
+			return c.Sites.ResolvedAlertsPage(ctx, site.UID, nil, cur)
+		}),
+		"Sites.Variables": func(ctx context.Context) error { return drain(c.Sites.Variables(ctx, site.UID)) },
+		"Sites.VariablesPage": pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Variable], error) {
+			return c.Sites.VariablesPage(ctx, site.UID, cur)
+		}),
+		"Sites.Settings": func(ctx context.Context) error { _, err := c.Sites.Settings(ctx, site.UID); return err },
+
+		"Devices.Get":     func(ctx context.Context) error { _, err := c.Devices.Get(ctx, dev.UID); return err },
+		"Devices.GetByID": func(ctx context.Context) error { _, err := c.Devices.GetByID(ctx, dev.ID); return err },
+		"Devices.ByMAC":   func(ctx context.Context) error { _, err := c.Devices.ByMAC(ctx, "00:1a:2b:3c:4d:5e"); return err },
+		"Devices.SetUDFs": func(ctx context.Context) error {
+			return c.Devices.SetUDFs(ctx, dev.UID, map[int]string{1: "Finance", 30: "", dattormm.MaxUDF: "x"})
+		},
+		"Devices.Move":       func(ctx context.Context) error { return c.Devices.Move(ctx, devs[5].UID, dest.UID) },
+		"Devices.OpenAlerts": func(ctx context.Context) error { return drain(c.Devices.OpenAlerts(ctx, dev.UID, alertOpts)) },
+		"Devices.OpenAlertsPage": pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Alert], error) {
+			return c.Devices.OpenAlertsPage(ctx, dev.UID, nil, cur)
+		}),
+		"Devices.ResolvedAlerts": func(ctx context.Context) error { return drain(c.Devices.ResolvedAlerts(ctx, dev.UID, alertOpts)) },
+		"Devices.ResolvedAlertsPage": pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Alert], error) {
+			return c.Devices.ResolvedAlertsPage(ctx, dev.UID, nil, cur)
+		}),
+
+		"Alerts.Get": func(ctx context.Context) error { _, err := c.Alerts.Get(ctx, alerts[0].AlertUID); return err },
+		"Alerts.Resolve": func(ctx context.Context) error {
+			if err := c.Alerts.Resolve(ctx, alerts[1].AlertUID); err != nil {
+				return err
 			}
-		}
-		checked[r.Method+" "+path] = true
+			return c.Alerts.Resolve(ctx, resolved.AlertUID) // already resolved: read back, success
+		},
+		"Alerts.Mute": func(ctx context.Context) error {
+			return quietErr(c.Alerts.Mute(ctx, alerts[2].AlertUID), dattormm.ErrMutingRemoved)
+		},
+		"Alerts.Unmute": func(ctx context.Context) error {
+			return quietErr(c.Alerts.Unmute(ctx, alerts[2].AlertUID), dattormm.ErrMutingRemoved)
+		},
+
+		"Audit.Device":   func(ctx context.Context) error { _, err := c.Audit.Device(ctx, dev.UID); return err },
+		"Audit.Software": func(ctx context.Context) error { return drain(c.Audit.Software(ctx, dev.UID)) },
+		"Audit.SoftwarePage": pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Software], error) {
+			return c.Audit.SoftwarePage(ctx, dev.UID, cur)
+		}),
+
+		"System.Status":      func(ctx context.Context) error { _, err := c.System.Status(ctx); return err },
+		"System.RequestRate": func(ctx context.Context) error { _, err := c.System.RequestRate(ctx); return err },
+		"System.Pagination":  func(ctx context.Context) error { _, err := c.System.Pagination(ctx); return err },
 	}
-	if len(checked) < 25 {
-		t.Errorf("only %d distinct requests checked", len(checked))
+
+	ops, reqs := apispec.Contract{
+		Spec:   spec,
+		Client: c,
+		Calls:  calls,
+		Quiet: map[string]string{
+			"Client.Counters":      "returns the client's counters",
+			"Client.Stats":         "snapshots the client's counters",
+			"Client.TokensFetched": "reads the token source's count",
+			"Alerts.Mute":          "muting was removed in Datto RMM 8.9.0; returns ErrMutingRemoved",
+			"Alerts.Unmute":        "muting was removed in Datto RMM 8.9.0; returns ErrMutingRemoved",
+		},
+		Log: func() []apispec.Request {
+			var out []apispec.Request
+			for _, r := range srv.Requests() {
+				if r.Path == "/auth/oauth/token" {
+					continue // the OAuth endpoint is not in the document
+				}
+				out = append(out, apispec.Request{Method: r.Method, Path: strings.TrimPrefix(r.Path, "/api"), Query: r.Query, Body: r.Body})
+			}
+			return out
+		},
+		Reset: srv.ResetRequests,
+	}.Run(t)
+	t.Logf("%d operations invoked, %d requests checked against %s", ops, reqs, "dattormm-openapi.json")
+}
+
+// quietErr turns the expected error of a method that sends nothing into
+// success.
+func quietErr(err, want error) error {
+	if errors.Is(err, want) {
+		return nil
+	}
+	if err == nil {
+		return errors.New("no error; want " + want.Error())
+	}
+	return err
+}
+
+// drain runs an iterator to its end.
+func drain[T any](seq iter.Seq2[T, error]) error {
+	_, err := dattormm.Collect(seq)
+	return err
+}
+
+// pages returns an invocation that walks a page call from cursor "" along
+// Page.Next to the last page.
+func pages[T any](page func(ctx context.Context, cursor string) (*dattormm.Page[T], error)) func(context.Context) error {
+	return func(ctx context.Context) error {
+		cursor := ""
+		for range 1000 {
+			p, err := page(ctx, cursor)
+			if err != nil {
+				return err
+			}
+			if p.Next == "" {
+				return nil
+			}
+			cursor = p.Next
+		}
+		return errors.New("page walk did not end")
 	}
 }

@@ -32,7 +32,7 @@ func TestDevicesPageBy250(t *testing.T) {
 		srv.SeedDevice(dattormm.Device{Hostname: fmt.Sprintf("PC-%04d", i), SiteUID: site.UID, DeviceType: dattormm.DeviceType{Category: "Desktop"}})
 	}
 	n := 0
-	for d, err := range c.Account.Devices(nil).All(t.Context()) {
+	for d, err := range c.Account.Devices(t.Context(), nil) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,7 +69,7 @@ func TestPageSizeClampedToAccountMaximum(t *testing.T) {
 	for range 150 {
 		srv.SeedDevice(dattormm.Device{SiteUID: site.UID})
 	}
-	p, err := c.Sites.Devices(site.UID, nil).Page(t.Context(), "")
+	p, err := c.Sites.DevicesPage(t.Context(), site.UID, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestTokenOnceThenAfterExpiry(t *testing.T) {
 	srv, c := setup(t)
 	srv.SeedSite(dattormm.Site{Name: "A"})
 	for range 5 {
-		if _, err := c.Account.Sites(nil).Collect(t.Context()); err != nil {
+		if _, err := dattormm.Collect(c.Account.Sites(t.Context(), nil)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -151,11 +151,11 @@ func TestResolveAlert(t *testing.T) {
 	if err := c.Alerts.Mute(t.Context(), al.AlertUID); !errors.Is(err, dattormm.ErrMutingRemoved) {
 		t.Errorf("mute: %v", err)
 	}
-	open, err := c.Account.OpenAlerts(nil).Collect(t.Context())
+	open, err := dattormm.Collect(c.Account.OpenAlerts(t.Context(), nil))
 	if err != nil || len(open) != 0 {
 		t.Errorf("open alerts = %v, %v", open, err)
 	}
-	res, err := c.Devices.ResolvedAlerts(dev.UID, nil).Collect(t.Context())
+	res, err := dattormm.Collect(c.Devices.ResolvedAlerts(t.Context(), dev.UID, nil))
 	if err != nil || len(res) != 1 {
 		t.Errorf("resolved alerts of the device = %v, %v", res, err)
 	}
@@ -255,7 +255,7 @@ func TestAuditAndMAC(t *testing.T) {
 	if _, err := c.Audit.Device(t.Context(), printer.UID); err == nil || !strings.Contains(err.Error(), "not of class device") {
 		t.Errorf("printer audit: %v", err)
 	}
-	sw, err := c.Audit.Software(dev.UID).Collect(t.Context())
+	sw, err := dattormm.Collect(c.Audit.Software(t.Context(), dev.UID))
 	if err != nil || len(sw) != 1 || sw[0].Name != "7-Zip" {
 		t.Errorf("software = %v, %v", sw, err)
 	}
@@ -266,7 +266,7 @@ func TestAuditAndMAC(t *testing.T) {
 	if last := srv.Requests()[len(srv.Requests())-1]; last.Path != "/api/v2/device/macAddress/001A2B3C4D5E" {
 		t.Errorf("MAC path = %s", last.Path)
 	}
-	nds, err := c.Sites.NetworkInterfaces(site.UID).Collect(t.Context())
+	nds, err := dattormm.Collect(c.Sites.NetworkInterfaces(t.Context(), site.UID))
 	if err != nil || len(nds) != 2 || len(nds[0].NICs) != 1 {
 		t.Errorf("network interfaces = %+v, %v", nds, err)
 	}
@@ -314,11 +314,11 @@ func TestTruncatedPageIsMalformed(t *testing.T) {
 	t.Parallel()
 	srv, c := setup(t)
 	srv.SeedSite(dattormm.Site{Name: "A"})
-	if _, err := c.Account.Sites(nil).Collect(t.Context()); err != nil {
+	if _, err := dattormm.Collect(c.Account.Sites(t.Context(), nil)); err != nil {
 		t.Fatal(err)
 	}
 	srv.Inject(fakeapi.Fault{Path: "/api/v2/account/sites", Truncate: true})
-	if _, err := c.Account.Sites(nil).Collect(t.Context()); !errors.Is(err, dattormm.ErrMalformed) {
+	if _, err := dattormm.Collect(c.Account.Sites(t.Context(), nil)); !errors.Is(err, dattormm.ErrMalformed) {
 		t.Errorf("err = %v", err)
 	}
 }

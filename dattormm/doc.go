@@ -5,7 +5,7 @@
 //
 //	api, _ := dattormm.Region("merlot")
 //	dc, err := dattormm.NewClient(api, dattormm.WithAPIKey(key, secret))
-//	for d, err := range dc.Account.Devices(nil).All(ctx) { ... }
+//	for d, err := range dc.Account.Devices(ctx, nil) { ... }
 //
 // The Client is safe for concurrent use. Services: Account, Sites, Devices,
 // Alerts, Audit and System.
@@ -34,15 +34,18 @@
 //
 // # Pagination
 //
-// Lists are List values: Page fetches one page, All walks them all and
-// Collect gathers them. The first page is page=0 with max set to the
-// account's page maximum (GET /v2/system/pagination, read once); later
-// pages follow pageDetails.nextPageUrl, an absolute URL that is followed
-// only on the configured host and under its /api/ root (ErrForeignHost
-// otherwise, and no token is sent there). Filters a link dropped are added
-// back. A walk that yields fewer items than the reported totalCount ends
-// with ErrIncomplete, so a partial listing is never read as "the rest was
-// deleted".
+// Every list is a pair of methods named after the sequence: an iterator
+// (Account.Devices(ctx, opts)) that walks every page, and a page call
+// (Account.DevicesPage(ctx, opts, cursor)) for one page at a time, cursor ""
+// being the first page and each Page.Next the one after it ("" after the
+// last). Collect turns an iterator into a slice. The first page is page=0
+// with max set to the account's page maximum (GET /v2/system/pagination,
+// read once); later pages follow pageDetails.nextPageUrl, an absolute URL
+// that is followed only on the configured host and under its /api/ root
+// (ErrForeignHost otherwise, and no token is sent there). Filters a link
+// dropped are added back. A walk that yields fewer items than the reported
+// totalCount ends with ErrIncomplete, so a partial listing is never read as
+// "the rest was deleted".
 //
 // # Errors
 //
@@ -83,6 +86,7 @@
 // ParseAlertSubject reads the Alert{<uid>} convention of alert emails.
 //
 // The wire facts this package follows are collected in the project's
-// vendors/dattormm.md; every path, query parameter and body field it sends
-// is checked against Datto's published OpenAPI document by a contract test.
+// vendors/dattormm.md; a contract test calls every method of the Client
+// and checks each request — path, query parameters and their values, body
+// fields at any depth — against Datto's published OpenAPI document.
 package dattormm

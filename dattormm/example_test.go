@@ -20,7 +20,7 @@ func ExampleAccountService_Devices() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	for d, err := range dc.Account.Devices(nil).All(context.Background()) {
+	for d, err := range dc.Account.Devices(context.Background(), nil) {
 		if err != nil {
 			log.Fatal(err)
 		}

@@ -23,28 +23,39 @@ var ErrIncomplete = errors.New("dattormm: listing incomplete")
 // sent none) and the absolute URL of the next page ("" after the last).
 type Page[T any] = httpx.Page[T]
 
-// List is a paged Datto list. Page fetches one page, All walks them all.
-// A List holds no state; use it as often as needed.
-type List[T any] struct {
+// Collect drains a list iterator into a slice, returning the items it got
+// before an error together with the error.
+func Collect[T any](seq iter.Seq2[T, error]) ([]T, error) { return httpx.Collect(seq) }
+
+// list describes one paged Datto collection; every exported list method is
+// a pair built on it: an iterator (list.all) and a page call (list.page).
+type list[T any] struct {
 	c     *Client
 	path  string     // relative to /api/
 	key   string     // the named array of the envelope
 	query url.Values // filters of the first request
+	err   error      // the filters could not be encoded; returned before any request
 }
 
-func newList[T any](c *Client, path, key string, filters any) List[T] {
+func newList[T any](c *Client, path, key string, filters any) list[T] {
 	q, err := httpx.EncodeQuery(filters)
-	if err != nil || q == nil {
+	if err != nil {
+		err = fmt.Errorf("dattormm: encoding %s filters: %w", path, err)
+	}
+	if q == nil {
 		q = url.Values{}
 	}
-	return List[T]{c: c, path: path, key: key, query: q}
+	return list[T]{c: c, path: path, key: key, query: q, err: err}
 }
 
-// Page fetches the page at cursor: "" for the first page (page=0 and the
+// page fetches the page at cursor: "" for the first page (page=0 and the
 // page size), or the Next of a previous page. A next link is followed only
 // on the client's own host and under its /api/ root; filters the link
 // dropped are added back.
-func (l List[T]) Page(ctx context.Context, cursor string) (*Page[T], error) {
+func (l list[T]) page(ctx context.Context, cursor string) (*Page[T], error) {
+	if l.err != nil {
+		return nil, l.err
+	}
 	var path string
 	var q url.Values
 	if cursor == "" {
@@ -71,7 +82,7 @@ func (l List[T]) Page(ctx context.Context, cursor string) (*Page[T], error) {
 		q = next.Query()
 		for k, vs := range l.query { // Datto may drop filters from its links
 			if _, ok := q[k]; !ok {
-				q[k] = vs
+				q[k] = append([]string(nil), vs...)
 			}
 		}
 		path = strings.TrimPrefix(next.Path, base.Path) + "?" + q.Encode()
@@ -107,13 +118,13 @@ func (l List[T]) Page(ctx context.Context, cursor string) (*Page[T], error) {
 	return p, nil
 }
 
-// All walks every page. It ends with an error matching ErrIncomplete when
+// all walks every page. It ends with an error matching ErrIncomplete when
 // Datto reported a totalCount the pages did not add up to.
-func (l List[T]) All(ctx context.Context) iter.Seq2[T, error] {
+func (l list[T]) all(ctx context.Context) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		n, total := 0, -1
 		pages := httpx.Iterate(ctx, "", func(ctx context.Context, cursor string) (httpx.Page[T], error) {
-			p, err := l.Page(ctx, cursor)
+			p, err := l.page(ctx, cursor)
 			if err != nil {
 				return httpx.Page[T]{}, err
 			}
@@ -139,9 +150,6 @@ func (l List[T]) All(ctx context.Context) iter.Seq2[T, error] {
 		}
 	}
 }
-
-// Collect returns every item of the list.
-func (l List[T]) Collect(ctx context.Context) ([]T, error) { return httpx.Collect(l.All(ctx)) }
 
 // pageSize is the configured page size clamped to the account's page
 // maximum, which is read once (GET /v2/system/pagination) and cached.

@@ -39,7 +39,7 @@ func TestForeignNextPageURLIsRefused(t *testing.T) {
 	})
 	var got []string
 	var err error
-	for d, e := range c.Account.Devices(nil).All(t.Context()) {
+	for d, e := range c.Account.Devices(t.Context(), nil) {
 		if e != nil {
 			err = e
 			break
@@ -63,7 +63,7 @@ func TestNextPageKeepsFiltersAndStopsOnNull(t *testing.T) {
 		}
 		return httpmock.NewStringResponse(200, `{"pageDetails":{"count":1,"totalCount":2,"nextPageUrl":null},"devices":[{"uid":"d2"}]}`), nil
 	})
-	ds, err := c.Account.Devices(&DeviceListOptions{Hostname: "PC"}).Collect(t.Context())
+	ds, err := Collect(c.Account.Devices(t.Context(), &DeviceListOptions{Hostname: "PC"}))
 	if err != nil || len(ds) != 2 {
 		t.Fatalf("devices %v, err %v", ds, err)
 	}
@@ -77,11 +77,11 @@ func TestIncompleteListingIsAnError(t *testing.T) {
 	c, mt := mockClient(t)
 	mt.RegisterResponder(http.MethodGet, api+"/api/v2/account/devices", httpmock.NewStringResponder(200,
 		`{"pageDetails":{"count":2,"totalCount":3,"nextPageUrl":null},"devices":[{"uid":"d1"},{"uid":"d2"}]}`))
-	if _, err := c.Account.Devices(nil).Collect(t.Context()); !errors.Is(err, ErrIncomplete) {
+	if _, err := Collect(c.Account.Devices(t.Context(), nil)); !errors.Is(err, ErrIncomplete) {
 		t.Errorf("err = %v", err)
 	}
 	mt.RegisterResponder(http.MethodGet, api+"/api/v2/account/sites", httpmock.NewStringResponder(200, `{"sites":[]}`))
-	if _, err := c.Account.Sites(nil).Collect(t.Context()); !errors.Is(err, ErrMalformed) {
+	if _, err := Collect(c.Account.Sites(t.Context(), nil)); !errors.Is(err, ErrMalformed) {
 		t.Errorf("missing pageDetails: %v", err)
 	}
 }
@@ -91,10 +91,65 @@ func TestNextPageURLThatRepeatsIsRefused(t *testing.T) {
 	c, mt := mockClient(t)
 	mt.RegisterResponder(http.MethodGet, api+"/api/v2/account/alerts/open", httpmock.NewStringResponder(200,
 		`{"pageDetails":{"count":1,"nextPageUrl":"`+api+`/api/v2/account/alerts/open?max=250&page=1"},"alerts":[{"alertUid":"a"}]}`))
-	if _, err := c.Account.OpenAlerts(nil).Collect(t.Context()); !errors.Is(err, ErrNoProgress) {
+	if _, err := Collect(c.Account.OpenAlerts(t.Context(), nil)); !errors.Is(err, ErrNoProgress) {
 		t.Errorf("err = %v", err)
 	}
 	if n := mt.GetCallCountInfo()["GET "+api+"/api/v2/account/alerts/open"]; n != 2 {
 		t.Errorf("calls = %d, want 2", n)
+	}
+}
+
+func TestFilterEncodingErrorReachesCaller(t *testing.T) {
+	t.Parallel()
+	c, mt := mockClient(t)
+	l := newList[Device](c, "v2/account/devices", "devices", 42) // not a struct: go-querystring refuses it
+	if _, err := l.page(t.Context(), ""); err == nil || !strings.Contains(err.Error(), "encoding v2/account/devices filters") {
+		t.Errorf("page: err = %v", err)
+	}
+	n := 0
+	for _, err := range l.all(t.Context()) {
+		n++
+		if err == nil || !strings.Contains(err.Error(), "encoding") {
+			t.Errorf("all: err = %v", err)
+		}
+	}
+	if n != 1 {
+		t.Errorf("all yielded %d times, want the error once", n)
+	}
+	if calls := mt.GetTotalCallCount(); calls != 0 {
+		t.Errorf("%d requests sent with unencodable filters", calls)
+	}
+}
+
+func TestPageCallsShareTheWalk(t *testing.T) {
+	t.Parallel()
+	c, mt := mockClient(t)
+	mt.RegisterResponder(http.MethodGet, api+"/api/v2/account/devices", func(r *http.Request) (*http.Response, error) {
+		if r.URL.Query().Get("page") == "0" {
+			return httpmock.NewStringResponse(200, `{"pageDetails":{"count":1,"totalCount":2,"nextPageUrl":"`+api+`/api/v2/account/devices?max=250&page=1"},"devices":[{"uid":"d1"}]}`), nil
+		}
+		return httpmock.NewStringResponse(200, `{"pageDetails":{"count":1,"totalCount":2,"nextPageUrl":null},"devices":[{"uid":"d2"}]}`), nil
+	})
+	opts := &DeviceListOptions{Hostname: "PC"}
+	want := *opts
+	var uids []string
+	for cursor := ""; ; {
+		p, err := c.Account.DevicesPage(t.Context(), opts, cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range p.Items {
+			uids = append(uids, d.UID)
+		}
+		if p.Next == "" {
+			break
+		}
+		cursor = p.Next
+	}
+	if strings.Join(uids, ",") != "d1,d2" || *opts != want {
+		t.Errorf("uids %v, opts %+v", uids, *opts)
+	}
+	if _, err := c.Account.DevicesPage(t.Context(), nil, "/v2/account/devices?page=1"); err == nil {
+		t.Error("relative cursor accepted")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"net/http"
 	"regexp"
 	"sort"
@@ -29,9 +30,15 @@ type SiteListOptions struct {
 	SiteName string `url:"siteName,omitempty"` // partial match
 }
 
-// Sites lists the account's sites.
-func (s *AccountService) Sites(opts *SiteListOptions) List[Site] {
-	return newList[Site](s.c, "v2/account/sites", "sites", opts)
+// Sites iterates over the account's sites.
+func (s *AccountService) Sites(ctx context.Context, opts *SiteListOptions) iter.Seq2[Site, error] {
+	return newList[Site](s.c, "v2/account/sites", "sites", opts).all(ctx)
+}
+
+// SitesPage returns one page of Sites: cursor "" is the first page,
+// then each Page.Next; Next is "" on the last page.
+func (s *AccountService) SitesPage(ctx context.Context, opts *SiteListOptions, cursor string) (*Page[Site], error) {
+	return newList[Site](s.c, "v2/account/sites", "sites", opts).page(ctx, cursor)
 }
 
 // DeviceListOptions filters device lists. A FilterID alone decides the
@@ -44,9 +51,15 @@ type DeviceListOptions struct {
 	SiteName        string `url:"siteName,omitempty"`
 }
 
-// Devices lists the account's devices.
-func (s *AccountService) Devices(opts *DeviceListOptions) List[Device] {
-	return newList[Device](s.c, "v2/account/devices", "devices", opts)
+// Devices iterates over the account's devices.
+func (s *AccountService) Devices(ctx context.Context, opts *DeviceListOptions) iter.Seq2[Device, error] {
+	return newList[Device](s.c, "v2/account/devices", "devices", opts).all(ctx)
+}
+
+// DevicesPage returns one page of Devices: cursor "" is the first page,
+// then each Page.Next; Next is "" on the last page.
+func (s *AccountService) DevicesPage(ctx context.Context, opts *DeviceListOptions, cursor string) (*Page[Device], error) {
+	return newList[Device](s.c, "v2/account/devices", "devices", opts).page(ctx, cursor)
 }
 
 // AlertListOptions filters alert lists.
@@ -54,25 +67,49 @@ type AlertListOptions struct {
 	Muted *bool `url:"muted,omitempty"` // nil: both
 }
 
-// OpenAlerts lists the account's open alerts.
-func (s *AccountService) OpenAlerts(opts *AlertListOptions) List[Alert] {
-	return newList[Alert](s.c, "v2/account/alerts/open", "alerts", opts)
+// OpenAlerts iterates over the account's open alerts.
+func (s *AccountService) OpenAlerts(ctx context.Context, opts *AlertListOptions) iter.Seq2[Alert, error] {
+	return newList[Alert](s.c, "v2/account/alerts/open", "alerts", opts).all(ctx)
 }
 
-// ResolvedAlerts lists the account's resolved alerts (there can be
+// OpenAlertsPage returns one page of OpenAlerts: cursor "" is the first page,
+// then each Page.Next; Next is "" on the last page.
+func (s *AccountService) OpenAlertsPage(ctx context.Context, opts *AlertListOptions, cursor string) (*Page[Alert], error) {
+	return newList[Alert](s.c, "v2/account/alerts/open", "alerts", opts).page(ctx, cursor)
+}
+
+// ResolvedAlerts iterates over the account's resolved alerts (there can be
 // thousands; stop early).
-func (s *AccountService) ResolvedAlerts(opts *AlertListOptions) List[Alert] {
-	return newList[Alert](s.c, "v2/account/alerts/resolved", "alerts", opts)
+func (s *AccountService) ResolvedAlerts(ctx context.Context, opts *AlertListOptions) iter.Seq2[Alert, error] {
+	return newList[Alert](s.c, "v2/account/alerts/resolved", "alerts", opts).all(ctx)
 }
 
-// Users lists the account's operator accounts.
-func (s *AccountService) Users() List[AuthUser] {
-	return newList[AuthUser](s.c, "v2/account/users", "users", nil)
+// ResolvedAlertsPage returns one page of ResolvedAlerts: cursor "" is the first page,
+// then each Page.Next; Next is "" on the last page.
+func (s *AccountService) ResolvedAlertsPage(ctx context.Context, opts *AlertListOptions, cursor string) (*Page[Alert], error) {
+	return newList[Alert](s.c, "v2/account/alerts/resolved", "alerts", opts).page(ctx, cursor)
 }
 
-// Variables lists the account variables.
-func (s *AccountService) Variables() List[Variable] {
-	return newList[Variable](s.c, "v2/account/variables", "variables", nil)
+// Users iterates over the account's operator accounts.
+func (s *AccountService) Users(ctx context.Context) iter.Seq2[AuthUser, error] {
+	return newList[AuthUser](s.c, "v2/account/users", "users", nil).all(ctx)
+}
+
+// UsersPage returns one page of Users: cursor "" is the first page,
+// then each Page.Next; Next is "" on the last page.
+func (s *AccountService) UsersPage(ctx context.Context, cursor string) (*Page[AuthUser], error) {
+	return newList[AuthUser](s.c, "v2/account/users", "users", nil).page(ctx, cursor)
+}
+
+// Variables iterates over the account variables.
+func (s *AccountService) Variables(ctx context.Context) iter.Seq2[Variable, error] {
+	return newList[Variable](s.c, "v2/account/variables", "variables", nil).all(ctx)
+}
+
+// VariablesPage returns one page of Variables: cursor "" is the first page,
+// then each Page.Next; Next is "" on the last page.
+func (s *AccountService) VariablesPage(ctx context.Context, cursor string) (*Page[Variable], error) {
+	return newList[Variable](s.c, "v2/account/variables", "variables", nil).page(ctx, cursor)
 }
 
 // SitesService reads and writes sites.
@@ -87,12 +124,14 @@ func (s *SitesService) Get(ctx context.Context, siteUID string) (*Site, error) {
 // SiteRequest is the body of a site create (CreateSiteRequest); Name is
 // required.
 type SiteRequest struct {
-	Name                 string         `json:"name"`
-	Description          string         `json:"description,omitempty"`
-	Notes                string         `json:"notes,omitempty"`
-	OnDemand             bool           `json:"onDemand"`
-	SplashtopAutoInstall bool           `json:"splashtopAutoInstall"`
-	ProxySettings        *ProxySettings `json:"proxySettings,omitempty"`
+	Name                 string `json:"name"`
+	Description          string `json:"description,omitempty"`
+	Notes                string `json:"notes,omitempty"`
+	OnDemand             bool   `json:"onDemand"`
+	SplashtopAutoInstall bool   `json:"splashtopAutoInstall"`
+	// ProxySettings is taken by Create only: Datto's update body has no
+	// proxy (vendors/dattormm.md §10.1); SiteUpdate has none.
+	ProxySettings *ProxySettings `json:"proxySettings,omitempty"`
 }
 
 // SiteUpdate is a change to a site: only the fields set (non-nil) change.
@@ -124,7 +163,7 @@ var ErrSiteExists = errors.New("dattormm: a site with that name exists")
 
 // FindByName returns the site named exactly name, or ErrNotFound.
 func (s *SitesService) FindByName(ctx context.Context, name string) (*Site, error) {
-	for site, err := range s.c.Account.Sites(&SiteListOptions{SiteName: name}).All(ctx) {
+	for site, err := range s.c.Account.Sites(ctx, &SiteListOptions{SiteName: name}) {
 		if err != nil {
 			return nil, err
 		}
@@ -184,8 +223,19 @@ func (s *SitesService) Update(ctx context.Context, siteUID string, u SiteUpdate)
 	return &v, s.c.write(ctx, http.MethodPost, "v2/site/"+esc(siteUID), "site-update", req, httpx.ReplaySafe, &v)
 }
 
-// Devices lists a site's devices.
-func (s *SitesService) Devices(siteUID string, opts *DeviceListOptions) List[Device] {
+// Devices iterates over a site's devices. Of opts only FilterID applies
+// (the site route takes no other filter).
+func (s *SitesService) Devices(ctx context.Context, siteUID string, opts *DeviceListOptions) iter.Seq2[Device, error] {
+	return s.devices(siteUID, opts).all(ctx)
+}
+
+// DevicesPage returns one page of Devices: cursor "" is the first page,
+// then each Page.Next; Next is "" on the last page.
+func (s *SitesService) DevicesPage(ctx context.Context, siteUID string, opts *DeviceListOptions, cursor string) (*Page[Device], error) {
+	return s.devices(siteUID, opts).page(ctx, cursor)
+}
+
+func (s *SitesService) devices(siteUID string, opts *DeviceListOptions) list[Device] {
 	var f any
 	if opts != nil && opts.FilterID != 0 {
 		f = map[string]string{"filterId": strconv.FormatInt(opts.FilterID, 10)}
@@ -208,25 +258,49 @@ type NetworkDevice struct {
 	NICs         []NIC      `json:"nics"`
 }
 
-// NetworkInterfaces lists a site's devices with their MAC addresses, far
-// cheaper than one audit per device.
-func (s *SitesService) NetworkInterfaces(siteUID string) List[NetworkDevice] {
-	return newList[NetworkDevice](s.c, "v2/site/"+esc(siteUID)+"/devices/network-interface", "devices", nil)
+// NetworkInterfaces iterates over a site's devices with their MAC addresses,
+// far cheaper than one audit per device.
+func (s *SitesService) NetworkInterfaces(ctx context.Context, siteUID string) iter.Seq2[NetworkDevice, error] {
+	return newList[NetworkDevice](s.c, "v2/site/"+esc(siteUID)+"/devices/network-interface", "devices", nil).all(ctx)
 }
 
-// OpenAlerts lists a site's open alerts.
-func (s *SitesService) OpenAlerts(siteUID string, opts *AlertListOptions) List[Alert] {
-	return newList[Alert](s.c, "v2/site/"+esc(siteUID)+"/alerts/open", "alerts", opts)
+// NetworkInterfacesPage returns one page of NetworkInterfaces: cursor "" is the first page,
+// then each Page.Next; Next is "" on the last page.
+func (s *SitesService) NetworkInterfacesPage(ctx context.Context, siteUID string, cursor string) (*Page[NetworkDevice], error) {
+	return newList[NetworkDevice](s.c, "v2/site/"+esc(siteUID)+"/devices/network-interface", "devices", nil).page(ctx, cursor)
 }
 
-// ResolvedAlerts lists a site's resolved alerts.
-func (s *SitesService) ResolvedAlerts(siteUID string, opts *AlertListOptions) List[Alert] {
-	return newList[Alert](s.c, "v2/site/"+esc(siteUID)+"/alerts/resolved", "alerts", opts)
+// OpenAlerts iterates over a site's open alerts.
+func (s *SitesService) OpenAlerts(ctx context.Context, siteUID string, opts *AlertListOptions) iter.Seq2[Alert, error] {
+	return newList[Alert](s.c, "v2/site/"+esc(siteUID)+"/alerts/open", "alerts", opts).all(ctx)
 }
 
-// Variables lists a site's variables.
-func (s *SitesService) Variables(siteUID string) List[Variable] {
-	return newList[Variable](s.c, "v2/site/"+esc(siteUID)+"/variables", "variables", nil)
+// OpenAlertsPage returns one page of OpenAlerts: cursor "" is the first page,
+// then each Page.Next; Next is "" on the last page.
+func (s *SitesService) OpenAlertsPage(ctx context.Context, siteUID string, opts *AlertListOptions, cursor string) (*Page[Alert], error) {
+	return newList[Alert](s.c, "v2/site/"+esc(siteUID)+"/alerts/open", "alerts", opts).page(ctx, cursor)
+}
+
+// ResolvedAlerts iterates over a site's resolved alerts.
+func (s *SitesService) ResolvedAlerts(ctx context.Context, siteUID string, opts *AlertListOptions) iter.Seq2[Alert, error] {
+	return newList[Alert](s.c, "v2/site/"+esc(siteUID)+"/alerts/resolved", "alerts", opts).all(ctx)
+}
+
+// ResolvedAlertsPage returns one page of ResolvedAlerts: cursor "" is the first page,
+// then each Page.Next; Next is "" on the last page.
+func (s *SitesService) ResolvedAlertsPage(ctx context.Context, siteUID string, opts *AlertListOptions, cursor string) (*Page[Alert], error) {
+	return newList[Alert](s.c, "v2/site/"+esc(siteUID)+"/alerts/resolved", "alerts", opts).page(ctx, cursor)
+}
+
+// Variables iterates over a site's variables.
+func (s *SitesService) Variables(ctx context.Context, siteUID string) iter.Seq2[Variable, error] {
+	return newList[Variable](s.c, "v2/site/"+esc(siteUID)+"/variables", "variables", nil).all(ctx)
+}
+
+// VariablesPage returns one page of Variables: cursor "" is the first page,
+// then each Page.Next; Next is "" on the last page.
+func (s *SitesService) VariablesPage(ctx context.Context, siteUID string, cursor string) (*Page[Variable], error) {
+	return newList[Variable](s.c, "v2/site/"+esc(siteUID)+"/variables", "variables", nil).page(ctx, cursor)
 }
 
 // Settings returns a site's settings.
@@ -302,14 +376,26 @@ func (s *DevicesService) Move(ctx context.Context, deviceUID, siteUID string) er
 	return s.c.write(ctx, http.MethodPut, "v2/device/"+esc(deviceUID)+"/site/"+esc(siteUID), "device-move", nil, httpx.ReplaySafe, nil)
 }
 
-// OpenAlerts lists a device's open alerts.
-func (s *DevicesService) OpenAlerts(deviceUID string, opts *AlertListOptions) List[Alert] {
-	return newList[Alert](s.c, "v2/device/"+esc(deviceUID)+"/alerts/open", "alerts", opts)
+// OpenAlerts iterates over a device's open alerts.
+func (s *DevicesService) OpenAlerts(ctx context.Context, deviceUID string, opts *AlertListOptions) iter.Seq2[Alert, error] {
+	return newList[Alert](s.c, "v2/device/"+esc(deviceUID)+"/alerts/open", "alerts", opts).all(ctx)
 }
 
-// ResolvedAlerts lists a device's resolved alerts.
-func (s *DevicesService) ResolvedAlerts(deviceUID string, opts *AlertListOptions) List[Alert] {
-	return newList[Alert](s.c, "v2/device/"+esc(deviceUID)+"/alerts/resolved", "alerts", opts)
+// OpenAlertsPage returns one page of OpenAlerts: cursor "" is the first page,
+// then each Page.Next; Next is "" on the last page.
+func (s *DevicesService) OpenAlertsPage(ctx context.Context, deviceUID string, opts *AlertListOptions, cursor string) (*Page[Alert], error) {
+	return newList[Alert](s.c, "v2/device/"+esc(deviceUID)+"/alerts/open", "alerts", opts).page(ctx, cursor)
+}
+
+// ResolvedAlerts iterates over a device's resolved alerts.
+func (s *DevicesService) ResolvedAlerts(ctx context.Context, deviceUID string, opts *AlertListOptions) iter.Seq2[Alert, error] {
+	return newList[Alert](s.c, "v2/device/"+esc(deviceUID)+"/alerts/resolved", "alerts", opts).all(ctx)
+}
+
+// ResolvedAlertsPage returns one page of ResolvedAlerts: cursor "" is the first page,
+// then each Page.Next; Next is "" on the last page.
+func (s *DevicesService) ResolvedAlertsPage(ctx context.Context, deviceUID string, opts *AlertListOptions, cursor string) (*Page[Alert], error) {
+	return newList[Alert](s.c, "v2/device/"+esc(deviceUID)+"/alerts/resolved", "alerts", opts).page(ctx, cursor)
 }
 
 // AlertsService reads and resolves alerts.
@@ -364,9 +450,15 @@ func (s *AuditService) Device(ctx context.Context, deviceUID string) (*DeviceAud
 	return &v, s.c.get(ctx, "v2/audit/device/"+esc(deviceUID), &v)
 }
 
-// Software lists a device's installed software.
-func (s *AuditService) Software(deviceUID string) List[Software] {
-	return newList[Software](s.c, "v2/audit/device/"+esc(deviceUID)+"/software", "software", nil)
+// Software iterates over a device's installed software.
+func (s *AuditService) Software(ctx context.Context, deviceUID string) iter.Seq2[Software, error] {
+	return newList[Software](s.c, "v2/audit/device/"+esc(deviceUID)+"/software", "software", nil).all(ctx)
+}
+
+// SoftwarePage returns one page of Software: cursor "" is the first page,
+// then each Page.Next; Next is "" on the last page.
+func (s *AuditService) SoftwarePage(ctx context.Context, deviceUID string, cursor string) (*Page[Software], error) {
+	return newList[Software](s.c, "v2/audit/device/"+esc(deviceUID)+"/software", "software", nil).page(ctx, cursor)
 }
 
 // SystemService reads the API's own status and limits.

@@ -6,7 +6,17 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mspsync/mspsync/internal/wire"
 )
+
+// Extra holds the fields of a Datto object that this package does not
+// model. Site, Device and Alert keep them, and a decoded Site, Device or
+// Alert encodes again exactly as Datto sent it (a time stays an ISO string
+// or epoch milliseconds, a null stays null, UDFs keep their nulls), except
+// for the fields the caller changed, which are sent even when set to their
+// zero value.
+type Extra = wire.Extra
 
 // Time is a Datto timestamp. The API documents ISO strings but sends epoch
 // milliseconds for devices and alerts (and seconds elsewhere); Time accepts
@@ -111,6 +121,20 @@ type Site struct {
 	AutotaskCompanyName  string         `json:"autotaskCompanyName"`
 	AutotaskCompanyID    string         `json:"autotaskCompanyId"`
 	PortalURL            string         `json:"portalUrl"`
+	Extra                Extra          `json:"-"`
+	seen                 wire.Seen
+}
+
+// UnmarshalJSON keeps unmodelled fields in Extra.
+func (v *Site) UnmarshalJSON(b []byte) error {
+	type plain Site
+	return wire.Unmarshal(b, (*plain)(v), &v.Extra, &v.seen)
+}
+
+// MarshalJSON writes Extra back, and unchanged fields as they were read.
+func (v Site) MarshalJSON() ([]byte, error) {
+	type plain Site
+	return wire.Marshal(plain(v), v.Extra, v.seen)
 }
 
 // DeviceType is a device's category and type (free text).
@@ -191,6 +215,21 @@ type Device struct {
 	PatchManagement  *PatchManagement `json:"patchManagement"`
 	SoftwareStatus   string           `json:"softwareStatus"`
 	WebRemoteURL     string           `json:"webRemoteUrl"`
+	Extra            Extra            `json:"-"`
+	seen             wire.Seen
+}
+
+// UnmarshalJSON keeps unmodelled fields in Extra.
+func (v *Device) UnmarshalJSON(b []byte) error {
+	type plain Device
+	return wire.Unmarshal(b, (*plain)(v), &v.Extra, &v.seen)
+}
+
+// MarshalJSON writes Extra back, and unchanged fields as they were read
+// (UDF nulls and all).
+func (v Device) MarshalJSON() ([]byte, error) {
+	type plain Device
+	return wire.Marshal(plain(v), v.Extra, v.seen)
 }
 
 // IsDeleted reports whether the device is deleted in Datto: flagged
@@ -239,6 +278,20 @@ type Alert struct {
 	AlertSourceInfo  AlertSourceInfo   `json:"alertSourceInfo"`
 	ResponseActions  []ResponseAction  `json:"responseActions"`
 	AutoresolveMins  *int              `json:"autoresolveMins"`
+	Extra            Extra             `json:"-"`
+	seen             wire.Seen
+}
+
+// UnmarshalJSON keeps unmodelled fields in Extra.
+func (v *Alert) UnmarshalJSON(b []byte) error {
+	type plain Alert
+	return wire.Unmarshal(b, (*plain)(v), &v.Extra, &v.seen)
+}
+
+// MarshalJSON writes Extra back, and unchanged fields as they were read.
+func (v Alert) MarshalJSON() ([]byte, error) {
+	type plain Alert
+	return wire.Marshal(plain(v), v.Extra, v.seen)
 }
 
 // AlertContext is an alert's polymorphic context: Class is its "@class"

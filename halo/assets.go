@@ -23,26 +23,28 @@ type AssetListOptions struct {
 	IncludeInactive    bool   `url:"includeinactive,omitempty"`
 	IncludeActive      bool   `url:"includeactive,omitempty"`
 	IncludeAssetFields bool   `url:"includeassetfields,omitempty"`
-	ListOptions        `url:"-"`
+	// PageSize is the page length, at most and by default MaxPageSize.
+	PageSize int `url:"-"`
 }
 
-func (o *AssetListOptions) listOptions() ListOptions { return o.ListOptions }
+func (o *AssetListOptions) pageSize() int { return o.PageSize }
 
 // Get returns one asset with its field values.
 func (s *AssetsService) Get(ctx context.Context, id int) (*Asset, error) {
 	return get[Asset](ctx, s.c, "Asset", id, map[string]string{"includedetails": "true"})
 }
 
-// List returns one page of assets.
-func (s *AssetsService) List(ctx context.Context, opts *AssetListOptions) (*Page[Asset], error) {
-	f, lo := filters(opts)
-	return listPage[Asset](ctx, s.c, "Asset", "assets", f, lo)
+// ListPage returns one page of assets: cursor "" is the first page, then
+// each Page.Next; Next is "" on the last page.
+func (s *AssetsService) ListPage(ctx context.Context, opts *AssetListOptions, cursor string) (*Page[Asset], error) {
+	f, size := filters(opts)
+	return listPage[Asset](ctx, s.c, "Asset", "assets", f, size, cursor)
 }
 
 // All iterates over every asset matching opts.
 func (s *AssetsService) All(ctx context.Context, opts *AssetListOptions) iter.Seq2[Asset, error] {
-	f, lo := filters(opts)
-	return listAll[Asset](ctx, s.c, "Asset", "assets", f, lo.PageSize)
+	f, size := filters(opts)
+	return listAll[Asset](ctx, s.c, "Asset", "assets", f, size)
 }
 
 // Save creates (no ID) or updates (ID set) one asset. Set only the fields

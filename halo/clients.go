@@ -14,7 +14,8 @@ type ClientListOptions struct {
 	Search          string `url:"search,omitempty"`
 	IncludeInactive bool   `url:"includeinactive,omitempty"`
 	IncludeActive   bool   `url:"includeactive,omitempty"`
-	ListOptions     `url:"-"`
+	// PageSize is the page length, at most and by default MaxPageSize.
+	PageSize int `url:"-"`
 }
 
 // Get returns one customer.
@@ -22,16 +23,17 @@ func (s *ClientsService) Get(ctx context.Context, id int) (*Customer, error) {
 	return get[Customer](ctx, s.c, "Client", id, nil)
 }
 
-// List returns one page of customers.
-func (s *ClientsService) List(ctx context.Context, opts *ClientListOptions) (*Page[Customer], error) {
-	f, lo := filters(opts)
-	return listPage[Customer](ctx, s.c, "Client", "clients", f, lo)
+// ListPage returns one page of customers: cursor "" is the first page, then
+// each Page.Next; Next is "" on the last page.
+func (s *ClientsService) ListPage(ctx context.Context, opts *ClientListOptions, cursor string) (*Page[Customer], error) {
+	f, size := filters(opts)
+	return listPage[Customer](ctx, s.c, "Client", "clients", f, size, cursor)
 }
 
 // All iterates over every customer matching opts.
 func (s *ClientsService) All(ctx context.Context, opts *ClientListOptions) iter.Seq2[Customer, error] {
-	f, lo := filters(opts)
-	return listAll[Customer](ctx, s.c, "Client", "clients", f, lo.PageSize)
+	f, size := filters(opts)
+	return listAll[Customer](ctx, s.c, "Client", "clients", f, size)
 }
 
 // Save creates (no ID) or updates (ID set) a customer.
@@ -52,7 +54,8 @@ type SiteListOptions struct {
 	ClientID        int    `url:"client_id,omitempty"`
 	Search          string `url:"search,omitempty"`
 	IncludeInactive bool   `url:"includeinactive,omitempty"`
-	ListOptions     `url:"-"`
+	// PageSize is the page length, at most and by default MaxPageSize.
+	PageSize int `url:"-"`
 }
 
 // Get returns one site.
@@ -60,16 +63,17 @@ func (s *SitesService) Get(ctx context.Context, id int) (*Site, error) {
 	return get[Site](ctx, s.c, "Site", id, nil)
 }
 
-// List returns one page of sites.
-func (s *SitesService) List(ctx context.Context, opts *SiteListOptions) (*Page[Site], error) {
-	f, lo := filters(opts)
-	return listPage[Site](ctx, s.c, "Site", "sites", f, lo)
+// ListPage returns one page of sites: cursor "" is the first page, then
+// each Page.Next; Next is "" on the last page.
+func (s *SitesService) ListPage(ctx context.Context, opts *SiteListOptions, cursor string) (*Page[Site], error) {
+	f, size := filters(opts)
+	return listPage[Site](ctx, s.c, "Site", "sites", f, size, cursor)
 }
 
 // All iterates over every site matching opts.
 func (s *SitesService) All(ctx context.Context, opts *SiteListOptions) iter.Seq2[Site, error] {
-	f, lo := filters(opts)
-	return listAll[Site](ctx, s.c, "Site", "sites", f, lo.PageSize)
+	f, size := filters(opts)
+	return listAll[Site](ctx, s.c, "Site", "sites", f, size)
 }
 
 // Save creates or updates a site.
@@ -91,7 +95,8 @@ type UserListOptions struct {
 	SiteID          int    `url:"site_id,omitempty"`
 	Search          string `url:"search,omitempty"`
 	IncludeInactive bool   `url:"includeinactive,omitempty"`
-	ListOptions     `url:"-"`
+	// PageSize is the page length, at most and by default MaxPageSize.
+	PageSize int `url:"-"`
 }
 
 // Get returns one user.
@@ -99,16 +104,17 @@ func (s *UsersService) Get(ctx context.Context, id int) (*User, error) {
 	return get[User](ctx, s.c, "Users", id, nil)
 }
 
-// List returns one page of users.
-func (s *UsersService) List(ctx context.Context, opts *UserListOptions) (*Page[User], error) {
-	f, lo := filters(opts)
-	return listPage[User](ctx, s.c, "Users", "users", f, lo)
+// ListPage returns one page of users: cursor "" is the first page, then
+// each Page.Next; Next is "" on the last page.
+func (s *UsersService) ListPage(ctx context.Context, opts *UserListOptions, cursor string) (*Page[User], error) {
+	f, size := filters(opts)
+	return listPage[User](ctx, s.c, "Users", "users", f, size, cursor)
 }
 
 // All iterates over every user matching opts.
 func (s *UsersService) All(ctx context.Context, opts *UserListOptions) iter.Seq2[User, error] {
-	f, lo := filters(opts)
-	return listAll[User](ctx, s.c, "Users", "users", f, lo.PageSize)
+	f, size := filters(opts)
+	return listAll[User](ctx, s.c, "Users", "users", f, size)
 }
 
 // Save creates or updates a user.
@@ -152,22 +158,23 @@ func (s *UsersService) matchEmail(ctx context.Context, opts *UserListOptions, em
 	return out, nil
 }
 
-// pager is implemented by every list-options struct.
-type pager interface{ listOptions() ListOptions }
+// pager is implemented by every paged list's options.
+type pager interface{ pageSize() int }
 
-func (o *ClientListOptions) listOptions() ListOptions { return o.ListOptions }
-func (o *SiteListOptions) listOptions() ListOptions   { return o.ListOptions }
-func (o *UserListOptions) listOptions() ListOptions   { return o.ListOptions }
+func (o *ClientListOptions) pageSize() int { return o.PageSize }
+func (o *SiteListOptions) pageSize() int   { return o.PageSize }
+func (o *UserListOptions) pageSize() int   { return o.PageSize }
 
-// filters splits caller options into a copy for the query string (the
-// caller's value is never modified) and its paging part.
+// filters returns a copy of the caller's options for the query string (the
+// caller's value is never modified) and the page size they ask for (0:
+// the default).
 func filters[O any, P interface {
 	*O
 	pager
-}](opts P) (any, ListOptions) {
+}](opts P) (any, int) {
 	if opts == nil {
-		return nil, ListOptions{}.normalise()
+		return nil, 0
 	}
 	cp := *opts
-	return &cp, P(opts).listOptions().normalise()
+	return &cp, P(opts).pageSize()
 }

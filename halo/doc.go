@@ -31,10 +31,13 @@
 //
 // Paged lists send pageinate=true (Halo's spelling), page_size (at most
 // 100, which Halo caps silently) and page_no from 1, and stop at an empty or
-// short page or when record_count is reached. List returns one page, All
-// iterates over all of them. Lists decode both {"record_count":N,"<key>":
-// [...]} and a bare array. Configuration lists (asset types, ticket types,
-// statuses) are one request.
+// short page or when record_count is reached. Each paged service has All,
+// an iterator over every item, and ListPage for one page at a time: cursor
+// "" is the first page and each Page.Next the one after it ("" after the
+// last). Collect turns an iterator into a slice. Lists decode both
+// {"record_count":N,"<key>":[...]} and a bare array. Configuration lists
+// (asset types, asset groups, ticket types, statuses, a ticket's actions)
+// are not paged: their List returns the whole slice in one request.
 //
 // # Writes
 //
@@ -44,8 +47,21 @@
 // since Halo may have processed them. Assets.SaveBatch sends updates in
 // batches and falls back to single records when Halo rejects a batch.
 // Fields Halo sends that this package does not model are kept in Extra and
-// written back, so a read-modify-write never drops data. Asset info fields
-// are written as fields:[{id,value}] and custom fields as
+// written back, so a read-modify-write never drops data; custom field and
+// asset info field entries keep every key the same way. A value read from
+// Halo remembers what it was given: fields left unchanged are written back
+// exactly as Halo sent them (a time keeps its seven fractional digits), and
+// a field set to its zero value is sent, which is how a field is cleared:
+//
+//	t, err := hc.Tickets.Get(ctx, 9499) // team "1st Line Support"
+//	t.Team, t.AgentID = "", 0           // sent as "team":"","agent_id":0
+//	_, err = hc.Tickets.Save(ctx, *t)
+//
+// A nil pointer, slice or Time is sent as null. A value built in Go, such as
+// a create or an update carrying only an id and the fields to change, sends
+// only its non-zero fields, so clearing a field takes a value read first. To
+// create a record from a read one, copy the wanted fields into a new value.
+// Asset info fields are written as fields:[{id,value}] and custom fields as
 // customfields:[{id,value}]; Fields.Resolve turns a name such as "Serial
 // Number" into the tenant's id.
 //
@@ -59,6 +75,7 @@
 // rights), ErrRateLimited, ErrOutcomeRequired and the others.
 //
 // The wire facts this package follows are collected in the project's
-// vendors/halo.md; every path and query parameter it sends is checked
-// against Halo's published OpenAPI document by a contract test.
+// vendors/halo.md; a contract test calls every method of the Client and
+// checks each request — path, query parameters and their values, body
+// fields at any depth — against Halo's published OpenAPI document.
 package halo

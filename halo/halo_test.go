@@ -101,7 +101,7 @@ func TestPageSizeIsClampedTo100(t *testing.T) {
 	for i := range 130 {
 		srv.SeedAsset(halo.Asset{InventoryNumber: strconv.Itoa(i), SiteID: site.ID, AssetTypeID: typ.ID})
 	}
-	p, err := c.Assets.List(t.Context(), &halo.AssetListOptions{ListOptions: halo.ListOptions{PageSize: 1000}})
+	p, err := c.Assets.ListPage(t.Context(), &halo.AssetListOptions{PageSize: 1000}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,9 +112,44 @@ func TestPageSizeIsClampedTo100(t *testing.T) {
 	if last.Query.Get("page_size") != "100" {
 		t.Errorf("page_size sent = %s", last.Query.Get("page_size"))
 	}
-	p, err = c.Assets.List(t.Context(), &halo.AssetListOptions{ListOptions: halo.ListOptions{PageNo: 2}})
+	p, err = c.Assets.ListPage(t.Context(), nil, p.Next)
 	if err != nil || len(p.Items) != 30 || p.Next != "" {
 		t.Errorf("page 2: %v items, next %q, err %v", len(p.Items), p.Next, err)
+	}
+}
+
+func TestListPageCursorAndOptions(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	_, site, typ := estate(srv)
+	for i := range 5 {
+		srv.SeedAsset(halo.Asset{InventoryNumber: strconv.Itoa(i), SiteID: site.ID, AssetTypeID: typ.ID})
+	}
+	opts := &halo.AssetListOptions{SiteID: site.ID, PageSize: 2}
+	want := *opts
+	var pages []int
+	for cursor := ""; ; {
+		p, err := c.Assets.ListPage(t.Context(), opts, cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, len(p.Items))
+		if p.Next == "" {
+			break
+		}
+		cursor = p.Next
+	}
+	if fmt.Sprint(pages) != "[2 2 1]" || *opts != want {
+		t.Errorf("pages %v, opts %+v", pages, *opts)
+	}
+	all, err := halo.Collect(c.Assets.All(t.Context(), opts))
+	if err != nil || len(all) != 5 || *opts != want {
+		t.Errorf("All: %d items, err %v, opts %+v", len(all), err, *opts)
+	}
+	for _, cursor := range []string{"0", "x", "-1"} {
+		if _, err := c.Assets.ListPage(t.Context(), nil, cursor); err == nil || !strings.Contains(err.Error(), "not a page number") {
+			t.Errorf("cursor %q: err = %v", cursor, err)
+		}
 	}
 }
 
@@ -125,7 +160,7 @@ func TestInactiveAssetsNeedIncludeInactive(t *testing.T) {
 	srv.SeedAsset(halo.Asset{InventoryNumber: "live", SiteID: site.ID, AssetTypeID: typ.ID})
 	srv.SeedAsset(halo.Asset{InventoryNumber: "gone", SiteID: site.ID, AssetTypeID: typ.ID, Inactive: halo.Ptr(true)})
 	count := func(opts *halo.AssetListOptions) int {
-		p, err := c.Assets.List(t.Context(), opts)
+		p, err := c.Assets.ListPage(t.Context(), opts, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -143,13 +178,13 @@ func TestRateLimitWithRetryAfterIsWaitedOut(t *testing.T) {
 	t.Parallel()
 	srv, c := setup(t)
 	estate(srv)
-	if _, err := c.Clients.List(t.Context(), nil); err != nil { // token first
+	if _, err := c.Clients.ListPage(t.Context(), nil, ""); err != nil { // token first
 		t.Fatal(err)
 	}
 	srv.ResetRequests()
 	srv.Inject(fakeapi.Fault{Path: "/api/Client", Status: http.StatusTooManyRequests, RetryAfter: "1"})
 	start := time.Now()
-	p, err := c.Clients.List(t.Context(), nil)
+	p, err := c.Clients.ListPage(t.Context(), nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -522,7 +557,7 @@ func TestTruncatedJSONIsMalformed(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Inject(fakeapi.Fault{Path: "/api/Client", Truncate: true})
-	_, err := c.Clients.List(t.Context(), nil)
+	_, err := c.Clients.ListPage(t.Context(), nil, "")
 	if !errors.Is(err, halo.ErrMalformed) {
 		t.Errorf("err = %v", err)
 	}

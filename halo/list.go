@@ -14,27 +14,9 @@ import (
 	"github.com/mspsync/mspsync/internal/httpx"
 )
 
-// ListOptions selects one page of a paged list. Page numbers start at 1;
-// PageSize defaults to and is clamped at MaxPageSize (Halo silently caps
-// larger pages at 100, which would make a loop skip records).
-type ListOptions struct {
-	PageNo   int
-	PageSize int
-}
-
-func (o ListOptions) normalise() ListOptions {
-	if o.PageNo < 1 {
-		o.PageNo = 1
-	}
-	if o.PageSize < 1 || o.PageSize > MaxPageSize {
-		o.PageSize = MaxPageSize
-	}
-	return o
-}
-
-// pagingQuery merges the caller's filter struct with Halo's paging
+// pageQuery merges the caller's filter struct with Halo's paging
 // parameters (spelled pageinate, as Halo spells it).
-func pagingQuery(filters any, lo ListOptions) (url.Values, error) {
+func pageQuery(filters any, pageNo, pageSize int) (url.Values, error) {
 	q, err := httpx.EncodeQuery(filters)
 	if err != nil {
 		return nil, err
@@ -43,9 +25,31 @@ func pagingQuery(filters any, lo ListOptions) (url.Values, error) {
 		q = url.Values{}
 	}
 	q.Set("pageinate", "true")
-	q.Set("page_size", strconv.Itoa(lo.PageSize))
-	q.Set("page_no", strconv.Itoa(lo.PageNo))
+	q.Set("page_size", strconv.Itoa(pageSize))
+	q.Set("page_no", strconv.Itoa(pageNo))
 	return q, nil
+}
+
+// clampPageSize returns size, or MaxPageSize when size is unset or above
+// it (Halo silently caps larger pages at 100, which would make a loop skip
+// records).
+func clampPageSize(size int) int {
+	if size < 1 || size > MaxPageSize {
+		return MaxPageSize
+	}
+	return size
+}
+
+// pageNumber reads a page cursor: "" is page 1, otherwise a Page.Next.
+func pageNumber(cursor string) (int, error) {
+	if cursor == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(cursor)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("halo: page cursor %q is not a page number (pass \"\" or a Page.Next)", cursor)
+	}
+	return n, nil
 }
 
 // decodeList reads a list response: {"record_count":N,"<key>":[...]} or a
@@ -102,11 +106,16 @@ func getList[T any](ctx context.Context, c *Client, path, key string, filters an
 	return items, nil
 }
 
-// listPage fetches one page of a paged list. Next is empty when the page
-// was empty or short, or when the items up to it reach record_count.
-func listPage[T any](ctx context.Context, c *Client, path, key string, filters any, lo ListOptions) (*Page[T], error) {
-	lo = lo.normalise()
-	q, err := pagingQuery(filters, lo)
+// listPage fetches the page at cursor ("" = page 1) of a paged list. Next
+// is empty when the page was empty or short, or when the items up to it
+// reach record_count.
+func listPage[T any](ctx context.Context, c *Client, path, key string, filters any, pageSize int, cursor string) (*Page[T], error) {
+	no, err := pageNumber(cursor)
+	if err != nil {
+		return nil, err
+	}
+	size := clampPageSize(pageSize)
+	q, err := pageQuery(filters, no, size)
 	if err != nil {
 		return nil, fmt.Errorf("halo: encoding %s filters: %w", path, err)
 	}
@@ -119,24 +128,27 @@ func listPage[T any](ctx context.Context, c *Client, path, key string, filters a
 		return nil, c.malformed(http.MethodGet, path, raw, err)
 	}
 	p := &Page[T]{Items: items, Total: total}
-	seen := (lo.PageNo-1)*lo.PageSize + len(items)
-	if len(items) > 0 && len(items) >= lo.PageSize && (total < 0 || seen < total) {
-		p.Next = strconv.Itoa(lo.PageNo + 1)
+	seen := (no-1)*size + len(items)
+	if len(items) > 0 && len(items) >= size && (total < 0 || seen < total) {
+		p.Next = strconv.Itoa(no + 1)
 	}
 	return p, nil
 }
 
 // listAll iterates over every page of a paged list.
 func listAll[T any](ctx context.Context, c *Client, path, key string, filters any, pageSize int) iter.Seq2[T, error] {
-	return httpx.Iterate(ctx, "1", func(ctx context.Context, cursor string) (httpx.Page[T], error) {
-		n, _ := strconv.Atoi(cursor)
-		p, err := listPage[T](ctx, c, path, key, filters, ListOptions{PageNo: n, PageSize: pageSize})
+	return httpx.Iterate(ctx, "", func(ctx context.Context, cursor string) (httpx.Page[T], error) {
+		p, err := listPage[T](ctx, c, path, key, filters, pageSize, cursor)
 		if err != nil {
 			return httpx.Page[T]{}, err
 		}
 		return *p, nil
 	})
 }
+
+// Collect drains a list iterator into a slice, returning the items it got
+// before an error together with the error.
+func Collect[T any](seq iter.Seq2[T, error]) ([]T, error) { return httpx.Collect(seq) }
 
 // get fetches one object by id.
 func get[T any](ctx context.Context, c *Client, path string, id int, q any) (*T, error) {

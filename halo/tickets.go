@@ -30,15 +30,16 @@ type TicketListOptions struct {
 	SearchSummary string `url:"search_summary,omitempty"`
 	// DateSearch is "dateoccured" (opened; Halo's spelling) or
 	// "datecleared" (closed), bounded by StartDate and EndDate.
-	DateSearch  string `url:"datesearch,omitempty"`
-	StartDate   string `url:"startdate,omitempty"`
-	EndDate     string `url:"enddate,omitempty"`
-	Order       string `url:"order,omitempty"`
-	OrderDesc   bool   `url:"orderdesc,omitempty"`
-	ListOptions `url:"-"`
+	DateSearch string `url:"datesearch,omitempty"`
+	StartDate  string `url:"startdate,omitempty"`
+	EndDate    string `url:"enddate,omitempty"`
+	Order      string `url:"order,omitempty"`
+	OrderDesc  bool   `url:"orderdesc,omitempty"`
+	// PageSize is the page length, at most and by default MaxPageSize.
+	PageSize int `url:"-"`
 }
 
-func (o *TicketListOptions) listOptions() ListOptions { return o.ListOptions }
+func (o *TicketListOptions) pageSize() int { return o.PageSize }
 
 // FormatTime formats t the way Halo's date filters take it.
 func FormatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
@@ -48,16 +49,17 @@ func (s *TicketsService) Get(ctx context.Context, id int) (*Ticket, error) {
 	return get[Ticket](ctx, s.c, "Tickets", id, nil)
 }
 
-// List returns one page of tickets.
-func (s *TicketsService) List(ctx context.Context, opts *TicketListOptions) (*Page[Ticket], error) {
-	f, lo := filters(opts)
-	return listPage[Ticket](ctx, s.c, "Tickets", "tickets", f, lo)
+// ListPage returns one page of tickets: cursor "" is the first page, then
+// each Page.Next; Next is "" on the last page.
+func (s *TicketsService) ListPage(ctx context.Context, opts *TicketListOptions, cursor string) (*Page[Ticket], error) {
+	f, size := filters(opts)
+	return listPage[Ticket](ctx, s.c, "Tickets", "tickets", f, size, cursor)
 }
 
 // All iterates over every ticket matching opts.
 func (s *TicketsService) All(ctx context.Context, opts *TicketListOptions) iter.Seq2[Ticket, error] {
-	f, lo := filters(opts)
-	return listAll[Ticket](ctx, s.c, "Tickets", "tickets", f, lo.PageSize)
+	f, size := filters(opts)
+	return listAll[Ticket](ctx, s.c, "Tickets", "tickets", f, size)
 }
 
 // ClosedSince iterates over tickets closed at or after since (Halo's

@@ -16,8 +16,11 @@ type Extra = wire.Extra
 func Ptr[T any](v T) *T { return &v }
 
 // Time is a Halo date-time. Halo sends local-looking timestamps with or
-// without a zone and fractional seconds; they are UTC. It marshals as
-// "2006-01-02T15:04:05Z".
+// without a zone and with up to seven fractional digits; they are UTC. It
+// marshals as "2006-01-02T15:04:05.9999999Z": UTC, with the fraction to
+// Halo's precision of 100 ns and without trailing zeros. A time read as a
+// field of a Halo object and left unchanged is written back exactly as Halo
+// sent it, zone or not.
 type Time struct{ time.Time }
 
 var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04:05", "2006-01-02"}
@@ -48,19 +51,25 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	return err
 }
 
-// MarshalJSON writes UTC "2006-01-02T15:04:05Z", or null for the zero time.
+// MarshalJSON writes UTC "2006-01-02T15:04:05.9999999Z" (no fraction for
+// whole seconds), or null for the zero time.
 func (t Time) MarshalJSON() ([]byte, error) {
 	if t.IsZero() {
 		return []byte("null"), nil
 	}
-	return json.Marshal(t.UTC().Format("2006-01-02T15:04:05Z"))
+	return json.Marshal(t.UTC().Format(timeFormat))
 }
+
+// timeFormat keeps the fraction to the 100 ns ticks of Halo's .NET dates.
+const timeFormat = "2006-01-02T15:04:05.9999999Z"
 
 // IsSet reports whether t holds a real date (Halo uses 1900-01-01 for none).
 func (t *Time) IsSet() bool { return t != nil && !t.IsZero() && t.Year() > 1900 }
 
 // CustomField is a custom field value on a ticket, asset, client, ...
-// (schema CustomField). Write it as {id, value}.
+// (schema CustomField). Write it as {id, value}. An entry read from Halo
+// keeps every key it came with (the unmodelled ones in Extra) and is
+// written back with them.
 type CustomField struct {
 	ID      int             `json:"id"`
 	Name    string          `json:"name,omitempty"`
@@ -68,15 +77,20 @@ type CustomField struct {
 	Type    int             `json:"type,omitempty"`
 	Value   json.RawMessage `json:"value,omitempty"`
 	Display string          `json:"display,omitempty"`
+	Extra   Extra           `json:"-"`
+	seen    wire.Seen
 }
 
 // FieldValue is an asset info field value (schema FieldHelper). Write it as
-// {id, value}.
+// {id, value}. An entry read from Halo keeps every key it came with (the
+// unmodelled ones in Extra) and is written back with them.
 type FieldValue struct {
 	ID      int             `json:"id"`
 	Name    string          `json:"name,omitempty"`
 	Value   json.RawMessage `json:"value,omitempty"`
 	Display string          `json:"display,omitempty"`
+	Extra   Extra           `json:"-"`
+	seen    wire.Seen
 }
 
 // Text returns the value as text: a JSON string unquoted, anything else as
@@ -115,6 +129,7 @@ type Customer struct {
 	CustomFields []CustomField `json:"customfields,omitempty"`
 	Warning      string        `json:"_warning,omitempty"`
 	Extra        Extra         `json:"-"`
+	seen         wire.Seen
 }
 
 // Site is a customer site (schema Site).
@@ -128,6 +143,7 @@ type Site struct {
 	Notes      string `json:"notes,omitempty"`
 	Warning    string `json:"_warning,omitempty"`
 	Extra      Extra  `json:"-"`
+	seen       wire.Seen
 }
 
 // User is an end-user / contact (schema Users).
@@ -146,6 +162,7 @@ type User struct {
 	AzureOID     string `json:"azureoid,omitempty"`
 	Warning      string `json:"_warning,omitempty"`
 	Extra        Extra  `json:"-"`
+	seen         wire.Seen
 }
 
 // Asset is a Halo asset (schema Device, route /Asset). Info fields are
@@ -178,6 +195,7 @@ type Asset struct {
 	IsAssetDetails     *bool         `json:"isassetdetails,omitempty"`
 	Warning            string        `json:"_warning,omitempty"`
 	Extra              Extra         `json:"-"`
+	seen               wire.Seen
 }
 
 // Field returns the info field with the given id.
@@ -221,6 +239,7 @@ type AssetType struct {
 	KeyFieldID     int    `json:"keyfield_id,omitempty"`
 	Warning        string `json:"_warning,omitempty"`
 	Extra          Extra  `json:"-"`
+	seen           wire.Seen
 }
 
 // AssetGroup is an asset group (schema Generic, which has no inactive
@@ -230,6 +249,7 @@ type AssetGroup struct {
 	Name    string `json:"name,omitempty"`
 	Warning string `json:"_warning,omitempty"`
 	Extra   Extra  `json:"-"`
+	seen    wire.Seen
 }
 
 // AssetField is an asset info field definition (schema Field, route
@@ -240,6 +260,7 @@ type AssetField struct {
 	Kind    string `json:"kind,omitempty"`
 	Warning string `json:"_warning,omitempty"`
 	Extra   Extra  `json:"-"`
+	seen    wire.Seen
 }
 
 // CustomFieldDef is a custom field definition (schema FieldInfo, route
@@ -255,6 +276,7 @@ type CustomFieldDef struct {
 	InputType int    `json:"inputtype,omitempty"`
 	Warning   string `json:"_warning,omitempty"`
 	Extra     Extra  `json:"-"`
+	seen      wire.Seen
 }
 
 // AssetRef links an asset to a ticket (schema Device_List).
@@ -298,6 +320,7 @@ type Ticket struct {
 	UserEmail                  string        `json:"user_email,omitempty"`
 	Warning                    string        `json:"_warning,omitempty"`
 	Extra                      Extra         `json:"-"`
+	seen                       wire.Seen
 }
 
 // Action is a ticket action; mspsync uses them as notes (schema Actions).
@@ -318,6 +341,7 @@ type Action struct {
 	NewStatus      int     `json:"new_status,omitempty"`
 	Warning        string  `json:"_warning,omitempty"`
 	Extra          Extra   `json:"-"`
+	seen           wire.Seen
 }
 
 // TicketType is a ticket type (schema RequestType, route /TicketType).
@@ -331,6 +355,7 @@ type TicketType struct {
 	AgentsCanSelect *bool  `json:"agentscanselect,omitempty"`
 	InitialStatus   int    `json:"initial_status,omitempty"`
 	Extra           Extra  `json:"-"`
+	seen            wire.Seen
 }
 
 // Status is a ticket status (schema TStatus, route /Status).
@@ -342,6 +367,7 @@ type Status struct {
 	Sequence  int    `json:"sequence,omitempty"`
 	Colour    string `json:"colour,omitempty"`
 	Extra     Extra  `json:"-"`
+	seen      wire.Seen
 }
 
 func (v Customer) hasID() bool   { return v.ID != 0 }

@@ -48,6 +48,7 @@ func Apply(ctx context.Context, cs *Changeset, t Target, opts ApplyOptions) erro
 		markCancelled(cs, err)
 		return err
 	}
+	ap.resolveMappings()
 	// Asset writes, refs resolved, then saved in concurrent batches.
 	pending, writes := ap.resolveAssetWrites()
 	err := ap.saveAssets(ctx, pending, writes)
@@ -148,6 +149,17 @@ func (ap *applier) applyPrerequisite(ctx context.Context, a *Action) {
 			ap.ids[a.Ref] = id
 			a.Result = &Result{OK: true, ID: id}
 		}
+	case LinkSite:
+		sl, ok := ap.t.(SiteLinker)
+		if !ok {
+			ap.fail(a, errors.New("the target keeps no site links (it is not a SiteLinker)"))
+			return
+		}
+		if err := sl.LinkSite(ctx, a.LinkCustomerID, a.LinkSiteID, *a.SiteLink); err != nil {
+			ap.fail(a, err)
+		} else {
+			a.Result = &Result{OK: true}
+		}
 	case CreateAssetType:
 		id, err := ap.t.CreateAssetType(ctx, *a.AssetType)
 		if err != nil {
@@ -155,6 +167,25 @@ func (ap *applier) applyPrerequisite(ctx context.Context, a *Action) {
 		} else {
 			ap.ids[a.Ref] = id
 			a.Result = &Result{OK: true, ID: id}
+		}
+	}
+}
+
+// resolveMappings fills in the IDs of the customers and sites the plan's
+// new mappings point at, now that they exist; a mapping to something that
+// failed keeps its refs and no IDs.
+func (ap *applier) resolveMappings() {
+	for i := range ap.cs.NewMappings {
+		m := &ap.cs.NewMappings[i]
+		if m.CustomerRef != "" {
+			if id, ok := ap.ids[m.CustomerRef]; ok {
+				m.CustomerID, m.CustomerRef = id, ""
+			}
+		}
+		if m.SiteRef != "" {
+			if id, ok := ap.ids[m.SiteRef]; ok {
+				m.SiteID, m.SiteRef = id, ""
+			}
 		}
 	}
 }

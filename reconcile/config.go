@@ -55,6 +55,11 @@ type SiteConfig struct {
 	// "sites", a site of NewSitesCustomerID) of the same name is reused.
 	NewSites           string `json:"new_sites,omitempty"`
 	NewSitesCustomerID int    `json:"new_sites_customer_id,omitempty"`
+	// ReviewSimilar holds back an unmapped source site whose name is close
+	// to an existing customer's but not equal (punctuation, a company
+	// suffix, a typo), instead of creating a second customer; the plan
+	// names both.
+	ReviewSimilar bool `json:"review_similar,omitempty"`
 	// MainSiteName names the main site of created customers (default "Main").
 	MainSiteName string `json:"main_site_name,omitempty"`
 }
@@ -87,7 +92,10 @@ type SiteRule struct {
 type FieldMapping struct {
 	Source string `json:"source"` // source field name ("serialNumber")
 	Target string `json:"target"` // PSA field name ("Serial Number", "inventory_number")
-	// OnlyFillEmpty writes only where the PSA value is empty.
+	// Policy says when the mapping writes (default "always"): see the
+	// Policy constants.
+	Policy string `json:"policy,omitempty"`
+	// OnlyFillEmpty is policy "fill_empty", kept for older configs.
 	OnlyFillEmpty bool `json:"only_fill_empty,omitempty"`
 	// CreateMissing plans the field's creation when the PSA lacks it.
 	CreateMissing bool `json:"create_missing,omitempty"`
@@ -95,6 +103,14 @@ type FieldMapping struct {
 	// asset (fields that churn, such as last seen).
 	NoTriggerUpdate bool `json:"no_trigger_update,omitempty"`
 }
+
+// Field mapping policies: when a mapping writes its value.
+const (
+	PolicyAlways     = "always"      // on create, and on update whenever the source value changes
+	PolicyCreateOnly = "create_only" // on create only: a technician's later edit is never overwritten
+	PolicyFillEmpty  = "fill_empty"  // on create, and on update only where the PSA value is empty
+	PolicyMatchOnly  = "match_only"  // never written: the value only matches assets and feeds rules
+)
 
 // MatchingConfig finds existing assets: the vendor link first, then the
 // matching field.
@@ -343,10 +359,21 @@ func (cc *compiled) compileSites() error {
 // (lower-cased) target, noting which one is the matching field.
 func (cc *compiled) compileFieldMappings() error {
 	targets := map[string]bool{}
+	cc.FieldMappings = slices.Clone(cc.FieldMappings) // policies are filled in; the caller's config stays as it is
 	for i, f := range cc.FieldMappings {
 		key := fmt.Sprintf("field_mappings[%d]", i)
 		if strings.TrimSpace(f.Source) == "" || strings.TrimSpace(f.Target) == "" {
 			return bad(key, "needs source and target")
+		}
+		switch {
+		case f.OnlyFillEmpty && f.Policy != "" && f.Policy != PolicyFillEmpty:
+			return bad(key+".only_fill_empty", "contradicts policy %q", f.Policy)
+		case f.OnlyFillEmpty || f.Policy == PolicyFillEmpty:
+			cc.FieldMappings[i].Policy, cc.FieldMappings[i].OnlyFillEmpty = PolicyFillEmpty, true
+		case f.Policy == "":
+			cc.FieldMappings[i].Policy = PolicyAlways
+		case f.Policy != PolicyAlways && f.Policy != PolicyCreateOnly && f.Policy != PolicyMatchOnly:
+			return bad(key+".policy", "%q is not always, create_only, fill_empty or match_only", f.Policy)
 		}
 		t := strings.ToLower(f.Target)
 		cc.lowerTargets = append(cc.lowerTargets, lower(f.Target))

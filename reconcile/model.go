@@ -33,6 +33,9 @@ type SourceSite struct {
 	ID       string `json:"id"`
 	Name     string `json:"name"`
 	ParentID string `json:"parent_id,omitempty"`
+	// URL is the site's page in the source, when it has one; PSA drivers
+	// may keep it with the link.
+	URL string `json:"url,omitempty"`
 	// Excluded sites are never mapped nor created (Datto's Deleted Devices).
 	Excluded bool `json:"excluded,omitempty"`
 }
@@ -79,19 +82,25 @@ type SourceSnapshot struct {
 	Complete bool `json:"complete"`
 }
 
-// Customer is a PSA customer.
+// Customer is a PSA customer. Links holds the source sites it stands
+// for, by source kind (what an earlier import wrote onto it).
 type Customer struct {
-	ID         int    `json:"id"`
-	Name       string `json:"name"`
-	MainSiteID int    `json:"main_site_id,omitempty"`
-	TopLevelID int    `json:"top_level_id,omitempty"`
+	ID         int               `json:"id"`
+	Name       string            `json:"name"`
+	MainSiteID int               `json:"main_site_id,omitempty"`
+	TopLevelID int               `json:"top_level_id,omitempty"`
+	Inactive   bool              `json:"inactive,omitempty"`
+	Links      map[string]string `json:"links,omitempty"`
 }
 
-// Site is a PSA customer site.
+// Site is a PSA customer site. Links holds the source sites it stands
+// for, by source kind.
 type Site struct {
-	ID         int    `json:"id"`
-	CustomerID int    `json:"customer_id"`
-	Name       string `json:"name"`
+	ID         int               `json:"id"`
+	CustomerID int               `json:"customer_id"`
+	Name       string            `json:"name"`
+	Inactive   bool              `json:"inactive,omitempty"`
+	Links      map[string]string `json:"links,omitempty"`
 }
 
 // Asset is a PSA asset. Fields holds its field values by PSA field name
@@ -109,6 +118,10 @@ type Asset struct {
 	UserID     int               `json:"user_id,omitempty"`
 	Fields     map[string]string `json:"fields,omitempty"`
 	Links      map[string]string `json:"links,omitempty"`
+	// LinkAccounts holds, by source kind, the source account the link
+	// belongs to, where the target keeps it. An import only deactivates
+	// assets linked to the account it reads.
+	LinkAccounts map[string]string `json:"link_accounts,omitempty"`
 }
 
 // AssetType is a PSA asset type.
@@ -148,6 +161,10 @@ type TargetSnapshot struct {
 	AssetGroups []AssetGroup `json:"asset_groups"`
 	Users       []User       `json:"users"`
 	Fields      []FieldDef   `json:"fields"`
+	// KeepsSiteLinks says the target stores source site links on customers
+	// and sites (it is a SiteLinker): Plan then links what it matches by
+	// name.
+	KeepsSiteLinks bool `json:"keeps_site_links,omitempty"`
 }
 
 // Source is an RMM driver (dattormm/dattormmdriver provides one).
@@ -182,18 +199,42 @@ type Target interface {
 	SaveAssets(ctx context.Context, writes []AssetWrite) []SaveResult
 }
 
-// NewCustomer is a customer to create, with its main site.
+// NewCustomer is a customer to create, with its main site, both linked
+// to the source site it is made for.
 type NewCustomer struct {
-	Name         string `json:"name"`
-	MainSiteName string `json:"main_site_name"`
-	TopLevelID   int    `json:"top_level_id,omitempty"`
+	Name         string   `json:"name"`
+	MainSiteName string   `json:"main_site_name"`
+	TopLevelID   int      `json:"top_level_id,omitempty"`
+	Link         SiteLink `json:"link,omitzero"`
 }
 
-// NewSite is a site to create under a customer.
+// NewSite is a site to create under a customer, linked to the source site
+// it is made for.
 type NewSite struct {
-	CustomerID  int    `json:"customer_id,omitempty"`
-	CustomerRef string `json:"customer_ref,omitempty"`
-	Name        string `json:"name"`
+	CustomerID  int      `json:"customer_id,omitempty"`
+	CustomerRef string   `json:"customer_ref,omitempty"`
+	Name        string   `json:"name"`
+	Link        SiteLink `json:"link,omitzero"`
+}
+
+// SiteLink names the source site a PSA customer or site stands for.
+type SiteLink struct {
+	Kind         string `json:"kind"`
+	Account      string `json:"account,omitempty"`
+	SourceSiteID string `json:"source_site_id"`
+	// URL is the source's page of the site, when the source has one.
+	URL string `json:"url,omitempty"`
+}
+
+// IsZero reports whether l names no source site.
+func (l SiteLink) IsZero() bool { return l.Kind == "" && l.SourceSiteID == "" }
+
+// SiteLinker is an optional Target extension: it writes the source site's
+// link onto an existing customer and site (ones matched by name or mapped
+// by hand), so later runs find them by link even after a rename. siteID 0
+// links the customer only.
+type SiteLinker interface {
+	LinkSite(ctx context.Context, customerID, siteID int, l SiteLink) error
 }
 
 // NewAssetType is an asset type to create.
@@ -224,8 +265,9 @@ type AssetWrite struct {
 	// LinkKind and LinkID, when set, link the asset to the source device
 	// LinkID of kind LinkKind; the target stores the link where it keeps
 	// links of that kind.
-	LinkKind string `json:"link_kind,omitempty"`
-	LinkID   string `json:"link_id,omitempty"`
+	LinkKind    string `json:"link_kind,omitempty"`
+	LinkID      string `json:"link_id,omitempty"`
+	LinkAccount string `json:"link_account,omitempty"`
 }
 
 // FieldWrite is one field value an AssetWrite sets, by PSA field name.

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,10 +23,13 @@ const (
 	UnchangedAsset  ActionKind = "unchanged"
 	SkipDevice      ActionKind = "skip"
 	AmbiguousDevice ActionKind = "ambiguous"
-	refPrefixField             = "field:"
-	refPrefixCust              = "customer:"
-	refPrefixSite              = "site:"
-	refPrefixType              = "type:"
+	// LinkSite writes a source site's link onto a PSA customer or site the
+	// plan matched by name (a SiteLinker target).
+	LinkSite       ActionKind = "link_site"
+	refPrefixField            = "field:"
+	refPrefixCust             = "customer:"
+	refPrefixSite             = "site:"
+	refPrefixType             = "type:"
 )
 
 // Change is one field-level difference of an update.
@@ -54,6 +58,11 @@ type Action struct {
 	AssetType *NewAssetType `json:"asset_type,omitempty"`
 	Field     *NewField     `json:"field,omitempty"`
 	Write     *AssetWrite   `json:"write,omitempty"`
+	// SiteLink, LinkCustomerID and LinkSiteID are a LinkSite's link and
+	// the customer (and site, 0 for none) it goes on.
+	SiteLink       *SiteLink `json:"site_link,omitempty"`
+	LinkCustomerID int       `json:"link_customer_id,omitempty"`
+	LinkSiteID     int       `json:"link_site_id,omitempty"`
 	// Absent marks a deactivation because the device is missing from a
 	// complete listing (rather than flagged deleted).
 	Absent bool `json:"absent,omitempty"`
@@ -71,7 +80,7 @@ type Result struct {
 // IsWrite reports whether applying the action writes to the PSA.
 func (a *Action) IsWrite() bool {
 	switch a.Kind {
-	case CreateField, CreateCustomer, CreateSite, CreateAssetType, CreateAsset, UpdateAsset, DeactivateAsset:
+	case CreateField, CreateCustomer, CreateSite, CreateAssetType, CreateAsset, UpdateAsset, DeactivateAsset, LinkSite:
 		return true
 	}
 	return false
@@ -80,13 +89,59 @@ func (a *Action) IsWrite() bool {
 // Changeset is what Plan returns: every action with its reason. It is a
 // pure value: JSON of the same inputs is byte-identical.
 type Changeset struct {
-	// Source is the source's kind; the plan's links are of that kind.
+	// Source is the source's kind and Account its account; the plan's
+	// links are of that kind and account.
 	Source         string   `json:"source"`
+	Account        string   `json:"account,omitempty"`
 	SourceComplete bool     `json:"source_complete"`
 	Actions        []Action `json:"actions"`
-	// NewMappings records source sites placed by name or by a created
-	// customer, to add to Config.Sites.Mappings.
+	// NewMappings records source sites placed without a mapping (by link,
+	// by name, or on a customer or site the plan creates); Apply fills in
+	// the IDs of what it created, and Run keeps them in its MappingStore.
 	NewMappings []PlannedMapping `json:"new_mappings,omitempty"`
+	// Notices are what a person should know about the source sites:
+	// renames, possible duplicates, stale mappings.
+	Notices []Notice `json:"notices,omitempty"`
+}
+
+// NoticeKind says what a notice is about.
+type NoticeKind string
+
+// Notice kinds.
+const (
+	NoticeRenamed           NoticeKind = "renamed"            // the source site and its PSA customer have different names
+	NoticePossibleDuplicate NoticeKind = "possible_duplicate" // a new customer's name is close to an existing one
+	NoticeMappingStale      NoticeKind = "mapping_stale"      // a learned mapping points at a deleted customer or site
+)
+
+// Notice is something about a source site that changes nothing but
+// deserves a look.
+type Notice struct {
+	Kind         NoticeKind `json:"kind"`
+	SourceSiteID string     `json:"source_site_id"`
+	Message      string     `json:"message"`
+}
+
+// PlanOption adjusts Plan.
+type PlanOption func(*planOptions)
+
+type planOptions struct{ mappings []Mapping }
+
+// WithLearnedMappings gives Plan the mappings earlier runs learned (from a
+// MappingStore); those of the source's kind and account place their
+// sites after the config's own mappings.
+func WithLearnedMappings(ms []Mapping) PlanOption {
+	return func(o *planOptions) { o.mappings = append(o.mappings, ms...) }
+}
+
+func (o planOptions) learned(src SourceInfo) map[string]Mapping {
+	out := map[string]Mapping{}
+	for _, m := range o.mappings {
+		if m.Kind == src.Kind && m.Account == src.Account {
+			out[m.SourceSiteID] = m
+		}
+	}
+	return out
 }
 
 // PlannedMapping is a site mapping a plan found or will create.
@@ -112,24 +167,27 @@ func (p *Changeset) Writes() int {
 
 // index is the target snapshot arranged for lookups.
 type index struct {
-	customers  map[int]*Customer
-	custByName map[string]*Customer
-	sites      map[int]*Site
-	siteByName map[int]map[string]*Site // customer → lower name → site
-	mainSite   map[int]int
-	types      map[string]*AssetType // lower name
-	typeByID   map[int]*AssetType
-	fields     map[string]*FieldDef // lower name
-	link       map[string][]*Asset  // linked source device id → assets
-	match      map[string][]*Asset  // normalised matching value → assets
-	users      [2]map[string][]*User
+	customers    map[int]*Customer
+	customerList []*Customer            // in id order
+	custByName   map[string][]*Customer // normalised name → customers
+	custByLink   map[string]*Customer   // linked source site → customer
+	siteByLink   map[string]*Site       // linked source site → site
+	sites        map[int]*Site
+	siteByName   map[int]map[string]*Site // customer → normalised name → site
+	mainSite     map[int]int
+	types        map[string]*AssetType // lower name
+	typeByID     map[int]*AssetType
+	fields       map[string]*FieldDef // lower name
+	link         map[string][]*Asset  // linked source device id → assets
+	match        map[string][]*Asset  // normalised matching value → assets
+	users        [2]map[string][]*User
 }
 
 func lower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 func indexTarget(t *TargetSnapshot, cc *compiled, kind string) *index {
 	ix := &index{
-		customers: map[int]*Customer{}, custByName: map[string]*Customer{}, sites: map[int]*Site{},
+		customers: map[int]*Customer{}, custByName: map[string][]*Customer{}, custByLink: map[string]*Customer{}, siteByLink: map[string]*Site{}, sites: map[int]*Site{},
 		siteByName: map[int]map[string]*Site{}, mainSite: map[int]int{}, types: map[string]*AssetType{},
 		typeByID: map[int]*AssetType{}, fields: map[string]*FieldDef{}, link: map[string][]*Asset{}, match: map[string][]*Asset{},
 		users: [2]map[string][]*User{{}, {}},
@@ -137,11 +195,19 @@ func indexTarget(t *TargetSnapshot, cc *compiled, kind string) *index {
 	for i := range t.Customers {
 		c := &t.Customers[i]
 		ix.customers[c.ID] = c
-		if _, dup := ix.custByName[lower(c.Name)]; !dup {
-			ix.custByName[lower(c.Name)] = c
-		}
+		ix.customerList = append(ix.customerList, c)
 		if c.MainSiteID != 0 {
 			ix.mainSite[c.ID] = c.MainSiteID
+		}
+	}
+	sort.Slice(ix.customerList, func(i, j int) bool { return ix.customerList[i].ID < ix.customerList[j].ID })
+	for _, c := range ix.customerList {
+		n := normName(c.Name)
+		ix.custByName[n] = append(ix.custByName[n], c)
+		if v := c.Links[kind]; v != "" && kind != "" {
+			if _, dup := ix.custByLink[v]; !dup {
+				ix.custByLink[v] = c
+			}
 		}
 	}
 	sites := append([]Site(nil), t.Sites...)
@@ -152,8 +218,13 @@ func indexTarget(t *TargetSnapshot, cc *compiled, kind string) *index {
 		if ix.siteByName[s.CustomerID] == nil {
 			ix.siteByName[s.CustomerID] = map[string]*Site{}
 		}
-		if _, dup := ix.siteByName[s.CustomerID][lower(s.Name)]; !dup {
-			ix.siteByName[s.CustomerID][lower(s.Name)] = s
+		if _, dup := ix.siteByName[s.CustomerID][normName(s.Name)]; !dup {
+			ix.siteByName[s.CustomerID][normName(s.Name)] = s
+		}
+		if v := s.Links[kind]; v != "" && kind != "" {
+			if _, dup := ix.siteByLink[v]; !dup {
+				ix.siteByLink[v] = s
+			}
 		}
 		if _, ok := ix.mainSite[s.CustomerID]; !ok {
 			ix.mainSite[s.CustomerID] = s.ID // the oldest site stands in for a main site
@@ -257,8 +328,11 @@ type planner struct {
 	ruleWhy  map[int]string
 	typeMemo map[string]typeRes
 	sites    map[string]*SourceSite
-	kind     string // the source kind links are kept under ("" for none)
-	linkName string // how plans name the link ("datto link")
+	tgt      *TargetSnapshot
+	learned  map[string]Mapping // source site → mapping an earlier run learned
+	kind     string             // the source kind links are kept under ("" for none)
+	account  string             // the source account
+	linkName string             // how plans name the link ("datto link")
 	diff     diff
 	chgArena []Change     // backing store of every action's Changes
 	fwArena  []FieldWrite // and of every write's Fields
@@ -283,7 +357,11 @@ func (v values) get(cc *compiled, lowerTarget string) (string, bool) {
 // Plan works out what a reconcile would do. It is pure and deterministic:
 // no I/O, and the same snapshots and config give a byte-identical JSON
 // plan.
-func Plan(src *SourceSnapshot, tgt *TargetSnapshot, cfg *Config) (*Changeset, error) {
+func Plan(src *SourceSnapshot, tgt *TargetSnapshot, cfg *Config, opts ...PlanOption) (*Changeset, error) {
+	var po planOptions
+	for _, o := range opts {
+		o(&po)
+	}
 	cc, err := cfg.compile(src.Source)
 	if err != nil {
 		return nil, err
@@ -291,8 +369,8 @@ func Plan(src *SourceSnapshot, tgt *TargetSnapshot, cfg *Config) (*Changeset, er
 	kind := src.Source.Kind
 	p := &planner{cc: cc, src: src, ix: indexTarget(tgt, cc, kind), refs: map[string]bool{}, siteMemo: map[string]*placement{}, skips: map[string]string{},
 		ruleMemo: map[int]*placement{}, ruleWhy: map[int]string{}, typeMemo: map[string]typeRes{},
-		kind: kind, linkName: kind + " link",
-		plan: &Changeset{Source: kind, SourceComplete: src.Complete}}
+		kind: kind, account: src.Source.Account, linkName: kind + " link", tgt: tgt, learned: po.learned(src.Source),
+		plan: &Changeset{Source: kind, Account: src.Source.Account, SourceComplete: src.Complete}}
 	deviceActions := make([]Action, 0, len(src.Devices)+len(cc.FieldMappings)+16)
 	for i, fm := range cc.FieldMappings {
 		if fd := p.ix.fields[cc.lowerTargets[i]]; fd != nil {
@@ -338,7 +416,7 @@ func Plan(src *SourceSnapshot, tgt *TargetSnapshot, cfg *Config) (*Changeset, er
 		present[d.ID] = true
 		deviceActions = append(deviceActions, p.device(d, mapped[i], sites[d.SiteID], counts, claimed))
 	}
-	if src.Complete && cc.Lifecycle.DeactivateDeleted && kind != "" {
+	if src.Complete && p.retiresDeleted() && kind != "" {
 		deviceActions = append(deviceActions, p.absent(tgt, present)...)
 	}
 	p.plan.Actions = make([]Action, 0, len(p.creates)+len(deviceActions))
@@ -416,13 +494,13 @@ func (p *planner) deleted(act Action, d *Device, asset *Asset, claimed map[int]s
 	if asset != nil {
 		claimed[asset.ID] = d.ID
 	}
-	if linked && p.cc.Lifecycle.DeactivateDeleted {
+	if linked && p.retiresDeleted() {
 		return p.deactivate(act, asset, "deleted in the source")
 	}
 	act.Kind, act.Reason = SkipDevice, "deleted in the source"
 	if asset != nil {
 		act.AssetID = asset.ID
-		act.Reason += "; asset left alone (" + map[bool]string{true: "deactivate_deleted is off", false: "not linked to this device"}[linked] + ")"
+		act.Reason += "; asset left alone (" + map[bool]string{true: "deactivate_deleted and deleted_status_id are off", false: "not linked to this device"}[linked] + ")"
 	}
 	return act
 }
@@ -448,13 +526,13 @@ func (p *planner) create(act Action, d *Device, mapped values, place *placement,
 		StatusID: cc.Lifecycle.NewStatusID, UserID: p.user(d, place)}
 	fields := p.diff.fields[:0]
 	for _, k := range p.fieldOK {
-		if v := mapped[k]; v != "" {
+		if v := mapped[k]; v != "" && cc.FieldMappings[k].Policy != PolicyMatchOnly {
 			fields = append(fields, FieldWrite{cc.FieldMappings[k].Target, v}) // a create's values are its changes
 		}
 	}
 	w.Fields, p.diff.fields = keep(&p.fwArena, fields), fields[:0]
 	if p.kind != "" {
-		w.LinkKind, w.LinkID = p.kind, d.ID
+		w.LinkKind, w.LinkID, w.LinkAccount = p.kind, d.ID, p.account
 	}
 	act.Kind, act.Write = CreateAsset, w
 	act.Reason = how + "; " + place.reason + "; " + typeWhy
@@ -522,8 +600,11 @@ func (p *planner) diffFields(df *diff, mapped values, asset *Asset) {
 		if nv == "" {
 			continue
 		}
+		if fm.Policy == PolicyCreateOnly || fm.Policy == PolicyMatchOnly {
+			continue
+		}
 		ov := fieldValue(asset.Fields, fm.Target)
-		if ov == nv || (fm.OnlyFillEmpty && ov != "") {
+		if ov == nv || (fm.Policy == PolicyFillEmpty && ov != "") {
 			continue
 		}
 		df.fields = append(df.fields, FieldWrite{fm.Target, nv})
@@ -535,9 +616,13 @@ func (p *planner) diffFields(df *diff, mapped values, asset *Asset) {
 // reactivation, each as the config allows.
 func (p *planner) diffPlacement(df *diff, w *AssetWrite, d *Device, mapped values, asset *Asset, place *placement) {
 	cc := p.cc
-	if p.kind != "" && asset.Links[p.kind] != d.ID {
-		w.LinkKind, w.LinkID = p.kind, d.ID
-		df.change(p.linkName, asset.Links[p.kind], d.ID, false)
+	if p.kind != "" && (asset.Links[p.kind] != d.ID || asset.LinkAccounts[p.kind] != p.account) {
+		w.LinkKind, w.LinkID, w.LinkAccount = p.kind, d.ID, p.account
+		if asset.Links[p.kind] != d.ID {
+			df.change(p.linkName, asset.Links[p.kind], d.ID, false)
+		} else {
+			df.change(p.linkName+" account", asset.LinkAccounts[p.kind], p.account, false)
+		}
 	}
 	if place != nil && !cc.Sites.DontMoveExisting && (place.siteRef != "" || (place.siteID != 0 && place.siteID != asset.SiteID)) {
 		w.SiteID, w.SiteRef = place.siteID, place.siteRef
@@ -620,23 +705,37 @@ func (p *planner) match(d *Device, mapped values, counts map[string]int, claimed
 }
 
 func (p *planner) deactivate(act Action, asset *Asset, why string) Action {
+	lc := p.cc.Lifecycle
 	act.AssetID = asset.ID
-	if asset.Inactive && (p.cc.Lifecycle.DeletedStatusID == 0 || asset.StatusID == p.cc.Lifecycle.DeletedStatusID) {
-		act.Kind, act.Reason = UnchangedAsset, why+"; asset already inactive"
+	setInactive := lc.DeactivateDeleted && !asset.Inactive
+	setStatus := lc.DeletedStatusID != 0 && asset.StatusID != lc.DeletedStatusID
+	if !setInactive && !setStatus {
+		act.Kind, act.Reason = UnchangedAsset, why+"; asset already retired"
 		return act
 	}
-	t := true
 	act.Kind, act.Reason = DeactivateAsset, why
-	act.Write = &AssetWrite{ID: asset.ID, Inactive: &t, StatusID: p.cc.Lifecycle.DeletedStatusID}
-	act.Changes = []Change{{Field: "inactive", Old: strconv.FormatBool(asset.Inactive), New: "true"}}
-	if s := p.cc.Lifecycle.DeletedStatusID; s != 0 && s != asset.StatusID {
-		act.Changes = append(act.Changes, Change{Field: "status", Old: strconv.Itoa(asset.StatusID), New: strconv.Itoa(s)})
+	act.Write = &AssetWrite{ID: asset.ID}
+	if setInactive {
+		t := true
+		act.Write.Inactive = &t
+		act.Changes = append(act.Changes, Change{Field: "inactive", Old: "false", New: "true"})
+	}
+	if setStatus {
+		act.Write.StatusID = lc.DeletedStatusID
+		act.Changes = append(act.Changes, Change{Field: "status", Old: strconv.Itoa(asset.StatusID), New: strconv.Itoa(lc.DeletedStatusID)})
 	}
 	return act
 }
 
-// absent plans the deactivation of linked assets whose device is missing
-// from a complete listing.
+// retiresDeleted reports whether the config does anything to the assets
+// of deleted devices (deactivate them, set a status, or both).
+func (p *planner) retiresDeleted() bool {
+	return p.cc.Lifecycle.DeactivateDeleted || p.cc.Lifecycle.DeletedStatusID != 0
+}
+
+// absent plans the retirement of assets linked to devices of this source
+// account that are missing from its complete listing. Assets linked to
+// another account of the same kind are never touched.
 func (p *planner) absent(t *TargetSnapshot, present map[string]bool) []Action {
 	var out []Action
 	assets := append([]Asset(nil), t.Assets...)
@@ -644,10 +743,13 @@ func (p *planner) absent(t *TargetSnapshot, present map[string]bool) []Action {
 	for i := range assets {
 		a := &assets[i]
 		id := a.Links[p.kind]
-		if id == "" || present[id] || a.Inactive {
+		if id == "" || present[id] || a.LinkAccounts[p.kind] != p.account {
 			continue
 		}
 		act := p.deactivate(Action{DeviceID: id, Name: a.Name}, a, "device absent from the complete source listing")
+		if act.Kind == UnchangedAsset {
+			continue
+		}
 		act.Absent = true
 		out = append(out, act)
 	}
@@ -718,18 +820,41 @@ func (p *planner) defaultSite(why string) (*placement, string) {
 	return nil, why + " and no default site"
 }
 
-// placeSite places a whole source site (mappings method).
+// placeSite places a whole source site (mappings method), first by what
+// the user and earlier runs said, then by what the PSA records say:
+// its configured mapping (or its nearest mapped ancestor's), the mapping
+// an earlier run learned, the PSA site or customer linked to it, and only
+// then by name or as a new customer or site.
 func (p *planner) placeSite(site *SourceSite) (*placement, string) {
-	cc := p.cc
 	if site.Excluded {
 		return nil, fmt.Sprintf("source site %q is excluded", site.Name)
 	}
-	// The site's own mapping, else the nearest mapped ancestor (Level's
-	// nested groups, VSA X's organisation → site → group).
+	if pl, why, ok := p.placeConfigured(site); ok {
+		return pl, why
+	}
+	if pl, ok := p.placeLearned(site); ok {
+		return pl, ""
+	}
+	if pl, ok := p.placeLinked(site); ok {
+		return pl, ""
+	}
+	switch p.cc.Sites.NewSites {
+	case NewSitesSkip:
+		return p.defaultSite(fmt.Sprintf("source site %q is not mapped", site.Name))
+	case NewSitesAsSites:
+		return p.placeAsSite(site)
+	}
+	return p.placeAsCustomer(site)
+}
+
+// placeConfigured applies the site's mapping from the config, else the
+// nearest mapped ancestor's (Level's nested groups, VSA X's organisation
+// → site → group).
+func (p *planner) placeConfigured(site *SourceSite) (*placement, string, bool) {
 	seen := map[string]bool{}
 	for cur := site; cur != nil && !seen[cur.ID]; cur = p.sites[cur.ParentID] {
 		seen[cur.ID] = true
-		for _, m := range cc.Sites.Mappings {
+		for _, m := range p.cc.Sites.Mappings {
 			if m.SourceSiteID != cur.ID {
 				continue
 			}
@@ -737,45 +862,171 @@ func (p *planner) placeSite(site *SourceSite) (*placement, string) {
 			if cur != site {
 				why = fmt.Sprintf("site %q mapped through %q", site.Name, cur.Name)
 			}
-			return p.resolved(m.CustomerID, m.SiteID, why)
+			pl, whyNot := p.resolved(m.CustomerID, m.SiteID, why)
+			return pl, whyNot, true
 		}
 		if cur.ParentID == "" {
 			break
 		}
 	}
-	pm := PlannedMapping{SourceSiteID: site.ID, SourceName: site.Name}
-	switch cc.Sites.NewSites {
-	case NewSitesSkip:
-		return p.defaultSite(fmt.Sprintf("source site %q is not mapped", site.Name))
-	case NewSitesAsSites:
-		cust := cc.Sites.NewSitesCustomerID
-		if s := p.ix.siteByName[cust][lower(site.Name)]; s != nil {
-			pm.CustomerID, pm.SiteID = cust, s.ID
-			p.plan.NewMappings = append(p.plan.NewMappings, pm)
-			return &placement{customerID: cust, siteID: s.ID, reason: fmt.Sprintf("site %q matched by name under customer %d", site.Name, cust)}, ""
-		}
-		ref := refPrefixSite + site.ID
-		p.creates = append(p.creates, Action{Kind: CreateSite, Name: site.Name, Ref: ref, Site: &NewSite{CustomerID: cust, Name: site.Name},
-			Reason: fmt.Sprintf("source site %q is not mapped (new_sites: sites under customer %d)", site.Name, cust)})
-		pm.CustomerID, pm.SiteRef = cust, ref
-		p.plan.NewMappings = append(p.plan.NewMappings, pm)
-		return &placement{customerID: cust, siteRef: ref, reason: fmt.Sprintf("new site %q under customer %d", site.Name, cust)}, ""
+	return nil, "", false
+}
+
+// placeLearned applies the mapping an earlier run learned for the site,
+// while its customer (and site) still exist.
+func (p *planner) placeLearned(site *SourceSite) (*placement, bool) {
+	m, ok := p.learned[site.ID]
+	if !ok {
+		return nil, false
 	}
-	if c := p.ix.custByName[lower(site.Name)]; c != nil {
+	c := p.ix.customers[m.CustomerID]
+	if c == nil || (m.SiteID != 0 && p.ix.sites[m.SiteID] == nil) {
+		p.notice(site, NoticeMappingStale, fmt.Sprintf("the learned mapping of %q points at customer %d site %d, which no longer exist; placing it afresh", site.Name, m.CustomerID, m.SiteID))
+		return nil, false
+	}
+	pl, _ := p.resolved(m.CustomerID, m.SiteID, fmt.Sprintf("site %q mapped (learned)", site.Name))
+	if pl == nil {
+		return nil, false
+	}
+	p.renamed(site, c)
+	return pl, true
+}
+
+// placeLinked places the site on the PSA site, else the customer, that
+// carries its link, and records the mapping.
+func (p *planner) placeLinked(site *SourceSite) (*placement, bool) {
+	if p.kind == "" {
+		return nil, false
+	}
+	var pl *placement
+	if s := p.ix.siteByLink[site.ID]; s != nil {
+		pl, _ = p.resolved(s.CustomerID, s.ID, fmt.Sprintf("site %q linked", site.Name))
+	} else if c := p.ix.custByLink[site.ID]; c != nil {
+		pl, _ = p.resolved(c.ID, 0, fmt.Sprintf("customer of site %q linked", site.Name))
+	}
+	if pl == nil {
+		return nil, false
+	}
+	p.renamed(site, p.ix.customers[pl.customerID])
+	p.learn(site, pl)
+	return pl, true
+}
+
+// placeAsSite places an unmapped site under NewSitesCustomerID: on its
+// site of the same name, else on a site the plan creates.
+func (p *planner) placeAsSite(site *SourceSite) (*placement, string) {
+	cust := p.cc.Sites.NewSitesCustomerID
+	if s := p.ix.siteByName[cust][normName(site.Name)]; s != nil {
+		pl := &placement{customerID: cust, siteID: s.ID, reason: fmt.Sprintf("site %q matched by name under customer %d", site.Name, cust)}
+		p.linkSite(site, cust, s.ID, s.Links)
+		p.learn(site, pl)
+		return pl, ""
+	}
+	ref := refPrefixSite + site.ID
+	p.creates = append(p.creates, Action{Kind: CreateSite, Name: site.Name, Ref: ref, Site: &NewSite{CustomerID: cust, Name: site.Name, Link: p.siteLink(site)},
+		Reason: fmt.Sprintf("source site %q is not mapped (new_sites: sites under customer %d)", site.Name, cust)})
+	pl := &placement{customerID: cust, siteRef: ref, reason: fmt.Sprintf("new site %q under customer %d", site.Name, cust)}
+	p.learn(site, pl)
+	return pl, ""
+}
+
+// placeAsCustomer places an unmapped site on the one customer of the same
+// name (case and runs of white space do not count), else on a customer the
+// plan creates. Two customers of that name place nothing; a customer
+// whose name is close but not equal is reported as a possible duplicate,
+// and holds the site back when sites.review_similar is set.
+func (p *planner) placeAsCustomer(site *SourceSite) (*placement, string) {
+	switch cs := p.ix.custByName[normName(site.Name)]; {
+	case len(cs) > 1:
+		return nil, fmt.Sprintf("source site %q: %d PSA customers have that name; map it in sites.mappings", site.Name, len(cs))
+	case len(cs) == 1:
+		c := cs[0]
 		pl, why := p.resolved(c.ID, 0, fmt.Sprintf("customer %q matched by name", c.Name))
 		if pl != nil {
-			pm.CustomerID, pm.SiteID = c.ID, pl.siteID
-			p.plan.NewMappings = append(p.plan.NewMappings, pm)
+			p.linkSite(site, c.ID, 0, c.Links)
+			p.learn(site, pl)
 		}
 		return pl, why
 	}
+	if similar := p.similarCustomers(site.Name); len(similar) > 0 {
+		msg := fmt.Sprintf("source site %q may be the PSA customer %s", site.Name, strings.Join(similar, " or "))
+		if p.cc.Sites.ReviewSimilar {
+			p.notice(site, NoticePossibleDuplicate, msg+"; held back for review (map it, rename one, or turn sites.review_similar off)")
+			return nil, fmt.Sprintf("source site %q held back: possible duplicate of %s", site.Name, strings.Join(similar, " or "))
+		}
+		p.notice(site, NoticePossibleDuplicate, msg+"; a new customer is created")
+	}
 	cref, sref := refPrefixCust+site.ID, refPrefixSite+site.ID
 	p.creates = append(p.creates, Action{Kind: CreateCustomer, Name: site.Name, Ref: cref, SiteRef: sref,
-		Customer: &NewCustomer{Name: site.Name, MainSiteName: cc.Sites.MainSiteName, TopLevelID: cc.Sites.TopLevelID},
+		Customer: &NewCustomer{Name: site.Name, MainSiteName: p.cc.Sites.MainSiteName, TopLevelID: p.cc.Sites.TopLevelID, Link: p.siteLink(site)},
 		Reason:   fmt.Sprintf("source site %q is not mapped and no customer has its name", site.Name)})
-	pm.CustomerRef, pm.SiteRef = cref, sref
-	p.plan.NewMappings = append(p.plan.NewMappings, pm)
-	return &placement{customerRef: cref, siteRef: sref, reason: fmt.Sprintf("new customer %q", site.Name)}, ""
+	pl := &placement{customerRef: cref, siteRef: sref, reason: fmt.Sprintf("new customer %q", site.Name)}
+	p.learn(site, pl)
+	return pl, ""
+}
+
+// siteLink is the link a customer or site made for a source site carries.
+func (p *planner) siteLink(site *SourceSite) SiteLink {
+	if p.kind == "" {
+		return SiteLink{}
+	}
+	return SiteLink{Kind: p.kind, Account: p.account, SourceSiteID: site.ID, URL: site.URL}
+}
+
+// linkSite plans writing the source site's link onto a customer (siteID
+// 0) or site matched by name, when the target keeps site links and the
+// record does not carry it yet.
+func (p *planner) linkSite(site *SourceSite, customerID, siteID int, links map[string]string) {
+	if !p.tgt.KeepsSiteLinks || p.kind == "" || links[p.kind] == site.ID {
+		return
+	}
+	what := fmt.Sprintf("customer %d", customerID)
+	if siteID != 0 {
+		what = fmt.Sprintf("site %d", siteID)
+	}
+	l := p.siteLink(site)
+	p.creates = append(p.creates, Action{Kind: LinkSite, Name: site.Name, SiteLink: &l, LinkCustomerID: customerID, LinkSiteID: siteID,
+		Reason:  fmt.Sprintf("%s matched source site %q by name; linking it so a rename never splits them", what, site.Name),
+		Changes: []Change{{Field: p.linkName, Old: links[p.kind], New: site.ID}}})
+}
+
+// learn records a placement found without a mapping, for the mapping
+// store.
+func (p *planner) learn(site *SourceSite, pl *placement) {
+	p.plan.NewMappings = append(p.plan.NewMappings, PlannedMapping{SourceSiteID: site.ID, SourceName: site.Name,
+		CustomerID: pl.customerID, CustomerRef: pl.customerRef, SiteID: pl.siteID, SiteRef: pl.siteRef})
+}
+
+// renamed reports a source site whose PSA customer has another name: the
+// link or mapping keeps them together, and nothing is renamed.
+func (p *planner) renamed(site *SourceSite, c *Customer) {
+	if c != nil && normName(c.Name) != normName(site.Name) {
+		p.notice(site, NoticeRenamed, fmt.Sprintf("source site %q is PSA customer %q (kept by its link or mapping; the PSA name is left as it is)", site.Name, c.Name))
+	}
+}
+
+// notice adds a notice about a source site.
+func (p *planner) notice(site *SourceSite, kind NoticeKind, msg string) {
+	p.plan.Notices = append(p.plan.Notices, Notice{Kind: kind, SourceSiteID: site.ID, Message: msg})
+}
+
+// similarCustomers returns the names of PSA customers whose names are
+// close to name but not equal: equal once punctuation is ignored, equal
+// but for a company suffix (Ltd, Inc, …), or a couple of typing errors
+// apart.
+func (p *planner) similarCustomers(name string) []string {
+	want := looseName(name)
+	if want == "" {
+		return nil
+	}
+	var out []string
+	for _, c := range p.ix.customerList {
+		got := looseName(c.Name)
+		if got == want || (len(want) >= 6 && editDistanceAtMost(got, want, 2)) {
+			out = append(out, strconv.Quote(c.Name))
+		}
+	}
+	return out
 }
 
 // assetType resolves the device's type to an existing id or a planned
@@ -859,4 +1110,54 @@ func (p *planner) user(d *Device, place *placement) int {
 		}
 	}
 	return 0
+}
+
+// normName folds a name for matching: case and runs of white space do not
+// count.
+func normName(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+
+// companySuffixes are left out when comparing names loosely.
+var companySuffixes = []string{"ltd", "limited", "inc", "incorporated", "llc", "gmbh", "ag", "bv", "plc", "corp", "corporation", "co", "pty", "sa", "sarl", "srl"}
+
+// looseName folds a name further than normName: punctuation and a trailing
+// company suffix do not count either.
+func looseName(s string) string {
+	words := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127)
+	})
+	for len(words) > 1 && slices.Contains(companySuffixes, words[len(words)-1]) {
+		words = words[:len(words)-1]
+	}
+	return strings.Join(words, "")
+}
+
+// editDistanceAtMost reports whether a and b are at most k single-character
+// edits (insertions, deletions, substitutions) apart.
+func editDistanceAtMost(a, b string, k int) bool {
+	ra, rb := []rune(a), []rune(b)
+	if d := len(ra) - len(rb); d > k || -d > k {
+		return false
+	}
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		best := cur[0]
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			best = min(best, cur[j])
+		}
+		if best > k {
+			return false
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)] <= k
 }

@@ -7,10 +7,12 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 // Summary counts a changeset's actions. Created counts everything the
-// plan creates (customers, sites, asset types, fields and assets).
+// plan creates (customers, sites, asset types, fields and assets);
+// Updated counts asset updates and site links written.
 type Summary struct {
 	Created     int `json:"created"`
 	Updated     int `json:"updated"`
@@ -29,7 +31,7 @@ func (cs *Changeset) Summary() Summary {
 		switch a.Kind {
 		case CreateField, CreateCustomer, CreateSite, CreateAssetType, CreateAsset:
 			s.Created++
-		case UpdateAsset:
+		case UpdateAsset, LinkSite:
 			s.Updated++
 		case UnchangedAsset:
 			s.Unchanged++
@@ -109,5 +111,28 @@ func (cs *Changeset) WriteTable(w io.Writer, all bool) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Kind, a.DeviceID, a.Name, id, details, res)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, n := range cs.Notices {
+		if _, err := fmt.Fprintf(w, "notice (%s): %s\n", n.Kind, n.Message); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Mappings returns the plan's new mappings whose customer (and site) IDs
+// are known: after Apply, those it created too. Run saves them in its
+// MappingStore.
+func (cs *Changeset) Mappings(at time.Time) []Mapping {
+	var out []Mapping
+	for _, m := range cs.NewMappings {
+		if m.CustomerID == 0 || m.CustomerRef != "" || m.SiteRef != "" {
+			continue
+		}
+		out = append(out, Mapping{Kind: cs.Source, Account: cs.Account, SourceSiteID: m.SourceSiteID, SourceName: m.SourceName,
+			CustomerID: m.CustomerID, SiteID: m.SiteID, LearnedAt: at})
+	}
+	return out
 }

@@ -2,8 +2,10 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // RunOptions tunes Run.
@@ -13,6 +15,13 @@ type RunOptions struct {
 	ApplyOptions
 	// Step, when set, is told what Run is doing ("loading the PSA", ...).
 	Step func(msg string)
+	// Mappings, when set, keeps what the import learns: the mappings of
+	// earlier runs place their sites (after the config's own), and the
+	// sites this run places by link, by name or on customers and sites it
+	// creates are saved after Apply, with the IDs of what it created.
+	Mappings MappingStore
+	// Now stamps learned mappings (default time.Now).
+	Now func() time.Time
 }
 
 // RunResult is what Run did.
@@ -58,17 +67,54 @@ func Run(ctx context.Context, src Source, tgt Target, cfg *Config, opts RunOptio
 		}
 		res.Enriched = len(need)
 	}
+	var learned []Mapping
+	if opts.Mappings != nil {
+		if learned, err = opts.Mappings.Mappings(ctx, ss.Source.Kind, ss.Source.Account); err != nil {
+			return nil, fmt.Errorf("reconcile: reading learned mappings: %w", err)
+		}
+	}
 	step("planning %d devices against %d assets", len(ss.Devices), len(ts.Assets))
-	cs, err := Plan(ss, ts, cfg)
+	cs, err := Plan(ss, ts, cfg, WithLearnedMappings(learned))
 	if err != nil {
 		return nil, err
 	}
 	res.Changeset = cs
-	if opts.DryRun || cs.Writes() == 0 {
+	if opts.DryRun {
 		return res, nil
 	}
-	step("applying %d writes", cs.Writes())
-	return res, Apply(ctx, cs, tgt, opts.ApplyOptions)
+	if cs.Writes() > 0 {
+		step("applying %d writes", cs.Writes())
+		err = Apply(ctx, cs, tgt, opts.ApplyOptions)
+	}
+	return res, errors.Join(err, saveLearned(ctx, opts, cs, learned))
+}
+
+// saveLearned keeps the mappings the run found or created that the store
+// does not hold yet (or holds differently). It runs after a failed or
+// cancelled Apply too: what was created must be found by the next run.
+func saveLearned(ctx context.Context, opts RunOptions, cs *Changeset, learned []Mapping) error {
+	if opts.Mappings == nil {
+		return nil
+	}
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	known := map[string]Mapping{}
+	for _, m := range learned {
+		known[m.SourceSiteID] = m
+	}
+	var save []Mapping
+	for _, m := range cs.Mappings(now()) {
+		if k, ok := known[m.SourceSiteID]; ok && k.CustomerID == m.CustomerID && k.SiteID == m.SiteID {
+			continue
+		}
+		save = append(save, m)
+	}
+	if err := opts.Mappings.SaveMappings(context.WithoutCancel(ctx), save); err != nil {
+		return fmt.Errorf("reconcile: saving learned mappings: %w", err)
+	}
+	return nil
 }
 
 // devicesNeedingEnrichment picks the devices whose expensive fields matter:

@@ -56,13 +56,13 @@ func (s *ReconcileSource) AuditReads() int64 { return s.audits.Load() }
 // marked excluded and its devices deleted.
 func (s *ReconcileSource) LoadSource(ctx context.Context) (*reconcile.SourceSnapshot, error) {
 	snap := &reconcile.SourceSnapshot{Source: Info()}
-	for site, err := range s.c.Account.Sites(nil).All(ctx) {
+	for site, err := range s.c.Account.Sites(ctx, nil) {
 		if err != nil {
 			return nil, fmt.Errorf("dattormm: listing sites: %w", err)
 		}
 		snap.Sites = append(snap.Sites, reconcile.SourceSite{ID: site.UID, Name: site.Name, Excluded: strings.EqualFold(site.Name, dattormm.DeletedDevicesSite)})
 	}
-	for d, err := range s.c.Account.Devices(nil).All(ctx) {
+	for d, err := range s.c.Account.Devices(ctx, nil) {
 		if err != nil {
 			return nil, fmt.Errorf("dattormm: listing devices: %w", err)
 		}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/mspsync/mspsync/alerting"
@@ -23,7 +24,7 @@ import (
 	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/halo/halodriver"
 	"github.com/mspsync/mspsync/halo/halotest"
-	"github.com/mspsync/mspsync/internal/cli"
+	"github.com/mspsync/mspsync/progress"
 )
 
 const demoSecret = "demo-secret-6f1d9a2c4b7e8f30a1b2c3d4e5f60718"
@@ -33,32 +34,104 @@ const demoSecret = "demo-secret-6f1d9a2c4b7e8f30a1b2c3d4e5f60718"
 // would, shows the resolve reaching the fake Datto, and prints what
 // happened.
 func runDemo(ctx context.Context, o options, stdout, stderr io.Writer) error {
-	progress := cli.NewProgress(stderr)
+	status := progress.New(stderr)
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	hs, ds := halotest.New(), dattormmtest.New()
 	defer hs.Close()
 	defer ds.Close()
-	progress.Printf("demo: seeding the fakes (Halo: Contoso, Fabrikam, Unassigned; Datto: three sites, four alerts)")
+	status.Printf("demo: seeding the fakes (Halo: Contoso, Fabrikam, Unassigned; Datto: three sites, four alerts)")
 	w := seedAlertsDemo(hs, ds)
-	hc, err := hs.NewClient(halo.WithLogger(logger))
+	rc, err := startDemoReceiver(ctx, hs, ds, w, logger)
 	if err != nil {
 		return err
+	}
+	defer rc.stop()
+	status.Printf("receiver listening on %s", rc.url)
+	if err := postDemoWebhooks(stdout, rc.url, demoWebhooks(w, ds)); err != nil {
+		return err
+	}
+	if err := closeOfflineInHalo(ctx, rc.eng, hs, status); err != nil {
+		return err
+	}
+	printDemoTickets(stdout, hs)
+	printDemoAlerts(stdout, ds, w)
+	if err := printDemoMetrics(ctx, stdout, rc.eng); err != nil {
+		return err
+	}
+	if off, _ := ds.Alert(w.offline.AlertUID); !off.Resolved {
+		return fmt.Errorf("the close in Halo did not reach Datto")
+	}
+	return nil
+}
+
+// demoReceiver is the demo's running engine and webhook receiver.
+type demoReceiver struct {
+	eng  *alerting.Engine
+	url  string   // where it takes Datto webhooks
+	undo []func() // what stop runs, last first
+}
+
+// stop shuts down what startDemoReceiver started and removes its store.
+func (r *demoReceiver) stop() {
+	for i := len(r.undo) - 1; i >= 0; i-- {
+		r.undo[i]()
+	}
+}
+
+// startDemoReceiver opens a store in a temporary directory and starts the
+// engine on the fakes and the webhook receiver on a local port.
+func startDemoReceiver(ctx context.Context, hs *halotest.Server, ds *dattormmtest.Server, w demoWorld, logger *slog.Logger) (_ *demoReceiver, err error) {
+	r := &demoReceiver{}
+	defer func() {
+		if err != nil {
+			r.stop()
+		}
+	}()
+	hc, err := hs.NewClient(halo.WithLogger(logger))
+	if err != nil {
+		return nil, err
 	}
 	dc, err := ds.NewClient(dattormm.WithLogger(logger))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	dir, err := os.MkdirTemp("", "mspsync-demo-")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer os.RemoveAll(dir)
+	r.undo = append(r.undo, func() { os.RemoveAll(dir) })
 	store, err := boltstore.Open(filepath.Join(dir, "alerts.db"))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer store.Close()
-	cfg := alerting.Config{
+	r.undo = append(r.undo, func() { store.Close() })
+	eng, err := alerting.New(demoConfig(w), store, halodriver.NewAlertSink(hc),
+		alerting.WithResolver(dattormmdriver.Kind, dattormmdriver.NewResolver(dc)),
+		alerting.WithEnricher(dattormmdriver.Kind, dattormmdriver.NewEnricher(dc)), alerting.WithLogger(logger),
+		alerting.WithRetryBackoff(10*time.Millisecond, 100*time.Millisecond), alerting.WithPollInterval(20*time.Millisecond))
+	if err != nil {
+		return nil, err
+	}
+	r.undo = append(r.undo, func() { eng.Close() })
+	verifier, _ := dattormm.NewWebhookVerifier(demoSecret)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	r.undo = append(r.undo, cancel)
+	srv := receiver.NewServer(handler(eng, verifier, logger), receiverLimits)
+	go srv.Serve(receiver.LimitListener(ln, receiverLimits.MaxConns))
+	r.undo = append(r.undo, func() { srv.Close() })
+	go eng.Run(ctx)
+	r.eng, r.url = eng, "http://"+ln.Addr().String()+"/webhooks/datto"
+	return r, nil
+}
+
+// demoConfig maps Contoso's Datto site by hand, finds Fabrikam by name,
+// sends the rest to Unassigned and closes tickets on resolve.
+func demoConfig(w demoWorld) alerting.Config {
+	return alerting.Config{
 		Grouping:  alerting.GroupPerAlert,
 		Customers: []alerting.CustomerMapping{{Source: dattormmdriver.Kind, SourceCustomer: w.contosoSite, Customer: strconv.Itoa(w.contoso), Name: "Contoso"}},
 		AutoMatch: true, // Fabrikam is found by name
@@ -67,28 +140,18 @@ func runDemo(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		LinkAsset: true,
 		Ticket:    alerting.TicketDefaults{Type: "2"},
 	}
-	eng, err := alerting.New(cfg, store, halodriver.NewAlertSink(hc),
-		alerting.WithResolver(dattormmdriver.Kind, dattormmdriver.NewResolver(dc)),
-		alerting.WithEnricher(dattormmdriver.Kind, dattormmdriver.NewEnricher(dc)), alerting.WithLogger(logger),
-		alerting.WithRetryBackoff(10*time.Millisecond, 100*time.Millisecond), alerting.WithPollInterval(20*time.Millisecond))
-	if err != nil {
-		return err
-	}
-	defer eng.Close()
-	verifier, _ := dattormm.NewWebhookVerifier(demoSecret)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	srv := receiver.NewServer(handler(eng, verifier, logger), receiverLimits)
-	go srv.Serve(receiver.LimitListener(ln, receiverLimits.MaxConns))
-	defer srv.Close()
-	go eng.Run(ctx)
-	url := "http://" + ln.Addr().String() + "/webhooks/datto"
-	progress.Printf("receiver listening on %s", url)
+}
 
+// demoWebhook is one webhook the demo posts, and what it stands for.
+// before, if set, runs first (what Datto does before it sends it).
+type demoWebhook struct {
+	what, body string
+	before     func()
+}
+
+// demoWebhooks returns the scripted burst: raises, a redelivery, a
+// resolve, a wrong secret and Datto's test button.
+func demoWebhooks(w demoWorld, ds *dattormmtest.Server) []demoWebhook {
 	raised, resolved := dattormm.WebhookTemplates(demoSecret)
 	wrong, _ := dattormm.WebhookTemplates("not-the-secret-0123456789abcdef")
 	fill := func(tmpl string, al dattormm.Alert, msg string) string {
@@ -96,24 +159,32 @@ func runDemo(ctx context.Context, o options, stdout, stderr io.Writer) error {
 			"[device_hostname]", al.AlertSourceInfo.DeviceName, "[site_name]", al.AlertSourceInfo.SiteName,
 			"[alert_type]", "Monitor", "[platform]", "demo", "[timestamp]", "now").Replace(tmpl)
 	}
-	steps := []struct{ what, body string }{
-		{"raise: disk almost full on CON-PC01", fill(raised, w.disk, "Disk C: 92% full")},
-		{"redelivery of the same raise", fill(raised, w.disk, "Disk C: 92% full")},
-		{"raise: spooler stopped on CON-SRV01", fill(raised, w.spooler, "Service Print Spooler stopped")},
-		{"raise: Fabrikam laptop offline", fill(raised, w.offline, "Device offline")},
-		{"raise: from a site nobody mapped", fill(raised, w.stray, "Antivirus not running")},
-		{"resolve: spooler running again", fill(resolved, w.spooler, "Service Print Spooler stopped")},
-		{"a body with the wrong secret", fill(wrong, w.disk, "x")},
-		{"Datto's test button", raised},
+	// Datto resolves an alert before it sends the resolve webhook; the
+	// engine confirms a resolve with Datto before it closes the ticket.
+	resolveSpooler := func() {
+		al := w.spooler
+		al.Resolved, al.ResolvedBy, al.ResolvedOn = true, "monitor", dattormm.Time{Time: time.Now()}
+		ds.SeedAlert(al)
 	}
+	return []demoWebhook{
+		{what: "raise: disk almost full on CON-PC01", body: fill(raised, w.disk, "Disk C: 92% full")},
+		{what: "redelivery of the same raise", body: fill(raised, w.disk, "Disk C: 92% full")},
+		{what: "raise: spooler stopped on CON-SRV01", body: fill(raised, w.spooler, "Service Print Spooler stopped")},
+		{what: "raise: Fabrikam laptop offline", body: fill(raised, w.offline, "Device offline")},
+		{what: "raise: from a site nobody mapped", body: fill(raised, w.stray, "Antivirus not running")},
+		{what: "resolve: spooler running again", body: fill(resolved, w.spooler, "Service Print Spooler stopped"), before: resolveSpooler},
+		{what: "a body with the wrong secret", body: fill(wrong, w.disk, "x")},
+		{what: "Datto's test button", body: raised},
+	}
+}
+
+// postDemoWebhooks posts each webhook to url in turn and prints a table of
+// the answers.
+func postDemoWebhooks(stdout io.Writer, url string, hooks []demoWebhook) error {
 	var rows [][]string
-	for _, s := range steps {
-		if strings.HasPrefix(s.what, "resolve:") {
-			// Datto resolves the alert before it sends the resolve webhook;
-			// the engine confirms the resolve with Datto before closing.
-			al := w.spooler
-			al.Resolved, al.ResolvedBy, al.ResolvedOn = true, "monitor", dattormm.Time{Time: time.Now()}
-			ds.SeedAlert(al)
+	for _, s := range hooks {
+		if s.before != nil {
+			s.before()
 		}
 		resp, err := http.Post(url, "application/json", strings.NewReader(s.body))
 		if err != nil {
@@ -124,9 +195,14 @@ func runDemo(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		rows = append(rows, []string{s.what, strconv.Itoa(resp.StatusCode), httpSummary(b)})
 	}
 	fmt.Fprintln(stdout, "Webhooks posted to the receiver")
-	cli.Table(stdout, []string{"WEBHOOK", "STATUS", "ANSWER"}, rows)
+	writeTable(stdout, []string{"WEBHOOK", "STATUS", "ANSWER"}, rows)
 	fmt.Fprintln(stdout)
+	return nil
+}
 
+// closeOfflineInHalo waits for the engine, closes the offline laptop's
+// ticket in the fake Halo as a technician would, and syncs the resolve.
+func closeOfflineInHalo(ctx context.Context, eng *alerting.Engine, hs *halotest.Server, status *progress.Printer) error {
 	if err := waitPending(ctx, eng); err != nil {
 		return err
 	}
@@ -134,16 +210,20 @@ func runDemo(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if !ok {
 		return fmt.Errorf("no ticket for the offline alert")
 	}
-	progress.Printf("a technician closes ticket %d (Fabrikam laptop offline) in Halo", tk.ID)
+	status.Printf("a technician closes ticket %d (Fabrikam laptop offline) in Halo", tk.ID)
 	hs.CloseTicket(tk.ID)
 	sync, err := eng.SyncResolved(ctx)
 	if err != nil {
 		return err
 	}
-	progress.Printf("resolve sync: %+v", sync)
+	status.Printf("resolve sync: %+v", sync)
+	return nil
+}
 
+// printDemoTickets prints the tickets in the fake Halo.
+func printDemoTickets(stdout io.Writer, hs *halotest.Server) {
 	fmt.Fprintln(stdout, "Tickets in Halo")
-	rows = nil
+	var rows [][]string
 	for _, t := range hs.Tickets() {
 		state := "open"
 		if t.HasBeenClosed != nil && *t.HasBeenClosed {
@@ -155,10 +235,14 @@ func runDemo(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		}
 		rows = append(rows, []string{strconv.Itoa(t.ID), t.Summary, t.ClientName, state, strconv.Itoa(len(hs.Actions(t.ID))), assets})
 	}
-	cli.Table(stdout, []string{"ID", "SUMMARY", "CUSTOMER", "STATE", "NOTES", "ASSET"}, rows)
+	writeTable(stdout, []string{"ID", "SUMMARY", "CUSTOMER", "STATE", "NOTES", "ASSET"}, rows)
 	fmt.Fprintln(stdout)
+}
+
+// printDemoAlerts prints the demo's alerts as the fake Datto now has them.
+func printDemoAlerts(stdout io.Writer, ds *dattormmtest.Server, w demoWorld) {
 	fmt.Fprintln(stdout, "Alerts in Datto RMM")
-	rows = nil
+	var rows [][]string
 	for _, a := range []dattormm.Alert{w.disk, w.spooler, w.offline, w.stray} {
 		cur, _ := ds.Alert(a.AlertUID)
 		state := "open"
@@ -167,8 +251,12 @@ func runDemo(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		}
 		rows = append(rows, []string{a.AlertUID, a.AlertSourceInfo.DeviceName, a.AlertSourceInfo.SiteName, state})
 	}
-	cli.Table(stdout, []string{"ALERT", "DEVICE", "SITE", "STATE"}, rows)
+	writeTable(stdout, []string{"ALERT", "DEVICE", "SITE", "STATE"}, rows)
 	fmt.Fprintln(stdout)
+}
+
+// printDemoMetrics prints the engine's metrics that are not zero.
+func printDemoMetrics(ctx context.Context, stdout io.Writer, eng *alerting.Engine) error {
 	var metrics bytes.Buffer
 	if err := eng.WriteMetrics(ctx, &metrics); err != nil {
 		return err
@@ -178,9 +266,6 @@ func runDemo(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		if strings.HasPrefix(l, "mspsync_") && !strings.HasSuffix(l, " 0") {
 			fmt.Fprintln(stdout, "  "+l)
 		}
-	}
-	if off, _ := ds.Alert(w.offline.AlertUID); !off.Resolved {
-		return fmt.Errorf("the close in Halo did not reach Datto")
 	}
 	return nil
 }
@@ -255,4 +340,14 @@ func seedAlertsDemo(hs *halotest.Server, ds *dattormmtest.Server) demoWorld {
 	w.offline = alert(lt, fs, "Critical", `{"@class":"online_offline_status_ctx","status":"OFFLINE"}`)
 	w.stray = alert(tp, ts, "Low", `{"@class":"antivirus_ctx","productName":"Defender","status":"NOTRUNNING"}`)
 	return w
+}
+
+// writeTable prints rows under a header, in aligned columns.
+func writeTable(w io.Writer, header []string, rows [][]string) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	tw.Flush()
 }

@@ -38,9 +38,8 @@ import (
 	"github.com/mspsync/mspsync/alerting/receiver"
 	"github.com/mspsync/mspsync/dattormm"
 	"github.com/mspsync/mspsync/dattormm/dattormmdriver"
-	"github.com/mspsync/mspsync/examples/internal/connect"
+	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/halo/halodriver"
-	"github.com/mspsync/mspsync/internal/cli"
 )
 
 type options struct {
@@ -82,20 +81,20 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	if o.printTemplates {
-		env := cli.NewSettings()
-		secret := env.Require("DATTO_WEBHOOK_SECRET")
-		if err := env.Err(); err != nil {
+		secret, err := webhookSecret()
+		if err != nil {
 			return fail(exitSettings, err)
 		}
 		raised, resolved := dattormm.WebhookTemplates(secret)
 		fmt.Fprintf(stdout, "Alert payload:\n%s\n\nResolution payload:\n%s\n", raised, resolved)
 		return exitOK
 	}
-	hc, dc, vals, err := connect.Clients(logger, "DATTO_WEBHOOK_SECRET")
-	if err != nil {
+	hc, herr := halo.FromEnv(halo.WithLogger(logger))
+	dc, derr := dattormm.FromEnv(dattormm.WithLogger(logger))
+	secret, serr := webhookSecret()
+	if err := errors.Join(herr, derr, serr); err != nil {
 		return fail(exitSettings, err)
 	}
-	secret := vals["DATTO_WEBHOOK_SECRET"]
 	cfg, err := loadConfig(o.configPath)
 	if err != nil {
 		return fail(exitSettings, err)
@@ -126,6 +125,16 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		return fail(exitFailed, err)
 	}
 	return exitOK
+}
+
+// webhookSecret reads DATTO_WEBHOOK_SECRET, the shared secret Datto puts
+// in every payload.
+func webhookSecret() (string, error) {
+	s := strings.TrimSpace(os.Getenv("DATTO_WEBHOOK_SECRET"))
+	if s == "" {
+		return "", &dattormm.SettingsError{Vendor: dattormm.Vendor, Missing: []string{"DATTO_WEBHOOK_SECRET"}}
+	}
+	return s, nil
 }
 
 // storeCloser is a Store that holds resources.

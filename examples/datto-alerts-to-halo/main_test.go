@@ -47,8 +47,11 @@ func TestMissingSettings(t *testing.T) {
 		t.Setenv(k, "")
 	}
 	var errOut bytes.Buffer
-	if code := run(t.Context(), options{}, &bytes.Buffer{}, &errOut); code != exitSettings || !strings.Contains(errOut.String(), "DATTO_WEBHOOK_SECRET, HALO_URL") {
-		t.Errorf("exit %d: %s", code, errOut.String())
+	code := run(t.Context(), options{}, &bytes.Buffer{}, &errOut)
+	for _, want := range []string{"HALO_URL, HALO_CLIENT_ID, HALO_CLIENT_SECRET", "DATTO_API_URL, DATTO_API_KEY, DATTO_API_SECRET", "DATTO_WEBHOOK_SECRET"} {
+		if code != exitSettings || !strings.Contains(errOut.String(), want) {
+			t.Errorf("exit %d, %q not named: %s", code, want, errOut.String())
+		}
 	}
 }
 

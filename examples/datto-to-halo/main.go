@@ -18,6 +18,10 @@
 // type comes from deviceType.category, new types going under the first
 // asset group.
 //
+// The site mappings the import learns (customers it created or matched by
+// name) are kept in -mappings (default mspsync-mappings.json), so a site
+// renamed in Datto later stays with its customer.
+//
 // Progress goes to stderr; the plan table (or -json) to stdout, ending
 // with "summary: created=N updated=N unchanged=N deactivated=N skipped=N
 // ambiguous=N failed=N". Exit status: 0, 1 when an action failed, 2 for
@@ -26,26 +30,28 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"time"
 
 	"github.com/mspsync/mspsync/dattormm"
 	"github.com/mspsync/mspsync/dattormm/dattormmdriver"
-	"github.com/mspsync/mspsync/examples/internal/connect"
 	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/halo/halodriver"
-	"github.com/mspsync/mspsync/internal/cli"
-	"github.com/mspsync/mspsync/internal/httpx"
+	"github.com/mspsync/mspsync/progress"
 	"github.com/mspsync/mspsync/reconcile"
 )
 
 type options struct {
 	demo, dryRun, asJSON, printConfig, verbose, all bool
-	configPath                                      string
+	configPath, mappingsPath                        string
 }
 
 func main() {
@@ -57,6 +63,7 @@ func main() {
 	flag.BoolVar(&o.all, "all", false, "list unchanged assets in the table too")
 	flag.BoolVar(&o.verbose, "v", false, "log every request to stderr")
 	flag.StringVar(&o.configPath, "config", "", "JSON reconcile.Config (default: the built-in default)")
+	flag.StringVar(&o.mappingsPath, "mappings", "mspsync-mappings.json", "file keeping the site mappings the import learns (\"\" for none)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -71,7 +78,7 @@ const (
 )
 
 func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
-	progress := cli.NewProgress(stderr)
+	status := progress.New(stderr)
 	fail := func(code int, err error) int {
 		fmt.Fprintln(stderr, "datto-to-halo:", err)
 		return code
@@ -81,10 +88,10 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	var cleanup func()
 	var err error
 	if o.demo {
-		progress.Printf("demo: starting in-process Halo and Datto RMM fakes with a sample estate")
-		hc, dc, cleanup, err = demoClients(progress.Logger(o.verbose))
+		status.Printf("demo: starting in-process Halo and Datto RMM fakes with a sample estate")
+		hc, dc, cleanup, err = demoClients(status.Logger(o.verbose))
 	} else {
-		hc, dc, _, err = connect.Clients(progress.Logger(o.verbose))
+		hc, dc, err = clientsFromEnv(status.Logger(o.verbose))
 	}
 	if err != nil {
 		return fail(exitSettings, err)
@@ -97,7 +104,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		return fail(exitSettings, err)
 	}
 	if o.printConfig {
-		if err := cli.JSON(stdout, cfg); err != nil {
+		if err := writeJSON(stdout, cfg); err != nil {
 			return fail(exitFailed, err)
 		}
 		return exitOK
@@ -105,13 +112,19 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	runs := 1
 	if o.demo {
 		runs = 2
+		dir, err := os.MkdirTemp("", "mspsync-demo-")
+		if err != nil {
+			return fail(exitFailed, err)
+		}
+		defer os.RemoveAll(dir)
+		o.mappingsPath = filepath.Join(dir, "mappings.json")
 	}
 	code := exitOK
 	for i := 1; i <= runs; i++ {
 		if runs > 1 {
-			progress.Printf("run %d of %d", i, runs)
+			status.Printf("run %d of %d", i, runs)
 		}
-		c, err := syncOnce(ctx, o, cfg, hc, dc, progress, stdout)
+		c, err := syncOnce(ctx, o, cfg, hc, dc, status, stdout)
 		if err != nil {
 			return fail(exitFailed, err)
 		}
@@ -121,18 +134,23 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 }
 
 // syncOnce runs one reconcile and prints its plan and summary.
-func syncOnce(ctx context.Context, o options, cfg *reconcile.Config, hc *halo.Client, dc *dattormm.Client, progress *cli.Progress, stdout io.Writer) (int, error) {
+func syncOnce(ctx context.Context, o options, cfg *reconcile.Config, hc *halo.Client, dc *dattormm.Client, status *progress.Printer, stdout io.Writer) (int, error) {
 	src := dattormmdriver.NewReconcileSource(dc)
-	before := map[string]httpx.Stats{"halo": hc.Stats(), "datto": dc.Stats()}
-	stopWatch := progress.Watch(3*time.Second, map[string]*httpx.Counters{"halo": hc.Counters(), "datto": dc.Counters()})
+	var store reconcile.MappingStore
+	if o.mappingsPath != "" {
+		store = reconcile.NewFileMappings(o.mappingsPath)
+	}
+	before := map[string]progress.Stats{"halo": hc.Stats(), "datto": dc.Stats()}
+	stopWatch := status.Watch(3*time.Second, map[string]func() progress.Stats{"halo": hc.Stats, "datto": dc.Stats})
 	lastReport := time.Now()
 	res, err := reconcile.Run(ctx, src, halodriver.NewReconcileTarget(hc), cfg, reconcile.RunOptions{
-		DryRun: o.dryRun,
-		Step:   func(msg string) { progress.Printf("%s", msg) },
+		DryRun:   o.dryRun,
+		Mappings: store,
+		Step:     func(msg string) { status.Printf("%s", msg) },
 		ApplyOptions: reconcile.ApplyOptions{Concurrency: 4, BatchSize: 50, Progress: func(done, total int) {
 			if done == total || time.Since(lastReport) > 2*time.Second {
 				lastReport = time.Now()
-				progress.Printf("applied %d of %d writes", done, total)
+				status.Printf("applied %d of %d writes", done, total)
 			}
 		}},
 	})
@@ -142,9 +160,16 @@ func syncOnce(ctx context.Context, o options, cfg *reconcile.Config, hc *halo.Cl
 	}
 	cs := res.Changeset
 	h, d := hc.Stats().Sub(before["halo"]), dc.Stats().Sub(before["datto"])
-	progress.Printf("done: %d Datto audit reads; halo %s; datto %s", src.AuditReads(), h, d)
+	status.Printf("done: %d Datto audit reads; halo %s; datto %s", src.AuditReads(), h, d)
+	if store != nil && !o.dryRun {
+		ms, err := store.Mappings(ctx, cs.Source, cs.Account)
+		if err != nil {
+			return exitFailed, err
+		}
+		status.Printf("%d learned site mappings kept in %s", len(ms), o.mappingsPath)
+	}
 	if o.asJSON {
-		if err := cli.JSON(stdout, map[string]any{"plan": cs, "summary": cs.Summary(), "dry_run": o.dryRun}); err != nil {
+		if err := writeJSON(stdout, map[string]any{"plan": cs, "summary": cs.Summary(), "dry_run": o.dryRun}); err != nil {
 			return exitFailed, err
 		}
 	} else {
@@ -157,4 +182,22 @@ func syncOnce(ctx context.Context, o options, cfg *reconcile.Config, hc *halo.Cl
 		return exitFailed, nil
 	}
 	return exitOK, nil
+}
+
+// clientsFromEnv builds both clients from the environment (see the
+// package doc), naming every missing variable of both at once.
+func clientsFromEnv(logger *slog.Logger) (*halo.Client, *dattormm.Client, error) {
+	hc, herr := halo.FromEnv(halo.WithLogger(logger))
+	dc, derr := dattormm.FromEnv(dattormm.WithLogger(logger))
+	if err := errors.Join(herr, derr); err != nil {
+		return nil, nil, err
+	}
+	return hc, dc, nil
+}
+
+// writeJSON prints v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -88,7 +88,9 @@ func TestMissingSettings(t *testing.T) {
 	}
 	var errOut bytes.Buffer
 	code := run(t.Context(), options{}, &bytes.Buffer{}, &errOut)
-	if code != exitSettings || !strings.Contains(errOut.String(), "HALO_URL, HALO_CLIENT_ID, HALO_CLIENT_SECRET, DATTO_API_URL, DATTO_API_KEY, DATTO_API_SECRET") {
-		t.Errorf("exit %d: %s", code, errOut.String())
+	for _, want := range []string{"HALO_URL, HALO_CLIENT_ID, HALO_CLIENT_SECRET", "DATTO_API_URL, DATTO_API_KEY, DATTO_API_SECRET"} {
+		if code != exitSettings || !strings.Contains(errOut.String(), want) {
+			t.Errorf("exit %d, %q not named: %s", code, want, errOut.String())
+		}
 	}
 }

@@ -14,23 +14,25 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"sort"
 	"strconv"
+	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/mspsync/mspsync/dattormm"
 	"github.com/mspsync/mspsync/dattormm/dattormmtest"
-	"github.com/mspsync/mspsync/examples/internal/connect"
 	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/halo/halotest"
-	"github.com/mspsync/mspsync/internal/cli"
-	"github.com/mspsync/mspsync/internal/httpx"
+	"github.com/mspsync/mspsync/progress"
 )
 
 func main() {
@@ -42,8 +44,7 @@ func main() {
 	defer stop()
 	if err := run(ctx, *demo, *asJSON, *verbose, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
-		var se *connect.SettingsError
-		if errors.As(err, &se) {
+		if errors.Is(err, halo.ErrMissingSetting) {
 			os.Exit(2)
 		}
 		os.Exit(1)
@@ -64,13 +65,13 @@ type Row struct {
 }
 
 func run(ctx context.Context, demo, asJSON, verbose bool, stdout, stderr io.Writer) error {
-	progress := cli.NewProgress(stderr)
-	logger := progress.Logger(verbose)
+	status := progress.New(stderr)
+	logger := status.Logger(verbose)
 	var hc *halo.Client
 	var dc *dattormm.Client
 	var err error
 	if demo {
-		progress.Printf("demo: starting in-process Halo and Datto RMM fakes")
+		status.Printf("demo: starting in-process Halo and Datto RMM fakes")
 		hs, ds := halotest.New(), dattormmtest.New()
 		defer hs.Close()
 		defer ds.Close()
@@ -82,18 +83,18 @@ func run(ctx context.Context, demo, asJSON, verbose bool, stdout, stderr io.Writ
 			return err
 		}
 	} else {
-		if hc, dc, _, err = connect.Clients(logger); err != nil {
+		if hc, dc, err = clientsFromEnv(logger); err != nil {
 			return err
 		}
 	}
-	stopWatch := progress.Watch(2*time.Second, map[string]*httpx.Counters{"halo": hc.Counters(), "datto": dc.Counters()})
-	sum, err := collect(ctx, progress, hc, dc)
+	stopWatch := status.Watch(2*time.Second, map[string]func() halo.Stats{"halo": hc.Stats, "datto": dc.Stats})
+	sum, err := collect(ctx, status, hc, dc)
 	stopWatch()
 	if err != nil {
 		return err
 	}
 	if asJSON {
-		return cli.JSON(stdout, sum)
+		return writeJSON(stdout, sum)
 	}
 	for _, t := range []struct {
 		title, id, name, count string
@@ -107,7 +108,7 @@ func run(ctx context.Context, demo, asJSON, verbose bool, stdout, stderr io.Writ
 		for i, r := range t.rows {
 			rows[i] = []string{r.ID, r.Name, strconv.Itoa(r.Count)}
 		}
-		if err := cli.Table(stdout, []string{t.id, t.name, t.count}, rows); err != nil {
+		if err := writeTable(stdout, []string{t.id, t.name, t.count}, rows); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout)
@@ -115,17 +116,17 @@ func run(ctx context.Context, demo, asJSON, verbose bool, stdout, stderr io.Writ
 	return nil
 }
 
-func collect(ctx context.Context, p *cli.Progress, hc *halo.Client, dc *dattormm.Client) (*Summary, error) {
+func collect(ctx context.Context, p *progress.Printer, hc *halo.Client, dc *dattormm.Client) (*Summary, error) {
 	sum := &Summary{}
 	p.Printf("datto: reading sites and devices")
 	perSite := map[string]int{}
-	for d, err := range dc.Account.Devices(nil).All(ctx) {
+	for d, err := range dc.Account.Devices(ctx, nil) {
 		if err != nil {
 			return nil, fmt.Errorf("listing Datto devices: %w", err)
 		}
 		perSite[d.SiteUID]++
 	}
-	for s, err := range dc.Account.Sites(nil).All(ctx) {
+	for s, err := range dc.Account.Sites(ctx, nil) {
 		if err != nil {
 			return nil, fmt.Errorf("listing Datto sites: %w", err)
 		}
@@ -170,4 +171,32 @@ func seed(hs *halotest.Server, ds *dattormmtest.Server) {
 			hs.SeedAsset(halo.Asset{InventoryNumber: fmt.Sprintf("%.4s-PC%02d", name, n), SiteID: hsite.ID, AssetTypeID: typ.ID})
 		}
 	}
+}
+
+// clientsFromEnv builds both clients from the environment (see the
+// package doc), naming every missing variable of both at once.
+func clientsFromEnv(logger *slog.Logger) (*halo.Client, *dattormm.Client, error) {
+	hc, herr := halo.FromEnv(halo.WithLogger(logger))
+	dc, derr := dattormm.FromEnv(dattormm.WithLogger(logger))
+	if err := errors.Join(herr, derr); err != nil {
+		return nil, nil, err
+	}
+	return hc, dc, nil
+}
+
+// writeJSON prints v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// writeTable prints rows under a header, in aligned columns.
+func writeTable(w io.Writer, header []string, rows [][]string) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	return tw.Flush()
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mspsync/mspsync/examples/internal/connect"
+	"github.com/mspsync/mspsync/halo"
 )
 
 func TestDemo(t *testing.T) {
@@ -39,8 +39,8 @@ func TestMissingSettingsNamed(t *testing.T) {
 	}
 	t.Setenv("HALO_URL", "https://acme.halopsa.example")
 	err := run(t.Context(), false, false, false, &bytes.Buffer{}, &bytes.Buffer{})
-	var se *connect.SettingsError
-	if err == nil || !strings.Contains(err.Error(), "HALO_CLIENT_ID, HALO_CLIENT_SECRET, DATTO_API_URL, DATTO_API_KEY, DATTO_API_SECRET") || !errors.As(err, &se) {
+	if err == nil || !strings.Contains(err.Error(), "HALO_CLIENT_ID, HALO_CLIENT_SECRET") ||
+		!strings.Contains(err.Error(), "DATTO_API_URL, DATTO_API_KEY, DATTO_API_SECRET") || !errors.Is(err, halo.ErrMissingSetting) {
 		t.Errorf("err = %v", err)
 	}
 }

@@ -184,7 +184,7 @@ func (s *AlertSink) FindCustomer(ctx context.Context, name string) (alerting.Cus
 	c := found[0]
 	site := c.MainSiteID
 	if site == 0 {
-		p, err := s.c.Sites.List(ctx, &halo.SiteListOptions{ClientID: c.ID, ListOptions: halo.ListOptions{PageSize: 1}})
+		p, err := s.c.Sites.ListPage(ctx, &halo.SiteListOptions{ClientID: c.ID, PageSize: 1}, "")
 		if err == nil && len(p.Items) > 0 {
 			site = p.Items[0].ID
 		}

@@ -160,7 +160,7 @@ func TestUserSearchDoesNotMatchEmail(t *testing.T) {
 		t.Fatal(err)
 	}
 	for search, want := range map[string]int{"Smith": 1, "ann@acme.example": 0} {
-		p, err := c.Users.List(t.Context(), &halo.UserListOptions{Search: search})
+		p, err := c.Users.ListPage(t.Context(), &halo.UserListOptions{Search: search}, "")
 		if err != nil || len(p.Items) != want {
 			t.Errorf("search %q: %d users, %v; want %d", search, len(p.Items), err, want)
 		}

@@ -14,16 +14,17 @@ type asset struct {
 	Inactive *bool   `json:"inactive,omitempty"`
 	Score    float64 `json:"score,omitempty"`
 	Extra    Extra   `json:"-"`
+	seen     Seen
 }
 
 func (a *asset) UnmarshalJSON(b []byte) error {
 	type plain asset
-	return Unmarshal(b, (*plain)(a), &a.Extra)
+	return Unmarshal(b, (*plain)(a), &a.Extra, &a.seen)
 }
 
 func (a asset) MarshalJSON() ([]byte, error) {
 	type plain asset
-	return Marshal(plain(a), a.Extra)
+	return Marshal(plain(a), a.Extra, a.seen)
 }
 
 func TestRoundTripKeepsUnknownFields(t *testing.T) {

@@ -37,6 +37,56 @@ func RunTarget(t *testing.T, newFixture func(t *testing.T) TargetFixture) {
 	t.Run("UpdatesOnlyWhatItCarries", func(t *testing.T) { targetUpdates(t, newFixture(t)) })
 	t.Run("FailedWriteFailsAlone", func(t *testing.T) { targetFailsAlone(t, newFixture(t)) })
 	t.Run("SecondRunWritesNothing", func(t *testing.T) { targetIdempotent(t, newFixture(t)) })
+	t.Run("KeepsSiteLinks", func(t *testing.T) { targetSiteLinks(t, newFixture(t)) })
+}
+
+// targetSiteLinks checks a target that says it keeps site links: the link
+// of a created customer and site loads back, and LinkSite (a SiteLinker)
+// links existing ones.
+func targetSiteLinks(t *testing.T, f TargetFixture) {
+	ctx := t.Context()
+	snap := load(t, ctx, f.Target)
+	linker, isLinker := f.Target.(reconcile.SiteLinker)
+	if !snap.KeepsSiteLinks {
+		if isLinker {
+			t.Error("the target is a SiteLinker but its snapshot says it keeps no site links")
+		}
+		t.Skip("the target keeps no site links")
+	}
+	if !isLinker {
+		t.Fatal("the snapshot says the target keeps site links, but it is not a SiteLinker")
+	}
+	link := func(id string) reconcile.SiteLink {
+		return reconcile.SiteLink{Kind: ConformanceKind, SourceSiteID: id}
+	}
+	cust, _, err := f.Target.CreateCustomer(ctx, reconcile.NewCustomer{Name: "Conformance Linked", MainSiteName: "Main", Link: link("src-1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	branch, err := f.Target.CreateSite(ctx, reconcile.NewSite{CustomerID: cust, Name: "Branch", Link: link("src-2")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, otherSite, err := f.Target.CreateCustomer(ctx, reconcile.NewCustomer{Name: "Conformance Unlinked", MainSiteName: "Main"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := linker.LinkSite(ctx, other, otherSite, link("src-3")); err != nil {
+		t.Fatalf("LinkSite: %v", err)
+	}
+	snap = load(t, ctx, f.Target)
+	custLinks := map[int]string{}
+	for _, c := range snap.Customers {
+		custLinks[c.ID] = c.Links[ConformanceKind]
+	}
+	siteLinks := map[int]string{}
+	for _, s := range snap.Sites {
+		siteLinks[s.ID] = s.Links[ConformanceKind]
+	}
+	if custLinks[cust] != "src-1" || siteLinks[branch] != "src-2" || custLinks[other] != "src-3" {
+		t.Errorf("links loaded: customer %d=%q (want src-1), site %d=%q (want src-2), linked customer %d=%q (want src-3)",
+			cust, custLinks[cust], branch, siteLinks[branch], other, custLinks[other])
+	}
 }
 
 // world is what the target suite creates before writing assets.

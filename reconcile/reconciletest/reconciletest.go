@@ -1,6 +1,8 @@
-// Package reconciletest holds in-memory reconcile drivers for tests: a
+// Package reconciletest holds in-memory reconcile drivers for tests (a
 // Target that keeps a PSA snapshot, applies writes to it, counts calls and
-// fails on request, and a Source that serves a fixed snapshot.
+// fails on request; a Source that serves a fixed snapshot; an in-memory
+// MappingStore) and the conformance suites every driver passes:
+// RunSource, RunTarget and RunMappingStore.
 package reconciletest
 
 import (
@@ -128,12 +130,72 @@ func (t *Target) Snapshot() reconcile.TargetSnapshot {
 	return *clone(&t.snap)
 }
 
-// LoadTarget returns a copy of the current state.
+// LoadTarget returns a copy of the current state. The Target keeps site
+// links (it is a reconcile.SiteLinker).
 func (t *Target) LoadTarget(context.Context) (*reconcile.TargetSnapshot, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.count("LoadTarget")
-	return clone(&t.snap), nil
+	snap := clone(&t.snap)
+	snap.KeepsSiteLinks = true
+	return snap, nil
+}
+
+// LinkSite writes a source site's link onto a customer and, unless
+// siteID is 0, a site.
+func (t *Target) LinkSite(_ context.Context, customerID, siteID int, l reconcile.SiteLink) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.count("LinkSite")
+	found := false
+	for i := range t.snap.Customers {
+		if c := &t.snap.Customers[i]; c.ID == customerID {
+			c.Links = withLink(c.Links, l)
+			found = true
+		}
+	}
+	for i := range t.snap.Sites {
+		if s := &t.snap.Sites[i]; siteID != 0 && s.ID == siteID {
+			s.Links = withLink(s.Links, l)
+		}
+	}
+	if !found {
+		return errors.New("reconciletest: no customer with that id")
+	}
+	return nil
+}
+
+func withLink(links map[string]string, l reconcile.SiteLink) map[string]string {
+	if l.IsZero() {
+		return links
+	}
+	if links == nil {
+		links = map[string]string{}
+	}
+	links[l.Kind] = l.SourceSiteID
+	return links
+}
+
+// SetCustomerName renames a customer, as a technician would in the PSA.
+func (t *Target) SetCustomerName(id int, name string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i := range t.snap.Customers {
+		if t.snap.Customers[i].ID == id {
+			t.snap.Customers[i].Name = name
+		}
+	}
+}
+
+// EditAsset changes an asset as a technician would in the PSA.
+func (t *Target) EditAsset(id int, edit func(*reconcile.Asset)) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i := range t.snap.Assets {
+		if t.snap.Assets[i].ID == id {
+			edit(&t.snap.Assets[i])
+		}
+	}
 }
 
 // CreateCustomer adds a customer and its main site.
@@ -146,8 +208,8 @@ func (t *Target) CreateCustomer(_ context.Context, c reconcile.NewCustomer) (int
 		return 0, 0, ErrInjected
 	}
 	cid, sid := t.id(), t.id()
-	t.snap.Customers = append(t.snap.Customers, reconcile.Customer{ID: cid, Name: c.Name, MainSiteID: sid, TopLevelID: c.TopLevelID})
-	t.snap.Sites = append(t.snap.Sites, reconcile.Site{ID: sid, CustomerID: cid, Name: c.MainSiteName})
+	t.snap.Customers = append(t.snap.Customers, reconcile.Customer{ID: cid, Name: c.Name, MainSiteID: sid, TopLevelID: c.TopLevelID, Links: withLink(nil, c.Link)})
+	t.snap.Sites = append(t.snap.Sites, reconcile.Site{ID: sid, CustomerID: cid, Name: c.MainSiteName, Links: withLink(nil, c.Link)})
 	return cid, sid, nil
 }
 
@@ -157,7 +219,7 @@ func (t *Target) CreateSite(_ context.Context, s reconcile.NewSite) (int, error)
 	defer t.mu.Unlock()
 	t.count("CreateSite")
 	id := t.id()
-	t.snap.Sites = append(t.snap.Sites, reconcile.Site{ID: id, CustomerID: s.CustomerID, Name: s.Name})
+	t.snap.Sites = append(t.snap.Sites, reconcile.Site{ID: id, CustomerID: s.CustomerID, Name: s.Name, Links: withLink(nil, s.Link)})
 	return id, nil
 }
 
@@ -257,6 +319,12 @@ func (t *Target) SaveAssets(ctx context.Context, ws []reconcile.AssetWrite) []re
 				a.Links = map[string]string{}
 			}
 			a.Links[w.LinkKind] = w.LinkID
+			if w.LinkAccount != "" {
+				if a.LinkAccounts == nil {
+					a.LinkAccounts = map[string]string{}
+				}
+				a.LinkAccounts[w.LinkKind] = w.LinkAccount
+			}
 		}
 		out[i].ID = a.ID
 	}

@@ -56,7 +56,21 @@ func (s *schema) typ() string {
 
 // Generate returns the formatted Go source.
 func Generate(cfg Config) ([]byte, error) {
-	raw, err := os.ReadFile(cfg.Spec)
+	all, err := readSchemas(cfg.Spec)
+	if err != nil {
+		return nil, err
+	}
+	c := compiler{all: all, closed: cfg.Closed, out: map[string]string{}, queue: slices.Clone(cfg.Roots)}
+	if err := c.run(); err != nil {
+		return nil, err
+	}
+	return source(cfg, c.out)
+}
+
+// readSchemas returns the component schemas of the OpenAPI document at
+// path, by name.
+func readSchemas(path string) (map[string]*schema, error) {
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -66,115 +80,147 @@ func Generate(cfg Config) ([]byte, error) {
 		} `json:"components"`
 	}
 	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, fmt.Errorf("schemagen: %s: %w", cfg.Spec, err)
+		return nil, fmt.Errorf("schemagen: %s: %w", path, err)
 	}
-	all := doc.Components.Schemas
-	refName := func(ref string) string { return ref[strings.LastIndex(ref, "/")+1:] }
-	resolve := func(s *schema) *schema { // follows $ref and a lone allOf
-		for range 10 {
-			switch {
-			case s.Ref != "":
-				t, ok := all[refName(s.Ref)]
-				if !ok {
-					return s
-				}
-				s = t
-			case len(s.AllOf) == 1 && s.Properties == nil:
-				s = s.AllOf[0]
-			default:
-				return s
-			}
-		}
-		return s
-	}
-	isObject := func(s *schema) bool { return s.typ() == "object" && s.Properties != nil }
+	return doc.Components.Schemas, nil
+}
 
-	out := map[string]string{}
-	queue := slices.Clone(cfg.Roots)
-	var encode func(s *schema) (string, error)
-	encode = func(s *schema) (string, error) {
-		if s.Ref != "" {
-			name := refName(s.Ref)
-			t := resolve(s)
-			if isObject(t) {
-				queue = append(queue, name)
-				return "@" + url.PathEscape(name), nil
-			}
-			s = t
-		}
-		switch s.typ() {
-		case "string":
-			return "s", nil
-		case "integer":
-			return "i", nil
-		case "number":
-			return "n", nil
-		case "boolean":
-			return "b", nil
-		case "object":
-			return "o", nil
-		case "array":
-			if s.Items == nil {
-				return "[", nil
-			}
-			it, err := encode(s.Items)
-			if err != nil {
-				return "", err
-			}
-			if it == "*" {
-				return "[", nil
-			}
-			return "[" + it, nil
-		}
-		return "*", nil
-	}
-	for len(queue) > 0 {
-		name := queue[0]
-		queue = queue[1:]
-		if _, done := out[name]; done {
+// compiler compiles named object schemas into the compact form, the
+// roots first, then every object schema they reference.
+type compiler struct {
+	all    map[string]*schema // the document's schemas, by name
+	closed bool               // Config.Closed
+	out    map[string]string  // compiled schemas, by name
+	queue  []string           // names still to compile
+}
+
+// run compiles the schemas in the queue until it is empty.
+func (c *compiler) run() error {
+	for len(c.queue) > 0 {
+		name := c.queue[0]
+		c.queue = c.queue[1:]
+		if _, done := c.out[name]; done {
 			continue
 		}
-		s, ok := all[name]
+		s, ok := c.all[name]
 		if !ok {
-			return nil, fmt.Errorf("schemagen: no schema %q", name)
+			return fmt.Errorf("schemagen: no schema %q", name)
 		}
-		s = resolve(s)
-		out[name] = "" // mark before recursing
-		props := make([]string, 0, len(s.Properties))
-		for p := range s.Properties {
-			props = append(props, p)
+		s = c.resolve(s)
+		c.out[name] = "" // mark before recursing
+		text, err := c.object(name, s)
+		if err != nil {
+			return err
 		}
-		slices.Sort(props)
-		var toks []string
-		switch ap := s.AdditionalProperties.(type) {
-		case bool:
-			if ap {
-				toks = append(toks, "...")
-			}
-		case map[string]any:
-			toks = append(toks, "...")
-		case nil:
-			if !cfg.Closed {
-				toks = append(toks, "...")
-			}
-		}
-		for _, p := range props {
-			if strings.ContainsAny(p, " :\t\n") {
-				return nil, fmt.Errorf("schemagen: %s: property name %q cannot be encoded", name, p)
-			}
-			t, err := encode(s.Properties[p])
-			if err != nil {
-				return nil, err
-			}
-			tok := p + ":" + t
-			if slices.Contains(s.Required, p) {
-				tok = "+" + tok
-			}
-			toks = append(toks, tok)
-		}
-		out[name] = strings.Join(toks, " ")
+		c.out[name] = text
 	}
+	return nil
+}
 
+// object compiles object schema s, named name: "..." when it allows other
+// properties, then its properties by name.
+func (c *compiler) object(name string, s *schema) (string, error) {
+	props := make([]string, 0, len(s.Properties))
+	for p := range s.Properties {
+		props = append(props, p)
+	}
+	slices.Sort(props)
+	var toks []string
+	switch ap := s.AdditionalProperties.(type) {
+	case bool:
+		if ap {
+			toks = append(toks, "...")
+		}
+	case map[string]any:
+		toks = append(toks, "...")
+	case nil:
+		if !c.closed {
+			toks = append(toks, "...")
+		}
+	}
+	for _, p := range props {
+		if strings.ContainsAny(p, " :\t\n") {
+			return "", fmt.Errorf("schemagen: %s: property name %q cannot be encoded", name, p)
+		}
+		t, err := c.encode(s.Properties[p])
+		if err != nil {
+			return "", err
+		}
+		tok := p + ":" + t
+		if slices.Contains(s.Required, p) {
+			tok = "+" + tok
+		}
+		toks = append(toks, tok)
+	}
+	return strings.Join(toks, " "), nil
+}
+
+// encode compiles the type of a property or list item; a reference to an
+// object schema becomes "@name" and queues that schema.
+func (c *compiler) encode(s *schema) (string, error) {
+	if s.Ref != "" {
+		name := refName(s.Ref)
+		t := c.resolve(s)
+		if isObject(t) {
+			c.queue = append(c.queue, name)
+			return "@" + url.PathEscape(name), nil
+		}
+		s = t
+	}
+	switch s.typ() {
+	case "string":
+		return "s", nil
+	case "integer":
+		return "i", nil
+	case "number":
+		return "n", nil
+	case "boolean":
+		return "b", nil
+	case "object":
+		return "o", nil
+	case "array":
+		if s.Items == nil {
+			return "[", nil
+		}
+		it, err := c.encode(s.Items)
+		if err != nil {
+			return "", err
+		}
+		if it == "*" {
+			return "[", nil
+		}
+		return "[" + it, nil
+	}
+	return "*", nil
+}
+
+// resolve follows $ref and a lone allOf from s, at most ten steps.
+func (c *compiler) resolve(s *schema) *schema {
+	for range 10 {
+		switch {
+		case s.Ref != "":
+			t, ok := c.all[refName(s.Ref)]
+			if !ok {
+				return s
+			}
+			s = t
+		case len(s.AllOf) == 1 && s.Properties == nil:
+			s = s.AllOf[0]
+		default:
+			return s
+		}
+	}
+	return s
+}
+
+// refName returns the schema name a $ref ends with.
+func refName(ref string) string { return ref[strings.LastIndex(ref, "/")+1:] }
+
+// isObject reports whether s is an object schema with properties.
+func isObject(s *schema) bool { return s.typ() == "object" && s.Properties != nil }
+
+// source writes the compiled schemas out as the formatted Go file.
+func source(cfg Config, out map[string]string) ([]byte, error) {
 	names := make([]string, 0, len(out))
 	for n := range out {
 		names = append(names, n)
