@@ -20,6 +20,19 @@
 // nothing open creates nothing, and a later raise of a resolved alert is
 // ignored.
 //
+// # Intake: record first, enrich later
+//
+// An intake (a vendor's webhook handler) validates and decodes a payload,
+// calls Accept and answers: no vendor API is called while the sender
+// waits, so acknowledgement does not depend on the vendor's or the PSA's
+// health, and a redelivery costs only its deduplication. What a webhook
+// leaves out (device and site IDs, the alert type) comes from the source's
+// API in the worker, through the Enricher set with WithEnricher; a failed
+// enrichment falls back to the recorded fields, and an enricher can refuse
+// an event its source contradicts (ErrContradicted; a resolve for an alert
+// the source reports open). Package receiver serves intakes over HTTP with
+// timeouts, a body cap, and caps on connections and requests in flight.
+//
 // # Grouping
 //
 // GroupPerAlert gives each source alert its own ticket; GroupUser and
@@ -50,7 +63,8 @@
 // # Observability
 //
 // Stats returns counters (received, deduplicated, tickets created, notes
-// added, closed, rejected and ignored by reason, pending, retries);
+// added, closed, rejected and ignored by reason, pending, retries,
+// enrichment errors);
 // WritePrometheus and Engine.MetricsHandler expose them in the Prometheus
 // text format. Webhook receivers count payloads they refuse (bad
 // signature, undecodable) with Engine.RejectPayload. Every decision is logged with slog with its event key, group

@@ -22,6 +22,7 @@ type Engine struct {
 	finder    TicketFinder // nil if the sink does not implement it
 	notes     NoteFinder   // nil if the sink does not implement it
 	resolvers map[string]Resolver
+	enrichers map[string]Enricher // WithEnricher; nil if none
 	log       *slog.Logger
 	owner     string
 	now       func() time.Time
@@ -34,6 +35,7 @@ type Engine struct {
 	syncLookback       time.Duration
 	cacheTTL           time.Duration
 	retention          time.Duration
+	enrichTimeout      time.Duration
 
 	locks keyLocks
 	stats counters
@@ -371,7 +373,7 @@ func (e *Engine) accept(ctx context.Context, a Alert, lease bool) (res Result, i
 		res, err = e.rejected(ctx, res, &RejectedError{Reason: ReasonInvalidAlert, EventKey: res.EventKey, Err: err})
 		return res, item, false, err
 	}
-	if a.Kind == Raise {
+	if a.Kind == Raise && !e.enriched(a.Source) { // else decided after enrichment, in the worker
 		if reason, ok := e.staticIgnore(a); ok {
 			return e.ignored(ctx, res, reason, a), item, false, nil
 		}

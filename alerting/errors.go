@@ -63,13 +63,14 @@ const (
 	ReasonTicketClosed       Reason = "ticket_closed"         // a resolve for an alert whose ticket is closed
 	ReasonLateRaise          Reason = "late_raise"            // a raise for an alert already resolved
 	ReasonAlreadyOpen        Reason = "already_open"          // a raise for an alert already on the open ticket
+	ReasonContradicted       Reason = "contradicted"          // the source's API contradicts the event (Enricher, ErrContradicted)
 )
 
 var rejectReasons = []Reason{ReasonInvalidAlert, ReasonUnmappedCustomer, ReasonSinkRejected, ReasonBadSignature, ReasonMalformedPayload}
 
 var ignoreReasons = []Reason{
 	ReasonCustomerDisabled, ReasonAlertTypeDisabled, ReasonAlertTypeNotMapped, ReasonNothingOpen,
-	ReasonAlreadyResolved, ReasonTicketClosed, ReasonLateRaise, ReasonAlreadyOpen,
+	ReasonAlreadyResolved, ReasonTicketClosed, ReasonLateRaise, ReasonAlreadyOpen, ReasonContradicted,
 }
 
 // RejectedError reports an alert the engine will not turn into a ticket. It

@@ -25,6 +25,7 @@ type Stats struct {
 	Pending        int64 // items in the store's pending queue (gauge)
 	SourceResolves int64 // alerts resolved at their source by resolve sync
 	SyncErrors     int64 // closed tickets resolve sync could not finish
+	EnrichErrors   int64 // Enricher calls that failed; the alert went on with its recorded fields
 	// Rejected and Ignored count alerts by Reason; every known reason is
 	// present, with 0 if it never happened.
 	Rejected map[Reason]int64
@@ -32,7 +33,7 @@ type Stats struct {
 }
 
 type counters struct {
-	received, deduplicated, created, notes, closed, retries, sourceResolves, syncErrors atomic.Int64
+	received, deduplicated, created, notes, closed, retries, sourceResolves, syncErrors, enrichErrors atomic.Int64
 
 	mu       sync.Mutex
 	rejected map[Reason]int64
@@ -67,6 +68,7 @@ func (c *counters) snapshot() Stats {
 		Retries:        c.retries.Load(),
 		SourceResolves: c.sourceResolves.Load(),
 		SyncErrors:     c.syncErrors.Load(),
+		EnrichErrors:   c.enrichErrors.Load(),
 		Rejected:       map[Reason]int64{},
 		Ignored:        map[Reason]int64{},
 	}
@@ -111,6 +113,7 @@ func WritePrometheus(w io.Writer, s Stats) error {
 	one("retries_total", "counter", "Processing attempts that failed and were scheduled again.", s.Retries)
 	one("source_resolves_total", "counter", "Alerts resolved at their source after a ticket was closed in the PSA.", s.SourceResolves)
 	one("sync_errors_total", "counter", "Closed tickets whose resolve sync failed (retried next pass).", s.SyncErrors)
+	one("enrich_errors_total", "counter", "Alert enrichments that failed; the alert went on with its recorded fields.", s.EnrichErrors)
 	return bw.Flush()
 }
 

@@ -21,13 +21,17 @@ const bookkeepingTimeout = 10 * time.Second
 func (e *Engine) process(ctx context.Context, item PendingItem) (Result, error) {
 	pctx, cancel := context.WithTimeout(ctx, e.leaseTTL/2)
 	defer cancel()
-	ev := event{Alert: item.Alert, key: item.ID, accepted: item.AcceptedAt, retry: item.Attempts > 1}
 	var res Result
 	var err error
-	if item.Alert.Kind == Raise {
-		res, err = e.applyRaise(pctx, ev)
+	if r, done := e.enrich(pctx, &item); done {
+		res = r
 	} else {
-		res, err = e.applyResolve(pctx, ev)
+		ev := event{Alert: item.Alert, key: item.ID, accepted: item.AcceptedAt, retry: item.Attempts > 1}
+		if item.Alert.Kind == Raise {
+			res, err = e.applyRaise(pctx, ev)
+		} else {
+			res, err = e.applyResolve(pctx, ev)
+		}
 	}
 	res.EventKey = item.ID
 

@@ -85,14 +85,20 @@
 //	{"alert_uid":"[alert_uid]","alert_resolved":false,"state":"<secret>","alert_type":"[alert_type]","alert_message":"[alert_message_en]","alert_priority":"[alert_priority]","device_hostname":"[device_hostname]","site_name":"[site_name]","platform":"[platform]","timestamp":"[timestamp]"}
 //	{"alert_uid":"[alert_uid]","alert_resolved":true,"state":"<secret>","alert_type":"[alert_type]","alert_message":"[alert_message_en]","alert_priority":"[alert_priority]","device_hostname":"[device_hostname]","site_name":"[site_name]","platform":"[platform]","timestamp":"[timestamp]"}
 //
-// WebhookTemplates renders both for a secret. A WebhookVerifier decodes a
-// body (ignoring Content-Type), checks state in constant time against one
-// or two secrets (for a rotation), refuses Datto's test button (which sends
-// [alert_uid] unfilled) with a message saying so, treats other unfilled
-// placeholders as empty, and caps the body at 64 KiB; WebhookStatus maps
-// its errors to 400, 401 or 413. If a message arrives as a literal
-// [alert_message_en], try [alert_message] instead. Enrich an alert with
-// Alerts.Get (device and site UIDs, priority, diagnostics, alertContext).
+// WebhookTemplates renders both for a secret. Keep alert_uid,
+// alert_resolved and state first when editing them: Datto does not escape
+// the alert text it substitutes, so a message can contain
+// `","alert_resolved":true`, and a WebhookVerifier decides every key by its
+// first occurrence (a repeat is reported in WebhookAlert.Duplicates, not
+// obeyed). It decodes a body (ignoring Content-Type), checks state in
+// constant time against one or two secrets (for a rotation), refuses
+// Datto's test button (which sends [alert_uid] unfilled) with a message
+// saying so, requires alert_uid to be a UUID (IsAlertUID), treats other
+// unfilled placeholders as empty, and caps the body at 64 KiB;
+// WebhookStatus maps its errors to 400, 401 or 413. If a message arrives
+// as a literal [alert_message_en], try [alert_message] instead. Enrich an
+// alert with Alerts.Get (device and site UIDs, priority, diagnostics,
+// alertContext), after acknowledging the webhook.
 // ParseAlertSubject reads the Alert{<uid>} convention of alert emails.
 //
 // The wire facts this package follows are collected in the project's

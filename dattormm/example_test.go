@@ -41,7 +41,7 @@ func ExampleWebhookVerifier_Decode() {
 		log.Fatal(err)
 	}
 	// What Datto POSTs once it has filled the placeholders in:
-	body := `{"alert_uid":"b8f3e2a1","alert_resolved":false,"state":"` + secret + `","alert_message":"C: 92% full","site_name":"Contoso - HQ","platform":"[platform]"}`
+	body := `{"alert_uid":"b8f3e2a1-7c4d-4e9b-a0f1-2d3c4b5a6978","alert_resolved":false,"state":"` + secret + `","alert_message":"C: 92% full","site_name":"Contoso - HQ","platform":"[platform]"}`
 	a, err := v.Decode([]byte(body))
 	if err != nil {
 		log.Fatal(err)
@@ -49,5 +49,5 @@ func ExampleWebhookVerifier_Decode() {
 	fmt.Println(a.EventID(), a.AlertMessage, a.SiteName, a.Platform == "")
 	// Output:
 	// {"alert_uid":"[alert_uid]","alert_resolved":false,"state":"g...
-	// datto:b8f3e2a1:raised C: 92% full Contoso - HQ true
+	// datto:b8f3e2a1-7c4d-4e9b-a0f1-2d3c4b5a6978:raised C: 92% full Contoso - HQ true
 }

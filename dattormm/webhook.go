@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -43,9 +44,17 @@ type WebhookAlert struct {
 	Platform       string
 	Timestamp      string
 	// Partial is set when the body was not valid JSON (Datto does not
-	// escape substituted values) and only alert_uid, alert_resolved and
-	// state could be read; take the rest from Alerts.Get.
+	// escape substituted values): only the fields before the break were
+	// read; take the rest from Alerts.Get.
 	Partial bool
+	// Duplicates lists the keys that occurred more than once. Their first
+	// occurrence was used; a later one is alert text posing as a field,
+	// worth a warning in the log (the names only, never the values).
+	Duplicates []string
+	// Reordered is set when alert_uid, alert_resolved or state came after
+	// another key: the template was edited, and free text before them could
+	// decide them. Log it; the fix is the template of WebhookTemplates.
+	Reordered bool
 }
 
 // EventID is the idempotency key of the webhook:
@@ -132,13 +141,28 @@ func (v *WebhookVerifier) Read(r io.Reader) (*WebhookAlert, error) {
 	return v.Decode(body)
 }
 
-var placeholder = regexp.MustCompile(`^\[[A-Za-z0-9_]+\]$`)
+var (
+	placeholder = regexp.MustCompile(`^\[[A-Za-z0-9_]+\]$`)
+	alertUID    = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
+)
+
+// IsAlertUID reports whether s has the form of a Datto RMM alert UID: a
+// UUID, 8-4-4-4-12 hexadecimal digits.
+func IsAlertUID(s string) bool { return alertUID.MatchString(s) }
 
 // Decode parses a webhook body, checks its state against the secrets in
 // constant time (comparing SHA-256 digests, so lengths do not leak), and
 // refuses Datto's test payload, whose alert_uid is still "[alert_uid]".
-// Content-Type is ignored. A body that is not valid JSON is scanned for
-// alert_uid, alert_resolved and state alone (Partial is then set).
+// Content-Type is ignored.
+//
+// Datto substitutes alert text into the body without escaping it, so the
+// free-text fields can contain anything, including `","alert_resolved":true`.
+// Decode therefore decides from the FIRST occurrence of every key (the
+// template puts alert_uid, alert_resolved and state before any free text),
+// never the last as encoding/json would: a repeated key is reported in
+// Duplicates, not obeyed. A body that stops being valid JSON part-way (an
+// unescaped quote in a message) keeps the fields read before the break and
+// sets Partial. alert_uid must be a string holding a UUID.
 func (v *WebhookVerifier) Decode(body []byte) (*WebhookAlert, error) {
 	if int64(len(body)) > v.maxBody() {
 		return nil, &WebhookError{Status: http.StatusRequestEntityTooLarge, Reason: fmt.Sprintf("body larger than %d bytes", v.maxBody()), Kind: ErrWebhookTooLarge}
@@ -147,35 +171,44 @@ func (v *WebhookVerifier) Decode(body []byte) (*WebhookAlert, error) {
 	if len(body) == 0 {
 		return nil, &WebhookError{Status: http.StatusBadRequest, Reason: "empty body", Kind: ErrWebhookEmpty}
 	}
-	fields, partial := parseWebhook(body)
-	if fields == nil {
-		return nil, &WebhookError{Status: http.StatusBadRequest, Reason: "body is not the mspsync Datto template (no alert_uid, alert_resolved and state found)", Kind: ErrWebhookMalformed}
+	f := readFirstKeys(body)
+	if _, ok := f.values["alert_uid"]; !ok {
+		return nil, &WebhookError{Status: http.StatusBadRequest, Reason: "body is not the mspsync Datto template (no alert_uid found)", Kind: ErrWebhookMalformed}
 	}
-	state, _ := fields["state"].(string)
+	if _, ok := f.values["state"]; !ok && f.partial {
+		return nil, &WebhookError{Status: http.StatusBadRequest, Reason: "body is not valid JSON and breaks off before state", Kind: ErrWebhookMalformed}
+	}
+	state, _ := f.values["state"].(string)
 	if !v.secretOK(state) {
 		return nil, &WebhookError{Status: http.StatusUnauthorized, Reason: "state does not match the configured secret", Kind: ErrWebhookSecret}
 	}
-	a := &WebhookAlert{Partial: partial}
-	a.AlertUID = text(fields["alert_uid"])
+	a := &WebhookAlert{Partial: f.partial, Duplicates: f.dups, Reordered: f.reordered}
+	uid, isString := f.values["alert_uid"].(string)
+	uid = strings.TrimSpace(uid)
 	switch {
-	case a.AlertUID == "" && fields["alert_uid"] != nil && placeholder.MatchString(strings.TrimSpace(fmt.Sprint(fields["alert_uid"]))):
+	case !isString:
+		return nil, &WebhookError{Status: http.StatusBadRequest, Reason: "alert_uid is not a string", Kind: ErrWebhookMalformed}
+	case uid == "[alert_uid]":
 		return nil, &WebhookError{Status: http.StatusBadRequest, Kind: ErrWebhookTest,
 			Reason: "received Datto's test payload: the secret is correct, but Datto only fills in [alert_uid] for real alerts. Trigger a real alert to test end to end."}
-	case a.AlertUID == "":
+	case uid == "":
 		return nil, &WebhookError{Status: http.StatusBadRequest, Reason: "alert_uid is missing or empty", Kind: ErrWebhookMalformed}
+	case !IsAlertUID(uid):
+		return nil, &WebhookError{Status: http.StatusBadRequest, Reason: "alert_uid is not a Datto alert UID (a UUID)", Kind: ErrWebhookMalformed}
 	}
-	resolved, ok := boolish(fields["alert_resolved"])
+	a.AlertUID = uid
+	resolved, ok := boolish(f.values["alert_resolved"])
 	if !ok {
 		return nil, &WebhookError{Status: http.StatusBadRequest, Reason: `alert_resolved must be true or false`, Kind: ErrWebhookMalformed}
 	}
 	a.Resolved = resolved
-	a.AlertType = text(fields["alert_type"])
-	a.AlertMessage = text(fields["alert_message"])
-	a.AlertPriority = text(fields["alert_priority"])
-	a.DeviceHostname = text(fields["device_hostname"])
-	a.SiteName = text(fields["site_name"])
-	a.Platform = text(fields["platform"])
-	a.Timestamp = text(fields["timestamp"])
+	a.AlertType = text(f.values["alert_type"])
+	a.AlertMessage = text(f.values["alert_message"])
+	a.AlertPriority = text(f.values["alert_priority"])
+	a.DeviceHostname = text(f.values["device_hostname"])
+	a.SiteName = text(f.values["site_name"])
+	a.Platform = text(f.values["platform"])
+	a.Timestamp = text(f.values["timestamp"])
 	return a, nil
 }
 
@@ -198,41 +231,122 @@ func (v *WebhookVerifier) secretOK(state string) bool {
 	return ok == 1
 }
 
-var (
-	scanUID      = regexp.MustCompile(`"alert_uid"\s*:\s*"([^"\\]*)"`)
-	scanResolved = regexp.MustCompile(`"alert_resolved"\s*:\s*"?(true|false)"?`)
-	scanState    = regexp.MustCompile(`"state"\s*:\s*"((?:[^"\\]|\\.)*)"`)
-)
+// nested stands for an object or array value; no field of the template
+// has one.
+type nested struct{}
 
-// parseWebhook returns the body's fields: strict JSON first, then a
-// tolerant scan of the three keys that matter. nil when neither works.
-func parseWebhook(body []byte) (map[string]any, bool) {
-	var m map[string]any
-	if err := json.Unmarshal(body, &m); err == nil && m != nil {
-		if _, ok := m["alert_uid"]; ok {
-			return m, false
+// firstKeys is what readFirstKeys found in a body.
+type firstKeys struct {
+	values    map[string]any // the first value of every top-level key
+	dups      []string       // keys that occurred more than once, in order
+	partial   bool           // the body is not one valid JSON object
+	reordered bool           // a key other than the three decisive ones came before one of them
+}
+
+// decisive are the keys that decide what a webhook does. The template puts
+// them first; free text comes after them.
+var decisive = map[string]bool{"alert_uid": true, "alert_resolved": true, "state": true}
+
+// readFirstKeys walks the top-level object of body with encoding/json's
+// tokenizer and keeps the first value of every key. A key's value counts
+// only once the token after it (the next key or the closing brace) has been
+// read, so a value cut short by a syntax error is dropped; reading stops at
+// the first error (partial). Object and array values are skipped and kept
+// as nested.
+func readFirstKeys(body []byte) firstKeys {
+	f := firstKeys{values: map[string]any{}}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		f.partial = true
+		return f
+	}
+	var pendingKey string
+	var pendingVal any
+	havePending, otherSeen := false, false
+	commit := func() {
+		if !havePending {
+			return
 		}
-		return nil, false
+		havePending = false
+		if _, seen := f.values[pendingKey]; seen {
+			if !slices.Contains(f.dups, pendingKey) {
+				f.dups = append(f.dups, pendingKey)
+			}
+			return
+		}
+		if decisive[pendingKey] && otherSeen {
+			f.reordered = true
+		}
+		if !decisive[pendingKey] {
+			otherSeen = true
+		}
+		f.values[pendingKey] = pendingVal
 	}
-	uid, res, st := scanUID.FindSubmatch(body), scanResolved.FindSubmatch(body), scanState.FindSubmatch(body)
-	if uid == nil || res == nil || st == nil {
-		return nil, false
+	for {
+		t, err := dec.Token()
+		if err != nil {
+			f.partial = true
+			return f
+		}
+		commit()
+		if t == json.Delim('}') {
+			break
+		}
+		key, ok := t.(string)
+		if !ok {
+			f.partial = true
+			return f
+		}
+		v, err := dec.Token()
+		if err != nil {
+			f.partial = true
+			return f
+		}
+		if d, ok := v.(json.Delim); ok && (d == '{' || d == '[') {
+			if !skipNested(dec) {
+				f.partial = true
+				return f
+			}
+			v = nested{}
+		}
+		pendingKey, pendingVal, havePending = key, v, true
 	}
-	var state string
-	if json.Unmarshal(append(append([]byte{'"'}, st[1]...), '"'), &state) != nil {
-		return nil, false
+	if _, err := dec.Token(); err != io.EOF {
+		f.partial = true // something after the object
 	}
-	return map[string]any{"alert_uid": string(uid[1]), "alert_resolved": string(res[1]), "state": state}, true
+	return f
+}
+
+// skipNested consumes the rest of an object or array whose opening
+// delimiter was just read; false on a syntax error.
+func skipNested(dec *json.Decoder) bool {
+	for depth := 1; depth > 0; {
+		t, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if d, ok := t.(json.Delim); ok {
+			switch d {
+			case '{', '[':
+				depth++
+			default:
+				depth--
+			}
+		}
+	}
+	return true
 }
 
 // text returns a string field, treating a literal [placeholder] as empty.
 func text(v any) string {
-	s, ok := v.(string)
-	if !ok {
-		if v == nil {
-			return ""
-		}
+	var s string
+	switch v := v.(type) {
+	case string:
+		s = v
+	case float64, bool:
 		s = fmt.Sprint(v)
+	default: // missing, null, object or array
+		return ""
 	}
 	s = strings.TrimSpace(s)
 	if placeholder.MatchString(s) {

@@ -4,17 +4,22 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 )
 
-const secret = "s3cr3t-0123456789abcdef-0123456789"
+const (
+	secret = "s3cr3t-0123456789abcdef-0123456789"
+	uid1   = "b8f3e2a1-7c4d-4e9b-a0f1-2d3c4b5a6978"
+	uid2   = "0c9d8e7f-6a5b-4c3d-8e1f-0a9b8c7d6e5f"
+)
 
 // substitute fills a template's placeholders the way Datto does for a real
 // alert.
 func substitute(tmpl string) string {
 	return strings.NewReplacer(
-		"[alert_uid]", "b8f3e2a1-7c4d-4e9b-a0f1-2d3c4b5a6978",
+		"[alert_uid]", uid1,
 		"[alert_type]", "Disk usage",
 		"[alert_message_en]", "C: is 92% full",
 		"[alert_priority]", "High",
@@ -42,7 +47,7 @@ func TestWebhookTemplatesRoundTrip(t *testing.T) {
 	}
 	want := WebhookAlert{AlertUID: "b8f3e2a1-7c4d-4e9b-a0f1-2d3c4b5a6978", AlertType: "Disk usage", AlertMessage: "C: is 92% full",
 		AlertPriority: "High", DeviceHostname: "CONTOSO-LT042", SiteName: "Contoso - HQ", Platform: "merlot", Timestamp: "2026-11-25 10:00:00"}
-	if *a != want || a.EventID() != "datto:b8f3e2a1-7c4d-4e9b-a0f1-2d3c4b5a6978:raised" {
+	if !reflect.DeepEqual(*a, want) || a.EventID() != "datto:b8f3e2a1-7c4d-4e9b-a0f1-2d3c4b5a6978:raised" {
 		t.Errorf("raised = %+v", a)
 	}
 	r, err := v.Read(strings.NewReader(substitute(resolved)))
@@ -100,12 +105,12 @@ func TestWebhookLenientParsing(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Datto does not escape values: a quote in the message breaks the JSON.
-	body := `{"alert_uid":"u-1","alert_resolved":"true","state":"` + old + `","alert_message":"disk "C:" full","site_name":"[site_name]"}`
+	body := `{"alert_uid":"` + uid1 + `","alert_resolved":"true","state":"` + old + `","alert_message":"disk "C:" full","site_name":"[site_name]"}`
 	a, err := v.Decode([]byte(body))
-	if err != nil || a.AlertUID != "u-1" || !a.Resolved || !a.Partial || a.AlertMessage != "" {
+	if err != nil || a.AlertUID != uid1 || !a.Resolved || !a.Partial || a.AlertMessage != "" {
 		t.Errorf("tolerant decode = %+v, %v", a, err)
 	}
-	a, err = v.Decode([]byte(`{"alert_uid":"u-2","alert_resolved":"false","state":"` + secret + `","site_name":"[site_name]","device_hostname":""}`))
+	a, err = v.Decode([]byte(`{"alert_uid":"` + uid2 + `","alert_resolved":"false","state":"` + secret + `","site_name":"[site_name]","device_hostname":""}`))
 	if err != nil || a.Resolved || a.SiteName != "" || a.Partial {
 		t.Errorf("placeholders as empty = %+v, %v", a, err)
 	}

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/mspsync/mspsync/alerting"
 	"github.com/mspsync/mspsync/dattormm"
@@ -20,27 +19,28 @@ const Kind = "datto"
 
 // WebhookHandler receives Datto RMM monitor webhooks (the templates of
 // WebhookTemplates) and hands them to the alerting engine: POST only, body
-// capped, state checked in constant time, Datto's test payload refused with
-// a message saying so, every refusal counted and answered 4xx with a
-// reason, nothing changed. A valid alert is enriched from GET
-// /v2/alert/{uid} (device and site UIDs, priority, diagnostics, alert type)
-// within EnrichTimeout, falling back to the webhook's own fields, and then
-// accepted; the answer is 200 {"ok":true} once it is durably recorded.
+// capped, state checked in constant time, alert_uid, alert_resolved and
+// state decided by their first occurrence (alert text cannot repeat them to
+// effect; a repeat is logged), Datto's test payload refused with a message
+// saying so, every refusal counted and answered 4xx with a reason, nothing
+// changed. A valid alert is accepted with the webhook's own fields and
+// answered 200 {"ok":true} once it is durably recorded.
+//
+// The handler calls no vendor API: acknowledgement does not wait for Datto
+// or the PSA, and a redelivery costs nothing but the deduplication. Details
+// from GET /v2/alert/{uid}, and the check that a resolve is real, come from
+// NewEnricher in the engine's worker (alerting.WithEnricher).
 type WebhookHandler struct {
 	Verifier *dattormm.WebhookVerifier
 	Engine   alerting.Acceptor
-	// Client enriches alerts; nil skips enrichment.
-	Client *dattormm.Client
-	// EnrichTimeout bounds enrichment (default 5 s).
-	EnrichTimeout time.Duration
-	Logger        *slog.Logger
+	Logger   *slog.Logger
 }
 
 // NewWebhookHandler returns the handler that feeds verified Datto RMM
-// webhooks to engine (an *alerting.Engine), enriching them through
-// client (nil: no enrichment).
-func NewWebhookHandler(v *dattormm.WebhookVerifier, engine alerting.Acceptor, client *dattormm.Client) *WebhookHandler {
-	return &WebhookHandler{Verifier: v, Engine: engine, Client: client}
+// webhooks to engine (an *alerting.Engine; give it NewEnricher with
+// alerting.WithEnricher(Kind, …)).
+func NewWebhookHandler(v *dattormm.WebhookVerifier, engine alerting.Acceptor) *WebhookHandler {
+	return &WebhookHandler{Verifier: v, Engine: engine}
 }
 
 // ServeHTTP handles one webhook.
@@ -76,7 +76,13 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(dattormm.WebhookStatus(err), err.Error())
 		return
 	}
-	a := ToAlert(wa, h.enrich(ctx, wa, log))
+	if len(wa.Duplicates) > 0 || wa.Reordered {
+		// The first occurrences decided; a repeat is alert text posing as
+		// a field (or an edited template). Names only, never values.
+		log.Warn("datto webhook has repeated or reordered keys; used the first occurrence of each",
+			"alert", wa.AlertUID, "repeated", wa.Duplicates, "reordered", wa.Reordered)
+	}
+	a := ToAlert(wa, nil)
 	res, err := h.Engine.Accept(ctx, a)
 	if err != nil {
 		var re *alerting.RejectedError
@@ -93,23 +99,57 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reply(http.StatusOK, "")
 }
 
-// enrich reads the alert from the API, or returns nil when it cannot.
-func (h *WebhookHandler) enrich(ctx context.Context, wa *dattormm.WebhookAlert, log *slog.Logger) *dattormm.Alert {
-	if h.Client == nil {
+// NewEnricher returns the alerting.Enricher of Datto RMM alerts (use it
+// with alerting.WithEnricher(Kind, …)). It reads the alert with one GET
+// /v2/alert/{uid} in the engine's worker and rebuilds it with ToAlert from
+// the webhook (kept in Alert.Raw) and the API's answer: device and site
+// UIDs, priority, diagnostics, alert type.
+//
+// For a resolve the same read confirms it: if Datto reports the alert
+// still open, the resolve is not real (alert text or a replay cannot close
+// tickets) and the error matches alerting.ErrContradicted, so the engine
+// ignores it. An alert Datto no longer knows counts as resolved, as for
+// NewResolver. When Datto cannot be asked (an error, or the engine's
+// enrichment timeout), the engine goes on with the webhook's fields; a
+// resolve is then applied unconfirmed, on the strength of the webhook's
+// secret and its first-occurrence alert_uid and alert_resolved.
+func NewEnricher(c *dattormm.Client) alerting.Enricher {
+	return alerting.EnricherFunc(func(ctx context.Context, a *alerting.Alert) error {
+		if a.Source != Kind {
+			return nil
+		}
+		wa := webhookOf(a)
+		if !dattormm.IsAlertUID(wa.AlertUID) {
+			return fmt.Errorf("dattormm: alert id %q is not a Datto alert UID; not asking the API", wa.AlertUID)
+		}
+		full, err := c.Alerts.Get(ctx, wa.AlertUID)
+		switch {
+		case err != nil && wa.Resolved && errors.Is(err, dattormm.ErrNotFound):
+			return nil // nothing contradicts the resolve; keep the webhook's fields
+		case err != nil:
+			return fmt.Errorf("dattormm: reading alert %s: %w", wa.AlertUID, err)
+		case wa.Resolved && !full.Resolved:
+			return fmt.Errorf("%w: resolve webhook for Datto alert %s, which Datto RMM reports open", alerting.ErrContradicted, wa.AlertUID)
+		}
+		t := a.Time
+		*a = ToAlert(wa, full)
+		if a.Time.IsZero() {
+			a.Time = t
+		}
 		return nil
+	})
+}
+
+// webhookOf returns the webhook an alert was made from (its Raw, as
+// ToAlert keeps it), or one rebuilt from the alert's fields.
+func webhookOf(a *alerting.Alert) *dattormm.WebhookAlert {
+	var wa dattormm.WebhookAlert
+	if json.Unmarshal(a.Raw, &wa) == nil && wa.AlertUID == a.ID() {
+		wa.Resolved = a.Kind == alerting.Resolve
+		return &wa
 	}
-	d := h.EnrichTimeout
-	if d <= 0 {
-		d = 5 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
-	full, err := h.Client.Alerts.Get(ctx, wa.AlertUID)
-	if err != nil {
-		log.Warn("datto alert not enriched; using the webhook's fields", "alert", wa.AlertUID, "err", err)
-		return nil
-	}
-	return full
+	return &dattormm.WebhookAlert{AlertUID: a.ID(), Resolved: a.Kind == alerting.Resolve, AlertType: a.Type,
+		AlertMessage: a.Title, DeviceHostname: a.Device.Hostname, SiteName: a.Customer.Name}
 }
 
 // ToAlert turns a webhook (and, when available, the alert as the API
@@ -153,7 +193,7 @@ func ToAlert(wa *dattormm.WebhookAlert, full *dattormm.Alert) alerting.Alert {
 			body = append(body, strings.TrimSpace(full.Diagnostics))
 		}
 	} else {
-		body = append(body, "(Datto RMM could not be asked for this alert's details; fields are the webhook's.)")
+		body = append(body, "(Fields are the webhook's: Datto RMM's API did not provide this alert's details.)")
 	}
 	if a.Title == "" {
 		a.Title = firstNonEmpty(firstLine(body), "Datto RMM alert "+wa.AlertUID)

@@ -32,7 +32,7 @@ func TestReconcileSourceConforms(t *testing.T) {
 func TestWebhookHandlerConforms(t *testing.T) {
 	t.Parallel()
 	alertingtest.RunIntake(t, func(t *testing.T, rec *alertingtest.Recorder) alertingtest.IntakeFixture {
-		srv, c := setup(t)
+		srv, _ := setup(t)
 		site := srv.SeedSite(dattormm.Site{Name: "Contoso"})
 		dev := srv.SeedDevice(dattormm.Device{Hostname: "CON-PC01", SiteUID: site.UID})
 		al := srv.SeedAlert(dattormm.Alert{Priority: "High", AlertSourceInfo: dattormm.AlertSourceInfo{DeviceUID: dev.UID, SiteUID: site.UID}})
@@ -47,7 +47,7 @@ func TestWebhookHandlerConforms(t *testing.T) {
 				"[site_name]", site.Name, "[device_hostname]", dev.Hostname, "[alert_priority]", "High").Replace(tmpl))}
 		}
 		return alertingtest.IntakeFixture{
-			Handler: dattormmdriver.NewWebhookHandler(v, rec, c),
+			Handler: dattormmdriver.NewWebhookHandler(v, rec),
 			Source:  dattormmdriver.Kind,
 			Raise:   fill(raised), Resolve: fill(resolved), Forged: fill(forged),
 			Malformed: alertingtest.Delivery{Body: []byte(`{"state":"` + hookSecret + `","alert_uid":`)},

@@ -1,7 +1,9 @@
 // Package dattormmdriver plugs a Datto RMM client into the engines: a
 // reconcile.Source (with audit enrichment only where a plan needs it),
 // a webhook handler that turns Datto monitor webhooks into alerts for the
-// alerting engine, and an alerting.Resolver that resolves alerts in Datto
+// alerting engine without calling Datto, the alerting.Enricher that
+// completes them from Datto's API in the engine's worker and confirms
+// resolves there, and an alerting.Resolver that resolves alerts in Datto
 // when their ticket closes.
 //
 // The client package dattormm imports neither engine; this package is

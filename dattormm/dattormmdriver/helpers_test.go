@@ -7,7 +7,7 @@ import (
 	"github.com/mspsync/mspsync/dattormm/dattormmtest"
 )
 
-func setup(t *testing.T, opts ...dattormmtest.Option) (*dattormmtest.Server, *dattormm.Client) {
+func setup(t testing.TB, opts ...dattormmtest.Option) (*dattormmtest.Server, *dattormm.Client) {
 	t.Helper()
 	srv := dattormmtest.NewServer(t, opts...)
 	c, err := srv.NewClient()

@@ -17,6 +17,7 @@ import (
 
 	"github.com/mspsync/mspsync/alerting"
 	"github.com/mspsync/mspsync/alerting/boltstore"
+	"github.com/mspsync/mspsync/alerting/receiver"
 	"github.com/mspsync/mspsync/dattormm"
 	"github.com/mspsync/mspsync/dattormm/dattormmdriver"
 	"github.com/mspsync/mspsync/dattormm/dattormmtest"
@@ -46,7 +47,7 @@ func runDemo(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	defer rc.stop()
 	status.Printf("receiver listening on %s", rc.url)
-	if err := postDemoWebhooks(stdout, rc.url, demoWebhooks(w)); err != nil {
+	if err := postDemoWebhooks(stdout, rc.url, demoWebhooks(w, ds)); err != nil {
 		return err
 	}
 	if err := closeOfflineInHalo(ctx, rc.eng, hs, status); err != nil {
@@ -105,7 +106,8 @@ func startDemoReceiver(ctx context.Context, hs *halotest.Server, ds *dattormmtes
 	}
 	r.undo = append(r.undo, func() { store.Close() })
 	eng, err := alerting.New(demoConfig(w), store, halodriver.NewAlertSink(hc),
-		alerting.WithResolver(dattormmdriver.Kind, dattormmdriver.NewResolver(dc)), alerting.WithLogger(logger),
+		alerting.WithResolver(dattormmdriver.Kind, dattormmdriver.NewResolver(dc)),
+		alerting.WithEnricher(dattormmdriver.Kind, dattormmdriver.NewEnricher(dc)), alerting.WithLogger(logger),
 		alerting.WithRetryBackoff(10*time.Millisecond, 100*time.Millisecond), alerting.WithPollInterval(20*time.Millisecond))
 	if err != nil {
 		return nil, err
@@ -118,8 +120,8 @@ func startDemoReceiver(ctx context.Context, hs *halotest.Server, ds *dattormmtes
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	r.undo = append(r.undo, cancel)
-	srv := &http.Server{Handler: handler(eng, verifier, dc, logger)}
-	go srv.Serve(ln)
+	srv := receiver.NewServer(handler(eng, verifier, logger), receiverLimits)
+	go srv.Serve(receiver.LimitListener(ln, receiverLimits.MaxConns))
 	r.undo = append(r.undo, func() { srv.Close() })
 	go eng.Run(ctx)
 	r.eng, r.url = eng, "http://"+ln.Addr().String()+"/webhooks/datto"
@@ -141,11 +143,15 @@ func demoConfig(w demoWorld) alerting.Config {
 }
 
 // demoWebhook is one webhook the demo posts, and what it stands for.
-type demoWebhook struct{ what, body string }
+// before, if set, runs first (what Datto does before it sends it).
+type demoWebhook struct {
+	what, body string
+	before     func()
+}
 
 // demoWebhooks returns the scripted burst: raises, a redelivery, a
 // resolve, a wrong secret and Datto's test button.
-func demoWebhooks(w demoWorld) []demoWebhook {
+func demoWebhooks(w demoWorld, ds *dattormmtest.Server) []demoWebhook {
 	raised, resolved := dattormm.WebhookTemplates(demoSecret)
 	wrong, _ := dattormm.WebhookTemplates("not-the-secret-0123456789abcdef")
 	fill := func(tmpl string, al dattormm.Alert, msg string) string {
@@ -153,15 +159,22 @@ func demoWebhooks(w demoWorld) []demoWebhook {
 			"[device_hostname]", al.AlertSourceInfo.DeviceName, "[site_name]", al.AlertSourceInfo.SiteName,
 			"[alert_type]", "Monitor", "[platform]", "demo", "[timestamp]", "now").Replace(tmpl)
 	}
+	// Datto resolves an alert before it sends the resolve webhook; the
+	// engine confirms a resolve with Datto before it closes the ticket.
+	resolveSpooler := func() {
+		al := w.spooler
+		al.Resolved, al.ResolvedBy, al.ResolvedOn = true, "monitor", dattormm.Time{Time: time.Now()}
+		ds.SeedAlert(al)
+	}
 	return []demoWebhook{
-		{"raise: disk almost full on CON-PC01", fill(raised, w.disk, "Disk C: 92% full")},
-		{"redelivery of the same raise", fill(raised, w.disk, "Disk C: 92% full")},
-		{"raise: spooler stopped on CON-SRV01", fill(raised, w.spooler, "Service Print Spooler stopped")},
-		{"raise: Fabrikam laptop offline", fill(raised, w.offline, "Device offline")},
-		{"raise: from a site nobody mapped", fill(raised, w.stray, "Antivirus not running")},
-		{"resolve: spooler running again", fill(resolved, w.spooler, "Service Print Spooler stopped")},
-		{"a body with the wrong secret", fill(wrong, w.disk, "x")},
-		{"Datto's test button", raised},
+		{what: "raise: disk almost full on CON-PC01", body: fill(raised, w.disk, "Disk C: 92% full")},
+		{what: "redelivery of the same raise", body: fill(raised, w.disk, "Disk C: 92% full")},
+		{what: "raise: spooler stopped on CON-SRV01", body: fill(raised, w.spooler, "Service Print Spooler stopped")},
+		{what: "raise: Fabrikam laptop offline", body: fill(raised, w.offline, "Device offline")},
+		{what: "raise: from a site nobody mapped", body: fill(raised, w.stray, "Antivirus not running")},
+		{what: "resolve: spooler running again", body: fill(resolved, w.spooler, "Service Print Spooler stopped"), before: resolveSpooler},
+		{what: "a body with the wrong secret", body: fill(wrong, w.disk, "x")},
+		{what: "Datto's test button", body: raised},
 	}
 }
 
@@ -170,6 +183,9 @@ func demoWebhooks(w demoWorld) []demoWebhook {
 func postDemoWebhooks(stdout io.Writer, url string, hooks []demoWebhook) error {
 	var rows [][]string
 	for _, s := range hooks {
+		if s.before != nil {
+			s.before()
+		}
 		resp, err := http.Post(url, "application/json", strings.NewReader(s.body))
 		if err != nil {
 			return err

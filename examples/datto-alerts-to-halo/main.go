@@ -35,6 +35,7 @@ import (
 	"github.com/mspsync/mspsync/alerting"
 	"github.com/mspsync/mspsync/alerting/boltstore"
 	"github.com/mspsync/mspsync/alerting/pgstore"
+	"github.com/mspsync/mspsync/alerting/receiver"
 	"github.com/mspsync/mspsync/dattormm"
 	"github.com/mspsync/mspsync/dattormm/dattormmdriver"
 	"github.com/mspsync/mspsync/halo"
@@ -108,7 +109,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	}
 	defer store.Close()
 	eng, err := alerting.New(*cfg, store, halodriver.NewAlertSink(hc),
-		alerting.WithResolver(dattormmdriver.Kind, dattormmdriver.NewResolver(dc)), alerting.WithLogger(logger), alerting.WithSyncInterval(o.syncInterval))
+		alerting.WithResolver(dattormmdriver.Kind, dattormmdriver.NewResolver(dc)),
+		alerting.WithEnricher(dattormmdriver.Kind, dattormmdriver.NewEnricher(dc)),
+		alerting.WithLogger(logger), alerting.WithSyncInterval(o.syncInterval))
 	if err != nil {
 		return fail(exitSettings, err)
 	}
@@ -118,7 +121,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		return fail(exitFailed, err)
 	}
 	logger.Info("listening", "addr", ln.Addr().String(), "store", o.store, "resolve_sync_every", o.syncInterval)
-	if err := serve(ctx, ln, eng, verifier, dc, logger); err != nil && !errors.Is(err, context.Canceled) {
+	if err := serve(ctx, ln, eng, verifier, logger, receiverLimits); err != nil && !errors.Is(err, context.Canceled) {
 		return fail(exitFailed, err)
 	}
 	return exitOK
@@ -162,31 +165,38 @@ func loadConfig(path string) (*alerting.Config, error) {
 	return alerting.LoadConfigFile(path)
 }
 
-// handler routes the receiver's three endpoints.
-func handler(eng *alerting.Engine, verifier *dattormm.WebhookVerifier, dc *dattormm.Client, logger *slog.Logger) http.Handler {
+// handler routes the receiver's three endpoints. The webhook is recorded
+// and answered without calling Datto or Halo; the engine's worker enriches
+// it (alerting.WithEnricher).
+func handler(eng *alerting.Engine, verifier *dattormm.WebhookVerifier, logger *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/webhooks/datto", &dattormmdriver.WebhookHandler{Verifier: verifier, Engine: eng, Client: dc, Logger: logger})
+	mux.Handle("/webhooks/datto", &dattormmdriver.WebhookHandler{Verifier: verifier, Engine: eng, Logger: logger})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.Handle("GET /metrics", eng.MetricsHandler())
 	return mux
 }
 
-// serve runs the HTTP server, the engine's pending-work loop and the
-// resolve-sync loop until ctx ends.
-func serve(ctx context.Context, ln net.Listener, eng *alerting.Engine, verifier *dattormm.WebhookVerifier, dc *dattormm.Client, logger *slog.Logger) error {
-	srv := &http.Server{Handler: handler(eng, verifier, dc, logger), ReadHeaderTimeout: 10 * time.Second}
+// receiverLimits are the HTTP limits of the receiver: receiver's defaults
+// (timeouts against slow clients, 256 KiB bodies, 64 requests in flight,
+// 1,024 connections).
+var receiverLimits = receiver.DefaultLimits()
+
+// serve runs the HTTP server (with limits), the engine's pending-work loop
+// and the resolve-sync loop until ctx ends or one of them fails.
+func serve(ctx context.Context, ln net.Listener, eng *alerting.Engine, verifier *dattormm.WebhookVerifier, logger *slog.Logger, limits receiver.Limits) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	errc := make(chan error, 3)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- receiver.Serve(ctx, ln, handler(eng, verifier, logger), limits) }()
 	go func() { errc <- eng.Run(ctx) }()
 	go func() { errc <- eng.RunResolveSync(ctx) }()
-	select {
-	case <-ctx.Done():
-	case err := <-errc:
-		if err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, context.Canceled) {
-			return err
+	var first error
+	for range 3 {
+		err := <-errc
+		if err != nil && !errors.Is(err, context.Canceled) && first == nil {
+			first = err
 		}
+		cancel() // one stopped: stop the others
 	}
-	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return srv.Shutdown(shut)
+	return first
 }

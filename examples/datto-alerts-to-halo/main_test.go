@@ -2,12 +2,23 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mspsync/mspsync/alerting"
+	"github.com/mspsync/mspsync/alerting/alertingtest"
+	"github.com/mspsync/mspsync/alerting/memstore"
+	"github.com/mspsync/mspsync/alerting/receiver"
+	"github.com/mspsync/mspsync/dattormm"
 )
 
 func TestDemo(t *testing.T) {
@@ -77,5 +88,63 @@ func TestLoadConfig(t *testing.T) {
 	os.WriteFile(path, []byte(`{"grouping":"user","catch_all":{"customer":"1"}}`), 0o600)
 	if cfg, err := loadConfig(path); err != nil || cfg.Grouping != alerting.GroupUser || cfg.OnResolve != alerting.CloseOnResolve {
 		t.Errorf("file: %+v, %v", cfg, err)
+	}
+}
+
+// TestServeCutsOffSlowClients runs the receiver's serve with short limits:
+// a client dribbling its body is cut off, a normal delivery is answered,
+// and serve stops with its context. The program's own limits are the
+// receiver package's defaults.
+func TestServeCutsOffSlowClients(t *testing.T) {
+	t.Parallel()
+	if receiverLimits.ReadTimeout <= 0 || receiverLimits.ReadHeaderTimeout <= 0 || receiverLimits.WriteTimeout <= 0 ||
+		receiverLimits.IdleTimeout <= 0 || receiverLimits.MaxInFlight <= 0 || receiverLimits.MaxBodyBytes <= 0 || receiverLimits.MaxConns <= 0 {
+		t.Fatalf("receiver limits %+v", receiverLimits)
+	}
+	eng, err := alerting.New(alerting.Config{CatchAll: &alerting.CatchAll{Customer: "1"}}, memstore.New(), alertingtest.NewSink())
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifier, _ := dattormm.NewWebhookVerifier(demoSecret)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	errc := make(chan error, 1)
+	go func() {
+		errc <- serve(ctx, ln, eng, verifier, slog.New(slog.DiscardHandler),
+			receiver.Limits{ReadHeaderTimeout: 200 * time.Millisecond, ReadTimeout: 300 * time.Millisecond})
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "POST /webhooks/datto HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{")
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.ReadAll(c); err != nil {
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			t.Error("a client that stopped sending its body was held for 10s")
+		}
+	}
+	raised, _ := dattormm.WebhookTemplates(demoSecret)
+	body := strings.ReplaceAll(raised, "[alert_uid]", "b8f3e2a1-7c4d-4e9b-a0f1-2d3c4b5a6978")
+	resp, err := http.Post("http://"+ln.Addr().String()+"/webhooks/datto", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("delivery answered %d", resp.StatusCode)
+	}
+	cancel()
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop")
 	}
 }
