@@ -2,7 +2,6 @@ package halodriver
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"strings"
 
@@ -74,6 +73,22 @@ func (o *options) linkPlace(kind string) (column, field string) {
 // linkFieldSuffix ends the name of the info field that keeps the links of
 // a kind Halo has no column for ("acme device ID").
 const linkFieldSuffix = " device ID"
+
+// linkAccountSuffix ends the name of the info field that keeps the source
+// account of an asset's link of a kind ("datto account").
+const linkAccountSuffix = " account"
+
+// linkAccounts returns, for each linked kind, the account its link
+// belongs to, from the info field "<kind> account".
+func linkAccounts(links, fields map[string]string) map[string]string {
+	out := map[string]string{}
+	for kind := range links {
+		if v := strings.TrimSpace(fieldByName(fields, kind+linkAccountSuffix)); v != "" {
+			out[kind] = v
+		}
+	}
+	return out
+}
 
 // linksOf returns every link an asset carries, by kind: the configured and
 // default columns and fields, and any field named "<kind> device ID".
@@ -185,27 +200,4 @@ func setColumn(a *halo.Asset, column, v string) {
 	case "third_party_id_string":
 		a.ThirdPartyIDString = v
 	}
-}
-
-// setLink writes a link onto an asset, creating its info field when the
-// tenant has none of that name.
-func (o *options) setLink(ctx context.Context, c *halo.Client, a *halo.Asset, kind, id string) error {
-	col, field := o.linkPlace(kind)
-	if col != "" {
-		setColumn(a, col, id)
-		return nil
-	}
-	ref, err := c.Fields.Resolve(ctx, field)
-	var unknown *halo.UnknownFieldError
-	if errors.As(err, &unknown) {
-		if _, err := c.Fields.SaveAssetField(ctx, halo.AssetField{Name: field}); err != nil {
-			return err
-		}
-		ref, err = c.Fields.Resolve(ctx, field)
-	}
-	if err != nil {
-		return err
-	}
-	a.SetField(ref, halo.TextValue(id))
-	return nil
 }
