@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mspsync/mspsync/halo"
+	"github.com/mspsync/mspsync/reconcile"
 )
 
 // Option adjusts a driver. The same options serve the reconcile target
@@ -200,4 +201,52 @@ func setColumn(a *halo.Asset, column, v string) {
 	case "third_party_id_string":
 		a.ThirdPartyIDString = v
 	}
+}
+
+// SiteLinkColumns are the columns of a Halo client (Area) and site that
+// keep the source site each stands for, by source kind: Halo's Datto
+// integration's datto_id (with the site's page in datto_url), and kaseyaid
+// for Kaseya VSA X. Links of other kinds, and the source account of any,
+// are not kept on clients and sites.
+var SiteLinkColumns = map[string]string{"datto": "datto_id", "vsax": "kaseyaid"}
+
+func setCustomerLink(c *halo.Customer, l reconcile.SiteLink) {
+	switch SiteLinkColumns[l.Kind] {
+	case "datto_id":
+		c.DattoID, c.DattoURL = l.SourceSiteID, l.URL
+	case "kaseyaid":
+		c.KaseyaID = l.SourceSiteID
+	}
+}
+
+func setSiteLink(s *halo.Site, l reconcile.SiteLink) {
+	switch SiteLinkColumns[l.Kind] {
+	case "datto_id":
+		s.DattoID, s.DattoURL = l.SourceSiteID, l.URL
+	case "kaseyaid":
+		s.KaseyaID = l.SourceSiteID
+	}
+}
+
+// customerLinks returns the source sites a client stands for, by kind.
+func customerLinks(c *halo.Customer) map[string]string {
+	return columnLinks(map[string]string{"datto_id": c.DattoID, "kaseyaid": c.KaseyaID})
+}
+
+// siteLinks returns the source sites a site stands for, by kind.
+func siteLinks(s *halo.Site) map[string]string {
+	return columnLinks(map[string]string{"datto_id": s.DattoID, "kaseyaid": s.KaseyaID})
+}
+
+func columnLinks(values map[string]string) map[string]string {
+	var out map[string]string
+	for kind, col := range SiteLinkColumns {
+		if v := strings.TrimSpace(values[col]); v != "" {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[kind] = v
+		}
+	}
+	return out
 }

@@ -36,6 +36,9 @@ type ReconcileTarget struct {
 	// the whole array on Halo, so an update sends the current entries
 	// with its changes applied.
 	arrays map[int]fieldArrays
+	// customerLinks and siteLinks are the source-site links of each
+	// client and site as loaded, so LinkSite writes only what changes.
+	customerLinks, siteLinks map[int]map[string]string
 	// fieldMu makes one SaveAssets call at a time create a missing link
 	// or account field, so concurrent batches create it once.
 	fieldMu sync.Mutex
@@ -78,14 +81,25 @@ func (t *ReconcileTarget) loadCustomers(ctx context.Context, snap *reconcile.Tar
 		if err != nil {
 			return err
 		}
-		snap.Customers = append(snap.Customers, reconcile.Customer{ID: v.ID, Name: v.Name, MainSiteID: v.MainSiteID, TopLevelID: v.TopLevelID})
+		snap.Customers = append(snap.Customers, reconcile.Customer{ID: v.ID, Name: v.Name, MainSiteID: v.MainSiteID, TopLevelID: v.TopLevelID,
+			Inactive: v.Inactive != nil && *v.Inactive, Links: customerLinks(&v)})
 	}
 	for v, err := range t.c.Sites.All(ctx, &halo.SiteListOptions{IncludeInactive: true}) {
 		if err != nil {
 			return err
 		}
-		snap.Sites = append(snap.Sites, reconcile.Site{ID: v.ID, CustomerID: v.ClientID, Name: v.Name})
+		snap.Sites = append(snap.Sites, reconcile.Site{ID: v.ID, CustomerID: v.ClientID, Name: v.Name,
+			Inactive: v.Inactive != nil && *v.Inactive, Links: siteLinks(&v)})
 	}
+	t.mu.Lock()
+	t.customerLinks, t.siteLinks = map[int]map[string]string{}, map[int]map[string]string{}
+	for _, v := range snap.Customers {
+		t.customerLinks[v.ID] = v.Links
+	}
+	for _, v := range snap.Sites {
+		t.siteLinks[v.ID] = v.Links
+	}
+	t.mu.Unlock()
 	return nil
 }
 
@@ -213,26 +227,95 @@ func (t *ReconcileTarget) loadUsers(ctx context.Context, snap *reconcile.TargetS
 	return nil
 }
 
-// CreateCustomer creates a client and its main site.
+// CreateCustomer creates a client and its main site, both carrying the
+// source site's link (see SiteLinkColumns).
 func (t *ReconcileTarget) CreateCustomer(ctx context.Context, nc reconcile.NewCustomer) (int, int, error) {
-	cust, err := t.c.Clients.Save(ctx, halo.Customer{Name: nc.Name, TopLevelID: nc.TopLevelID})
+	c := halo.Customer{Name: nc.Name, TopLevelID: nc.TopLevelID}
+	setCustomerLink(&c, nc.Link)
+	cust, err := t.c.Clients.Save(ctx, c)
 	if err != nil {
 		return 0, 0, err
 	}
-	site, err := t.c.Sites.Save(ctx, halo.Site{Name: nc.MainSiteName, ClientID: cust.ID})
+	s := halo.Site{Name: nc.MainSiteName, ClientID: cust.ID}
+	setSiteLink(&s, nc.Link)
+	site, err := t.c.Sites.Save(ctx, s)
 	if err != nil {
 		return cust.ID, 0, fmt.Errorf("halo: customer %d created, its main site not: %w", cust.ID, err)
 	}
+	t.linked(cust.ID, site.ID, nc.Link)
 	return cust.ID, site.ID, nil
 }
 
-// CreateSite creates a site.
+// CreateSite creates a site carrying the source site's link.
 func (t *ReconcileTarget) CreateSite(ctx context.Context, ns reconcile.NewSite) (int, error) {
-	s, err := t.c.Sites.Save(ctx, halo.Site{Name: ns.Name, ClientID: ns.CustomerID})
+	v := halo.Site{Name: ns.Name, ClientID: ns.CustomerID}
+	setSiteLink(&v, ns.Link)
+	s, err := t.c.Sites.Save(ctx, v)
 	if err != nil {
 		return 0, err
 	}
+	t.linked(0, s.ID, ns.Link)
 	return s.ID, nil
+}
+
+var _ reconcile.SiteLinker = (*ReconcileTarget)(nil)
+
+// LinkSite writes a source site's link onto an existing client and (siteID
+// not 0) site, in the columns SiteLinkColumns names for its kind: one POST
+// for each record whose link, as loaded, differs. A kind without a column
+// is not kept on Halo's records (nothing is written; the engine's mapping
+// store carries it), nor is the source account. A record already linked
+// to the same source site is not written again (its URL is not
+// compared).
+func (t *ReconcileTarget) LinkSite(ctx context.Context, customerID, siteID int, l reconcile.SiteLink) error {
+	if SiteLinkColumns[l.Kind] == "" || l.SourceSiteID == "" {
+		return nil
+	}
+	t.mu.Lock()
+	custDone := customerID == 0 || t.customerLinks[customerID][l.Kind] == l.SourceSiteID
+	siteDone := siteID == 0 || t.siteLinks[siteID][l.Kind] == l.SourceSiteID
+	t.mu.Unlock()
+	if !custDone {
+		c := halo.Customer{ID: customerID}
+		setCustomerLink(&c, l)
+		if _, err := t.c.Clients.Save(ctx, c); err != nil {
+			return fmt.Errorf("halo: linking customer %d to %s site %s: %w", customerID, l.Kind, l.SourceSiteID, err)
+		}
+		t.linked(customerID, 0, l)
+	}
+	if !siteDone {
+		s := halo.Site{ID: siteID}
+		setSiteLink(&s, l)
+		if _, err := t.c.Sites.Save(ctx, s); err != nil {
+			return fmt.Errorf("halo: linking site %d to %s site %s: %w", siteID, l.Kind, l.SourceSiteID, err)
+		}
+		t.linked(0, siteID, l)
+	}
+	return nil
+}
+
+// linked records that a client and/or site (0: none) now carry l.
+func (t *ReconcileTarget) linked(customerID, siteID int, l reconcile.SiteLink) {
+	if SiteLinkColumns[l.Kind] == "" || l.SourceSiteID == "" {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, m := range []struct {
+		links *map[int]map[string]string
+		id    int
+	}{{&t.customerLinks, customerID}, {&t.siteLinks, siteID}} {
+		if m.id == 0 {
+			continue
+		}
+		if *m.links == nil {
+			*m.links = map[int]map[string]string{}
+		}
+		if (*m.links)[m.id] == nil {
+			(*m.links)[m.id] = map[string]string{}
+		}
+		(*m.links)[m.id][l.Kind] = l.SourceSiteID
+	}
 }
 
 // CreateAssetType creates an asset type in the given group.
