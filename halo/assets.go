@@ -90,7 +90,9 @@ var ErrNotIdentified = errors.New("halo: asset created in a batch but its id cou
 // to several. A reply of one object per record is matched in order; an
 // update otherwise counts as saved as sent, and the created records of a
 // batch are found by one read of the newest assets (GET /Asset ordered by
-// id descending, of the batch's site when it has one, 100 records): a
+// id descending, of the batch's site when it has one, 100 records; batches
+// of creates go one at a time so that no other batch of this client comes
+// in between): a
 // record is identified by the one new asset carrying its site and every
 // identifying value it was sent with (inventory number, datto_id,
 // kaseya_id, third_party_id_string, info and custom field values). A
@@ -149,8 +151,12 @@ func (s *AssetsService) saveUpdates(ctx context.Context, assets []Asset, group [
 	s.saveSingles(ctx, assets, group, results)
 }
 
-// saveCreates saves one batch of creates.
+// saveCreates saves one batch of creates. Batches of creates of one client
+// go one at a time (with their read back), whatever the caller's
+// concurrency.
 func (s *AssetsService) saveCreates(ctx context.Context, assets []Asset, group []int, results []SaveResult) {
+	s.c.createMu.Lock()
+	defer s.c.createMu.Unlock()
 	batch := pick(assets, group)
 	saved, err := save(ctx, s.c, "Asset", batch)
 	if err == nil {
@@ -269,7 +275,8 @@ type created struct {
 // its records share one) and identifies each record of a batch of creates
 // by its values: the record is the one asset read back that carries all of
 // them, and that asset matches no other record of the batch. It reads one
-// page of 100 newest assets, more only for a batch too large for one.
+// page of 100 newest assets, more only while some record has no candidate
+// and the assets read do not yet cover the batch and readBackSlack more.
 func (s *AssetsService) findCreated(ctx context.Context, batch []Asset) ([]created, error) {
 	out := make([]created, len(batch))
 	opts := &AssetListOptions{Order: "id", OrderDesc: true, IncludeInactive: true, IncludeAssetFields: true, PageSize: MaxPageSize}
@@ -282,25 +289,36 @@ func (s *AssetsService) findCreated(ctx context.Context, batch []Asset) ([]creat
 		}
 	}
 	var recent []Asset
+	matches := make([][]int, len(batch))
 	for cursor := ""; ; {
 		page, err := s.ListPage(ctx, opts, cursor)
 		if err != nil {
 			return out, err
 		}
+		from := len(recent)
 		recent = append(recent, page.Items...)
-		if page.Next == "" || len(recent) >= len(batch)+readBackSlack {
+		missing := 0
+		for k := range batch {
+			for j := from; j < len(recent); j++ {
+				if carries(&recent[j], &batch[k]) {
+					matches[k] = append(matches[k], j)
+				}
+			}
+			if len(matches[k]) == 0 {
+				missing++
+			}
+		}
+		// Stop when every record has a candidate, or the newest assets
+		// read cover the batch and the others created meanwhile.
+		if missing == 0 || page.Next == "" || len(recent) >= len(batch)+readBackSlack {
 			break
 		}
 		cursor = page.Next
 	}
 	claims := map[int]int{} // asset id → records it matches
-	matches := make([][]int, len(batch))
 	for k := range batch {
-		for j := range recent {
-			if carries(&recent[j], &batch[k]) {
-				matches[k] = append(matches[k], j)
-				claims[recent[j].ID]++
-			}
+		for _, j := range matches[k] {
+			claims[recent[j].ID]++
 		}
 	}
 	for k := range batch {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/mspsync/mspsync/halo"
@@ -122,5 +123,25 @@ func TestSaveBatchCreatesAfterFailures(t *testing.T) {
 	// 1 rejected batch, 1 read back, 4 singles.
 	if p, g := srv.Count(http.MethodPost, "/api/Asset"), srv.Count(http.MethodGet, "/api/Asset"); p != 5 || g != 1 || len(srv.Assets()) != 8 {
 		t.Errorf("%d POSTs, %d reads, %d assets; want 5, 1, 8", p, g, len(srv.Assets()))
+	}
+}
+
+// Concurrent SaveBatch calls of one client create their batches one at a
+// time, so each read back finds its own records among the newest.
+func TestSaveBatchConcurrentCreates(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	_, site, typ := estate(srv)
+	res := make([][]halo.SaveResult, 4)
+	var wg sync.WaitGroup
+	for i := range res {
+		wg.Go(func() { res[i] = c.Assets.SaveBatch(t.Context(), creates(site.ID, typ.ID, 50, fmt.Sprint("G", i))) })
+	}
+	wg.Wait()
+	for _, r := range res {
+		checkCreated(t, srv, r)
+	}
+	if p, g := srv.Count(http.MethodPost, "/api/Asset"), srv.Count(http.MethodGet, "/api/Asset"); p != 4 || g != 4 {
+		t.Errorf("%d POSTs, %d reads; want 4 and 4", p, g)
 	}
 }

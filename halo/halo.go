@@ -81,6 +81,10 @@ type Client struct {
 
 	fieldsMu sync.Mutex
 	fields   map[string]FieldRef // lower-cased name → field
+
+	// createMu sends one batch of asset creates, and its read back, at a
+	// time, so that the read back finds the batch among the newest assets.
+	createMu sync.Mutex
 }
 
 type service struct{ c *Client }

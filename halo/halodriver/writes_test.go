@@ -2,7 +2,9 @@ package halodriver_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/mspsync/mspsync/halo"
@@ -96,5 +98,74 @@ func TestImportKeepsHandEnteredFieldValues(t *testing.T) {
 	}
 	if got := srv.Assets()[0]; len(got.Fields) != 3 || len(got.CustomFields) != 2 {
 		t.Errorf("after single writes: %+v / %+v", got.Fields, got.CustomFields)
+	}
+}
+
+// A 400-device first import into Halo takes at most 30 writes (creates
+// and updates travel 50 to a POST; a batch's created ids are found by one
+// read); the second run writes nothing.
+func TestImportOf400DevicesIsBatched(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	cust, _, _ := estate(srv)
+	srv.SeedAssetField(halo.AssetField{Name: "Serial Number"})
+	snap := reconcile.SourceSnapshot{Source: reconcile.SourceInfo{Kind: "datto"}, Complete: true}
+	for s := range 5 {
+		id := fmt.Sprint("site-", s)
+		name := fmt.Sprint("Customer ", s)
+		if s == 0 {
+			name = cust.Name // matched by name
+		}
+		snap.Sites = append(snap.Sites, reconcile.SourceSite{ID: id, Name: name})
+		for d := range 80 {
+			host := fmt.Sprintf("C%d-PC%03d", s, d)
+			snap.Devices = append(snap.Devices, reconcile.Device{ID: fmt.Sprintf("dev-%d-%d", s, d), SiteID: id, Name: host,
+				Fields: map[string]string{"hostname": host, "serial": "SN-" + host, "kind": []string{"Workstation", "Laptop"}[d%2]}})
+		}
+	}
+	src := &reconciletest.Source{Snapshot: snap}
+	cfg := &reconcile.Config{
+		Sites:         reconcile.SiteConfig{Method: reconcile.SiteMappings, NewSites: reconcile.NewSitesAsCustomers, MainSiteName: "Main"},
+		FieldMappings: []reconcile.FieldMapping{{Source: "hostname", Target: "inventory_number"}, {Source: "serial", Target: "Serial Number"}},
+		Matching:      reconcile.MatchingConfig{Field: "Serial Number"},
+		AssetTypes:    reconcile.TypeConfig{Mode: reconcile.TypeField, Field: "kind", Default: "Workstation", NewTypeGroupID: 1},
+	}
+	target := halodriver.NewReconcileTarget(c)
+	before := c.Stats()
+	res, err := reconcile.Run(t.Context(), src, target, cfg, reconcile.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := c.Stats().Sub(before)
+	if s := res.Changeset.Summary(); s.Created != 400+4+1 || s.Failed != 0 {
+		for _, a := range res.Changeset.Actions {
+			if a.Result != nil && a.Result.Error != "" {
+				t.Log(a.Kind, a.Name, a.Result.Error)
+			}
+		}
+		t.Fatalf("first run: %+v", s)
+	}
+	byLink := map[string]int{}
+	for _, a := range srv.Assets() {
+		byLink[a.DattoID]++
+		if (a.ClientID == cust.ID) != strings.HasPrefix(a.InventoryNumber, "C0-") {
+			t.Errorf("asset %s placed at customer %d", a.InventoryNumber, a.ClientID)
+		}
+	}
+	if len(byLink) != 400 || len(srv.Assets()) != 400 {
+		t.Errorf("%d assets, %d distinct links; want 400 of each", len(srv.Assets()), len(byLink))
+	}
+	t.Logf("first run: %s", first)
+	if first.Writes > 30 {
+		t.Errorf("first run: %d writes, want at most 30", first.Writes)
+	}
+	before = c.Stats()
+	again, err := reconcile.Run(t.Context(), src, target, cfg, reconcile.RunOptions{})
+	if err != nil || again.Changeset.Writes() != 0 {
+		t.Fatalf("second run: %d writes, %v", again.Changeset.Writes(), err)
+	}
+	t.Logf("second run: %s", c.Stats().Sub(before))
+	if w := c.Stats().Sub(before).Writes; w != 0 {
+		t.Errorf("second run: %d Halo writes", w)
 	}
 }
