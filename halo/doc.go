@@ -53,8 +53,12 @@
 // Halo has no PUT or PATCH: POST takes a JSON array and creates records
 // without an id and updates those with one, changing only the fields sent.
 // Updates are retried after 5xx and transport errors; creates are not,
-// since Halo may have processed them. Assets.SaveBatch sends updates in
-// batches and falls back to single records when Halo rejects a batch.
+// since Halo may have processed them. An array an update carries, such as
+// an asset's fields or customfields, replaces the stored one whole: send
+// every entry to keep, or leave the array out. Assets.SaveBatch sends
+// updates and creates 50 to a POST, finds the ids of created records by
+// reading back when Halo's reply does not give one object per record, and
+// falls back to single records when Halo rejects a batch.
 // Fields Halo sends that this package does not model are kept in Extra and
 // written back, so a read-modify-write never drops data; custom field and
 // asset info field entries keep every key the same way. A value read from

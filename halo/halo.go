@@ -30,7 +30,8 @@ const (
 	DefaultNoteOutcomeID = 7
 	// MaxPageSize is the page size Halo caps every list at.
 	MaxPageSize = 100
-	// DefaultBatchSize is how many asset updates one POST carries.
+	// DefaultBatchSize is how many asset updates, and how many asset
+	// creates, one POST carries.
 	DefaultBatchSize = 50
 )
 
@@ -80,6 +81,10 @@ type Client struct {
 
 	fieldsMu sync.Mutex
 	fields   map[string]FieldRef // lower-cased name → field
+
+	// createMu sends one batch of asset creates, and its read back, at a
+	// time, so that the read back finds the batch among the newest assets.
+	createMu sync.Mutex
 }
 
 type service struct{ c *Client }
@@ -236,10 +241,9 @@ func WithNoteOutcomeID(id int) Option {
 	return func(c *config) error { c.noteOutcomeID = id; return nil }
 }
 
-// WithBatchSize sets how many asset updates one POST carries (default 50,
-// 1 to send every record alone). Creates are sent one per request unless
-// WithCreateBatchSize says otherwise, since the shape of Halo's reply to a
-// multi-record create is not documented.
+// WithBatchSize sets how many asset updates one POST carries (default
+// DefaultBatchSize, 1 to send every record alone). See
+// AssetsService.SaveBatch.
 func WithBatchSize(n int) Option {
 	return func(c *config) error {
 		if n < 1 {
@@ -251,7 +255,10 @@ func WithBatchSize(n int) Option {
 }
 
 // WithCreateBatchSize sets how many asset creates one POST carries
-// (default 1).
+// (default DefaultBatchSize; 1 sends each alone and needs no read back,
+// since Halo's reply to one record is the saved object). Halo's reply to
+// several records is not documented, so AssetsService.SaveBatch finds the
+// ids of a batch's creates by reading back the newest assets.
 func WithCreateBatchSize(n int) Option {
 	return func(c *config) error {
 		if n < 1 {
@@ -278,7 +285,7 @@ func NewClient(resourceURL string, opts ...Option) (*Client, error) {
 		closedStatusIDs: []int{DefaultClosedStatusID},
 		noteOutcomeID:   DefaultNoteOutcomeID,
 		batchSize:       DefaultBatchSize,
-		createBatchSize: 1,
+		createBatchSize: DefaultBatchSize,
 	}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {

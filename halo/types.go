@@ -119,13 +119,18 @@ func TextValue(s string) json.RawMessage {
 
 // Customer is a Halo client (schema Area, route /Client).
 type Customer struct {
-	ID           int           `json:"id,omitempty"`
-	Name         string        `json:"name,omitempty"`
-	Inactive     *bool         `json:"inactive,omitempty"`
-	TopLevelID   int           `json:"toplevel_id,omitempty"`
-	TopLevelName string        `json:"toplevel_name,omitempty"`
-	MainSiteID   int           `json:"main_site_id,omitempty"`
-	MainSiteName string        `json:"main_site_name,omitempty"`
+	ID           int    `json:"id,omitempty"`
+	Name         string `json:"name,omitempty"`
+	Inactive     *bool  `json:"inactive,omitempty"`
+	TopLevelID   int    `json:"toplevel_id,omitempty"`
+	TopLevelName string `json:"toplevel_name,omitempty"`
+	MainSiteID   int    `json:"main_site_id,omitempty"`
+	MainSiteName string `json:"main_site_name,omitempty"`
+	// DattoID and DattoURL are the Datto RMM site a client stands for
+	// (Halo's Datto integration keeps them); KaseyaID a Kaseya (VSA) one.
+	DattoID      string        `json:"datto_id,omitempty"`
+	DattoURL     string        `json:"datto_url,omitempty"`
+	KaseyaID     string        `json:"kaseyaid,omitempty"`
 	CustomFields []CustomField `json:"customfields,omitempty"`
 	Warning      string        `json:"_warning,omitempty"`
 	Extra        Extra         `json:"-"`
@@ -141,9 +146,14 @@ type Site struct {
 	Inactive   *bool  `json:"inactive,omitempty"`
 	Timezone   string `json:"timezone,omitempty"`
 	Notes      string `json:"notes,omitempty"`
-	Warning    string `json:"_warning,omitempty"`
-	Extra      Extra  `json:"-"`
-	seen       wire.Seen
+	// DattoID and DattoURL are the Datto RMM site this site stands for;
+	// KaseyaID a Kaseya (VSA) one.
+	DattoID  string `json:"datto_id,omitempty"`
+	DattoURL string `json:"datto_url,omitempty"`
+	KaseyaID string `json:"kaseyaid,omitempty"`
+	Warning  string `json:"_warning,omitempty"`
+	Extra    Extra  `json:"-"`
+	seen     wire.Seen
 }
 
 // User is an end-user / contact (schema Users).

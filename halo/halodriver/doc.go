@@ -17,7 +17,22 @@
 // to the asset's datto_id column and VSA X identifiers to kaseya_id, as
 // Halo's own integrations do. A kind Halo has no column for is kept in an
 // asset info field named "<kind> device ID", created on first use;
-// WithLinkField names another field or column for a kind.
+// WithLinkField names another field or column for a kind. The source
+// account a link belongs to is kept in the info field "<kind> account".
+//
+// Customers (Halo clients) and sites keep the source site they stand for
+// in the columns SiteLinkColumns names: datto_id (and datto_url) for Datto
+// RMM, kaseyaid for VSA X. Links of other kinds are not kept on clients
+// and sites; reconcile's mapping store carries them.
+//
+// # Writes
+//
+// Halo replaces an asset's whole fields (and customfields) array with the
+// one a POST carries. SaveAssets therefore sends, for an update that
+// changes info or custom fields, the asset's current entries (as the last
+// LoadTarget read them, or read from the asset) with the changes applied,
+// and neither array when no field changes. Creates and updates travel 50
+// to a POST (halo.WithBatchSize, halo.WithCreateBatchSize).
 //
 //	hc, _ := halo.NewClient(url, halo.WithClientCredentials(id, secret))
 //	target := halodriver.NewReconcileTarget(hc)

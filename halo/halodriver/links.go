@@ -2,11 +2,11 @@ package halodriver
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"strings"
 
 	"github.com/mspsync/mspsync/halo"
+	"github.com/mspsync/mspsync/reconcile"
 )
 
 // Option adjusts a driver. The same options serve the reconcile target
@@ -74,6 +74,22 @@ func (o *options) linkPlace(kind string) (column, field string) {
 // linkFieldSuffix ends the name of the info field that keeps the links of
 // a kind Halo has no column for ("acme device ID").
 const linkFieldSuffix = " device ID"
+
+// linkAccountSuffix ends the name of the info field that keeps the source
+// account of an asset's link of a kind ("datto account").
+const linkAccountSuffix = " account"
+
+// linkAccounts returns, for each linked kind, the account its link
+// belongs to, from the info field "<kind> account".
+func linkAccounts(links, fields map[string]string) map[string]string {
+	out := map[string]string{}
+	for kind := range links {
+		if v := strings.TrimSpace(fieldByName(fields, kind+linkAccountSuffix)); v != "" {
+			out[kind] = v
+		}
+	}
+	return out
+}
 
 // linksOf returns every link an asset carries, by kind: the configured and
 // default columns and fields, and any field named "<kind> device ID".
@@ -187,25 +203,50 @@ func setColumn(a *halo.Asset, column, v string) {
 	}
 }
 
-// setLink writes a link onto an asset, creating its info field when the
-// tenant has none of that name.
-func (o *options) setLink(ctx context.Context, c *halo.Client, a *halo.Asset, kind, id string) error {
-	col, field := o.linkPlace(kind)
-	if col != "" {
-		setColumn(a, col, id)
-		return nil
+// SiteLinkColumns are the columns of a Halo client (Area) and site that
+// keep the source site each stands for, by source kind: Halo's Datto
+// integration's datto_id (with the site's page in datto_url), and kaseyaid
+// for Kaseya VSA X. Links of other kinds, and the source account of any,
+// are not kept on clients and sites.
+var SiteLinkColumns = map[string]string{"datto": "datto_id", "vsax": "kaseyaid"}
+
+func setCustomerLink(c *halo.Customer, l reconcile.SiteLink) {
+	switch SiteLinkColumns[l.Kind] {
+	case "datto_id":
+		c.DattoID, c.DattoURL = l.SourceSiteID, l.URL
+	case "kaseyaid":
+		c.KaseyaID = l.SourceSiteID
 	}
-	ref, err := c.Fields.Resolve(ctx, field)
-	var unknown *halo.UnknownFieldError
-	if errors.As(err, &unknown) {
-		if _, err := c.Fields.SaveAssetField(ctx, halo.AssetField{Name: field}); err != nil {
-			return err
+}
+
+func setSiteLink(s *halo.Site, l reconcile.SiteLink) {
+	switch SiteLinkColumns[l.Kind] {
+	case "datto_id":
+		s.DattoID, s.DattoURL = l.SourceSiteID, l.URL
+	case "kaseyaid":
+		s.KaseyaID = l.SourceSiteID
+	}
+}
+
+// customerLinks returns the source sites a client stands for, by kind.
+func customerLinks(c *halo.Customer) map[string]string {
+	return columnLinks(map[string]string{"datto_id": c.DattoID, "kaseyaid": c.KaseyaID})
+}
+
+// siteLinks returns the source sites a site stands for, by kind.
+func siteLinks(s *halo.Site) map[string]string {
+	return columnLinks(map[string]string{"datto_id": s.DattoID, "kaseyaid": s.KaseyaID})
+}
+
+func columnLinks(values map[string]string) map[string]string {
+	var out map[string]string
+	for kind, col := range SiteLinkColumns {
+		if v := strings.TrimSpace(values[col]); v != "" {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[kind] = v
 		}
-		ref, err = c.Fields.Resolve(ctx, field)
 	}
-	if err != nil {
-		return err
-	}
-	a.SetField(ref, halo.TextValue(id))
-	return nil
+	return out
 }

@@ -6,8 +6,11 @@
 // ID and secret checked, tenant checked, tokens that expire and are then
 // refused with 401), AuthInfo discovery, the page cap of 100 with
 // record_count, the agent's default page of 50 when paging is not asked for,
-// wrapped lists for paged resources and bare arrays for configuration
-// lists, POST of JSON arrays as create-or-update (one record answered with
+// order/orderdesc on lists, wrapped lists for paged resources and bare
+// arrays for configuration
+// lists, POST of JSON arrays as create-or-update (an asset's fields or
+// customfields array sent replaces the stored one whole, entries left out
+// emptied, as Halo does; one record answered with
 // the saved object; several, whose reply Halo does not document, with the
 // last saved object unless WithArrayBatchReply), inactive records hidden
 // unless includeinactive=true, actions refused without an outcome with
@@ -37,10 +40,12 @@
 package halotest
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -317,7 +322,19 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, res *resource) {
 	if n, err := strconv.Atoi(q.Get("count")); err == nil && n > 0 && q.Get("pageinate") != "true" {
 		limit = n
 	}
-	items, total := res.table.Select(match, offset, limit)
+	var items []fakeapi.Record
+	var total int
+	if order := q.Get("order"); order != "" {
+		// Halo's order/orderdesc: sort every match, then take the window.
+		items, total = res.table.Select(match, 0, -1)
+		sortRecords(items, order, q.Get("orderdesc") == "true")
+		items = items[min(offset, len(items)):]
+		if limit >= 0 {
+			items = items[:min(limit, len(items))]
+		}
+	} else {
+		items, total = res.table.Select(match, offset, limit)
+	}
 	if items == nil {
 		items = []fakeapi.Record{}
 	}
@@ -337,7 +354,9 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, res *resource) {
 }
 
 // save is Halo's create-or-update: a JSON array of records; a record with
-// an id updates it (only the fields sent), one without creates it. Every
+// an id updates it (only the fields sent; an array sent, such as an
+// asset's fields or customfields, replaces the stored one), one without
+// creates it. Every
 // record is checked first: properties outside the resource's schema, ids
 // that are not integers (95.0) and values of the wrong type are refused
 // with Halo's model-state 400 and nothing of the batch is stored. One
@@ -417,6 +436,24 @@ func (s *Server) save(w http.ResponseWriter, r *http.Request, res *resource) {
 		return
 	}
 	fakeapi.WriteJSON(w, http.StatusOK, out[len(out)-1])
+}
+
+// sortRecords orders records by a field, numerically when both values are
+// numbers, stably.
+func sortRecords(recs []fakeapi.Record, field string, desc bool) {
+	slices.SortStableFunc(recs, func(a, b fakeapi.Record) int {
+		x, y := fakeapi.Str(a[field]), fakeapi.Str(b[field])
+		c := strings.Compare(strings.ToLower(x), strings.ToLower(y))
+		if xf, err := strconv.ParseFloat(x, 64); err == nil {
+			if yf, err := strconv.ParseFloat(y, 64); err == nil {
+				c = cmp.Compare(xf, yf)
+			}
+		}
+		if desc {
+			return -c
+		}
+		return c
+	})
 }
 
 func atoi(s string) int { n, _ := strconv.Atoi(s); return n }

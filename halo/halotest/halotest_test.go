@@ -174,3 +174,51 @@ func equalJSON(a, b any) bool {
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
 }
+
+// A POST carrying fields or customfields replaces the stored array, as Halo
+// does (halo.md §11.3): entries left out are emptied; an update without
+// the array keeps it.
+func TestAssetArraysAreReplacedNotMerged(t *testing.T) {
+	t.Parallel()
+	srv := halotest.NewServer(t)
+	site, typ := estate(srv)
+	sn := srv.SeedAssetField(halo.AssetField{Name: "Serial Number"})
+	model := srv.SeedAssetField(halo.AssetField{Name: "Model"})
+	owner := srv.SeedCustomField(halo.CustomFieldDef{Name: "CFOwner", Label: "Owner"})
+	cost := srv.SeedCustomField(halo.CustomFieldDef{Name: "CFCost", Label: "Cost"})
+	a := srv.SeedAsset(halo.Asset{InventoryNumber: "PC-1", SiteID: site.ID, AssetTypeID: typ.ID,
+		Fields:       []halo.FieldValue{{ID: sn.ID, Value: halo.TextValue("SN1")}, {ID: model.ID, Value: halo.TextValue("T14")}},
+		CustomFields: []halo.CustomField{{ID: owner.ID, Value: halo.TextValue("IT")}, {ID: cost.ID, Value: halo.TextValue("900")}}})
+	id := jsonInt(a.ID)
+	get := func() halo.Asset {
+		for _, v := range srv.Assets() {
+			if v.ID == a.ID {
+				return v
+			}
+		}
+		t.Fatal("asset gone")
+		return halo.Asset{}
+	}
+	if st, reply := post(t, srv, "Asset", `[{"id":`+id+`,"notes":"n"}]`); st != http.StatusOK {
+		t.Fatalf("update: %d %v", st, reply)
+	}
+	if got := get(); len(got.Fields) != 2 || len(got.CustomFields) != 2 {
+		t.Errorf("an update without arrays changed them: %+v %+v", got.Fields, got.CustomFields)
+	}
+	if st, reply := post(t, srv, "Asset", `[{"id":`+id+`,"fields":[{"id":`+jsonInt(model.ID)+`,"value":"T16"}]}]`); st != http.StatusOK {
+		t.Fatalf("update: %d %v", st, reply)
+	}
+	got := get()
+	if f, ok := got.Field(model.ID); len(got.Fields) != 1 || !ok || f.Text() != "T16" || f.Name != "Model" {
+		t.Errorf("fields after posting one entry = %+v, want only Model=T16", got.Fields)
+	}
+	if len(got.CustomFields) != 2 {
+		t.Errorf("customfields changed by a fields update: %+v", got.CustomFields)
+	}
+	if st, reply := post(t, srv, "Asset", `[{"id":`+id+`,"customfields":[{"id":`+jsonInt(cost.ID)+`,"value":"950"}]}]`); st != http.StatusOK {
+		t.Fatalf("update: %d %v", st, reply)
+	}
+	if got := get(); len(got.CustomFields) != 1 || got.CustomFields[0].ID != cost.ID || got.CustomFields[0].Text() != "950" || len(got.Fields) != 1 {
+		t.Errorf("after posting one custom field: fields %+v customfields %+v", got.Fields, got.CustomFields)
+	}
+}

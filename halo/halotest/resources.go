@@ -181,7 +181,7 @@ func resources(s *Server) map[string]*resource {
 			if _, sent := rec[list]; !sent {
 				continue
 			}
-			rec[list] = mergeByID(cur[list], rec[list], func(id string) string {
+			rec[list] = replaceByID(rec[list], func(id string) string {
 				if list == "fields" {
 					return nameOf("field", id)
 				}
@@ -258,30 +258,28 @@ func resources(s *Server) map[string]*resource {
 	return m
 }
 
-// mergeByID overlays the {id, value} entries of upd onto cur by id, naming
-// each entry after its definition.
-func mergeByID(cur, upd any, name func(id string) string) []any {
-	var out []any
+// replaceByID is the array Halo stores when a POST carries fields or
+// customfields: exactly the entries sent (the stored array is replaced, so
+// entries left out are gone; halo.md §11.3), each {id, value} named after
+// its definition. An entry sent twice keeps its last value.
+func replaceByID(upd any, name func(id string) string) []any {
+	out := []any{}
 	index := map[string]int{}
-	add := func(list any) {
-		items, _ := list.([]any)
-		for _, it := range items {
-			m, ok := it.(map[string]any)
-			if !ok {
-				continue
-			}
-			id := fakeapi.Str(m["id"])
-			entry := map[string]any{"id": m["id"], "value": m["value"], "name": name(id)}
-			if i, seen := index[id]; seen {
-				out[i] = entry
-				continue
-			}
-			index[id] = len(out)
-			out = append(out, entry)
+	items, _ := upd.([]any)
+	for _, it := range items {
+		m, ok := it.(map[string]any)
+		if !ok {
+			continue
 		}
+		id := fakeapi.Str(m["id"])
+		entry := map[string]any{"id": m["id"], "value": m["value"], "name": name(id)}
+		if i, seen := index[id]; seen {
+			out[i] = entry
+			continue
+		}
+		index[id] = len(out)
+		out = append(out, entry)
 	}
-	add(cur)
-	add(upd)
 	return out
 }
 
