@@ -21,7 +21,7 @@ type unlinked struct{ *reconciletest.Target }
 func (u unlinked) LoadTarget(ctx context.Context) (*reconcile.TargetSnapshot, error) {
 	snap, err := u.Target.LoadTarget(ctx)
 	if snap != nil {
-		snap.KeepsSiteLinks = false
+		snap.SiteLinkKinds = nil
 		for i := range snap.Customers {
 			snap.Customers[i].Links = nil
 		}

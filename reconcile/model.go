@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"slices"
 
 	"github.com/mspsync/mspsync/internal/criteria"
 )
@@ -161,10 +162,15 @@ type TargetSnapshot struct {
 	AssetGroups []AssetGroup `json:"asset_groups"`
 	Users       []User       `json:"users"`
 	Fields      []FieldDef   `json:"fields"`
-	// KeepsSiteLinks says the target stores source site links on customers
-	// and sites (it is a SiteLinker): Plan then links what it matches by
-	// name.
-	KeepsSiteLinks bool `json:"keeps_site_links,omitempty"`
+	// SiteLinkKinds are the source kinds whose site links the target
+	// stores on customers and sites ("*" for every kind); Plan links what
+	// it matches by name for those kinds (the target is a SiteLinker).
+	SiteLinkKinds []string `json:"site_link_kinds,omitempty"`
+}
+
+// KeepsSiteLinks reports whether the target stores site links of kind.
+func (t *TargetSnapshot) KeepsSiteLinks(kind string) bool {
+	return kind != "" && (slices.Contains(t.SiteLinkKinds, kind) || slices.Contains(t.SiteLinkKinds, "*"))
 }
 
 // Source is an RMM driver (dattormm/dattormmdriver provides one).

@@ -977,7 +977,7 @@ func (p *planner) siteLink(site *SourceSite) SiteLink {
 // 0) or site matched by name, when the target keeps site links and the
 // record does not carry it yet.
 func (p *planner) linkSite(site *SourceSite, customerID, siteID int, links map[string]string) {
-	if !p.tgt.KeepsSiteLinks || p.kind == "" || links[p.kind] == site.ID {
+	if !p.tgt.KeepsSiteLinks(p.kind) || links[p.kind] == site.ID {
 		return
 	}
 	what := fmt.Sprintf("customer %d", customerID)

@@ -29,7 +29,14 @@ type ReconcileSource struct {
 	// Concurrency bounds the audit reads in flight (default 4); they also
 	// wait on the client's rate limiter.
 	Concurrency int
-	audits      atomic.Int64
+	// Account names the Datto account for the engines (SourceInfo.Account).
+	// Leave it empty when one account feeds the PSA. When several do, give
+	// each its own (its account UID, or a name): links and learned
+	// mappings are then kept per account, and an import never retires the
+	// assets of another account. The PSA driver may need a field for it
+	// (halodriver creates the asset info field "datto account").
+	Account string
+	audits  atomic.Int64
 }
 
 var (
@@ -56,11 +63,13 @@ func (s *ReconcileSource) AuditReads() int64 { return s.audits.Load() }
 // marked excluded and its devices deleted.
 func (s *ReconcileSource) LoadSource(ctx context.Context) (*reconcile.SourceSnapshot, error) {
 	snap := &reconcile.SourceSnapshot{Source: Info()}
+	snap.Source.Account = s.Account
 	for site, err := range s.c.Account.Sites(ctx, nil) {
 		if err != nil {
 			return nil, fmt.Errorf("dattormm: listing sites: %w", err)
 		}
-		snap.Sites = append(snap.Sites, reconcile.SourceSite{ID: site.UID, Name: site.Name, Excluded: strings.EqualFold(site.Name, dattormm.DeletedDevicesSite)})
+		snap.Sites = append(snap.Sites, reconcile.SourceSite{ID: site.UID, Name: site.Name, URL: site.PortalURL,
+			Excluded: strings.EqualFold(site.Name, dattormm.DeletedDevicesSite)})
 	}
 	for d, err := range s.c.Account.Devices(ctx, nil) {
 		if err != nil {

@@ -31,6 +31,7 @@ package dattormmtest
 import (
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"net/http"
 	"strconv"
 	"strings"
@@ -64,11 +65,12 @@ type Server struct {
 	alerts  *fakeapi.Table // by alertUid
 	audits  *fakeapi.Table // by deviceUid
 
-	mu      sync.Mutex
-	pageMax int
-	seq     int
-	rates   dattormm.RateStatus
-	now     func() time.Time
+	mu         sync.Mutex
+	pageMax    int
+	seq        int
+	accountUID string
+	rates      dattormm.RateStatus
+	now        func() time.Time
 }
 
 // Fault is an injected failure (Server.Inject): a status with the
@@ -91,6 +93,17 @@ func WithCredentials(key, secret string) Option {
 	return func(s *Server) { s.APIKey, s.APISecret = key, secret }
 }
 
+// DefaultAccountUID is the fake account's UID.
+const DefaultAccountUID = "acct0001"
+
+// WithAccountUID gives the fake account another UID. Its sites carry it,
+// and the UIDs the fake hands out are drawn from the account's own range,
+// so two fakes with different accounts never share a device or site UID
+// (Datto's UIDs are unique across accounts).
+func WithAccountUID(uid string) Option {
+	return func(s *Server) { s.accountUID, s.rates.AccountUID = uid, uid }
+}
+
 // WithPageMax sets the account's page maximum (default 250).
 func WithPageMax(n int) Option { return func(s *Server) { s.pageMax = n } }
 
@@ -105,15 +118,16 @@ func WithRateStatus(st dattormm.RateStatus) Option { return func(s *Server) { s.
 func New(opts ...Option) *Server {
 	s := &Server{
 		APIKey: DefaultAPIKey, APISecret: DefaultAPISecret,
-		tokens:  fakeapi.NewTokens(100 * time.Hour),
-		sites:   fakeapi.NewTable("uid"),
-		devices: fakeapi.NewTable("uid"),
-		alerts:  fakeapi.NewTable("alertUid"),
-		audits:  fakeapi.NewTable("deviceUid"),
-		pageMax: DefaultPageMax,
-		now:     time.Now,
+		tokens:     fakeapi.NewTokens(100 * time.Hour),
+		sites:      fakeapi.NewTable("uid"),
+		devices:    fakeapi.NewTable("uid"),
+		alerts:     fakeapi.NewTable("alertUid"),
+		audits:     fakeapi.NewTable("deviceUid"),
+		pageMax:    DefaultPageMax,
+		now:        time.Now,
+		accountUID: DefaultAccountUID,
 		rates: dattormm.RateStatus{
-			SlidingTimeWindowSizeSeconds: 60, AccountUID: "acct0001", AccountRateLimit: 600, AccountCutOffRatio: 0.9,
+			SlidingTimeWindowSizeSeconds: 60, AccountUID: DefaultAccountUID, AccountRateLimit: 600, AccountCutOffRatio: 0.9,
 			AccountWriteRateLimit: 600,
 			OperationWriteStatus: map[string]dattormm.OperationCount{
 				"alert-resolve": {Limit: 100}, "device-udf-set": {Limit: 600}, "site-update": {Limit: 100},
@@ -181,7 +195,13 @@ func (s *Server) nextID(prefix int) (int64, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seq++
-	return int64(prefix*100000 + s.seq), fmt.Sprintf("%08x-0000-4000-8000-%012x", prefix, s.seq)
+	var ns uint32 // the default account keeps the UIDs tests and demos print
+	if s.accountUID != DefaultAccountUID {
+		h := fnv.New32a()
+		h.Write([]byte(s.accountUID))
+		ns = h.Sum32() & 0xffff
+	}
+	return int64(prefix*100000 + s.seq), fmt.Sprintf("%08x-%04x-4000-8000-%012x", prefix, ns, s.seq)
 }
 
 func (s *Server) clock() time.Time {

@@ -22,7 +22,7 @@ func (s *Server) routes() {
 		fakeapi.WriteJSON(w, http.StatusOK, map[string]int{"max": s.pageMax})
 	})
 	h("GET /api/v2/account", func(w http.ResponseWriter, r *http.Request) {
-		fakeapi.WriteJSON(w, http.StatusOK, map[string]any{"id": 1001, "uid": "acct0001", "name": "Fake MSP", "currency": "USD",
+		fakeapi.WriteJSON(w, http.StatusOK, map[string]any{"id": 1001, "uid": s.accountUID, "name": "Fake MSP", "currency": "USD",
 			"descriptor":    map[string]any{"bilingEmail": "billing@msp.example", "deviceLimit": 5000, "timeZone": "UTC"},
 			"devicesStatus": map[string]any{"numberOfDevices": s.devices.Len()}})
 	})

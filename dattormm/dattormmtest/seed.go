@@ -13,7 +13,7 @@ func (s *Server) SeedSite(v dattormm.Site) dattormm.Site {
 		v.ID, v.UID = s.nextID(1)
 	}
 	if v.AccountUID == "" {
-		v.AccountUID = "acct0001"
+		v.AccountUID = s.accountUID
 	}
 	if v.PortalURL == "" {
 		v.PortalURL = "https://fake.rmm.datto.example/site/" + strconv.FormatInt(v.ID, 10)

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -24,7 +26,7 @@ func TestDemoSecondRunChangesNothing(t *testing.T) {
 	if len(sums) != 2 {
 		t.Fatalf("summaries = %v", sums)
 	}
-	if sums[0] != "summary: created=56 updated=4 unchanged=0 deactivated=0 skipped=1 ambiguous=0 failed=0" {
+	if sums[0] != "summary: created=56 updated=5 unchanged=0 deactivated=0 skipped=1 ambiguous=0 failed=0" {
 		t.Errorf("first run: %s", sums[0])
 	}
 	if sums[1] != "summary: created=0 updated=0 unchanged=54 deactivated=0 skipped=1 ambiguous=0 failed=0" || lines[len(lines)-1] != sums[1] {
@@ -35,10 +37,21 @@ func TestDemoSecondRunChangesNothing(t *testing.T) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
-	for _, want := range []string{"reading expensive fields", "applied 60 of 60 writes", "Datto audit reads", "requests"} {
+	for _, want := range []string{"reading expensive fields", "applied 61 of 61 writes", "Datto audit reads", "requests"} {
 		if !strings.Contains(errOut.String(), want) {
 			t.Errorf("progress lacks %q:\n%s", want, errOut.String())
 		}
+	}
+	// Halo writes per run: creates and updates go in batches.
+	done := regexp.MustCompile(`done: \d+ Datto audit reads; halo \d+ requests \((\d+) reads, (\d+) writes\)`).FindAllStringSubmatch(errOut.String(), -1)
+	if len(done) != 2 {
+		t.Fatalf("done lines = %v", done)
+	}
+	if w, _ := strconv.Atoi(done[0][2]); w > 12 {
+		t.Errorf("first run: %s Halo writes; want at most 12 (batched)", done[0][2])
+	}
+	if done[1][2] != "0" {
+		t.Errorf("second run: %s Halo writes; want 0", done[1][2])
 	}
 }
 

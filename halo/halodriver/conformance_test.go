@@ -18,7 +18,8 @@ func TestReconcileTargetConforms(t *testing.T) {
 	reconciletest.RunTarget(t, func(t *testing.T) reconciletest.TargetFixture {
 		srv, c := setup(t)
 		grp := srv.SeedAssetGroup(halo.AssetGroup{Name: "Devices"})
-		return reconciletest.TargetFixture{Target: halodriver.NewReconcileTarget(c), NameField: "inventory_number", AssetTypeGroup: grp.ID}
+		return reconciletest.TargetFixture{Target: halodriver.NewReconcileTarget(c), NameField: "inventory_number", AssetTypeGroup: grp.ID,
+			SiteLinkKind: "datto"}
 	})
 }
 

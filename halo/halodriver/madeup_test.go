@@ -26,7 +26,7 @@ const acmeKind = "acmermm"
 
 func (s *acmeRMM) LoadSource(context.Context) (*reconcile.SourceSnapshot, error) {
 	return &reconcile.SourceSnapshot{
-		Source:   reconcile.SourceInfo{Kind: acmeKind, Fields: []string{"machine_name", "bios_serial", "form_factor", "logged_on"}, UserField: "logged_on"},
+		Source:   reconcile.SourceInfo{Kind: acmeKind, Account: "acme-eu-1", Fields: []string{"machine_name", "bios_serial", "form_factor", "logged_on"}, UserField: "logged_on"},
 		Sites:    s.sites,
 		Devices:  s.devices,
 		Complete: true,

@@ -60,6 +60,10 @@ func NewReconcileTarget(c *halo.Client, opts ...Option) *ReconcileTarget {
 // LoadTarget reads everything Plan needs, through the paged iterators.
 func (t *ReconcileTarget) LoadTarget(ctx context.Context) (*reconcile.TargetSnapshot, error) {
 	snap := &reconcile.TargetSnapshot{}
+	for kind := range SiteLinkColumns {
+		snap.SiteLinkKinds = append(snap.SiteLinkKinds, kind)
+	}
+	slices.Sort(snap.SiteLinkKinds)
 	for _, step := range []struct {
 		what string
 		load func(context.Context, *reconcile.TargetSnapshot) error

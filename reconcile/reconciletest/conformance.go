@@ -24,6 +24,9 @@ type TargetFixture struct {
 	NameField string
 	// AssetTypeGroup is the group new asset types go into (0: none).
 	AssetTypeGroup int
+	// SiteLinkKind is a source kind whose site links the target keeps on
+	// customers and sites (default ConformanceKind).
+	SiteLinkKind string
 }
 
 // RunTarget runs the conformance suite every reconcile.Target must pass:
@@ -33,6 +36,7 @@ type TargetFixture struct {
 // unchanged world writes nothing. newFixture is called once per subtest.
 func RunTarget(t *testing.T, newFixture func(t *testing.T) TargetFixture) {
 	t.Helper()
+	newFixture = withDefaults(newFixture)
 	t.Run("CreatesAndLoadsBack", func(t *testing.T) { targetCreates(t, newFixture(t)) })
 	t.Run("UpdatesOnlyWhatItCarries", func(t *testing.T) { targetUpdates(t, newFixture(t)) })
 	t.Run("FailedWriteFailsAlone", func(t *testing.T) { targetFailsAlone(t, newFixture(t)) })
@@ -47,9 +51,10 @@ func targetSiteLinks(t *testing.T, f TargetFixture) {
 	ctx := t.Context()
 	snap := load(t, ctx, f.Target)
 	linker, isLinker := f.Target.(reconcile.SiteLinker)
-	if !snap.KeepsSiteLinks {
+	kind := f.SiteLinkKind
+	if !snap.KeepsSiteLinks(kind) {
 		if isLinker {
-			t.Error("the target is a SiteLinker but its snapshot says it keeps no site links")
+			t.Errorf("the target is a SiteLinker but its snapshot says it keeps no site links of kind %q", kind)
 		}
 		t.Skip("the target keeps no site links")
 	}
@@ -57,7 +62,7 @@ func targetSiteLinks(t *testing.T, f TargetFixture) {
 		t.Fatal("the snapshot says the target keeps site links, but it is not a SiteLinker")
 	}
 	link := func(id string) reconcile.SiteLink {
-		return reconcile.SiteLink{Kind: ConformanceKind, SourceSiteID: id}
+		return reconcile.SiteLink{Kind: kind, SourceSiteID: id}
 	}
 	cust, _, err := f.Target.CreateCustomer(ctx, reconcile.NewCustomer{Name: "Conformance Linked", MainSiteName: "Main", Link: link("src-1")})
 	if err != nil {
@@ -77,15 +82,26 @@ func targetSiteLinks(t *testing.T, f TargetFixture) {
 	snap = load(t, ctx, f.Target)
 	custLinks := map[int]string{}
 	for _, c := range snap.Customers {
-		custLinks[c.ID] = c.Links[ConformanceKind]
+		custLinks[c.ID] = c.Links[kind]
 	}
 	siteLinks := map[int]string{}
 	for _, s := range snap.Sites {
-		siteLinks[s.ID] = s.Links[ConformanceKind]
+		siteLinks[s.ID] = s.Links[kind]
 	}
 	if custLinks[cust] != "src-1" || siteLinks[branch] != "src-2" || custLinks[other] != "src-3" {
 		t.Errorf("links loaded: customer %d=%q (want src-1), site %d=%q (want src-2), linked customer %d=%q (want src-3)",
 			cust, custLinks[cust], branch, siteLinks[branch], other, custLinks[other])
+	}
+}
+
+// withDefaults fills a fixture's defaults.
+func withDefaults(newFixture func(t *testing.T) TargetFixture) func(t *testing.T) TargetFixture {
+	return func(t *testing.T) TargetFixture {
+		f := newFixture(t)
+		if f.SiteLinkKind == "" {
+			f.SiteLinkKind = ConformanceKind
+		}
+		return f
 	}
 }
 

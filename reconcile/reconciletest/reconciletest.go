@@ -131,13 +131,13 @@ func (t *Target) Snapshot() reconcile.TargetSnapshot {
 }
 
 // LoadTarget returns a copy of the current state. The Target keeps site
-// links (it is a reconcile.SiteLinker).
+// links of every kind (it is a reconcile.SiteLinker).
 func (t *Target) LoadTarget(context.Context) (*reconcile.TargetSnapshot, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.count("LoadTarget")
 	snap := clone(&t.snap)
-	snap.KeepsSiteLinks = true
+	snap.SiteLinkKinds = []string{"*"}
 	return snap, nil
 }
 
