@@ -120,7 +120,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitFailed, err)
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "store", o.store, "resolve_sync_every", o.syncInterval)
+	logger.Info("listening", "addr", ln.Addr().String(), "store", storeLabel(o.store), "resolve_sync_every", o.syncInterval)
 	if err := serve(ctx, ln, eng, verifier, logger, receiverLimits); err != nil && !errors.Is(err, context.Canceled) {
 		return fail(exitFailed, err)
 	}
@@ -137,6 +137,18 @@ func webhookSecret() (string, error) {
 	return s, nil
 }
 
+// storeLabel names the store for logs: a DSN without its password.
+func storeLabel(spec string) string {
+	if isPostgres(spec) {
+		return pgstore.RedactDSN(spec)
+	}
+	return spec
+}
+
+func isPostgres(spec string) bool {
+	return strings.HasPrefix(spec, "postgres://") || strings.HasPrefix(spec, "postgresql://")
+}
+
 // storeCloser is a Store that holds resources.
 type storeCloser interface {
 	alerting.Store
@@ -147,7 +159,7 @@ type storeCloser interface {
 // DSN selects pgstore (several replicas may share it), anything else is a
 // bbolt file (one process).
 func openStore(ctx context.Context, spec string) (storeCloser, error) {
-	if strings.HasPrefix(spec, "postgres://") || strings.HasPrefix(spec, "postgresql://") {
+	if isPostgres(spec) {
 		return pgstore.Open(ctx, spec)
 	}
 	return boltstore.Open(spec)

@@ -148,3 +148,12 @@ func TestServeCutsOffSlowClients(t *testing.T) {
 		t.Fatal("serve did not stop")
 	}
 }
+
+func TestStoreLabelHidesThePassword(t *testing.T) {
+	if got := storeLabel("postgres://mspsync:hunter2-pw@db.internal/alerts"); strings.Contains(got, "hunter2") || !strings.Contains(got, "db.internal/alerts") {
+		t.Errorf("label = %q", got)
+	}
+	if got := storeLabel("alerts.db"); got != "alerts.db" {
+		t.Errorf("label = %q", got)
+	}
+}
