@@ -14,7 +14,7 @@ import (
 	"github.com/mspsync/mspsync/alerting/storetest"
 )
 
-func open(t *testing.T, path string) *boltstore.Store {
+func open(t testing.TB, path string) *boltstore.Store {
 	t.Helper()
 	s, err := boltstore.Open(path)
 	if err != nil {
