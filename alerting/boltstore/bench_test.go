@@ -9,6 +9,7 @@ import (
 
 	"github.com/mspsync/mspsync/alerting"
 	"github.com/mspsync/mspsync/alerting/alertingtest"
+	"github.com/mspsync/mspsync/alerting/boltstore"
 )
 
 // BenchmarkBoltStore measures alerts/s through one engine on a boltstore
@@ -24,8 +25,9 @@ func BenchmarkBoltStore(b *testing.B) {
 		b.Run(mode, func(b *testing.B) {
 			sink := alertingtest.NewSink()
 			sink.AddCustomer(alerting.Customer{ID: "c1", Name: "Acme"})
+			st := open(b, filepath.Join(b.TempDir(), "alerts.db"))
 			e, err := alerting.New(alerting.Config{Grouping: alerting.GroupPerAlert, AutoMatch: true},
-				open(b, filepath.Join(b.TempDir(), "alerts.db")), sink, alerting.WithOwner("bench"))
+				st, sink, alerting.WithOwner("bench"))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -55,6 +57,9 @@ func BenchmarkBoltStore(b *testing.B) {
 			}
 			wg.Wait()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "alerts/s")
+			commits, writes := boltstore.CommitStats(st)
+			b.ReportMetric(float64(writes)/float64(b.N), "writes/alert")
+			b.ReportMetric(float64(writes)/float64(commits), "writes/commit")
 		})
 	}
 }

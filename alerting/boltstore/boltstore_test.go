@@ -44,6 +44,22 @@ func TestDurable(t *testing.T) {
 		})
 }
 
+// TestCrash: bbolt's Close writes nothing, so closing without releasing
+// anything and opening again is what a killed process and its successor
+// do to the file (TestKilledProcess does it with a real kill).
+func TestCrash(t *testing.T) {
+	t.Parallel()
+	storetest.RunCrash(t,
+		func(t *testing.T) alerting.Store { return open(t, filepath.Join(t.TempDir(), "alerts.db")) },
+		func(t *testing.T, s alerting.Store) alerting.Store {
+			bs := s.(*boltstore.Store)
+			if err := bs.Close(); err != nil {
+				t.Fatal(err)
+			}
+			return open(t, bs.Path())
+		})
+}
+
 func TestSecondOpenFailsFast(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "alerts.db")
