@@ -44,6 +44,20 @@
 // is a primary-key lookup inside the claim statement. The price is that
 // death is noticed after up to one TTL instead of at once.
 //
+// # Throughput
+//
+// Every call an alert makes on its way through the engine (Enqueue, the
+// group and alert reads and writes, Complete, Release) is one statement,
+// a group write included (data-modifying CTEs move the ticket index in
+// the same statement). The statements of concurrent callers are
+// pipelined: two sender goroutines each send everything queued in one
+// round trip (a pgx batch), which PostgreSQL runs as one implicit
+// transaction, so one round trip and one commit cover many callers. A
+// caller's call returns only after that commit. Should the server refuse
+// one statement, the batch is rolled back and each statement runs again
+// alone; should the connection fail, every caller of the batch gets the
+// error, as a lone statement's caller would.
+//
 // Open connects, creates the tables (in a schema of their own with
 // WithSchema) and migrates them: versioned, idempotent, in a transaction
 // under an advisory lock so replicas starting together migrate once.

@@ -6,6 +6,7 @@ func Crash(s *Store) {
 	s.closeOnce.Do(func() {
 		s.stopBeat()
 		<-s.beatDone
+		s.stopPipeline()
 		if s.owned {
 			s.pool.Close()
 		}

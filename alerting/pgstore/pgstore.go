@@ -29,6 +29,7 @@ type Store struct {
 	// lapses (see the package documentation).
 	session   int64
 	ttl       time.Duration
+	pipe      *pipeline
 	stopBeat  context.CancelFunc
 	beatDone  chan struct{}
 	closeOnce sync.Once
@@ -120,6 +121,7 @@ func (s *Store) start(ctx context.Context) error {
 	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.stopBeat, s.beatDone = cancel, make(chan struct{})
 	go s.heartbeat(bctx)
+	s.startPipeline()
 	return nil
 }
 
@@ -150,6 +152,7 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.stopBeat()
 		<-s.beatDone
+		s.stopPipeline()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		_, _ = s.pool.Exec(ctx, `DELETE FROM mspsync_sessions WHERE id = $1`, s.session)
 		cancel()
@@ -212,7 +215,7 @@ func (s *Store) Enqueue(ctx context.Context, item alerting.PendingItem) (bool, e
 	if item.Owner != "" {
 		session = s.session
 	}
-	tag, err := s.pool.Exec(ctx, `INSERT INTO mspsync_events
+	tag, err := s.exec(ctx, `INSERT INTO mspsync_events
 		(id, state, alert, accepted_at_ns, attempts, not_before_ns, last_error, owner, lease_until_ns, session)
 		VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
 		item.ID, doc, ns(item.AcceptedAt), item.Attempts, ns(item.NotBefore), item.LastError, item.Owner, ns(item.LeaseUntil), session)
@@ -292,7 +295,7 @@ func (s *Store) Complete(ctx context.Context, id, owner string, now time.Time) e
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	tag, err := s.pool.Exec(ctx, `UPDATE mspsync_events SET state = 'processed', processed_at_ns = $3, alert = NULL,
+	tag, err := s.exec(ctx, `UPDATE mspsync_events SET state = 'processed', processed_at_ns = $3, alert = NULL,
 		owner = '', lease_until_ns = 0, session = 0 WHERE id = $1 AND state = 'pending' AND owner = $2`, id, owner, ns(now))
 	if err != nil {
 		return wrap("complete", ctx, err)
@@ -308,7 +311,7 @@ func (s *Store) Release(ctx context.Context, id, owner string, notBefore time.Ti
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	tag, err := s.pool.Exec(ctx, `UPDATE mspsync_events SET owner = '', lease_until_ns = 0, session = 0, not_before_ns = $3, last_error = $4
+	tag, err := s.exec(ctx, `UPDATE mspsync_events SET owner = '', lease_until_ns = 0, session = 0, not_before_ns = $3, last_error = $4
 		WHERE id = $1 AND state = 'pending' AND owner = $2`, id, owner, ns(notBefore), lastErr)
 	if err != nil {
 		return wrap("release", ctx, err)
@@ -349,7 +352,7 @@ func (s *Store) readGroup(ctx context.Context, q, arg string) (alerting.GroupSta
 	var v int64
 	var doc []byte
 	var lapsed bool
-	err := s.pool.QueryRow(ctx, q, arg).Scan(&v, &doc, &lapsed)
+	err := s.queryRow(ctx, q, []any{arg}, &v, &doc, &lapsed)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return alerting.GroupState{}, fmt.Errorf("%w: group %s", alerting.ErrNotFound, arg)
 	}
@@ -402,13 +405,13 @@ func (s *Store) PutGroup(ctx context.Context, g alerting.GroupState) (alerting.G
 			has_open = $6, lease_session = $7 WHERE key = $1 AND version = $2 RETURNING key`
 	}
 	var n int
-	err = s.pool.QueryRow(ctx, `WITH g AS (`+put+`),
+	err = s.queryRow(ctx, `WITH g AS (`+put+`),
 		d AS (DELETE FROM mspsync_group_tickets t USING g WHERE t.group_key = g.key AND NOT (t.ticket_id = ANY ($8::text[]))),
 		i AS (INSERT INTO mspsync_group_tickets (ticket_id, group_key) SELECT u.id, g.key FROM g, unnest($8::text[]) AS u (id)
 			ON CONFLICT (ticket_id) DO UPDATE SET group_key = EXCLUDED.group_key
 			WHERE mspsync_group_tickets.group_key <> EXCLUDED.group_key)
 		SELECT count(*) FROM g`,
-		g.Key, g.Version, doc, ns(g.UpdatedAt), liveUntil(out), hasOpen(out), session, tickets).Scan(&n)
+		[]any{g.Key, g.Version, doc, ns(g.UpdatedAt), liveUntil(out), hasOpen(out), session, tickets}, &n)
 	if err != nil {
 		return alerting.GroupState{}, wrap("put group", ctx, err)
 	}
@@ -441,7 +444,7 @@ func (s *Store) Alert(ctx context.Context, key string) (alerting.AlertRecord, er
 	}
 	var v int64
 	var doc []byte
-	err := s.pool.QueryRow(ctx, `SELECT version, record FROM mspsync_alerts WHERE key = $1`, key).Scan(&v, &doc)
+	err := s.queryRow(ctx, `SELECT version, record FROM mspsync_alerts WHERE key = $1`, []any{key}, &v, &doc)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return alerting.AlertRecord{}, fmt.Errorf("%w: alert %s", alerting.ErrNotFound, key)
 	}
@@ -469,10 +472,10 @@ func (s *Store) PutAlert(ctx context.Context, r alerting.AlertRecord) (alerting.
 	}
 	var tag pgconn.CommandTag
 	if r.Version == 0 {
-		tag, err = s.pool.Exec(ctx, `INSERT INTO mspsync_alerts (key, version, record, updated_at_ns) VALUES ($1, 1, $2, $3)
+		tag, err = s.exec(ctx, `INSERT INTO mspsync_alerts (key, version, record, updated_at_ns) VALUES ($1, 1, $2, $3)
 			ON CONFLICT (key) DO NOTHING`, r.Key, doc, ns(r.UpdatedAt))
 	} else {
-		tag, err = s.pool.Exec(ctx, `UPDATE mspsync_alerts SET version = version + 1, record = $3, updated_at_ns = $4
+		tag, err = s.exec(ctx, `UPDATE mspsync_alerts SET version = version + 1, record = $3, updated_at_ns = $4
 			WHERE key = $1 AND version = $2`, r.Key, r.Version, doc, ns(r.UpdatedAt))
 	}
 	if err != nil {
