@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -55,6 +57,17 @@ var (
 type Store struct {
 	db   *bolt.DB
 	path string
+
+	// Group commit: writes queue here; one goroutine at a time (the
+	// leader) commits everything queued in one transaction.
+	wmu     sync.Mutex
+	queue   []*write
+	leading bool
+	demand  int           // writes seen during the last commit: its batch and those queued meanwhile
+	took    time.Duration // how long the last commit took
+	arrived chan struct{} // a write was queued
+	commits atomic.Int64  // transactions committed by update, for the benchmarks
+	writes  atomic.Int64  // writes they held
 }
 
 var _ alerting.Store = (*Store)(nil)
@@ -83,7 +96,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.timeout})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.timeout, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, &LockedError{Path: path, Wait: o.timeout}
 	}
@@ -103,13 +116,76 @@ func Open(path string, opts ...Option) (*Store, error) {
 		case string(v) != schema:
 			return fmt.Errorf("layout version %q, this build reads %q", v, schema)
 		}
-		return nil
+		return releaseAll(tx)
 	})
 	if err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
-	return &Store{db: db, path: path}, nil
+	return &Store{db: db, path: path, arrived: make(chan struct{}, 1)}, nil
+}
+
+// releaseAll hands back every claim on pending items and every group lease
+// in the file. Open calls it: the file can be open in one process only, so
+// whatever is leased in it was leased by a process (or a Store) that has
+// ended, possibly killed in the middle of its work, and nobody will
+// complete it. Attempts, NotBefore and LastError stay as they are.
+func releaseAll(tx *bolt.Tx) error {
+	type kv struct{ k, v []byte }
+	var writes []kv
+	pending := tx.Bucket(bucketPending)
+	err := pending.ForEach(func(k, v []byte) error {
+		if len(v) < 16 || binary.BigEndian.Uint64(v[8:16]) == 0 {
+			return nil // not leased
+		}
+		it, err := decodeItem(v)
+		if err != nil {
+			return err
+		}
+		it.Owner, it.LeaseUntil = "", time.Time{}
+		nv, err := encodeItem(it)
+		if err != nil {
+			return err
+		}
+		writes = append(writes, kv{append([]byte(nil), k...), nv})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, w := range writes { // not while iterating
+		if err := pending.Put(w.k, w.v); err != nil {
+			return err
+		}
+	}
+	writes = writes[:0]
+	groups := tx.Bucket(bucketGroups)
+	err = groups.ForEach(func(k, v []byte) error {
+		var g alerting.GroupState
+		if err := json.Unmarshal(v, &g); err != nil {
+			return err
+		}
+		if g.LeaseOwner == "" && g.LeaseUntil.IsZero() {
+			return nil
+		}
+		g.LeaseOwner, g.LeaseUntil = "", time.Time{}
+		g.Version++ // every change moves the compare-and-swap token
+		nv, err := json.Marshal(g)
+		if err != nil {
+			return err
+		}
+		writes = append(writes, kv{append([]byte(nil), k...), nv})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, w := range writes {
+		if err := groups.Put(w.k, w.v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Path returns the file the store uses.
@@ -118,11 +194,145 @@ func (s *Store) Path() string { return s.path }
 // Close closes the file and releases its lock.
 func (s *Store) Close() error { return s.db.Close() }
 
+// write is one caller's change waiting for a group commit.
+type write struct {
+	fn   func(*bolt.Tx) error
+	err  error
+	done chan error    // the outcome, once committed (or failed)
+	lead chan struct{} // this caller commits the next batch
+}
+
+// refused marks an error with which a write function turns its change
+// down before it has written anything (a compare-and-swap conflict, a lost
+// lease): the error goes to its caller and the rest of the batch commits.
+type refused struct{ err error }
+
+func (r refused) Error() string { return r.err.Error() }
+func (r refused) Unwrap() error { return r.err }
+
+// update runs fn in a read-write transaction and returns once that
+// transaction is committed to disk (or failed): fn's change is durable
+// when update returns nil.
+//
+// Writes of concurrent callers share transactions (group commit): while
+// one transaction commits, the writes that arrive queue up, and the next
+// commit takes all of them, in arrival order, so one fsync covers many
+// changes. A caller that finds no commit under way commits at once, alone:
+// no write waits for a timer. fn may run more than once (if another write
+// of its batch fails, the batch is rolled back and each write is run
+// again in a transaction of its own), so it must set its results afresh on
+// every run and must not change what it captured. fn returns refused{err}
+// to decline its change before writing anything; any other error rolls
+// the transaction back.
 func (s *Store) update(ctx context.Context, fn func(*bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(fn)
+	w := &write{fn: fn, done: make(chan error, 1), lead: make(chan struct{}, 1)}
+	s.wmu.Lock()
+	s.queue = append(s.queue, w)
+	if !s.leading {
+		s.leading = true
+		w.lead <- struct{}{}
+	}
+	s.wmu.Unlock()
+	select {
+	case s.arrived <- struct{}{}:
+	default:
+	}
+	for {
+		select {
+		case err := <-w.done:
+			return err
+		case <-w.lead:
+			s.commitQueued()
+		}
+	}
+}
+
+// maxGather bounds how long a commit waits for more writes.
+const maxGather = 2 * time.Millisecond
+
+// gather lets a commit wait briefly for the writes it can expect: as many
+// as were seen during the previous commit (the callers whose writes it
+// committed come back with their next write while the writes queued
+// meanwhile wait), for at most half a commit's duration and maxGather.
+// Without it, concurrent writers split into two alternating batches and
+// every write waits for two commits. A lone writer never waits.
+func (s *Store) gather() {
+	s.wmu.Lock()
+	want, wait := s.demand, min(s.took/2, maxGather)
+	s.wmu.Unlock()
+	if want <= 1 || wait <= 0 {
+		return
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	for {
+		s.wmu.Lock()
+		n := len(s.queue)
+		s.wmu.Unlock()
+		if n >= want {
+			return
+		}
+		select {
+		case <-s.arrived:
+		case <-t.C:
+			return
+		}
+	}
+}
+
+// commitQueued commits every queued write in one transaction, then hands
+// the lead to the first write queued meanwhile (or gives it up).
+func (s *Store) commitQueued() {
+	s.gather()
+	start := time.Now()
+	s.wmu.Lock()
+	batch := s.queue
+	s.queue = nil
+	s.wmu.Unlock()
+	s.commits.Add(1)
+	s.writes.Add(int64(len(batch)))
+
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, w := range batch {
+			w.err = w.fn(tx)
+			var r refused
+			if errors.As(w.err, &r) {
+				w.err = r.err
+			} else if w.err != nil {
+				return w.err
+			}
+		}
+		return nil
+	})
+	switch {
+	case err == nil:
+		for _, w := range batch {
+			w.done <- w.err
+		}
+	case len(batch) == 1:
+		batch[0].done <- err
+	default: // one write failed (or the commit did): each on its own
+		for _, w := range batch {
+			err := s.db.Update(w.fn)
+			var r refused
+			if errors.As(err, &r) {
+				err = r.err
+			}
+			w.done <- err
+		}
+	}
+
+	s.wmu.Lock()
+	s.demand, s.took = len(batch)+len(s.queue), time.Since(start)
+	if len(s.queue) > 0 {
+		s.queue[0].lead <- struct{}{}
+	} else {
+		s.leading = false
+	}
+	s.wmu.Unlock()
 }
 
 func (s *Store) view(ctx context.Context, fn func(*bolt.Tx) error) error {
@@ -184,6 +394,7 @@ func (s *Store) Enqueue(ctx context.Context, item alerting.PendingItem) (bool, e
 	}
 	added := false
 	err := s.update(ctx, func(tx *bolt.Tx) error {
+		added = false
 		id := []byte(item.ID)
 		if tx.Bucket(bucketPendingIDs).Get(id) != nil || tx.Bucket(bucketProcessed).Get(id) != nil {
 			return nil
@@ -259,7 +470,7 @@ func (s *Store) Claim(ctx context.Context, owner string, now time.Time, lease ti
 func held(tx *bolt.Tx, id, owner string) ([]byte, alerting.PendingItem, error) {
 	seq := tx.Bucket(bucketPendingIDs).Get([]byte(id))
 	if seq == nil {
-		return nil, alerting.PendingItem{}, fmt.Errorf("item %s is not pending: %w", id, alerting.ErrLeaseLost)
+		return nil, alerting.PendingItem{}, refused{fmt.Errorf("item %s is not pending: %w", id, alerting.ErrLeaseLost)}
 	}
 	v := tx.Bucket(bucketPending).Get(seq)
 	if v == nil {
@@ -270,7 +481,7 @@ func held(tx *bolt.Tx, id, owner string) ([]byte, alerting.PendingItem, error) {
 		return nil, it, err
 	}
 	if it.Owner != owner {
-		return nil, it, fmt.Errorf("item %s is leased to %q, not %q: %w", id, it.Owner, owner, alerting.ErrLeaseLost)
+		return nil, it, refused{fmt.Errorf("item %s is leased to %q, not %q: %w", id, it.Owner, owner, alerting.ErrLeaseLost)}
 	}
 	return append([]byte(nil), seq...), it, nil
 }
@@ -368,6 +579,7 @@ func (s *Store) PutGroup(ctx context.Context, g alerting.GroupState) (alerting.G
 	if g.Key == "" {
 		return alerting.GroupState{}, errors.New("boltstore: PutGroup: empty key")
 	}
+	var out alerting.GroupState
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		groups, tickets := tx.Bucket(bucketGroups), tx.Bucket(bucketTickets)
 		old, err := getJSON[alerting.GroupState](groups, g.Key, "group")
@@ -377,7 +589,7 @@ func (s *Store) PutGroup(ctx context.Context, g alerting.GroupState) (alerting.G
 			return err
 		}
 		if old.Version != g.Version {
-			return fmt.Errorf("boltstore: group %s is at version %d, not %d: %w", g.Key, old.Version, g.Version, alerting.ErrConflict)
+			return refused{fmt.Errorf("boltstore: group %s is at version %d, not %d: %w", g.Key, old.Version, g.Version, alerting.ErrConflict)}
 		}
 		for _, id := range old.TicketIDs() {
 			if string(tickets.Get([]byte(id))) == g.Key {
@@ -386,8 +598,9 @@ func (s *Store) PutGroup(ctx context.Context, g alerting.GroupState) (alerting.G
 				}
 			}
 		}
-		g.Version++
-		v, err := json.Marshal(g)
+		out = g
+		out.Version++
+		v, err := json.Marshal(out)
 		if err != nil {
 			return err
 		}
@@ -404,7 +617,7 @@ func (s *Store) PutGroup(ctx context.Context, g alerting.GroupState) (alerting.G
 	if err != nil {
 		return alerting.GroupState{}, err
 	}
-	return g.Clone(), nil
+	return out.Clone(), nil
 }
 
 // Alert implements alerting.Alerts.
@@ -422,6 +635,7 @@ func (s *Store) PutAlert(ctx context.Context, r alerting.AlertRecord) (alerting.
 	if r.Key == "" {
 		return alerting.AlertRecord{}, errors.New("boltstore: PutAlert: empty key")
 	}
+	var out alerting.AlertRecord
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		alerts := tx.Bucket(bucketAlerts)
 		old, err := getJSON[alerting.AlertRecord](alerts, r.Key, "alert")
@@ -429,10 +643,11 @@ func (s *Store) PutAlert(ctx context.Context, r alerting.AlertRecord) (alerting.
 			return err
 		}
 		if old.Version != r.Version {
-			return fmt.Errorf("boltstore: alert %s is at version %d, not %d: %w", r.Key, old.Version, r.Version, alerting.ErrConflict)
+			return refused{fmt.Errorf("boltstore: alert %s is at version %d, not %d: %w", r.Key, old.Version, r.Version, alerting.ErrConflict)}
 		}
-		r.Version++
-		v, err := json.Marshal(r)
+		out = r
+		out.Version++
+		v, err := json.Marshal(out)
 		if err != nil {
 			return err
 		}
@@ -441,7 +656,7 @@ func (s *Store) PutAlert(ctx context.Context, r alerting.AlertRecord) (alerting.
 	if err != nil {
 		return alerting.AlertRecord{}, err
 	}
-	return r, nil
+	return out, nil
 }
 
 // Cursor implements alerting.Cursors.

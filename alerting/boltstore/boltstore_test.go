@@ -14,7 +14,7 @@ import (
 	"github.com/mspsync/mspsync/alerting/storetest"
 )
 
-func open(t *testing.T, path string) *boltstore.Store {
+func open(t testing.TB, path string) *boltstore.Store {
 	t.Helper()
 	s, err := boltstore.Open(path)
 	if err != nil {
@@ -34,6 +34,22 @@ func TestContract(t *testing.T) {
 func TestDurable(t *testing.T) {
 	t.Parallel()
 	storetest.RunDurable(t,
+		func(t *testing.T) alerting.Store { return open(t, filepath.Join(t.TempDir(), "alerts.db")) },
+		func(t *testing.T, s alerting.Store) alerting.Store {
+			bs := s.(*boltstore.Store)
+			if err := bs.Close(); err != nil {
+				t.Fatal(err)
+			}
+			return open(t, bs.Path())
+		})
+}
+
+// TestCrash: bbolt's Close writes nothing, so closing without releasing
+// anything and opening again is what a killed process and its successor
+// do to the file (TestKilledProcess does it with a real kill).
+func TestCrash(t *testing.T) {
+	t.Parallel()
+	storetest.RunCrash(t,
 		func(t *testing.T) alerting.Store { return open(t, filepath.Join(t.TempDir(), "alerts.db")) },
 		func(t *testing.T, s alerting.Store) alerting.Store {
 			bs := s.(*boltstore.Store)

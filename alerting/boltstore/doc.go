@@ -3,10 +3,31 @@
 //
 // # Durability
 //
-// Every method that changes state runs in one bbolt read-write transaction,
-// and bbolt fsyncs the file before the commit returns. An alert the engine
-// has acknowledged (Enqueue returned) survives a crash or power loss; a
-// crash in the middle of a write loses only that uncommitted write.
+// Every method that changes state returns only after a bbolt read-write
+// transaction holding its change has been committed, and bbolt fsyncs the
+// file before a commit returns. An alert the engine has acknowledged
+// (Enqueue returned) survives a crash or power loss; a crash in the middle
+// of a write loses only writes that have not returned yet.
+//
+// Writes are group-committed: a bbolt commit costs two fsyncs, so writes of
+// concurrent callers share one transaction. While one commits, the writes
+// that arrive queue; the next commit takes them all, in arrival order, and
+// waits at most 2ms (and half a commit) for the callers it can expect to
+// come back. A lone writer commits at once. Each write is checked and
+// applied on its own inside the shared transaction (a refused
+// compare-and-swap refuses only that write); should one fail outright, the
+// batch is rolled back and every write is run again alone. The freelist is
+// not written at every commit (bbolt's NoFreelistSync): Open rebuilds it
+// by scanning the file, which changes nothing about what a commit
+// guarantees.
+//
+// # Restarts
+//
+// Since the file can be open in one process only, every claim and group
+// lease in it when Open runs was taken by a process (or Store) that has
+// ended, killed in the middle of its work or closed: Open releases them
+// all, so the next process takes the work up at once instead of waiting
+// for the leases to expire. Attempts and retry times stay as they were.
 //
 // # One process
 //

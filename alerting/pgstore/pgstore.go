@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,6 +23,16 @@ type Store struct {
 	pool   *pgxpool.Pool
 	owned  bool // Close closes the pool
 	schema string
+
+	// This Store's row in mspsync_sessions, kept alive by heartbeat:
+	// claims and group leases carry it, and read as released once it
+	// lapses (see the package documentation).
+	session   int64
+	ttl       time.Duration
+	pipe      *pipeline
+	stopBeat  context.CancelFunc
+	beatDone  chan struct{}
+	closeOnce sync.Once
 }
 
 var _ alerting.Store = (*Store)(nil)
@@ -31,20 +42,40 @@ type Option func(*options)
 
 type options struct {
 	schema string
+	ttl    time.Duration
 }
+
+// DefaultSessionTTL is how long a Store's claims outlive its last
+// heartbeat unless WithSessionTTL says otherwise.
+const DefaultSessionTTL = 3 * time.Second
 
 // WithSchema puts the tables in a schema of their own (created if
 // missing). Default: the connection's search_path (usually public).
 func WithSchema(name string) Option { return func(o *options) { o.schema = name } }
 
+// WithSessionTTL sets how long the Store's claims and group leases stay
+// valid after its last heartbeat (default DefaultSessionTTL; it beats
+// every third of that). A replica that is killed or cut off loses its
+// claims that long after its last heartbeat, whatever their leases say; a
+// live replica whose heartbeats cannot reach the database for that long
+// loses them too. Values below 300ms are raised to 300ms.
+func WithSessionTTL(d time.Duration) Option {
+	return func(o *options) { o.ttl = max(d, 300*time.Millisecond) }
+}
+
+func collect(opts []Option) options {
+	o := options{ttl: DefaultSessionTTL}
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
+}
+
 // Open connects to the database at dsn (a PostgreSQL URL or key=value
 // string), creates or migrates the schema, and returns the Store. Close
 // closes its connections.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
-	var o options
-	for _, f := range opts {
-		f(&o)
-	}
+	o := collect(opts)
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: bad DSN: %w", redact(err))
@@ -56,8 +87,8 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: connecting: %w", redact(err))
 	}
-	s := &Store{pool: pool, owned: true, schema: o.schema}
-	if err := s.migrate(ctx); err != nil {
+	s := &Store{pool: pool, owned: true, schema: o.schema, ttl: o.ttl}
+	if err := s.start(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}
@@ -68,22 +99,67 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 // WithSchema names one, which must then be on that search_path) and
 // migrates the schema. Close leaves the pool open.
 func New(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Store, error) {
-	var o options
-	for _, f := range opts {
-		f(&o)
-	}
-	s := &Store{pool: pool, schema: o.schema}
-	if err := s.migrate(ctx); err != nil {
+	o := collect(opts)
+	s := &Store{pool: pool, schema: o.schema, ttl: o.ttl}
+	if err := s.start(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// Close closes the connections Open made.
-func (s *Store) Close() error {
-	if s.owned {
-		s.pool.Close()
+// start migrates the schema, opens the Store's session and starts its
+// heartbeat.
+func (s *Store) start(ctx context.Context) error {
+	if err := s.migrate(ctx); err != nil {
+		return err
 	}
+	err := s.pool.QueryRow(ctx, `INSERT INTO mspsync_sessions (alive_until)
+		VALUES (clock_timestamp() + make_interval(secs => $1)) RETURNING id`, s.ttl.Seconds()).Scan(&s.session)
+	if err != nil {
+		return wrap("opening a session", ctx, err)
+	}
+	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopBeat, s.beatDone = cancel, make(chan struct{})
+	go s.heartbeat(bctx)
+	s.startPipeline()
+	return nil
+}
+
+// heartbeat keeps the session alive until ctx ends. A beat that fails is
+// retried at the next tick; the row is recreated if it was pruned.
+func (s *Store) heartbeat(ctx context.Context) {
+	defer close(s.beatDone)
+	every := s.ttl / 3
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		bctx, cancel := context.WithTimeout(ctx, every)
+		_, _ = s.pool.Exec(bctx, `INSERT INTO mspsync_sessions (id, alive_until)
+			VALUES ($1, clock_timestamp() + make_interval(secs => $2))
+			ON CONFLICT (id) DO UPDATE SET alive_until = EXCLUDED.alive_until`, s.session, s.ttl.Seconds())
+		cancel()
+	}
+}
+
+// Close ends the Store's session, which releases at once every claim and
+// group lease it still holds, and closes the connections Open made.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.stopBeat()
+		<-s.beatDone
+		s.stopPipeline()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_, _ = s.pool.Exec(ctx, `DELETE FROM mspsync_sessions WHERE id = $1`, s.session)
+		cancel()
+		if s.owned {
+			s.pool.Close()
+		}
+	})
 	return nil
 }
 
@@ -135,10 +211,14 @@ func (s *Store) Enqueue(ctx context.Context, item alerting.PendingItem) (bool, e
 	if err != nil {
 		return false, fmt.Errorf("pgstore: encoding alert: %w", err)
 	}
-	tag, err := s.pool.Exec(ctx, `INSERT INTO mspsync_events
-		(id, state, alert, accepted_at_ns, attempts, not_before_ns, last_error, owner, lease_until_ns)
-		VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
-		item.ID, doc, ns(item.AcceptedAt), item.Attempts, ns(item.NotBefore), item.LastError, item.Owner, ns(item.LeaseUntil))
+	var session int64
+	if item.Owner != "" {
+		session = s.session
+	}
+	tag, err := s.exec(ctx, `INSERT INTO mspsync_events
+		(id, state, alert, accepted_at_ns, attempts, not_before_ns, last_error, owner, lease_until_ns, session)
+		VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+		item.ID, doc, ns(item.AcceptedAt), item.Attempts, ns(item.NotBefore), item.LastError, item.Owner, ns(item.LeaseUntil), session)
 	if err != nil {
 		return false, wrap("enqueue", ctx, err)
 	}
@@ -146,7 +226,9 @@ func (s *Store) Enqueue(ctx context.Context, item alerting.PendingItem) (bool, e
 }
 
 // Claim leases due items with FOR UPDATE SKIP LOCKED, so replicas claiming
-// at once take different items and never wait for each other.
+// at once take different items and never wait for each other. An item
+// whose lease is live but whose session has lapsed (its replica died) is
+// due.
 func (s *Store) Claim(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]alerting.PendingItem, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -154,13 +236,14 @@ func (s *Store) Claim(ctx context.Context, owner string, now time.Time, lease ti
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := s.pool.Query(ctx, `UPDATE mspsync_events e SET owner = $1, lease_until_ns = $2, attempts = e.attempts + 1
+	rows, err := s.pool.Query(ctx, `UPDATE mspsync_events e SET owner = $1, lease_until_ns = $2, attempts = e.attempts + 1, session = $5
 		WHERE e.id IN (
-			SELECT id FROM mspsync_events
-			WHERE state = 'pending' AND not_before_ns <= $3 AND (owner = '' OR lease_until_ns <= $3)
+			SELECT id FROM mspsync_events p
+			WHERE state = 'pending' AND not_before_ns <= $3
+			AND (owner = '' OR lease_until_ns <= $3 OR `+sessionLapsed("p.session")+`)
 			ORDER BY seq LIMIT $4 FOR UPDATE SKIP LOCKED)
 		RETURNING e.seq, e.id, e.alert, e.accepted_at_ns, e.attempts, e.not_before_ns, e.last_error, e.owner, e.lease_until_ns`,
-		owner, ns(now.Add(lease)), ns(now), limit)
+		owner, ns(now.Add(lease)), ns(now), limit, s.session)
 	if err != nil {
 		return nil, wrap("claim", ctx, err)
 	}
@@ -195,6 +278,14 @@ func (s *Store) Claim(ctx context.Context, owner string, now time.Time, lease ti
 	return out, nil
 }
 
+// sessionLapsed is an SQL condition: the session in column col is set
+// (0 is a claim from before sessions, which only its lease ends) and no
+// longer alive by the database's clock. The check is a primary-key lookup.
+func sessionLapsed(col string) string {
+	return `(` + col + ` <> 0 AND NOT EXISTS (SELECT 1 FROM mspsync_sessions ss WHERE ss.id = ` + col +
+		` AND ss.alive_until > clock_timestamp()))`
+}
+
 func leaseLost(id, owner string) error {
 	return fmt.Errorf("%w: %s is not pending or not held by %s", alerting.ErrLeaseLost, id, owner)
 }
@@ -204,8 +295,8 @@ func (s *Store) Complete(ctx context.Context, id, owner string, now time.Time) e
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	tag, err := s.pool.Exec(ctx, `UPDATE mspsync_events SET state = 'processed', processed_at_ns = $3, alert = NULL,
-		owner = '', lease_until_ns = 0 WHERE id = $1 AND state = 'pending' AND owner = $2`, id, owner, ns(now))
+	tag, err := s.exec(ctx, `UPDATE mspsync_events SET state = 'processed', processed_at_ns = $3, alert = NULL,
+		owner = '', lease_until_ns = 0, session = 0 WHERE id = $1 AND state = 'pending' AND owner = $2`, id, owner, ns(now))
 	if err != nil {
 		return wrap("complete", ctx, err)
 	}
@@ -220,7 +311,7 @@ func (s *Store) Release(ctx context.Context, id, owner string, notBefore time.Ti
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	tag, err := s.pool.Exec(ctx, `UPDATE mspsync_events SET owner = '', lease_until_ns = 0, not_before_ns = $3, last_error = $4
+	tag, err := s.exec(ctx, `UPDATE mspsync_events SET owner = '', lease_until_ns = 0, session = 0, not_before_ns = $3, last_error = $4
 		WHERE id = $1 AND state = 'pending' AND owner = $2`, id, owner, ns(notBefore), lastErr)
 	if err != nil {
 		return wrap("release", ctx, err)
@@ -245,13 +336,13 @@ func (s *Store) Pending(ctx context.Context) (int, error) {
 
 // Group reads a group.
 func (s *Store) Group(ctx context.Context, key string) (alerting.GroupState, error) {
-	return s.readGroup(ctx, `SELECT version, state FROM mspsync_groups WHERE key = $1`, key)
+	return s.readGroup(ctx, `SELECT g.version, g.state, `+sessionLapsed("g.lease_session")+` FROM mspsync_groups g WHERE g.key = $1`, key)
 }
 
 // GroupByTicket reads the group a ticket belongs to.
 func (s *Store) GroupByTicket(ctx context.Context, ticketID string) (alerting.GroupState, error) {
-	return s.readGroup(ctx, `SELECT g.version, g.state FROM mspsync_group_tickets t JOIN mspsync_groups g ON g.key = t.group_key
-		WHERE t.ticket_id = $1`, ticketID)
+	return s.readGroup(ctx, `SELECT g.version, g.state, `+sessionLapsed("g.lease_session")+`
+		FROM mspsync_group_tickets t JOIN mspsync_groups g ON g.key = t.group_key WHERE t.ticket_id = $1`, ticketID)
 }
 
 func (s *Store) readGroup(ctx context.Context, q, arg string) (alerting.GroupState, error) {
@@ -260,7 +351,8 @@ func (s *Store) readGroup(ctx context.Context, q, arg string) (alerting.GroupSta
 	}
 	var v int64
 	var doc []byte
-	err := s.pool.QueryRow(ctx, q, arg).Scan(&v, &doc)
+	var lapsed bool
+	err := s.queryRow(ctx, q, []any{arg}, &v, &doc, &lapsed)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return alerting.GroupState{}, fmt.Errorf("%w: group %s", alerting.ErrNotFound, arg)
 	}
@@ -272,15 +364,23 @@ func (s *Store) readGroup(ctx context.Context, q, arg string) (alerting.GroupSta
 		return alerting.GroupState{}, fmt.Errorf("pgstore: decoding group %s: %w", arg, err)
 	}
 	g.Version = v
+	if lapsed { // its holder died: the lease is free (same version, so a compare-and-swap can take it)
+		g.LeaseOwner, g.LeaseUntil = "", time.Time{}
+	}
 	return g, nil
 }
 
-// PutGroup writes a group if its version is still g.Version: an INSERT
-// that the primary key refuses for an existing group, or an UPDATE guarded
-// by the version column. The ticket index moves in the same transaction.
+// PutGroup writes a group if its version is still g.Version, in one
+// statement: an INSERT that the primary key refuses for an existing group,
+// or an UPDATE guarded by the version column, and the ticket index moved
+// along in the same statement (data-modifying CTEs), so a put is one round
+// trip.
 func (s *Store) PutGroup(ctx context.Context, g alerting.GroupState) (alerting.GroupState, error) {
 	if err := ctx.Err(); err != nil {
 		return alerting.GroupState{}, err
+	}
+	if g.Key == "" {
+		return alerting.GroupState{}, errors.New("pgstore: PutGroup: empty key")
 	}
 	out := g.Clone()
 	out.Version = g.Version + 1
@@ -288,39 +388,35 @@ func (s *Store) PutGroup(ctx context.Context, g alerting.GroupState) (alerting.G
 	if err != nil {
 		return alerting.GroupState{}, fmt.Errorf("pgstore: encoding group: %w", err)
 	}
-	conflict := fmt.Errorf("%w: group %s is not at version %d", alerting.ErrConflict, g.Key, g.Version)
-	err = s.tx(ctx, func(tx pgx.Tx) error {
-		var tag pgconn.CommandTag
-		var err error
-		if g.Version == 0 {
-			tag, err = tx.Exec(ctx, `INSERT INTO mspsync_groups (key, version, state, updated_at_ns, live_until_ns, has_open)
-				VALUES ($1, 1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING`, g.Key, doc, ns(g.UpdatedAt), liveUntil(out), hasOpen(out))
-		} else {
-			tag, err = tx.Exec(ctx, `UPDATE mspsync_groups SET version = version + 1, state = $3, updated_at_ns = $4, live_until_ns = $5, has_open = $6
-				WHERE key = $1 AND version = $2`, g.Key, g.Version, doc, ns(g.UpdatedAt), liveUntil(out), hasOpen(out))
-		}
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return conflict
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM mspsync_group_tickets WHERE group_key = $1`, g.Key); err != nil {
-			return err
-		}
-		for _, id := range out.TicketIDs() {
-			if _, err := tx.Exec(ctx, `INSERT INTO mspsync_group_tickets (ticket_id, group_key) VALUES ($1, $2)
-				ON CONFLICT (ticket_id) DO UPDATE SET group_key = EXCLUDED.group_key`, id, g.Key); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if errors.Is(err, alerting.ErrConflict) {
-		return alerting.GroupState{}, err
+	tickets := out.TicketIDs()
+	if tickets == nil {
+		tickets = []string{} // NULL would match no row in the DELETE below
 	}
+	var session int64
+	if out.LeaseOwner != "" {
+		session = s.session
+	}
+	var put string
+	if g.Version == 0 {
+		put = `INSERT INTO mspsync_groups (key, version, state, updated_at_ns, live_until_ns, has_open, lease_session)
+			VALUES ($1, $2::bigint + 1, $3, $4, $5, $6, $7) ON CONFLICT (key) DO NOTHING RETURNING key`
+	} else {
+		put = `UPDATE mspsync_groups SET version = version + 1, state = $3, updated_at_ns = $4, live_until_ns = $5,
+			has_open = $6, lease_session = $7 WHERE key = $1 AND version = $2 RETURNING key`
+	}
+	var n int
+	err = s.queryRow(ctx, `WITH g AS (`+put+`),
+		d AS (DELETE FROM mspsync_group_tickets t USING g WHERE t.group_key = g.key AND NOT (t.ticket_id = ANY ($8::text[]))),
+		i AS (INSERT INTO mspsync_group_tickets (ticket_id, group_key) SELECT u.id, g.key FROM g, unnest($8::text[]) AS u (id)
+			ON CONFLICT (ticket_id) DO UPDATE SET group_key = EXCLUDED.group_key
+			WHERE mspsync_group_tickets.group_key <> EXCLUDED.group_key)
+		SELECT count(*) FROM g`,
+		[]any{g.Key, g.Version, doc, ns(g.UpdatedAt), liveUntil(out), hasOpen(out), session, tickets}, &n)
 	if err != nil {
 		return alerting.GroupState{}, wrap("put group", ctx, err)
+	}
+	if n == 0 {
+		return alerting.GroupState{}, fmt.Errorf("%w: group %s is not at version %d", alerting.ErrConflict, g.Key, g.Version)
 	}
 	return out, nil
 }
@@ -348,7 +444,7 @@ func (s *Store) Alert(ctx context.Context, key string) (alerting.AlertRecord, er
 	}
 	var v int64
 	var doc []byte
-	err := s.pool.QueryRow(ctx, `SELECT version, record FROM mspsync_alerts WHERE key = $1`, key).Scan(&v, &doc)
+	err := s.queryRow(ctx, `SELECT version, record FROM mspsync_alerts WHERE key = $1`, []any{key}, &v, &doc)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return alerting.AlertRecord{}, fmt.Errorf("%w: alert %s", alerting.ErrNotFound, key)
 	}
@@ -376,10 +472,10 @@ func (s *Store) PutAlert(ctx context.Context, r alerting.AlertRecord) (alerting.
 	}
 	var tag pgconn.CommandTag
 	if r.Version == 0 {
-		tag, err = s.pool.Exec(ctx, `INSERT INTO mspsync_alerts (key, version, record, updated_at_ns) VALUES ($1, 1, $2, $3)
+		tag, err = s.exec(ctx, `INSERT INTO mspsync_alerts (key, version, record, updated_at_ns) VALUES ($1, 1, $2, $3)
 			ON CONFLICT (key) DO NOTHING`, r.Key, doc, ns(r.UpdatedAt))
 	} else {
-		tag, err = s.pool.Exec(ctx, `UPDATE mspsync_alerts SET version = version + 1, record = $3, updated_at_ns = $4
+		tag, err = s.exec(ctx, `UPDATE mspsync_alerts SET version = version + 1, record = $3, updated_at_ns = $4
 			WHERE key = $1 AND version = $2`, r.Key, r.Version, doc, ns(r.UpdatedAt))
 	}
 	if err != nil {
@@ -437,7 +533,10 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
 			}
 			n += int(tag.RowsAffected())
 		}
-		return nil
+		// Sessions lapsed long ago: their claims are free either way. Not
+		// counted: they are bookkeeping, not state.
+		_, err := tx.Exec(ctx, `DELETE FROM mspsync_sessions WHERE alive_until < clock_timestamp() - interval '1 hour'`)
+		return err
 	})
 	if err != nil {
 		return 0, wrap("prune", ctx, err)

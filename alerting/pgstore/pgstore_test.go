@@ -67,6 +67,12 @@ func TestContract(t *testing.T) {
 			ps.Close()
 			return open(t, name)
 		})
+	storetest.RunCrash(t, func(t *testing.T) alerting.Store { return open(t, schema(t)) },
+		func(t *testing.T, s alerting.Store) alerting.Store {
+			ps := s.(*pgstore.Store)
+			pgstore.Crash(ps)
+			return open(t, ps.Schema())
+		})
 }
 
 func TestMigrationIsIdempotent(t *testing.T) {

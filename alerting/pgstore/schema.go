@@ -52,6 +52,15 @@ var migrations = []string{
 		name  text PRIMARY KEY,
 		value text NOT NULL
 	);`,
+	// 2: sessions. Every Store has a row that its heartbeat keeps alive;
+	// claims and group leases name the session that took them, and read
+	// as released once it lapses (0: taken before sessions, lease only).
+	`CREATE TABLE mspsync_sessions (
+		id          bigserial PRIMARY KEY,
+		alive_until timestamptz NOT NULL
+	);
+	ALTER TABLE mspsync_events ADD COLUMN session bigint NOT NULL DEFAULT 0;
+	ALTER TABLE mspsync_groups ADD COLUMN lease_session bigint NOT NULL DEFAULT 0;`,
 }
 
 // SchemaVersion is the schema version this package writes.

@@ -10,7 +10,9 @@
 //	}
 //
 // Durable stores also run RunDurable, which closes a store and reopens it
-// over the same data.
+// over the same data, and RunCrash, which stops a store as a kill would and
+// checks that its claims and group leases are free for the next process
+// (or another replica) within seconds, not when their leases expire.
 //
 // # The contract
 //
@@ -28,6 +30,9 @@
 //     read-modify-write loops lose no update. GroupByTicket follows the
 //     ticket IDs of the stored version only.
 //   - Cursors: "" when unset, last write wins.
+//   - Restarts: claims and group leases of a store that was closed or
+//     crashed are free within FreedWithin for the store that follows it,
+//     whatever their lease times say (RunDurable, RunCrash).
 //   - Prune: removes processed IDs, alert records and groups without an
 //     open ticket or live lease that are older than the cut-off; never
 //     pending items.
