@@ -83,6 +83,14 @@ type Alert struct {
 	// Source names the alerting system: "datto", "vsax", "level",
 	// "visionone", … Letters, digits, '.', '_' and '-' only.
 	Source string `json:"source"`
+	// Account names the source account the alert came from (a Datto RMM
+	// account UID, a VSA X tenant) when one deployment takes alerts from
+	// several accounts of one source. Empty is the source's only account.
+	// Letters, digits, '.', '_' and '-' only. An alert of one account never
+	// touches the alerts, tickets' resolves or resolver of another: its keys
+	// include the account, and resolve sync uses the resolver registered
+	// for its source and account (WithAccountResolver).
+	Account string `json:"account,omitempty"`
 	// EventID is the source's ID of this event. Together with Source and Kind
 	// it is the idempotency key: a redelivery with the same three has one
 	// effect. For sources whose raise and resolve carry the same ID (Datto's
@@ -116,6 +124,15 @@ type Alert struct {
 	Raw []byte `json:"raw,omitempty"`
 }
 
+// ScopedSource returns the source and account an alert's keys start with:
+// source when account is empty, else "source:account".
+func ScopedSource(source, account string) string {
+	if account == "" {
+		return source
+	}
+	return source + ":" + account
+}
+
 // ID returns the alert's ID: AlertID, or EventID when AlertID is empty.
 func (a Alert) ID() string {
 	if a.AlertID != "" {
@@ -125,12 +142,16 @@ func (a Alert) ID() string {
 }
 
 // Key returns the key that names the alert (not the event) in the store:
-// "source/alertID".
-func (a Alert) Key() string { return AlertKey(a.Source, a.ID()) }
+// "source/alertID", or "source:account/alertID" for an alert of an
+// account.
+func (a Alert) Key() string { return AlertKey(ScopedSource(a.Source, a.Account), a.ID()) }
 
-// EventKey returns the idempotency key of the event: "source/kind/eventID".
-// It is the ID of the event's PendingItem.
-func (a Alert) EventKey() string { return a.Source + "/" + string(a.Kind) + "/" + a.EventID }
+// EventKey returns the idempotency key of the event: "source/kind/eventID"
+// ("source:account/kind/eventID" for an alert of an account). It is the ID
+// of the event's PendingItem.
+func (a Alert) EventKey() string {
+	return ScopedSource(a.Source, a.Account) + "/" + string(a.Kind) + "/" + a.EventID
+}
 
 // AlertKey returns the store key of an alert from its source and ID.
 func AlertKey(source, alertID string) string { return source + "/" + alertID }
@@ -145,6 +166,8 @@ func (a Alert) Validate() error {
 		return fmt.Errorf("source is empty")
 	case !validSource(a.Source):
 		return fmt.Errorf("source %q: use letters, digits, '.', '_' or '-'", a.Source)
+	case !validSource(a.Account):
+		return fmt.Errorf("account %q: use letters, digits, '.', '_' or '-'", a.Account)
 	case a.EventID == "":
 		return fmt.Errorf("event_id is empty")
 	case len(a.EventID) > maxIDLen:

@@ -61,12 +61,16 @@ type Config struct {
 	// Grouping is "alert" (default), "user" or "user_alert".
 	Grouping Grouping `json:"grouping,omitempty"`
 
-	// Customers maps source customers to PSA customers. A manual mapping
-	// always wins over auto-match. A mapping with Disabled set switches
-	// ticket creation off for that source customer.
+	// Customers maps source customers (sites) to PSA customers. Routing
+	// takes, in order: the PSA asset the alert's device is linked to (by
+	// an import; Sink extension AssetLocator), one of these mappings, a
+	// mapping an import learned (WithSiteMappings), auto-match, the
+	// catch-all. A mapping with Disabled set switches ticket creation off
+	// for that source customer.
 	Customers []CustomerMapping `json:"customers,omitempty"`
 	// AutoMatch looks an unmapped source customer up in the PSA by exact
-	// name (Sink.FindCustomer).
+	// name (Sink.FindCustomer), case and runs of white space aside; two
+	// PSA customers of that name are no match.
 	AutoMatch bool `json:"auto_match,omitempty"`
 	// CatchAll receives the tickets of customers that are neither mapped nor
 	// auto-matched. Without it such alerts are rejected with
@@ -99,14 +103,23 @@ type Config struct {
 
 // CustomerMapping maps one source customer to a PSA customer.
 type CustomerMapping struct {
-	Source         string `json:"source"`             // alert source, e.g. "datto"
+	Source string `json:"source"` // alert source, e.g. "datto"
+	// Account limits the mapping to one source account (Alert.Account);
+	// empty matches every account. A mapping with an Account wins over
+	// one without.
+	Account        string `json:"account,omitempty"`
 	SourceCustomer string `json:"source_customer"`    // the source's customer ID (Alert.Customer.ID)
 	Name           string `json:"name,omitempty"`     // informational
 	Customer       string `json:"customer,omitempty"` // PSA customer ID; required unless Disabled
 	Site           string `json:"site,omitempty"`     // PSA site ID
-	Contact        string `json:"contact,omitempty"`  // the customer's default PSA contact
-	Contract       string `json:"contract,omitempty"` // PSA contract to attach to tickets
-	Disabled       bool   `json:"disabled,omitempty"` // no tickets for this customer
+	// Contact is the ticket user for this source site when the alert's
+	// device has no PSA user: the site's default contact. It must belong
+	// to Customer (and Site); when the sink can tell it does not
+	// (ContactDirectory), the alert's routing record says so and the next
+	// fallback is used.
+	Contact  string `json:"contact,omitempty"`
+	Contract string `json:"contract,omitempty"` // PSA contract to attach to tickets
+	Disabled bool   `json:"disabled,omitempty"` // no tickets for this customer
 }
 
 // CatchAll is the customer (and contact) that receives unmapped customers'
@@ -264,7 +277,7 @@ func (c Config) problems() error {
 	default:
 		bad("reopen", "%q is not one of %q, %q", c.Reopen, ReopenNewTicket, ReopenNewLinkedTicket)
 	}
-	seen := map[[2]string]int{}
+	seen := map[[3]string]int{}
 	for i, m := range c.Customers {
 		key := "customers[" + strconv.Itoa(i) + "]"
 		if m.Source == "" {
@@ -272,15 +285,18 @@ func (c Config) problems() error {
 		} else if !validSource(m.Source) {
 			bad(key+".source", "%q: use letters, digits, '.', '_' or '-'", m.Source)
 		}
+		if !validSource(m.Account) {
+			bad(key+".account", "%q: use letters, digits, '.', '_' or '-'", m.Account)
+		}
 		if m.SourceCustomer == "" {
 			bad(key+".source_customer", "is empty")
 		}
 		if m.Customer == "" && !m.Disabled {
 			bad(key+".customer", "is empty (set a PSA customer, or disabled: true)")
 		}
-		k := [2]string{m.Source, m.SourceCustomer}
+		k := [3]string{m.Source, m.Account, m.SourceCustomer}
 		if j, dup := seen[k]; dup && m.SourceCustomer != "" {
-			bad(key+".source_customer", "%s/%s is already mapped by customers[%d]", m.Source, m.SourceCustomer, j)
+			bad(key+".source_customer", "%s/%s is already mapped by customers[%d]", ScopedSource(m.Source, m.Account), m.SourceCustomer, j)
 		} else {
 			seen[k] = i
 		}
@@ -317,8 +333,8 @@ func normType(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 // routing is a Config compiled for lookups.
 type routing struct {
 	cfg       Config
-	customers map[[2]string]CustomerMapping
-	types     map[[2]string]AlertTypeRule // {source or "", normalised type}
+	customers map[[3]string]CustomerMapping // {source, account or "", source customer}
+	types     map[[2]string]AlertTypeRule   // {source or "", normalised type}
 }
 
 // clone returns a deep copy, so that neither the caller nor the engine can
@@ -349,9 +365,9 @@ func compile(c Config) routing {
 	if c.Reopen == "" {
 		c.Reopen = ReopenNewTicket
 	}
-	r := routing{cfg: c, customers: map[[2]string]CustomerMapping{}, types: map[[2]string]AlertTypeRule{}}
+	r := routing{cfg: c, customers: map[[3]string]CustomerMapping{}, types: map[[2]string]AlertTypeRule{}}
 	for _, m := range c.Customers {
-		r.customers[[2]string{m.Source, m.SourceCustomer}] = m
+		r.customers[[3]string{m.Source, m.Account, m.SourceCustomer}] = m
 	}
 	for _, t := range c.AlertTypes {
 		r.types[[2]string{t.Source, normType(t.Type)}] = t
@@ -363,7 +379,12 @@ func (r *routing) mapping(a Alert) (CustomerMapping, bool) {
 	if a.Customer.ID == "" {
 		return CustomerMapping{}, false
 	}
-	m, ok := r.customers[[2]string{a.Source, a.Customer.ID}]
+	if a.Account != "" {
+		if m, ok := r.customers[[3]string{a.Source, a.Account, a.Customer.ID}]; ok {
+			return m, true
+		}
+	}
+	m, ok := r.customers[[3]string{a.Source, "", a.Customer.ID}]
 	return m, ok
 }
 

@@ -21,8 +21,11 @@ type Engine struct {
 	sink      Sink
 	finder    TicketFinder // nil if the sink does not implement it
 	notes     NoteFinder   // nil if the sink does not implement it
-	resolvers map[string]Resolver
-	enrichers map[string]Enricher // WithEnricher; nil if none
+	locator   AssetLocator // nil if the sink does not implement it
+	contacts  ContactDirectory
+	resolvers map[[2]string]Resolver // {source, account}
+	enrichers map[[2]string]Enricher // {source, account}; WithEnricher; nil if none
+	learned   SiteMappingsFunc       // WithSiteMappings; nil if none
 	log       *slog.Logger
 	owner     string
 	now       func() time.Time
@@ -41,8 +44,9 @@ type Engine struct {
 	stats counters
 	wake  chan struct{}
 
-	cacheMu sync.Mutex
-	cache   map[string]cachedCustomer
+	cacheMu   sync.Mutex
+	cache     map[string]cachedCustomer
+	siteCache map[[2]string]cachedSites
 
 	mu       sync.Mutex
 	closed   bool
@@ -72,16 +76,33 @@ func WithLogger(l *slog.Logger) Option {
 
 // WithResolver sets the resolver that resolves alerts of source at the
 // source when their ticket is closed in the PSA. Sources without a resolver
-// (VSA X has no resolve) are left alone.
+// (VSA X has no resolve) are left alone. It serves the alerts without an
+// Account; alerts of an account use WithAccountResolver's.
 func WithResolver(source string, r Resolver) Option {
+	return WithAccountResolver(source, "", r)
+}
+
+// WithAccountResolver sets the resolver of one source account: it
+// resolves, and is the only one that resolves, the alerts whose Source and
+// Account are source and account (Alert.Account; "" is WithResolver). An
+// alert of an account that has no resolver is not resolved at its source:
+// the engine never hands an alert of one account to another account's
+// resolver.
+func WithAccountResolver(source, account string, r Resolver) Option {
 	return func(e *Engine) error {
 		if source == "" || r == nil {
 			return errors.New("alerting: WithResolver: empty source or nil resolver")
 		}
-		e.resolvers[source] = r
+		if !validSource(account) {
+			return fmt.Errorf("alerting: WithAccountResolver: account %q: use letters, digits, '.', '_' or '-'", account)
+		}
+		e.resolvers[[2]string{source, account}] = r
 		return nil
 	}
 }
+
+// resolver returns the resolver of a member's source and account, or nil.
+func (e *Engine) resolver(m Member) Resolver { return e.resolvers[[2]string{m.Source, m.Account}] }
 
 // WithOwner names this engine in leases. Engines sharing a store must use
 // different names. The leases of an engine that died expire after the lease
@@ -221,7 +242,7 @@ func New(cfg Config, store Store, sink Sink, opts ...Option) (*Engine, error) {
 		route:        compile(cfg),
 		store:        store,
 		sink:         sink,
-		resolvers:    map[string]Resolver{},
+		resolvers:    map[[2]string]Resolver{},
 		log:          slog.New(slog.DiscardHandler),
 		now:          time.Now,
 		retryMin:     time.Second,
@@ -235,12 +256,19 @@ func New(cfg Config, store Store, sink Sink, opts ...Option) (*Engine, error) {
 		retention:    30 * 24 * time.Hour,
 		wake:         make(chan struct{}, 1),
 		cache:        map[string]cachedCustomer{},
+		siteCache:    map[[2]string]cachedSites{},
 	}
 	if f, ok := sink.(TicketFinder); ok {
 		e.finder = f
 	}
 	if f, ok := sink.(NoteFinder); ok {
 		e.notes = f
+	}
+	if l, ok := sink.(AssetLocator); ok {
+		e.locator = l
+	}
+	if d, ok := sink.(ContactDirectory); ok {
+		e.contacts = d
 	}
 	for _, o := range opts {
 		if err := o(e); err != nil {
@@ -296,6 +324,9 @@ type Result struct {
 	Reason   Reason // for OutcomeIgnored and OutcomeRejected
 	GroupKey string // when known
 	TicketID string // the ticket written to, when any
+	// Routing is where a raise was routed and why, once it was (also kept
+	// in the alert's AlertRecord).
+	Routing Routing
 	// Err is the transient error behind OutcomePending.
 	Err error
 }
@@ -373,12 +404,11 @@ func (e *Engine) accept(ctx context.Context, a Alert, lease bool) (res Result, i
 		res, err = e.rejected(ctx, res, &RejectedError{Reason: ReasonInvalidAlert, EventKey: res.EventKey, Err: err})
 		return res, item, false, err
 	}
-	if a.Kind == Raise && !e.enriched(a.Source) { // else decided after enrichment, in the worker
+	if a.Kind == Raise && !e.enriched(a) { // else decided after enrichment, in the worker
 		if reason, ok := e.staticIgnore(a); ok {
 			return e.ignored(ctx, res, reason, a), item, false, nil
 		}
-		if _, mapped := e.route.mapping(a); !mapped && e.route.cfg.CatchAll == nil &&
-			(!e.route.cfg.AutoMatch || strings.TrimSpace(a.Customer.Name) == "") {
+		if e.unroutable(a) {
 			res, err = e.rejected(ctx, res, &RejectedError{Reason: ReasonUnmappedCustomer, EventKey: res.EventKey, Customer: a.Customer})
 			return res, item, false, err
 		}

@@ -297,6 +297,7 @@ func TestUnmappedCustomerIsRejected(t *testing.T) {
 		f := newFixture(t, baseConfig())
 		a := raise("u1")
 		a.Customer = alerting.CustomerRef{ID: "site-77", Name: "Globex"}
+		a.Device = alerting.Device{Hostname: "PC-01"} // no device ID: nothing to locate, so no PSA call
 		res, err := f.eng.Submit(t.Context(), a)
 		var rej *alerting.RejectedError
 		if !errors.Is(err, alerting.ErrUnmappedCustomer) || !errors.Is(err, alerting.ErrRejected) || !errors.As(err, &rej) {
@@ -312,6 +313,20 @@ func TestUnmappedCustomerIsRejected(t *testing.T) {
 		}
 		if s := f.stats(t); s.Rejected[alerting.ReasonUnmappedCustomer] != 1 {
 			t.Errorf("rejected = %v", s.Rejected)
+		}
+	})
+	t.Run("DeviceNotLinked", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, baseConfig())
+		a := raise("u1")
+		a.Customer = alerting.CustomerRef{ID: "site-77", Name: "Globex"}
+		res, err := f.eng.Submit(t.Context(), a)
+		if !errors.Is(err, alerting.ErrUnmappedCustomer) {
+			t.Fatalf("err = %v, want ErrUnmappedCustomer", err)
+		}
+		wantOutcome(t, res, alerting.OutcomeRejected, alerting.ReasonUnmappedCustomer)
+		if n, _ := f.store.Pending(t.Context()); n != 0 || f.sink.Calls(alertingtest.OpLocateAsset) != 1 {
+			t.Errorf("%d pending, %d LocateAsset calls; want 0 and 1", n, f.sink.Calls(alertingtest.OpLocateAsset))
 		}
 	})
 	t.Run("AutoMatchFindsNothing", func(t *testing.T) {
@@ -461,7 +476,9 @@ func TestContactAndAsset(t *testing.T) {
 		wantContact, wantAs string
 		wantSite            string
 	}{
-		{"EmailMatch", "Ana@Example.com", alerting.Device{ID: "dev-1"}, true, "U-default", "U-ana", "A-1", "S-ana"},
+		// The ticket's site is the asset's site, whoever the user is.
+		{"EmailMatch", "Ana@Example.com", alerting.Device{ID: "dev-1"}, true, "U-default", "U-ana", "A-1", "S-asset"},
+		{"EmailMatchNoAsset", "Ana@Example.com", alerting.Device{}, true, "U-default", "U-ana", "", "S-ana"},
 		{"AssetUser", "nobody@example.com", alerting.Device{ID: "dev-1"}, false, "U-default", "U-asset", "", "S-asset"},
 		{"AssetByHostname", "", alerting.Device{Hostname: "pc-02"}, true, "U-default", "U-two", "A-2", "S1"},
 		{"CustomerDefault", "", alerting.Device{ID: "dev-unknown"}, true, "U-default", "U-default", "", "S1"},

@@ -21,8 +21,8 @@ import (
 // the event (once, unless processing fails later and the event is
 // retried).
 //
-// Enrich may change any field except Source, EventID, AlertID and Kind
-// (the engine restores them). Its error decides what happens:
+// Enrich may change any field except Source, Account, EventID, AlertID
+// and Kind (the engine restores them). Its error decides what happens:
 //
 //   - nil: the enriched alert is routed.
 //   - an error matching ErrContradicted: the source's API contradicts the
@@ -55,15 +55,28 @@ const defaultEnrichTimeout = 10 * time.Second
 // fields (customer mapping, disabled customers and alert types) are then
 // taken in the worker, after enrichment, rather than in Accept: Accept
 // only validates, deduplicates and records such alerts.
+//
+// It serves the alerts without an Account; alerts of an account use
+// WithAccountEnricher's.
 func WithEnricher(source string, en Enricher) Option {
+	return WithAccountEnricher(source, "", en)
+}
+
+// WithAccountEnricher makes the engine enrich the alerts of one source
+// account (Alert.Source and Alert.Account) with en, and only those: an
+// alert is never enriched from another account's API.
+func WithAccountEnricher(source, account string, en Enricher) Option {
 	return func(e *Engine) error {
 		if source == "" || en == nil {
 			return errors.New("alerting: WithEnricher: empty source or nil enricher")
 		}
-		if e.enrichers == nil {
-			e.enrichers = map[string]Enricher{}
+		if !validSource(account) {
+			return fmt.Errorf("alerting: WithAccountEnricher: account %q: use letters, digits, '.', '_' or '-'", account)
 		}
-		e.enrichers[source] = en
+		if e.enrichers == nil {
+			e.enrichers = map[[2]string]Enricher{}
+		}
+		e.enrichers[[2]string{source, account}] = en
 		return nil
 	}
 }
@@ -80,8 +93,11 @@ func WithEnrichTimeout(d time.Duration) Option {
 	}
 }
 
-// enriched reports whether alerts of source are enriched in the worker.
-func (e *Engine) enriched(source string) bool { return e.enrichers[source] != nil }
+// enricher returns the enricher of an alert's source and account, or nil.
+func (e *Engine) enricher(a Alert) Enricher { return e.enrichers[[2]string{a.Source, a.Account}] }
+
+// enriched reports whether an alert is enriched in the worker.
+func (e *Engine) enriched(a Alert) bool { return e.enricher(a) != nil }
 
 // enrich runs the enricher of item's source on a copy of its alert and
 // replaces item.Alert with the result, or keeps the recorded alert when
@@ -89,7 +105,7 @@ func (e *Engine) enriched(source string) bool { return e.enrichers[source] != ni
 // left to the worker. done reports that the event needs nothing more
 // (res says why: ignored).
 func (e *Engine) enrich(ctx context.Context, item *PendingItem) (res Result, done bool) {
-	en := e.enrichers[item.Alert.Source]
+	en := e.enricher(item.Alert)
 	if en == nil {
 		return Result{}, false
 	}
@@ -105,7 +121,7 @@ func (e *Engine) enrich(ctx context.Context, item *PendingItem) (res Result, don
 	err := en.Enrich(ectx, &a)
 	cancel()
 	if err == nil {
-		a.Source, a.EventID, a.AlertID, a.Kind = orig.Source, orig.EventID, orig.AlertID, orig.Kind
+		a.Source, a.Account, a.EventID, a.AlertID, a.Kind = orig.Source, orig.Account, orig.EventID, orig.AlertID, orig.Kind
 		if a.Time.IsZero() {
 			a.Time = orig.Time
 		}

@@ -12,7 +12,8 @@ import (
 // hash ("ag1-" and 32 hex digits): the same inputs give the same key in
 // every process and release, and it reveals nothing about the user.
 //
-//   - GroupPerAlert (and the empty mode): customer, source, alert ID.
+//   - GroupPerAlert (and the empty mode): customer, source (with the
+//     account, for an alert of an account), alert ID.
 //   - GroupUser: customer, user (case-insensitive).
 //   - GroupUserAlert: customer, user, alert type (both case-insensitive).
 //
@@ -27,7 +28,7 @@ func GroupKey(customerID string, mode Grouping, a Alert) string {
 	case mode == GroupUserAlert && user != "":
 		parts = append(parts, string(GroupUserAlert), user, normType(a.Type))
 	default:
-		parts = append(parts, string(GroupPerAlert), a.Source, a.ID())
+		parts = append(parts, string(GroupPerAlert), ScopedSource(a.Source, a.Account), a.ID())
 	}
 	h := sha256.New()
 	var n [8]byte

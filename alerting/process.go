@@ -261,7 +261,7 @@ func findMember(g *GroupState, a Alert) (int, int) {
 func memberIndex(ms []Member, a Alert) int {
 	id := a.ID()
 	for j, m := range ms {
-		if m.AlertID == id && m.Source == a.Source {
+		if m.AlertID == id && m.Source == a.Source && m.Account == a.Account {
 			return j
 		}
 	}
@@ -289,7 +289,7 @@ func (e *Engine) compact(t *TicketRecord) {
 	case t.ClosedBy == ClosedByEngine || t.Synced:
 		t.Members = nil
 	default:
-		t.Members = slices.DeleteFunc(t.Members, func(m Member) bool { return m.Resolved || e.resolvers[m.Source] == nil })
+		t.Members = slices.DeleteFunc(t.Members, func(m Member) bool { return m.Resolved || e.resolver(m) == nil })
 	}
 }
 
@@ -321,22 +321,23 @@ func (e *Engine) recoverCreating(ctx context.Context, tx *groupTx, i int) error 
 // group.
 func (e *Engine) applyRaise(ctx context.Context, ev event) (Result, error) {
 	res := Result{EventKey: ev.key}
-	cust, err := e.customerFor(ctx, ev.Alert)
+	rt, err := e.routeAlert(ctx, ev.Alert)
 	if err != nil {
 		return res, err
 	}
-	gk := e.GroupKey(cust.ID, ev.Alert)
-	return e.withGroup(ctx, gk, cust.ID, func(tx *groupTx) (Result, error) {
-		return e.raiseInGroup(ctx, tx, ev, cust, gk)
+	gk := e.GroupKey(rt.cust.ID, ev.Alert)
+	return e.withGroup(ctx, gk, rt.cust.ID, func(tx *groupTx) (Result, error) {
+		r := rt // fresh on every (re)start
+		return e.raiseInGroup(ctx, tx, ev, &r, gk)
 	})
 }
 
 // raiseInGroup is applyRaise's step on group gk: ignore a raise the group
 // already has or that came after its resolve, else note it on the open
 // ticket, else open a new ticket.
-func (e *Engine) raiseInGroup(ctx context.Context, tx *groupTx, ev event, cust Customer, gk string) (Result, error) {
+func (e *Engine) raiseInGroup(ctx context.Context, tx *groupTx, ev event, rt *route, gk string) (Result, error) {
 	a := ev.Alert
-	res := Result{EventKey: ev.key, GroupKey: gk} // fresh on every (re)start
+	res := Result{EventKey: ev.key, GroupKey: gk, Routing: rt.rec} // fresh on every (re)start
 	g := &tx.g
 	if i := current(g); i >= 0 && g.Tickets[i].Phase == PhaseCreating {
 		if err := e.recoverCreating(ctx, tx, i); err != nil {
@@ -361,7 +362,18 @@ func (e *Engine) raiseInGroup(ctx context.Context, tx *groupTx, ev event, cust C
 			return e.ignored(ctx, res, ReasonAlreadyOpen, a), nil
 		}
 	}
-	late, resolvedFirst, err := e.claimAlert(ctx, ev, gk)
+	// The ticket is built before the alert is claimed when no ticket is
+	// open, so that the alert's record holds the whole routing (user
+	// included) from one write.
+	var nt *NewTicket
+	if cur < 0 {
+		t, err := e.newTicket(ctx, rt, gk, a, e.previousTicket(g))
+		if err != nil {
+			return res, err
+		}
+		nt, res.Routing = &t, rt.rec
+	}
+	late, resolvedFirst, err := e.claimAlert(ctx, ev, gk, rt.rec)
 	if err != nil {
 		return res, err
 	}
@@ -377,8 +389,16 @@ func (e *Engine) raiseInGroup(ctx context.Context, tx *groupTx, ev event, cust C
 			t := &g.Tickets[cur]
 			return e.resolveEarly(ctx, res, t, len(t.Members)-1, ev, gk)
 		}
+		t, err := e.newTicket(ctx, rt, gk, a, e.previousTicket(g))
+		if err != nil {
+			return res, err
+		}
+		nt, res.Routing = &t, rt.rec
+		if err := e.recordRouting(ctx, a.Key(), rt.rec); err != nil {
+			return res, err
+		}
 	}
-	res, err = e.openTicket(ctx, tx, res, cust, gk, a)
+	res, err = e.openTicket(ctx, tx, res, *nt, gk, a)
 	if err != nil || !resolvedFirst {
 		return res, err
 	}
@@ -440,11 +460,12 @@ func (e *Engine) noteOnCurrent(ctx context.Context, tx *groupTx, res Result, t *
 			err = e.sink.AddNote(ctx, t.ID, e.note(NoteAlertRaised, raiseNote(a, gk), ev.key, a))
 		}
 		if err == nil {
-			t.Members = append(t.Members, Member{Source: a.Source, AlertID: a.ID()})
+			t.Members = append(t.Members, Member{Source: a.Source, Account: a.Account, AlertID: a.ID()})
 			e.stats.notes.Add(1)
 			res.Outcome, res.TicketID = OutcomeNoted, t.ID
 			e.log.LogAttrs(ctx, slog.LevelInfo, "alerting: note added", slog.String("event", res.EventKey),
-				slog.String("group", gk), slog.String("ticket", t.ID), slog.String("type", a.Type))
+				slog.String("group", gk), slog.String("ticket", t.ID), slog.String("type", a.Type),
+				slog.String("route", string(res.Routing.By)), slog.String("route_reason", res.Routing.Reason))
 			return res, true, nil
 		}
 		if !closedErr(err) {
@@ -458,17 +479,12 @@ func (e *Engine) noteOnCurrent(ctx context.Context, tx *groupTx, res Result, t *
 	return res, false, nil
 }
 
-// openTicket creates the group's new ticket for a, storing the intent
+// openTicket creates the group's new ticket nt for a, storing the intent
 // (PhaseCreating, see recoverCreating) before the sink creates it.
-func (e *Engine) openTicket(ctx context.Context, tx *groupTx, res Result, cust Customer, gk string, a Alert) (Result, error) {
+func (e *Engine) openTicket(ctx context.Context, tx *groupTx, res Result, nt NewTicket, gk string, a Alert) (Result, error) {
 	g := &tx.g
-	prev := e.previousTicket(g)
-	nt, err := e.newTicket(ctx, cust, gk, a, prev)
-	if err != nil {
-		return res, err
-	}
 	g.Tickets = append(g.Tickets, TicketRecord{
-		Phase: PhaseCreating, Members: []Member{{Source: a.Source, AlertID: a.ID()}}, CreatedAt: e.now(),
+		Phase: PhaseCreating, Members: []Member{{Source: a.Source, Account: a.Account, AlertID: a.ID()}}, CreatedAt: e.now(),
 	})
 	i := len(g.Tickets) - 1
 	if err := tx.save(ctx); err != nil { // the lease and the intent, for recoverCreating
@@ -484,9 +500,13 @@ func (e *Engine) openTicket(ctx context.Context, tx *groupTx, res Result, cust C
 	g.Tickets[i].ID, g.Tickets[i].Phase = id, PhaseOpen
 	e.stats.created.Add(1)
 	res.Outcome, res.TicketID = OutcomeCreated, id
+	r := res.Routing
 	e.log.LogAttrs(ctx, slog.LevelInfo, "alerting: ticket created", slog.String("event", res.EventKey),
-		slog.String("group", gk), slog.String("ticket", id), slog.String("customer", cust.ID),
-		slog.String("type", a.Type), slog.String("previous", prev))
+		slog.String("group", gk), slog.String("ticket", id), slog.String("customer", nt.Customer),
+		slog.String("site", nt.Site), slog.String("asset", r.Asset), slog.String("contact", nt.Contact),
+		slog.String("type", a.Type), slog.String("previous", nt.PreviousTicket),
+		slog.String("route", string(r.By)), slog.String("route_reason", r.Reason),
+		slog.String("contact_by", string(r.ContactBy)), slog.String("contact_problem", r.ContactProblem))
 	return res, nil
 }
 
@@ -503,12 +523,13 @@ func (e *Engine) previousTicket(g *GroupState) string {
 	return ""
 }
 
-// claimAlert records that the alert of raise ev joined group gk. late
+// claimAlert records that the alert of raise ev joined group gk, routed
+// as r. late
 // reports that the alert is already resolved; resolvedFirst that its
 // resolve was accepted after ev but applied before it (a raise that was
 // retried, or held by a process that died), so ev is applied and then
 // resolved at once.
-func (e *Engine) claimAlert(ctx context.Context, ev event, gk string) (late, resolvedFirst bool, err error) {
+func (e *Engine) claimAlert(ctx context.Context, ev event, gk string, r Routing) (late, resolvedFirst bool, err error) {
 	key := ev.Key()
 	for {
 		rec, err := e.store.Alert(ctx, key)
@@ -524,16 +545,36 @@ func (e *Engine) claimAlert(ctx context.Context, ev event, gk string) (late, res
 			}
 			resolvedFirst = true
 		}
-		if rec.GroupKey == gk && rec.Version > 0 {
+		if rec.GroupKey == gk && rec.Version > 0 && rec.Routing == r {
 			return false, resolvedFirst, nil
 		}
-		rec.GroupKey, rec.UpdatedAt = gk, e.now()
+		rec.GroupKey, rec.Routing, rec.UpdatedAt = gk, r, e.now()
 		if _, err := e.store.PutAlert(ctx, rec); errors.Is(err, ErrConflict) {
 			continue
 		} else if err != nil {
 			return false, false, fmt.Errorf("alerting: store alert %s: %w", key, err)
 		}
 		return false, resolvedFirst, nil
+	}
+}
+
+// recordRouting stores r as the routing of the alert with key.
+func (e *Engine) recordRouting(ctx context.Context, key string, r Routing) error {
+	for {
+		rec, err := e.store.Alert(ctx, key)
+		if err != nil {
+			return fmt.Errorf("alerting: load alert %s: %w", key, err)
+		}
+		if rec.Routing == r {
+			return nil
+		}
+		rec.Routing, rec.UpdatedAt = r, e.now()
+		if _, err := e.store.PutAlert(ctx, rec); errors.Is(err, ErrConflict) {
+			continue
+		} else if err != nil {
+			return fmt.Errorf("alerting: store alert %s: %w", key, err)
+		}
+		return nil
 	}
 }
 
@@ -725,107 +766,6 @@ func (e *Engine) resolveNote(a Alert, open, n int, closing bool, key string) Not
 		return e.note(NoteAllResolved, fmt.Sprintf("Alert resolved: %s\nAll %d alerts on this ticket are resolved; closing the ticket.", title(a), n), key, a)
 	}
 	return e.note(NoteAllResolved, fmt.Sprintf("Alert resolved: %s\nAll %d alerts on this ticket are resolved.", title(a), n), key, a)
-}
-
-// customerFor routes a raise to a PSA customer: manual mapping, auto-match,
-// catch-all, in that order.
-func (e *Engine) customerFor(ctx context.Context, a Alert) (Customer, error) {
-	if m, ok := e.route.mapping(a); ok {
-		return Customer{ID: m.Customer, Name: m.Name, Site: m.Site, Contact: m.Contact, Contract: m.Contract}, nil
-	}
-	if name := strings.TrimSpace(a.Customer.Name); e.route.cfg.AutoMatch && name != "" {
-		c, found, err := e.autoMatch(ctx, name)
-		if err != nil {
-			return Customer{}, err
-		}
-		if found {
-			return c, nil
-		}
-	}
-	if ca := e.route.cfg.CatchAll; ca != nil {
-		return Customer{ID: ca.Customer, Site: ca.Site, Contact: ca.Contact, Contract: ca.Contract}, nil
-	}
-	return Customer{}, &RejectedError{Reason: ReasonUnmappedCustomer, EventKey: a.EventKey(), Customer: a.Customer}
-}
-
-func (e *Engine) autoMatch(ctx context.Context, name string) (Customer, bool, error) {
-	key := strings.ToLower(name)
-	now := e.now()
-	e.cacheMu.Lock()
-	c, ok := e.cache[key]
-	e.cacheMu.Unlock()
-	if ok && now.Before(c.expires) {
-		return c.c, c.found, nil
-	}
-	cust, err := e.sink.FindCustomer(ctx, name)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		c = cachedCustomer{expires: now.Add(e.cacheTTL)}
-	case err != nil:
-		return Customer{}, false, fmt.Errorf("alerting: find customer %q: %w", name, err)
-	default:
-		c = cachedCustomer{c: cust, found: true, expires: now.Add(e.cacheTTL)}
-	}
-	e.cacheMu.Lock()
-	e.cache[key] = c
-	e.cacheMu.Unlock()
-	return c.c, c.found, nil
-}
-
-// newTicket builds the ticket for the first alert of a group. The contact
-// is, in order: the PSA contact with the alert user's e-mail address, the
-// user of the PSA asset matching the alert's device, the customer's default
-// contact (mapping or catch-all), the configured default contact.
-func (e *Engine) newTicket(ctx context.Context, cust Customer, gk string, a Alert, prev string) (NewTicket, error) {
-	nt := NewTicket{
-		GroupKey:       gk,
-		Customer:       cust.ID,
-		Site:           cust.Site,
-		Contract:       cust.Contract,
-		Title:          title(a),
-		Body:           body(a, gk),
-		Severity:       a.Severity,
-		Time:           a.Time,
-		Defaults:       e.route.ticketDefaults(a),
-		PreviousTicket: prev,
-		Alert:          a,
-	}
-	if user := strings.TrimSpace(a.User); user != "" {
-		c, err := e.sink.FindContact(ctx, cust.ID, user)
-		switch {
-		case err == nil:
-			nt.Contact = c.ID
-			if c.Site != "" {
-				nt.Site = c.Site
-			}
-		case !errors.Is(err, ErrNotFound):
-			return nt, fmt.Errorf("alerting: find contact: %w", err)
-		}
-	}
-	if !a.Device.IsZero() && (e.route.cfg.LinkAsset || nt.Contact == "") {
-		as, err := e.sink.FindAsset(ctx, cust.ID, a.Source, a.Device)
-		switch {
-		case err == nil:
-			if e.route.cfg.LinkAsset {
-				nt.Asset = as.ID
-			}
-			if nt.Contact == "" && as.Contact != "" {
-				nt.Contact = as.Contact
-				if as.Site != "" {
-					nt.Site = as.Site
-				}
-			}
-		case !errors.Is(err, ErrNotFound):
-			return nt, fmt.Errorf("alerting: find asset: %w", err)
-		}
-	}
-	if nt.Contact == "" {
-		nt.Contact = cust.Contact
-	}
-	if nt.Contact == "" {
-		nt.Contact = e.route.cfg.DefaultContact
-	}
-	return nt, nil
 }
 
 func title(a Alert) string {

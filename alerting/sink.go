@@ -71,6 +71,38 @@ type Directory interface {
 	FindAsset(ctx context.Context, customerID, source string, d Device) (Asset, error)
 }
 
+// AssetLocator is an optional Sink extension: the first routing step. It
+// finds the PSA asset a source device is linked to by the link an import
+// (package reconcile) wrote on it, in any customer, so that an alert is
+// routed to the asset's customer and site whatever its source site is
+// called. Without it, routing starts at the site mappings.
+//
+// Implementations answer from a cache of the PSA's assets (one paged read,
+// refreshed on a miss at most so often), never with a PSA request per
+// alert.
+type AssetLocator interface {
+	// LocateAsset returns the asset linked to source device d.ID (of
+	// source kind source and, when account is not empty, of that source
+	// account: an asset whose link records another account is not a
+	// match), with its Customer and Site set, or an error matching
+	// ErrNotFound when no single asset carries the link. A device without
+	// an ID is never located.
+	LocateAsset(ctx context.Context, source, account string, d Device) (Asset, error)
+}
+
+// ContactDirectory is an optional Sink extension that lets the engine
+// check a ticket user before using it, and use a site's own default user.
+// Without it, configured contacts are used unchecked.
+type ContactDirectory interface {
+	// Contact returns the contact with ID id, with its Customer and Site
+	// set, or an error matching ErrNotFound.
+	Contact(ctx context.Context, id string) (Contact, error)
+	// SiteContact returns the ID of a PSA site's default user (the user
+	// the PSA itself puts on the site's new tickets), or an error matching
+	// ErrNotFound when the site has none.
+	SiteContact(ctx context.Context, siteID string) (string, error)
+}
+
 // ClosedTicketLister lists tickets closed in the PSA, for resolve sync.
 type ClosedTicketLister interface {
 	// ClosedTicketsSince yields the tickets closed at or after since, in
@@ -135,15 +167,17 @@ type Customer struct {
 
 // Contact is a PSA contact (Halo end-user, BMS contact).
 type Contact struct {
-	ID   string
-	Site string // the contact's site/location, if the PSA has one
+	ID       string
+	Customer string // the contact's customer, where the sink tells (ContactDirectory)
+	Site     string // the contact's site/location, if the PSA has one
 }
 
 // Asset is a PSA asset (configuration item).
 type Asset struct {
-	ID      string
-	Contact string // the asset's user, if any
-	Site    string
+	ID       string
+	Contact  string // the asset's user, if any
+	Site     string
+	Customer string // the asset's customer (AssetLocator sets it)
 }
 
 // ClosedTicket is a ticket closed in the PSA.
@@ -201,6 +235,7 @@ type Note struct {
 // AlertRef names one alert at its source, for a Resolver.
 type AlertRef struct {
 	Source   string
+	Account  string // the source account (Alert.Account); "" for the only one
 	AlertID  string
 	TicketID string // the PSA ticket that was closed
 	GroupKey string

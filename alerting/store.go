@@ -219,12 +219,13 @@ type TicketRecord struct {
 // Member is one source alert on a ticket.
 type Member struct {
 	Source   string `json:"source"`
+	Account  string `json:"account,omitempty"` // Alert.Account
 	AlertID  string `json:"alert_id"`
 	Resolved bool   `json:"resolved,omitempty"`
 }
 
 // Key returns the member's alert key.
-func (m Member) Key() string { return AlertKey(m.Source, m.AlertID) }
+func (m Member) Key() string { return AlertKey(ScopedSource(m.Source, m.Account), m.AlertID) }
 
 // AlertRecord remembers one source alert across tickets: the group it joined
 // and whether it is resolved (a late raise for a resolved alert is ignored).
@@ -239,5 +240,8 @@ type AlertRecord struct {
 	// that died), not late: it is applied and resolved at once, and
 	// ResolvedAt is cleared.
 	ResolvedAt time.Time `json:"resolved_at,omitzero"`
-	UpdatedAt  time.Time `json:"updated_at,omitzero"`
+	// Routing is where the alert's raise was routed and why (customer,
+	// site, asset, contact); zero until the raise is applied.
+	Routing   Routing   `json:"routing,omitzero"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }

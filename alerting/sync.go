@@ -152,15 +152,15 @@ func (e *Engine) syncTicket(ctx context.Context, ct ClosedTicket) (resolved int,
 		}
 		for j := range t.Members {
 			m := &t.Members[j]
-			r := e.resolvers[m.Source]
+			r := e.resolver(*m)
 			if m.Resolved || r == nil {
 				continue
 			}
-			err := r.ResolveAlert(ctx, AlertRef{Source: m.Source, AlertID: m.AlertID, TicketID: t.ID, GroupKey: tx.g.Key})
+			err := r.ResolveAlert(ctx, AlertRef{Source: m.Source, Account: m.Account, AlertID: m.AlertID, TicketID: t.ID, GroupKey: tx.g.Key})
 			switch {
 			case IsPermanent(err):
 				e.log.ErrorContext(ctx, "alerting: source refused to resolve the alert", "group", tx.g.Key, "ticket", t.ID,
-					"source", m.Source, "alert", m.AlertID, "err", err)
+					"source", m.Source, "account", m.Account, "alert", m.AlertID, "err", err)
 				continue
 			case err != nil && !errors.Is(err, ErrNotFound):
 				return Result{}, fmt.Errorf("alerting: resolve %s at the source: %w", m.Key(), err)
@@ -170,7 +170,7 @@ func (e *Engine) syncTicket(ctx context.Context, ct ClosedTicket) (resolved int,
 			resolved++
 			e.stats.sourceResolves.Add(1)
 			e.log.InfoContext(ctx, "alerting: alert resolved at the source", "group", tx.g.Key, "ticket", t.ID,
-				"source", m.Source, "alert", m.AlertID)
+				"source", m.Source, "account", m.Account, "alert", m.AlertID)
 		}
 		if t.Phase != PhaseClosed {
 			t.Phase, t.ClosedBy, t.ClosedAt = PhaseClosed, ClosedInPSA, ct.ClosedAt

@@ -37,9 +37,10 @@ func (t Ticket) clone() Ticket {
 	return t
 }
 
-// Sink is an in-memory alerting.Sink (and alerting.TicketFinder and
-// alerting.NoteFinder). Ticket IDs
-// are "1", "2", … in creation order. It is safe for concurrent use.
+// Sink is an in-memory alerting.Sink (and alerting.TicketFinder,
+// alerting.NoteFinder and alerting.AssetLocator; WithContactDirectory
+// adds alerting.ContactDirectory). Ticket IDs are "1", "2", … in creation
+// order. It is safe for concurrent use.
 type Sink struct {
 	f faults
 
@@ -47,25 +48,47 @@ type Sink struct {
 	now       func() time.Time
 	next      int
 	tickets   map[string]*Ticket
-	customers map[string]alerting.Customer // lower-case name → customer
+	customers map[string][]alerting.Customer // normalised name → customers of that name
 	contacts  map[[2]string]alerting.Contact
 	assets    map[[3]string]alerting.Asset
+	links     []link                      // assets linked to source devices, for LocateAsset
+	users     map[string]alerting.Contact // contact ID → contact with its customer and site
+	siteUsers map[string]string           // site ID → default user
+}
+
+// link is an asset linked to a source device by an import.
+type link struct {
+	source, account, device string
+	asset                   alerting.Asset
 }
 
 var (
-	_ alerting.Sink         = (*Sink)(nil)
-	_ alerting.TicketFinder = (*Sink)(nil)
-	_ alerting.NoteFinder   = (*Sink)(nil)
+	_ alerting.Sink             = (*Sink)(nil)
+	_ alerting.TicketFinder     = (*Sink)(nil)
+	_ alerting.NoteFinder       = (*Sink)(nil)
+	_ alerting.AssetLocator     = (*Sink)(nil)
+	_ alerting.ContactDirectory = DirectorySink{}
 )
+
+// DirectorySink is a Sink that also implements alerting.ContactDirectory,
+// so an engine given it checks ticket users: it knows the contacts added
+// with AddContact and AddUser, and the site users set with SetSiteContact;
+// any other contact ID does not exist.
+type DirectorySink struct{ *Sink }
+
+// WithContactDirectory returns s as a DirectorySink.
+func (s *Sink) WithContactDirectory() DirectorySink { return DirectorySink{s} }
 
 // NewSink returns an empty fake PSA.
 func NewSink() *Sink {
 	return &Sink{
 		now:       time.Now,
 		tickets:   map[string]*Ticket{},
-		customers: map[string]alerting.Customer{},
+		customers: map[string][]alerting.Customer{},
 		contacts:  map[[2]string]alerting.Contact{},
 		assets:    map[[3]string]alerting.Asset{},
+		users:     map[string]alerting.Contact{},
+		siteUsers: map[string]string{},
 	}
 }
 
@@ -94,27 +117,62 @@ func (s *Sink) Heal() { s.f.heal() }
 func (s *Sink) Calls(op Op) int { return s.f.count(op) }
 
 // AddCustomer adds a customer that FindCustomer finds by name (exact,
-// ignoring case and surrounding space).
+// ignoring case and runs of white space). Two customers of one name are
+// found by neither.
 func (s *Sink) AddCustomer(c alerting.Customer) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.customers[normName(c.Name)] = c
+	k := normName(c.Name)
+	s.customers[k] = append(s.customers[k], c)
 }
 
 // AddContact adds a customer's contact that FindContact finds by e-mail
-// address (ignoring case).
+// address (ignoring case), and Contact by its ID (with its Customer set
+// to customerID).
 func (s *Sink) AddContact(customerID, email string, c alerting.Contact) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	c.Customer = customerID
 	s.contacts[[2]string{customerID, normName(email)}] = c
+	s.users[c.ID] = c
+}
+
+// AddUser adds a customer's contact that has no e-mail address: Contact
+// finds it by its ID (with its Customer set to customerID).
+func (s *Sink) AddUser(customerID string, c alerting.Contact) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.Customer = customerID
+	s.users[c.ID] = c
+}
+
+// SetSiteContact makes contactID the default user of a site
+// (SiteContact).
+func (s *Sink) SetSiteContact(siteID, contactID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.siteUsers[siteID] = contactID
 }
 
 // AddAsset adds a customer's asset that FindAsset finds by the source's
-// device ID, or by hostname (ignoring case) when d has no ID.
+// device ID, or by hostname (ignoring case) when d has no ID. An asset
+// added with a device ID is linked to it, as an import links assets:
+// LocateAsset finds it in any customer (see AddAccountAsset).
 func (s *Sink) AddAsset(customerID, source string, d alerting.Device, a alerting.Asset) {
+	s.AddAccountAsset(customerID, source, "", d, a)
+}
+
+// AddAccountAsset is AddAsset for a device of one source account: the
+// asset's link records the account, and LocateAsset does not find it for
+// an alert of another account.
+func (s *Sink) AddAccountAsset(customerID, source, account string, d alerting.Device, a alerting.Asset) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.assets[[3]string{customerID, source, deviceKey(d)}] = a
+	if d.ID != "" {
+		a.Customer = customerID
+		s.links = append(s.links, link{source: source, account: account, device: d.ID, asset: a})
+	}
 }
 
 // Tickets returns copies of all tickets in creation order.
@@ -266,11 +324,11 @@ func (s *Sink) FindCustomer(ctx context.Context, name string) (alerting.Customer
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.customers[normName(name)]
-	if !ok {
-		return c, notFound{"customer " + name}
+	cs := s.customers[normName(name)]
+	if len(cs) != 1 {
+		return alerting.Customer{}, notFound{fmt.Sprintf("customer %s (%d of that name)", name, len(cs))}
 	}
-	return c, nil
+	return cs[0], nil
 }
 
 // FindContact implements alerting.Directory.
@@ -302,6 +360,60 @@ func (s *Sink) FindAsset(ctx context.Context, customerID, source string, d alert
 		return a, notFound{"asset " + deviceKey(d) + " of customer " + customerID}
 	}
 	return a, nil
+}
+
+// LocateAsset implements alerting.AssetLocator: the one asset linked to
+// source device d.ID (AddAsset, AddAccountAsset) in any customer, leaving
+// out assets whose link records an account other than account.
+func (s *Sink) LocateAsset(ctx context.Context, source, account string, d alerting.Device) (alerting.Asset, error) {
+	if _, err := s.call(ctx, OpLocateAsset); err != nil {
+		return alerting.Asset{}, err
+	}
+	if d.ID == "" {
+		return alerting.Asset{}, notFound{"linked asset of a device without an ID"}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var found []alerting.Asset
+	for _, l := range s.links {
+		if l.source == source && l.device == d.ID && (account == "" || l.account == "" || l.account == account) {
+			found = append(found, l.asset)
+		}
+	}
+	if len(found) != 1 {
+		return alerting.Asset{}, notFound{fmt.Sprintf("asset linked to %s device %s (%d found)", alerting.ScopedSource(source, account), d.ID, len(found))}
+	}
+	return found[0], nil
+}
+
+// Contact implements alerting.ContactDirectory: a contact added with
+// AddContact or AddUser.
+func (s DirectorySink) Contact(ctx context.Context, id string) (alerting.Contact, error) {
+	if _, err := s.call(ctx, OpContact); err != nil {
+		return alerting.Contact{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.users[id]
+	if !ok {
+		return c, notFound{"contact " + id}
+	}
+	return c, nil
+}
+
+// SiteContact implements alerting.ContactDirectory: the user set with
+// SetSiteContact.
+func (s DirectorySink) SiteContact(ctx context.Context, siteID string) (string, error) {
+	if _, err := s.call(ctx, OpSiteContact); err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := s.siteUsers[siteID]
+	if !ok {
+		return "", notFound{"default user of site " + siteID}
+	}
+	return id, nil
 }
 
 // ClosedTicketsSince implements alerting.ClosedTicketLister: every closed
@@ -372,7 +484,7 @@ func (s *Sink) HasNote(ctx context.Context, ticketID, key string) (bool, error) 
 	return false, nil
 }
 
-func normName(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+func normName(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
 
 func deviceKey(d alerting.Device) string {
 	if d.ID != "" {

@@ -551,6 +551,8 @@ func testAlertCAS(t *testing.T, s alerting.Store) {
 		t.Errorf("PutAlert(version 0) over an existing record = %v, want ErrConflict", err)
 	}
 	v1.Resolved, v1.UpdatedAt = true, t0.Add(time.Second)
+	v1.Routing = alerting.Routing{By: alerting.RouteAsset, Reason: "datto device d1 is linked to PSA asset 5", Customer: "3",
+		Site: "7", Asset: "5", Contact: "9", ContactBy: alerting.ContactAssetUser, ContactProblem: "none"}
 	v2, err := s.PutAlert(ctx, v1)
 	must(t, err)
 	if v2.Version != 2 {
