@@ -29,6 +29,12 @@ type SinkFixture struct {
 	Source string
 	Device alerting.Device
 	Asset  string
+	// AssetSite is the site of Asset (default Customer.Site), and
+	// Account the source account its link records ("": none).
+	AssetSite, Account string
+	// SiteContact is the default user of Customer.Site, if the PSA has
+	// one ("" expects ErrNotFound from ContactDirectory.SiteContact).
+	SiteContact string
 	// CloseInPSA closes a ticket the way a technician would, not through
 	// the sink.
 	CloseInPSA func(ticketID string) error
@@ -55,6 +61,58 @@ func RunSink(t *testing.T, newFixture func(t *testing.T) SinkFixture) {
 	f := newFixture(t)
 	if _, ok := f.Sink.(alerting.NoteFinder); ok {
 		t.Run("NoteFinder", func(t *testing.T) { sinkNoteFinder(t, f) })
+	}
+	if _, ok := f.Sink.(alerting.AssetLocator); ok {
+		t.Run("AssetLocator", func(t *testing.T) { sinkLocator(t, newFixture(t)) })
+	}
+	if _, ok := f.Sink.(alerting.ContactDirectory); ok {
+		t.Run("ContactDirectory", func(t *testing.T) { sinkContacts(t, newFixture(t)) })
+	}
+}
+
+func sinkLocator(t *testing.T, f SinkFixture) {
+	ctx := t.Context()
+	l := f.Sink.(alerting.AssetLocator)
+	site := f.AssetSite
+	if site == "" {
+		site = f.Customer.Site
+	}
+	for _, account := range []string{"", f.Account} {
+		a, err := l.LocateAsset(ctx, f.Source, account, alerting.Device{ID: f.Device.ID})
+		if err != nil || a.ID != f.Asset || a.Customer != f.Customer.ID || a.Site != site {
+			t.Errorf("LocateAsset(%s, account %q, %s) = %+v, %v; want asset %s of customer %s at site %s", f.Source, account, f.Device.ID, a, err, f.Asset, f.Customer.ID, site)
+		}
+	}
+	if f.Account != "" {
+		if a, err := l.LocateAsset(ctx, f.Source, f.Account+"-other", alerting.Device{ID: f.Device.ID}); !errors.Is(err, alerting.ErrNotFound) {
+			t.Errorf("LocateAsset for another account = %+v, %v; want ErrNotFound (the link records account %s)", a, err, f.Account)
+		}
+	}
+	for _, d := range []alerting.Device{{ID: "no-such-device-conformance"}, {Hostname: f.Device.Hostname}} {
+		if a, err := l.LocateAsset(ctx, f.Source, "", d); !errors.Is(err, alerting.ErrNotFound) {
+			t.Errorf("LocateAsset(%+v) = %+v, %v; want ErrNotFound (only a device ID locates an asset)", d, a, err)
+		}
+	}
+	if a, err := l.LocateAsset(ctx, f.Source+"-other", "", alerting.Device{ID: f.Device.ID}); !errors.Is(err, alerting.ErrNotFound) {
+		t.Errorf("LocateAsset of another source kind = %+v, %v; want ErrNotFound", a, err)
+	}
+}
+
+func sinkContacts(t *testing.T, f SinkFixture) {
+	ctx := t.Context()
+	d := f.Sink.(alerting.ContactDirectory)
+	if c, err := d.Contact(ctx, f.Contact); err != nil || c.ID != f.Contact || c.Customer != f.Customer.ID {
+		t.Errorf("Contact(%s) = %+v, %v; want it with customer %s", f.Contact, c, err, f.Customer.ID)
+	}
+	if c, err := d.Contact(ctx, "987654321"); !errors.Is(err, alerting.ErrNotFound) {
+		t.Errorf("Contact(unknown) = %+v, %v; want ErrNotFound", c, err)
+	}
+	id, err := d.SiteContact(ctx, f.Customer.Site)
+	switch {
+	case f.SiteContact == "" && !errors.Is(err, alerting.ErrNotFound):
+		t.Errorf("SiteContact(%s) = %q, %v; want ErrNotFound (the site has no default user)", f.Customer.Site, id, err)
+	case f.SiteContact != "" && (err != nil || id != f.SiteContact):
+		t.Errorf("SiteContact(%s) = %q, %v; want %s", f.Customer.Site, id, err, f.SiteContact)
 	}
 }
 
@@ -119,7 +177,8 @@ func sinkNoteFinder(t *testing.T, f SinkFixture) {
 
 func sinkDirectory(t *testing.T, f SinkFixture) {
 	ctx := t.Context()
-	for _, name := range []string{f.Customer.Name, "  " + strings.ToUpper(f.Customer.Name) + " "} {
+	spaced := strings.Join(strings.Fields(f.Customer.Name), "  ")
+	for _, name := range []string{f.Customer.Name, "  " + strings.ToUpper(f.Customer.Name) + " ", spaced} {
 		c, err := f.Sink.FindCustomer(ctx, name)
 		if err != nil || c.ID != f.Customer.ID {
 			t.Errorf("FindCustomer(%q) = %+v, %v; want %s", name, c, err, f.Customer.ID)

@@ -15,9 +15,10 @@ func TestInMemorySinkConforms(t *testing.T) {
 		s.AddCustomer(cust)
 		s.AddContact("c1", "ann@conformance.example", alerting.Contact{ID: "u1"})
 		dev := alerting.Device{ID: "dev-1", Hostname: "CONF-PC1"}
-		s.AddAsset("c1", "memory", dev, alerting.Asset{ID: "a1", Site: "s1"})
+		s.AddAccountAsset("c1", "memory", "acct-1", dev, alerting.Asset{ID: "a1", Site: "s1"})
+		s.SetSiteContact("s1", "u1")
 		return alertingtest.SinkFixture{
-			Sink: s, Customer: cust, ContactEmail: "ann@conformance.example", Contact: "u1",
+			Sink: s.WithContactDirectory(), Customer: cust, Account: "acct-1", SiteContact: "u1", ContactEmail: "ann@conformance.example", Contact: "u1",
 			Source: "memory", Device: dev, Asset: "a1",
 			CloseInPSA: s.CloseInPSA,
 			Notes: func(id string) []string {

@@ -16,21 +16,27 @@ import (
 
 // AlertSink is the alerting.Sink of a Halo instance: tickets, notes
 // (actions with the client's note outcome), closes (the client's closed
-// status), and the look-ups routing needs.
+// status), and the look-ups routing needs: assets by the links an import
+// wrote (alerting.AssetLocator, from a cache), users and sites' main
+// contacts (alerting.ContactDirectory).
 type AlertSink struct {
-	c    *halo.Client
-	opts *options
+	c      *halo.Client
+	opts   *options
+	assets *assetCache
 }
 
 var (
-	_ alerting.Sink         = (*AlertSink)(nil)
-	_ alerting.TicketFinder = (*AlertSink)(nil)
-	_ alerting.NoteFinder   = (*AlertSink)(nil)
+	_ alerting.Sink             = (*AlertSink)(nil)
+	_ alerting.TicketFinder     = (*AlertSink)(nil)
+	_ alerting.NoteFinder       = (*AlertSink)(nil)
+	_ alerting.AssetLocator     = (*AlertSink)(nil)
+	_ alerting.ContactDirectory = (*AlertSink)(nil)
 )
 
 // NewAlertSink returns the alerting driver of a Halo client.
 func NewAlertSink(c *halo.Client, opts ...Option) *AlertSink {
-	return &AlertSink{c: c, opts: newOptions(opts)}
+	o := newOptions(opts)
+	return &AlertSink{c: c, opts: o, assets: newAssetCache(c, o)}
 }
 
 // normName folds a name for comparison: case and runs of white space do
@@ -216,40 +222,24 @@ func (s *AlertSink) FindContact(ctx context.Context, customerID, email string) (
 
 // FindAsset finds the customer's asset of a source device: by its link
 // (where the driver keeps links of that source kind), else by the one
-// asset whose tag equals the hostname.
+// active asset whose tag equals the hostname, with the asset's user. It
+// answers from the asset cache LocateAsset uses.
 func (s *AlertSink) FindAsset(ctx context.Context, customerID, source string, d alerting.Device) (alerting.Asset, error) {
-	col, _ := s.opts.linkPlace(source)
-	var names map[string]string
-	if col == "" && d.ID != "" { // a field-kept link: the values need their field names
-		var err error
-		if names, _, _, err = fieldNames(ctx, s.c); err != nil {
+	idx, err := s.assets.index(ctx)
+	if err != nil {
+		return alerting.Asset{}, classify(err)
+	}
+	a, ok := idx.ofCustomer(atoi(customerID), source, d)
+	if !ok {
+		if idx, err = s.assets.missed(ctx, idx); err != nil {
 			return alerting.Asset{}, classify(err)
 		}
+		a, ok = idx.ofCustomer(atoi(customerID), source, d)
 	}
-	var byTag []halo.Asset
-	for a, err := range s.c.Assets.All(ctx, &halo.AssetListOptions{ClientID: atoi(customerID), IncludeAssetFields: names != nil}) {
-		if err != nil {
-			return alerting.Asset{}, classify(err)
-		}
-		if d.ID != "" {
-			var link string
-			if col != "" {
-				link = columnValue(&a, col)
-			} else {
-				link = s.opts.linksOf(&a, assetFields(&a, names))[source]
-			}
-			if link == d.ID {
-				return alerting.Asset{ID: strconv.Itoa(a.ID), Site: strconv.Itoa(a.SiteID)}, nil
-			}
-		}
-		if d.Hostname != "" && strings.EqualFold(a.InventoryNumber, d.Hostname) {
-			byTag = append(byTag, a)
-		}
+	if !ok {
+		return alerting.Asset{}, fmt.Errorf("%w: no single Halo asset for %s device %q", alerting.ErrNotFound, source, d.ID)
 	}
-	if len(byTag) == 1 {
-		return alerting.Asset{ID: strconv.Itoa(byTag[0].ID), Site: strconv.Itoa(byTag[0].SiteID)}, nil
-	}
-	return alerting.Asset{}, fmt.Errorf("%w: no single Halo asset for %s device %q", alerting.ErrNotFound, source, d.ID)
+	return a.toAlerting(), nil
 }
 
 // ClosedTicketsSince yields the tickets closed at or after since.

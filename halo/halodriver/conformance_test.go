@@ -29,12 +29,14 @@ func TestAlertSinkConforms(t *testing.T) {
 		srv, c := setup(t)
 		cust, site, typ := estate(srv)
 		user := srv.SeedUser(halo.User{Name: "Ann", EmailAddress: "ann@acme.example", ClientID: cust.ID, SiteID: site.ID})
-		asset := srv.SeedAsset(halo.Asset{InventoryNumber: "PC-1", SiteID: site.ID, AssetTypeID: typ.ID, DattoID: "dev-1"})
+		acct := srv.SeedAssetField(halo.AssetField{Name: "datto account"})
+		asset := srv.SeedAsset(halo.Asset{InventoryNumber: "PC-1", SiteID: site.ID, AssetTypeID: typ.ID, DattoID: "dev-1",
+			Fields: []halo.FieldValue{{ID: acct.ID, Value: halo.TextValue("acct-A")}}})
 		return alertingtest.SinkFixture{
 			Sink:         halodriver.NewAlertSink(c, halodriver.WithTicketType(1)),
 			Customer:     alerting.Customer{ID: strconv.Itoa(cust.ID), Name: cust.Name, Site: strconv.Itoa(site.ID)},
 			ContactEmail: user.EmailAddress, Contact: strconv.Itoa(user.ID),
-			Source: "datto", Device: alerting.Device{ID: "dev-1", Hostname: "PC-1"}, Asset: strconv.Itoa(asset.ID),
+			Source: "datto", Device: alerting.Device{ID: "dev-1", Hostname: "PC-1"}, Asset: strconv.Itoa(asset.ID), Account: "acct-A",
 			CloseInPSA: func(id string) error {
 				n, _ := strconv.Atoi(id)
 				if !srv.CloseTicket(n) {

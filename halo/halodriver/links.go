@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/reconcile"
@@ -18,6 +19,9 @@ type options struct {
 	ticketTypeID  int
 	groupKeyField string
 	category1     string
+
+	assetRefresh, assetMaxAge time.Duration    // WithAssetCache
+	now                       func() time.Time // tests; nil is time.Now
 }
 
 // linkColumns are the string columns of a Halo asset a link can live in.
