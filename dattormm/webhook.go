@@ -18,8 +18,14 @@ import (
 // monitor's Response section, or Setup > Integrations > Global Webhooks):
 // Datto replaces each [placeholder] before it POSTs the body. Datto signs
 // nothing, so the body carries a shared secret in "state".
+//
+// The three decisive keys come first, then the routing keys device_uid
+// and site_uid (the device's and site's UIDs, so that an alert is routed
+// by the device's link even when the API cannot be asked), and only then
+// the free text, which Datto substitutes unescaped: Decode obeys the first
+// occurrence of a key, so text cannot pose as any of the five.
 const (
-	webhookTemplate = `{"alert_uid":"[alert_uid]","alert_resolved":%s,"state":%s,"alert_type":"[alert_type]","alert_message":"[alert_message_en]","alert_priority":"[alert_priority]","device_hostname":"[device_hostname]","site_name":"[site_name]","platform":"[platform]","timestamp":"[timestamp]"}`
+	webhookTemplate = `{"alert_uid":"[alert_uid]","alert_resolved":%s,"state":%s,"device_uid":"[device_uid]","site_uid":"[site_uid]","alert_type":"[alert_type]","alert_message":"[alert_message_en]","alert_priority":"[alert_priority]","device_hostname":"[device_hostname]","site_name":"[site_name]","platform":"[platform]","timestamp":"[timestamp]"}`
 	// DefaultWebhookMaxBody is the largest webhook body accepted (64 KiB).
 	DefaultWebhookMaxBody = 64 << 10
 )
@@ -34,8 +40,13 @@ func WebhookTemplates(secret string) (raised, resolved string) {
 // WebhookAlert is a decoded, verified Datto RMM monitor webhook. Fields
 // Datto left as literal placeholders are empty.
 type WebhookAlert struct {
-	AlertUID       string
-	Resolved       bool
+	AlertUID string
+	Resolved bool
+	// DeviceUID and SiteUID are the device's and site's UIDs (Datto's
+	// [device_uid] and [site_uid]), when the body has them in UUID form
+	// before any free text; otherwise empty (see Ignored).
+	DeviceUID      string `json:",omitempty"`
+	SiteUID        string `json:",omitempty"`
 	AlertType      string
 	AlertMessage   string
 	AlertPriority  string
@@ -52,9 +63,14 @@ type WebhookAlert struct {
 	// worth a warning in the log (the names only, never the values).
 	Duplicates []string
 	// Reordered is set when alert_uid, alert_resolved or state came after
-	// another key: the template was edited, and free text before them could
-	// decide them. Log it; the fix is the template of WebhookTemplates.
-	Reordered bool
+	// another key, or device_uid or site_uid after free text: the template
+	// was edited, and free text before them could decide them. Log it;
+	// the fix is the template of WebhookTemplates.
+	Reordered bool `json:",omitempty"`
+	// Ignored lists the routing keys (device_uid, site_uid) whose value
+	// was dropped: not a UUID, or after free text, which could have
+	// supplied it. Names only; log them.
+	Ignored []string `json:",omitempty"`
 }
 
 // EventID is the idempotency key of the webhook:
@@ -147,7 +163,8 @@ var (
 )
 
 // IsAlertUID reports whether s has the form of a Datto RMM alert UID: a
-// UUID, 8-4-4-4-12 hexadecimal digits.
+// UUID, 8-4-4-4-12 hexadecimal digits. Device and site UIDs have the same
+// form.
 func IsAlertUID(s string) bool { return alertUID.MatchString(s) }
 
 // Decode parses a webhook body, checks its state against the secrets in
@@ -202,6 +219,21 @@ func (v *WebhookVerifier) Decode(body []byte) (*WebhookAlert, error) {
 		return nil, &WebhookError{Status: http.StatusBadRequest, Reason: `alert_resolved must be true or false`, Kind: ErrWebhookMalformed}
 	}
 	a.Resolved = resolved
+	for _, k := range routingKeys {
+		v := text(f.values[k])
+		switch {
+		case v == "":
+			continue
+		case f.late[k] || !IsAlertUID(v):
+			a.Ignored = append(a.Ignored, k)
+			continue
+		}
+		if k == "device_uid" {
+			a.DeviceUID = strings.ToLower(v)
+		} else {
+			a.SiteUID = strings.ToLower(v)
+		}
+	}
 	a.AlertType = text(f.values["alert_type"])
 	a.AlertMessage = text(f.values["alert_message"])
 	a.AlertPriority = text(f.values["alert_priority"])
@@ -237,15 +269,22 @@ type nested struct{}
 
 // firstKeys is what readFirstKeys found in a body.
 type firstKeys struct {
-	values    map[string]any // the first value of every top-level key
-	dups      []string       // keys that occurred more than once, in order
-	partial   bool           // the body is not one valid JSON object
-	reordered bool           // a key other than the three decisive ones came before one of them
+	values    map[string]any  // the first value of every top-level key
+	dups      []string        // keys that occurred more than once, in order
+	partial   bool            // the body is not one valid JSON object
+	reordered bool            // a key other than the three decisive ones came before one of them
+	late      map[string]bool // routing keys whose first occurrence came after free text
 }
 
 // decisive are the keys that decide what a webhook does. The template puts
 // them first; free text comes after them.
 var decisive = map[string]bool{"alert_uid": true, "alert_resolved": true, "state": true}
+
+// routingKeys come after the decisive keys and before any free text: they
+// route the alert (device_uid to the PSA asset linked to it).
+var routingKeys = []string{"device_uid", "site_uid"}
+
+func isRoutingKey(k string) bool { return k == "device_uid" || k == "site_uid" }
 
 // readFirstKeys walks the top-level object of body with encoding/json's
 // tokenizer and keeps the first value of every key. A key's value counts
@@ -254,7 +293,7 @@ var decisive = map[string]bool{"alert_uid": true, "alert_resolved": true, "state
 // the first error (partial). Object and array values are skipped and kept
 // as nested.
 func readFirstKeys(body []byte) firstKeys {
-	f := firstKeys{values: map[string]any{}}
+	f := firstKeys{values: map[string]any{}, late: map[string]bool{}}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		f.partial = true
@@ -262,7 +301,7 @@ func readFirstKeys(body []byte) firstKeys {
 	}
 	var pendingKey string
 	var pendingVal any
-	havePending, otherSeen := false, false
+	havePending, otherSeen, textSeen := false, false, false
 	commit := func() {
 		if !havePending {
 			return
@@ -277,8 +316,12 @@ func readFirstKeys(body []byte) firstKeys {
 		if decisive[pendingKey] && otherSeen {
 			f.reordered = true
 		}
+		if isRoutingKey(pendingKey) && textSeen {
+			f.reordered, f.late[pendingKey] = true, true
+		}
 		if !decisive[pendingKey] {
 			otherSeen = true
+			textSeen = textSeen || !isRoutingKey(pendingKey)
 		}
 		f.values[pendingKey] = pendingVal
 	}

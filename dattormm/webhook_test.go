@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -137,5 +138,43 @@ func TestParseAlertSubject(t *testing.T) {
 		if got != want || ok != (want != "") {
 			t.Errorf("ParseAlertSubject(%q) = %q, %v; want %q", subject, got, ok, want)
 		}
+	}
+}
+
+// The templates carry [device_uid] and [site_uid] right after the three
+// decisive keys and before any free text; Decode returns them when they
+// are UUIDs, and drops (and names) them when they are not, or when they
+// come after free text that could have supplied them.
+func TestWebhookRoutingKeys(t *testing.T) {
+	t.Parallel()
+	const dev, site = "00000002-0000-4000-8000-000000000007", "00000001-0000-4000-8000-000000000001"
+	raised, _ := WebhookTemplates(secret)
+	if i, j, k := strings.Index(raised, `"state"`), strings.Index(raised, `"device_uid":"[device_uid]"`), strings.Index(raised, `"alert_type"`); i < 0 || j < i || k < j ||
+		!strings.Contains(raised, `"device_uid":"[device_uid]","site_uid":"[site_uid]","alert_type"`) {
+		t.Fatalf("template does not put device_uid and site_uid after state and before the free text:\n%s", raised)
+	}
+	v, err := NewWebhookVerifier(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := strings.NewReplacer("[device_uid]", strings.ToUpper(dev), "[site_uid]", site).Replace(substitute(raised))
+	a, err := v.Decode([]byte(full))
+	if err != nil || a.DeviceUID != dev || a.SiteUID != site || a.Reordered || len(a.Ignored) != 0 {
+		t.Fatalf("decoded %+v, %v; want device %s site %s", a, err, dev, site)
+	}
+	// Datto leaves them literal (or empty) for alerts without a device.
+	if a, err := v.Decode([]byte(substitute(raised))); err != nil || a.DeviceUID != "" || a.SiteUID != "" || len(a.Ignored) != 0 {
+		t.Errorf("literal placeholders: %+v, %v; want empty and nothing ignored", a, err)
+	}
+	bad := strings.NewReplacer("[device_uid]", "12345", "[site_uid]", "../etc").Replace(substitute(raised))
+	if a, err := v.Decode([]byte(bad)); err != nil || a.DeviceUID != "" || a.SiteUID != "" || !slices.Equal(a.Ignored, []string{"device_uid", "site_uid"}) {
+		t.Errorf("non-UUID values: %+v, %v; want both dropped and named", a, err)
+	}
+	// Alert text that poses as device_uid before the real one, in an
+	// edited template with the routing keys after the free text: not
+	// obeyed.
+	spoof := `{"alert_uid":"` + uid1 + `","alert_resolved":false,"state":"` + secret + `","alert_message":"x","device_uid":"` + dev + `","site_uid":""}`
+	if a, err := v.Decode([]byte(spoof)); err != nil || a.DeviceUID != "" || !a.Reordered || !slices.Equal(a.Ignored, []string{"device_uid"}) {
+		t.Errorf("device_uid after free text: %+v, %v; want it dropped, named and the body reordered", a, err)
 	}
 }

@@ -34,6 +34,12 @@ type WebhookHandler struct {
 	Verifier *dattormm.WebhookVerifier
 	Engine   alerting.Acceptor
 	Logger   *slog.Logger
+	// Account is the Datto account whose webhooks this handler receives
+	// (its own URL and secret), set on every alert as Alert.Account; ""
+	// for a deployment with one account. Give the engine that account's
+	// enricher and resolver (alerting.WithAccountEnricher,
+	// WithAccountResolver with NewAccountEnricher, NewAccountResolver).
+	Account string
 }
 
 // NewWebhookHandler returns the handler that feeds verified Datto RMM
@@ -76,13 +82,14 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(dattormm.WebhookStatus(err), err.Error())
 		return
 	}
-	if len(wa.Duplicates) > 0 || wa.Reordered {
+	if len(wa.Duplicates) > 0 || wa.Reordered || len(wa.Ignored) > 0 {
 		// The first occurrences decided; a repeat is alert text posing as
 		// a field (or an edited template). Names only, never values.
-		log.Warn("datto webhook has repeated or reordered keys; used the first occurrence of each",
-			"alert", wa.AlertUID, "repeated", wa.Duplicates, "reordered", wa.Reordered)
+		log.Warn("datto webhook has repeated, reordered or unusable keys; used the first occurrence of each",
+			"alert", wa.AlertUID, "repeated", wa.Duplicates, "reordered", wa.Reordered, "ignored", wa.Ignored)
 	}
 	a := ToAlert(wa, nil)
+	a.Account = h.Account
 	res, err := h.Engine.Accept(ctx, a)
 	if err != nil {
 		var re *alerting.RejectedError
@@ -113,10 +120,20 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // enrichment timeout), the engine goes on with the webhook's fields; a
 // resolve is then applied unconfirmed, on the strength of the webhook's
 // secret and its first-occurrence alert_uid and alert_resolved.
-func NewEnricher(c *dattormm.Client) alerting.Enricher {
+func NewEnricher(c *dattormm.Client) alerting.Enricher { return NewAccountEnricher(c, "") }
+
+// NewAccountEnricher is NewEnricher for the alerts of one Datto account
+// (Alert.Account), read with that account's client c: use it with
+// alerting.WithAccountEnricher(Kind, account, …). An alert of another
+// account is refused (an error, so the engine routes it as recorded),
+// never looked up in this account.
+func NewAccountEnricher(c *dattormm.Client, account string) alerting.Enricher {
 	return alerting.EnricherFunc(func(ctx context.Context, a *alerting.Alert) error {
 		if a.Source != Kind {
 			return nil
+		}
+		if a.Account != account {
+			return fmt.Errorf("dattormm: alert %s is of account %q; this enricher reads account %q", a.ID(), a.Account, account)
 		}
 		wa := webhookOf(a)
 		if !dattormm.IsAlertUID(wa.AlertUID) {
@@ -131,8 +148,9 @@ func NewEnricher(c *dattormm.Client) alerting.Enricher {
 		case wa.Resolved && !full.Resolved:
 			return fmt.Errorf("%w: resolve webhook for Datto alert %s, which Datto RMM reports open", alerting.ErrContradicted, wa.AlertUID)
 		}
-		t := a.Time
+		t, acct := a.Time, a.Account
 		*a = ToAlert(wa, full)
+		a.Account = acct
 		if a.Time.IsZero() {
 			a.Time = t
 		}
@@ -149,14 +167,17 @@ func webhookOf(a *alerting.Alert) *dattormm.WebhookAlert {
 		return &wa
 	}
 	return &dattormm.WebhookAlert{AlertUID: a.ID(), Resolved: a.Kind == alerting.Resolve, AlertType: a.Type,
-		AlertMessage: a.Title, DeviceHostname: a.Device.Hostname, SiteName: a.Customer.Name}
+		AlertMessage: a.Title, DeviceHostname: a.Device.Hostname, SiteName: a.Customer.Name,
+		DeviceUID: a.Device.ID, SiteUID: a.Customer.ID}
 }
 
 // ToAlert turns a webhook (and, when available, the alert as the API
 // reports it) into an alerting.Alert: event ID the alert UID, customer the
 // site (UID and name), device the device (UID and hostname), type from the
 // alert context's class (else the webhook's alert_type), severity from the
-// priority, title from the message (else diagnostics).
+// priority, title from the message (else diagnostics). The API's device
+// and site win; without it the webhook's device_uid and site_uid route the
+// alert (to the PSA asset linked to the device).
 func ToAlert(wa *dattormm.WebhookAlert, full *dattormm.Alert) alerting.Alert {
 	a := alerting.Alert{
 		Source:   Kind,
@@ -166,8 +187,8 @@ func ToAlert(wa *dattormm.WebhookAlert, full *dattormm.Alert) alerting.Alert {
 		Type:     wa.AlertType,
 		Severity: alerting.ParseSeverity(wa.AlertPriority),
 		Title:    wa.AlertMessage,
-		Device:   alerting.Device{Hostname: wa.DeviceHostname},
-		Customer: alerting.CustomerRef{Name: wa.SiteName},
+		Device:   alerting.Device{ID: wa.DeviceUID, Hostname: wa.DeviceHostname},
+		Customer: alerting.CustomerRef{ID: wa.SiteUID, Name: wa.SiteName},
 	}
 	if wa.Resolved {
 		a.Kind = alerting.Resolve
@@ -175,8 +196,8 @@ func ToAlert(wa *dattormm.WebhookAlert, full *dattormm.Alert) alerting.Alert {
 	var body []string
 	if full != nil {
 		src := full.AlertSourceInfo
-		a.Device = alerting.Device{ID: src.DeviceUID, Hostname: firstNonEmpty(src.DeviceName, wa.DeviceHostname)}
-		a.Customer = alerting.CustomerRef{ID: src.SiteUID, Name: firstNonEmpty(src.SiteName, wa.SiteName)}
+		a.Device = alerting.Device{ID: firstNonEmpty(src.DeviceUID, wa.DeviceUID), Hostname: firstNonEmpty(src.DeviceName, wa.DeviceHostname)}
+		a.Customer = alerting.CustomerRef{ID: firstNonEmpty(src.SiteUID, wa.SiteUID), Name: firstNonEmpty(src.SiteName, wa.SiteName)}
 		if t := full.AlertContext.AlertType(); t != "" {
 			a.Type = t
 		}
@@ -230,8 +251,18 @@ func firstLine(ss []string) string {
 // NewResolver returns the alerting.Resolver that resolves alerts in Datto
 // RMM (POST /v2/alert/{uid}/resolve); an alert Datto no longer knows
 // counts as resolved.
-func NewResolver(c *dattormm.Client) alerting.Resolver {
+func NewResolver(c *dattormm.Client) alerting.Resolver { return NewAccountResolver(c, "") }
+
+// NewAccountResolver is NewResolver for the alerts of one Datto account,
+// resolved with that account's client c: use it with
+// alerting.WithAccountResolver(Kind, account, …). An alert of another
+// account is refused for good (alerting.Permanent), never sent to this
+// account.
+func NewAccountResolver(c *dattormm.Client, account string) alerting.Resolver {
 	return alerting.ResolverFunc(func(ctx context.Context, ref alerting.AlertRef) error {
+		if ref.Account != account {
+			return alerting.Permanent(fmt.Errorf("dattormm: alert %s is of account %q; this resolver resolves account %q", ref.AlertID, ref.Account, account))
+		}
 		err := c.Alerts.Resolve(ctx, ref.AlertID)
 		if errors.Is(err, dattormm.ErrNotFound) {
 			return fmt.Errorf("%w: %w", alerting.ErrNotFound, err)
