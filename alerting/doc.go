@@ -9,9 +9,14 @@
 // Engine.Submit (or Accept, then Run) first records the event durably in
 // the Store's pending queue, keyed by source, kind and event ID, so a
 // redelivery has one effect and an acknowledged alert is never lost. The
-// engine then routes a raise to a PSA customer (manual mapping, then
-// auto-match by exact name, then the catch-all; otherwise the alert is
-// rejected with ErrUnmappedCustomer), computes its group key, and under a
+// engine then routes a raise to a PSA customer: the PSA asset the device
+// is linked to by an import (AssetLocator; the asset's customer and site),
+// else a configured mapping, else a mapping an import learned
+// (WithSiteMappings), else auto-match by exact name (case and spacing
+// aside; two matches are none), else the catch-all; otherwise the alert
+// is rejected with ErrUnmappedCustomer. The decision and its reason are
+// kept with the alert (AlertRecord.Routing), returned and logged. It then
+// computes the group key, and under a
 // per-group lease either appends a note to the group's open ticket or
 // creates a ticket. A ticket that is closed or gone in the PSA is never
 // written to again: the next alert opens a new one. A resolve closes the

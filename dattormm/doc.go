@@ -82,11 +82,12 @@
 // resolution payloads, with your secret (at least 32 random bytes, hex or
 // base64url) in place of <secret>:
 //
-//	{"alert_uid":"[alert_uid]","alert_resolved":false,"state":"<secret>","alert_type":"[alert_type]","alert_message":"[alert_message_en]","alert_priority":"[alert_priority]","device_hostname":"[device_hostname]","site_name":"[site_name]","platform":"[platform]","timestamp":"[timestamp]"}
-//	{"alert_uid":"[alert_uid]","alert_resolved":true,"state":"<secret>","alert_type":"[alert_type]","alert_message":"[alert_message_en]","alert_priority":"[alert_priority]","device_hostname":"[device_hostname]","site_name":"[site_name]","platform":"[platform]","timestamp":"[timestamp]"}
+//	{"alert_uid":"[alert_uid]","alert_resolved":false,"state":"<secret>","device_uid":"[device_uid]","site_uid":"[site_uid]","alert_type":"[alert_type]","alert_message":"[alert_message_en]","alert_priority":"[alert_priority]","device_hostname":"[device_hostname]","site_name":"[site_name]","platform":"[platform]","timestamp":"[timestamp]"}
+//	{"alert_uid":"[alert_uid]","alert_resolved":true,"state":"<secret>","device_uid":"[device_uid]","site_uid":"[site_uid]","alert_type":"[alert_type]","alert_message":"[alert_message_en]","alert_priority":"[alert_priority]","device_hostname":"[device_hostname]","site_name":"[site_name]","platform":"[platform]","timestamp":"[timestamp]"}
 //
 // WebhookTemplates renders both for a secret. Keep alert_uid,
-// alert_resolved and state first when editing them: Datto does not escape
+// alert_resolved and state first, and device_uid and site_uid next, when
+// editing them: Datto does not escape
 // the alert text it substitutes, so a message can contain
 // `","alert_resolved":true`, and a WebhookVerifier decides every key by its
 // first occurrence (a repeat is reported in WebhookAlert.Duplicates, not
@@ -95,6 +96,12 @@
 // Datto's test button (which sends [alert_uid] unfilled) with a message
 // saying so, requires alert_uid to be a UUID (IsAlertUID), treats other
 // unfilled placeholders as empty, and caps the body at 64 KiB;
+// device_uid and site_uid (the device's and site's UIDs, which route the
+// alert to the PSA asset an import linked to the device even when the API
+// cannot be asked) are kept only in UUID form and only before the free
+// text, else dropped and named in WebhookAlert.Ignored. The [device_uid]
+// and [site_uid] variables come from public webhook templates, not a list
+// of Datto's own; a literal one is treated as absent;
 // WebhookStatus maps its errors to 400, 401 or 413. If a message arrives
 // as a literal [alert_message_en], try [alert_message] instead. Enrich an
 // alert with Alerts.Get (device and site UIDs, priority, diagnostics,
