@@ -157,6 +157,7 @@ func demoWebhooks(w demoWorld, ds *dattormmtest.Server) []demoWebhook {
 	fill := func(tmpl string, al dattormm.Alert, msg string) string {
 		return strings.NewReplacer("[alert_uid]", al.AlertUID, "[alert_message_en]", msg, "[alert_priority]", al.Priority,
 			"[device_hostname]", al.AlertSourceInfo.DeviceName, "[site_name]", al.AlertSourceInfo.SiteName,
+			"[device_uid]", al.AlertSourceInfo.DeviceUID, "[site_uid]", al.AlertSourceInfo.SiteUID,
 			"[alert_type]", "Monitor", "[platform]", "demo", "[timestamp]", "now").Replace(tmpl)
 	}
 	// Datto resolves an alert before it sends the resolve webhook; the

@@ -40,10 +40,12 @@ import (
 	"github.com/mspsync/mspsync/dattormm/dattormmdriver"
 	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/halo/halodriver"
+	"github.com/mspsync/mspsync/reconcile"
 )
 
 type options struct {
 	listen, store, configPath string
+	mappingsPath              string
 	syncInterval              time.Duration
 	demo, printTemplates      bool
 }
@@ -54,6 +56,7 @@ func main() {
 	flag.StringVar(&o.store, "store", "mspsync-alerts.db", "alert state: a bbolt file path, or a postgres:// DSN for replicas sharing one database")
 	flag.DurationVar(&o.syncInterval, "resolve-sync-interval", time.Minute, "how often to look for tickets closed in Halo")
 	flag.StringVar(&o.configPath, "config", "", "JSON alerting.Config (routing, grouping, ticket defaults)")
+	flag.StringVar(&o.mappingsPath, "mappings", "", "site mappings the import learned (datto-to-halo's -mappings file), used after the devices' linked assets and the config's mappings")
 	flag.BoolVar(&o.demo, "demo", false, "run a scripted burst of alerts against in-process fakes and exit")
 	flag.BoolVar(&o.printTemplates, "print-templates", false, "print the Datto RMM webhook payloads for DATTO_WEBHOOK_SECRET and exit")
 	flag.Parse()
@@ -108,10 +111,15 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		return fail(exitFailed, err)
 	}
 	defer store.Close()
-	eng, err := alerting.New(*cfg, store, halodriver.NewAlertSink(hc),
+	opts := []alerting.Option{
 		alerting.WithResolver(dattormmdriver.Kind, dattormmdriver.NewResolver(dc)),
 		alerting.WithEnricher(dattormmdriver.Kind, dattormmdriver.NewEnricher(dc)),
-		alerting.WithLogger(logger), alerting.WithSyncInterval(o.syncInterval))
+		alerting.WithLogger(logger), alerting.WithSyncInterval(o.syncInterval),
+	}
+	if o.mappingsPath != "" {
+		opts = append(opts, alerting.WithSiteMappings(learnedMappings(reconcile.NewFileMappings(o.mappingsPath))))
+	}
+	eng, err := alerting.New(*cfg, store, halodriver.NewAlertSink(hc), opts...)
 	if err != nil {
 		return fail(exitSettings, err)
 	}
