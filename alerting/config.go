@@ -77,7 +77,10 @@ type Config struct {
 	// ErrUnmappedCustomer.
 	CatchAll *CatchAll `json:"catch_all,omitempty"`
 	// DefaultContact is the PSA contact ("user for new tickets") used when
-	// no better contact is found.
+	// no better contact is found. When the sink can tell
+	// (ContactDirectory) that it is not of the ticket's customer or site,
+	// it is passed over for the sink's own fallback and the alert's
+	// routing record says so.
 	DefaultContact string `json:"default_contact,omitempty"`
 
 	// Ticket holds the defaults for new tickets.

@@ -374,8 +374,8 @@ func (e *Engine) Submit(ctx context.Context, a Alert) (Result, error) {
 // Accept records an alert event durably and returns; Run (or
 // ProcessPending) processes it. A webhook receiver answers 2xx once Accept
 // returns nil. Errors are as for Submit, except that routing decided only
-// by a PSA lookup (auto-match) is reported later, in the logs and the
-// rejected counter.
+// by a PSA lookup (the device's linked asset, a learned mapping,
+// auto-match) is reported later, in the logs and the rejected counter.
 func (e *Engine) Accept(ctx context.Context, a Alert) (Result, error) {
 	if !e.enter() {
 		return Result{}, ErrClosed
