@@ -47,7 +47,9 @@ func TestContractsDecodeLenientlyAndActiveAt(t *testing.T) {
 		t.Fatalf("decoded %+v", v)
 	}
 	now := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
-	day := func(y int, m time.Month) *halo.Time { return &halo.Time{Time: time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)} }
+	day := func(y int, m time.Month) *halo.Time {
+		return &halo.Time{Time: time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)}
+	}
 	for _, tc := range []struct {
 		name string
 		c    halo.Contract
