@@ -47,6 +47,7 @@ func TestContract(t *testing.T) {
 	srv.CloseTicket(closed.ID)
 	contract := srv.SeedContract(halo.Contract{Ref: "MSA-1", ClientID: cust.ID, SiteID: site.ID, Active: halo.Ptr(true)})
 	srv.SeedContract(halo.Contract{Ref: "MSA-2", ClientID: cust.ID})
+	team := srv.SeedTeam(halo.Team{Name: "1st Line", DepartmentID: 1})
 	note := seedID(t, srv, "Actions", halo.Action{TicketID: ticket.ID, OutcomeID: halo.DefaultNoteOutcomeID, Note: "seen"})
 	now := halo.FormatTime(time.Now())
 
@@ -214,6 +215,12 @@ func TestContract(t *testing.T) {
 				ExcludeRenewed: true, Search: "MSA", PageSize: 1}))
 		},
 		"Contracts.Get": func(ctx context.Context) error { _, err := c.Contracts.Get(ctx, contract.ID); return err },
+
+		"Teams.Get": func(ctx context.Context) error { _, err := c.Teams.Get(ctx, team.ID); return err },
+		"Teams.List": func(ctx context.Context) error {
+			_, err := c.Teams.List(ctx, &halo.TeamListOptions{DepartmentID: 1, IncludeDisabled: true})
+			return err
+		},
 
 		"Tickets.Create": func(ctx context.Context) error {
 			_, err := c.Tickets.Create(ctx, halo.NewTicket{TicketTypeID: 1, ClientID: cust.ID, SiteID: site.ID, Summary: "s", Details: "d",

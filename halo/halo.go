@@ -79,6 +79,7 @@ type Client struct {
 	TicketTypes *TicketTypesService
 	Statuses    *StatusesService
 	Contracts   *ContractsService
+	Teams       *TeamsService
 
 	fieldsMu sync.Mutex
 	fields   map[string]FieldRef // lower-cased name → field
@@ -344,6 +345,7 @@ func NewClient(resourceURL string, opts ...Option) (*Client, error) {
 	c.TicketTypes = (*TicketTypesService)(&c.common)
 	c.Statuses = (*StatusesService)(&c.common)
 	c.Contracts = (*ContractsService)(&c.common)
+	c.Teams = (*TeamsService)(&c.common)
 	return c, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mspsync/mspsync/alerting"
@@ -20,6 +21,9 @@ import (
 type AlertSink struct {
 	c    *halo.Client
 	opts *options
+
+	teamsMu sync.Mutex
+	teams   map[int]string // team id → name (Queue given as an id)
 }
 
 var (
@@ -30,7 +34,7 @@ var (
 
 // NewAlertSink returns the alerting driver of a Halo client.
 func NewAlertSink(c *halo.Client, opts ...Option) *AlertSink {
-	return &AlertSink{c: c, opts: newOptions(opts)}
+	return &AlertSink{c: c, opts: newOptions(opts), teams: map[int]string{}}
 }
 
 // normName folds a name for comparison: case and runs of white space do
@@ -70,7 +74,9 @@ func classify(err error) error {
 //	Type         → tickettype_id (else WithTicketType)
 //	Source       → source (a tenant-specific lookup id)
 //	Status       → status_id
-//	Queue        → team, by name (Faults has no team id field)
+//	Queue        → team, by name (Faults has no team id field); a
+//	               Queue that is an integer is a team id, whose name is
+//	               read once (GET /Team/{id}) and kept
 //	Priority     → priority_id
 //	IssueType    → the issue-type category field (WithIssueTypeCategory,
 //	SubIssueType   default category_1) as "Issue>Sub", or "Issue" alone;
@@ -122,6 +128,11 @@ func (s *AlertSink) CreateTicket(ctx context.Context, t alerting.NewTicket) (str
 	n.Category1 = s.opts.category1
 	if cat != "" {
 		*categoryField(&n, s.opts.issueCategory) = cat
+	}
+	if id, err := strconv.Atoi(n.Team); err == nil {
+		if n.Team, err = s.teamName(ctx, id); err != nil {
+			return "", err
+		}
 	}
 	if n.ContractID == 0 && t.AttachContract && n.ClientID != 0 {
 		id, err := s.activeContract(ctx, n.ClientID, n.SiteID)
@@ -199,6 +210,31 @@ func categoryField(t *halo.NewTicket, n int) *string {
 		return &t.Category4
 	}
 	return &t.Category1
+}
+
+// teamName returns the name of team id, read once per sink. A team Halo
+// does not know is a permanent error.
+func (s *AlertSink) teamName(ctx context.Context, id int) (string, error) {
+	s.teamsMu.Lock()
+	name, ok := s.teams[id]
+	s.teamsMu.Unlock()
+	if ok {
+		return name, nil
+	}
+	tm, err := s.c.Teams.Get(ctx, id)
+	if errors.Is(err, halo.ErrNotFound) {
+		return "", alerting.Permanent(fmt.Errorf("halodriver: ticket queue %d: no Halo team with that id: %w", id, err))
+	}
+	if err != nil {
+		return "", classify(err)
+	}
+	if tm.Name == "" {
+		return "", alerting.Permanent(fmt.Errorf("halodriver: ticket queue %d: the Halo team has no name", id))
+	}
+	s.teamsMu.Lock()
+	s.teams[id] = tm.Name
+	s.teamsMu.Unlock()
+	return tm.Name, nil
 }
 
 // activeContract finds the client's one contract in force now

@@ -89,6 +89,36 @@ func TestEveryTicketDefaultReachesHalo(t *testing.T) {
 	}
 }
 
+// TestQueueByTeamID: a queue given as a Halo team id is written as the
+// team's name (Faults.team is a name), read once; an unknown team id
+// rejects the alert.
+func TestQueueByTeamID(t *testing.T) {
+	t.Parallel()
+	h := newHaloEngine(t, alerting.Config{Ticket: alerting.TicketDefaults{Queue: "1"},
+		AlertTypes: []alerting.AlertTypeRule{{Type: "Antivirus", Ticket: alerting.TicketDefaults{Queue: "999"}}}})
+	if team := h.srv.SeedTeam(halo.Team{Name: "Security"}); team.ID != 1 {
+		t.Fatalf("seeded team id %d, want 1", team.ID)
+	}
+	h.srv.ResetRequests()
+	for i := range 2 {
+		if _, tk := h.raise(t, strconv.Itoa(i), "Disk Usage"); tk.Team != "Security" {
+			t.Errorf("team = %q, want Security", tk.Team)
+		}
+	}
+	gets := 0
+	for _, r := range h.srv.Requests() {
+		if strings.HasPrefix(strings.ToLower(r.Path), "/api/team/") {
+			gets++
+		}
+	}
+	if gets != 1 {
+		t.Errorf("%d team reads, want 1", gets)
+	}
+	if res, _ := h.raise(t, "9", "Antivirus"); res.Outcome != alerting.OutcomeRejected || res.Reason != alerting.ReasonSinkRejected {
+		t.Errorf("unknown team: %+v", res)
+	}
+}
+
 // TestIssueTypeDefaultsAndOverrides covers the five combinations of issue
 // type and sub-issue type defaults with per-alert-type overrides, each
 // checked on the stored ticket's category field.

@@ -552,6 +552,9 @@ func (s *Server) SeedTicketType(v halo.TicketType) halo.TicketType { return seed
 // SeedContract stores a client contract (/ClientContract).
 func (s *Server) SeedContract(v halo.Contract) halo.Contract { return seed(s, "ClientContract", v) }
 
+// SeedTeam stores a team (/Team).
+func (s *Server) SeedTeam(v halo.Team) halo.Team { return seed(s, "Team", v) }
+
 // SeedStatus stores a status; closed marks it as a closed status.
 func (s *Server) SeedStatus(v halo.Status, closed bool) halo.Status {
 	st := seed(s, "Status", v)
