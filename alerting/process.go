@@ -325,6 +325,9 @@ func (e *Engine) applyRaise(ctx context.Context, ev event) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	if e.route.customerOff(cust.ID) { // ticket-defaults: the PSA customer's "auto-create tickets" switch is off
+		return e.ignored(ctx, res, ReasonCustomerDisabled, ev.Alert), nil
+	}
 	gk := e.GroupKey(cust.ID, ev.Alert)
 	return e.withGroup(ctx, gk, cust.ID, func(tx *groupTx) (Result, error) {
 		return e.raiseInGroup(ctx, tx, ev, cust, gk)
@@ -790,6 +793,7 @@ func (e *Engine) newTicket(ctx context.Context, cust Customer, gk string, a Aler
 		PreviousTicket: prev,
 		Alert:          a,
 	}
+	nt.AttachContract = e.route.cfg.AttachContract // ticket-defaults: the sink finds the active contract when none is mapped
 	if user := strings.TrimSpace(a.User); user != "" {
 		c, err := e.sink.FindContact(ctx, cust.ID, user)
 		switch {
