@@ -3,12 +3,16 @@ package dattormmdriver_test
 import (
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/mail"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mspsync/mspsync/alerting"
 	"github.com/mspsync/mspsync/alerting/alertingtest"
+	"github.com/mspsync/mspsync/alerting/receiver"
 	"github.com/mspsync/mspsync/dattormm"
 	"github.com/mspsync/mspsync/dattormm/dattormmdriver"
 	"github.com/mspsync/mspsync/dattormm/dattormmtest"
@@ -266,5 +270,62 @@ func TestMailThroughEngine(t *testing.T) {
 	process()
 	if tk, _ := sink.Ticket(tk2.ID); tk.State != alerting.TicketClosed {
 		t.Errorf("confirmed resolve e-mail: ticket %s; want closed", tk.State)
+	}
+}
+
+const mailSecret = "mail-secret-0123456789abcdef0123"
+
+// The HTTP mail endpoint over MailIntake passes the suite every intake
+// passes; "forged" is a delivery with the wrong password.
+func TestMailEndpointConforms(t *testing.T) {
+	t.Parallel()
+	alertingtest.RunIntake(t, func(t *testing.T, rec *alertingtest.Recorder) alertingtest.IntakeFixture {
+		const uid = "b8f3e2a1-7c4d-4e9b-a0f1-2d3c4b5a6978"
+		e, err := receiver.NewMailEndpoint(dattormmdriver.NewMailIntake(nil, rec), receiver.Limits{}, mailSecret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		delivery := func(raw, password string) alertingtest.Delivery {
+			r := httptest.NewRequest(http.MethodPost, "/", nil)
+			r.SetBasicAuth("mspsync", password)
+			return alertingtest.Delivery{Body: []byte(raw), Header: http.Header{
+				"Content-Type": {"message/rfc822"}, "Authorization": {r.Header.Get("Authorization")}}}
+		}
+		return alertingtest.IntakeFixture{
+			Handler:   e,
+			Source:    dattormmdriver.Kind,
+			Raise:     delivery(alertMail(uid, false, dattoFrom), mailSecret),
+			Resolve:   delivery(alertMail(uid, true, dattoFrom), mailSecret),
+			Forged:    delivery(alertMail(uid, false, dattoFrom), "wrong-password-0123456789abcdef"),
+			Malformed: delivery("From: "+dattoFrom+"\r\nSubject: Datto RMM maintenance window\r\n\r\nTonight.\r\n", mailSecret),
+		}
+	})
+}
+
+// A message handed over twice — a crash after the engine recorded it and
+// before the watcher moved it — is one ticket.
+func TestMaildirCrashWindowIsDeduplicated(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	site, _, al := seedDiskAlert(srv)
+	eng, sink := engineOn(t, c, site.UID)
+	dir := t.TempDir()
+	md := &receiver.Maildir{Dir: dir, Handler: dattormmdriver.NewMailIntake(nil, eng)}
+	raw := alertMail(al.AlertUID, false, dattoFrom)
+	for i := range 2 {
+		os.MkdirAll(filepath.Join(dir, "new"), 0o700)
+		if err := os.WriteFile(filepath.Join(dir, "new", "1700000001.M1P1.host"), []byte(raw), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := md.Poll(t.Context()); err != nil || st.Handled != 1 {
+			t.Fatalf("poll %d: %+v %v", i, st, err)
+		}
+		if _, err := eng.ProcessPending(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, _ := eng.Stats(t.Context())
+	if n := len(sink.Tickets()); n != 1 || st.Deduplicated != 1 {
+		t.Errorf("%d tickets, %d deduplicated; want 1 and 1", n, st.Deduplicated)
 	}
 }
