@@ -525,22 +525,16 @@ func Plan(src *SourceSnapshot, tgt *TargetSnapshot, cfg *Config, opts ...PlanOpt
 		sort.Slice(devices, func(i, j int) bool { return devices[i].ID < devices[j].ID })
 	}
 	p.devices = devices
-	// Every device's mapped values, in one block, and its matching value
-	// normalised once.
-	nf := len(cc.FieldMappings)
-	vals := make([]string, len(devices)*nf)
-	mapped := func(i int) values { return vals[i*nf : (i+1)*nf : (i+1)*nf] }
+	// Each device's matching value, normalised once: whether another
+	// device shares it decides whether it matches.
 	var keys []matchKey
 	counts := map[string]int{}
 	if cc.matchIdx >= 0 {
 		keys = make([]matchKey, len(devices))
 		counts = make(map[string]int, len(devices))
-	}
-	for i, d := range devices {
-		m := mapped(i)
-		p.mapFields(m, d)
-		if cc.matchIdx >= 0 {
-			if v := m[cc.matchIdx]; v != "" {
+		source := cc.FieldMappings[cc.matchIdx].Source
+		for i, d := range devices {
+			if v := fieldValue(d.Fields, source); v != "" {
 				n := normalizeValue(v)
 				keys[i] = matchKey{norm: n, excluded: cc.excluded(n)}
 				if !keys[i].excluded && !d.Deleted {
@@ -551,13 +545,15 @@ func Plan(src *SourceSnapshot, tgt *TargetSnapshot, cfg *Config, opts ...PlanOpt
 	}
 	p.claimed = make([]int32, len(p.ix.assets))
 	retire := src.Complete && p.retiresDeleted() && kind != ""
+	mapped := make(values, len(cc.FieldMappings)) // one device's mapped values at a time
 	for i, d := range devices {
 		var key matchKey
 		if keys != nil {
 			key = keys[i]
 		}
+		p.mapFields(mapped, d)
 		deviceActions = append(deviceActions, Action{})
-		p.device(&deviceActions[len(deviceActions)-1], i, mapped(i), key, sites[d.SiteID], counts)
+		p.device(&deviceActions[len(deviceActions)-1], i, mapped, key, sites[d.SiteID], counts)
 	}
 	if retire {
 		deviceActions = p.absent(deviceActions)
