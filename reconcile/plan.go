@@ -351,18 +351,26 @@ func fieldValue(m map[string]string, name string) string {
 	if v, ok := m[name]; ok {
 		return strings.TrimSpace(v)
 	}
-	ascii := isASCII(name)
+	if len(m) == 0 {
+		return ""
+	}
 	for k, v := range m {
-		// A name of ASCII letters only equals, but for case, keys at least
-		// as long: every other letter takes two bytes or more.
-		if ascii && len(k) < len(name) {
-			continue
-		}
-		if strings.EqualFold(k, name) {
+		if foldEqual(k, name) {
 			return strings.TrimSpace(v)
 		}
 	}
 	return ""
+}
+
+// foldEqual is strings.EqualFold(key, name), quicker to say no to a key
+// shorter than name: a key shorter than an ASCII name never equals it
+// but for case (the letters that fold to ASCII ones take two bytes or
+// more), and an ASCII name has no other letter.
+func foldEqual(key, name string) bool {
+	if len(key) < len(name) && isASCII(name) {
+		return false
+	}
+	return strings.EqualFold(key, name)
 }
 
 func isASCII(s string) bool {
@@ -439,6 +447,8 @@ type planner struct {
 	ints     map[int]string // see itoa
 	cands    []int32        // scratch: the positions of match candidates
 	wArena   []AssetWrite   // backing store of every action's Write
+	old      []string       // scratch of assetValues: an asset's values by mapping index
+	found    []bool         // and whether each was found
 	tgt      *TargetSnapshot
 	learned  map[string]Mapping // source site → mapping an earlier run learned
 	kind     string             // the source kind links are kept under ("" for none)
@@ -799,22 +809,66 @@ func (p *planner) list(names []string) {
 // value never overwrites PSA data; only_fill_empty writes only into empty
 // fields.
 func (p *planner) diffFields(df *diff, mapped values, asset *Asset) {
+	old := p.assetValues(mapped, asset)
 	for _, k := range p.fieldOK {
-		fm := p.cc.FieldMappings[k]
-		nv := mapped[k]
-		if nv == "" {
+		if !p.compared(k, mapped[k]) {
 			continue
 		}
-		if fm.Policy == PolicyCreateOnly || fm.Policy == PolicyMatchOnly {
-			continue
-		}
-		ov := fieldValue(asset.Fields, fm.Target)
+		fm := &p.cc.FieldMappings[k]
+		nv, ov := mapped[k], old[k]
 		if ov == nv || (fm.Policy == PolicyFillEmpty && ov != "") {
 			continue
 		}
 		df.fields = append(df.fields, FieldWrite{fm.Target, nv})
 		df.change(fm.Target, ov, nv, fm.NoTriggerUpdate)
 	}
+}
+
+// compared reports whether an update compares mapping k's source value v
+// with the asset's: an empty source value never overwrites PSA data, and
+// create_only and match_only mappings never write to an existing asset.
+func (p *planner) compared(k int, v string) bool {
+	policy := p.cc.FieldMappings[k].Policy
+	return v != "" && policy != PolicyCreateOnly && policy != PolicyMatchOnly
+}
+
+// assetValues returns the asset's values of the fields the update
+// compares, by mapping index, read as fieldValue reads them: the field of
+// the target's name, else one whose name differs only by case. The names
+// that are not there exactly are looked for in one pass over the asset's
+// fields, not one pass each.
+func (p *planner) assetValues(mapped values, asset *Asset) []string {
+	if p.old == nil {
+		p.old, p.found = make([]string, len(mapped)), make([]bool, len(mapped))
+	}
+	old, found := p.old, p.found
+	missing := 0
+	for _, k := range p.fieldOK {
+		old[k], found[k] = "", true
+		if !p.compared(k, mapped[k]) {
+			continue
+		}
+		v, ok := asset.Fields[p.cc.FieldMappings[k].Target]
+		old[k], found[k] = strings.TrimSpace(v), ok
+		if !ok {
+			missing++
+		}
+	}
+	if missing == 0 || len(asset.Fields) == 0 {
+		return old
+	}
+	for name, v := range asset.Fields {
+		for _, k := range p.fieldOK {
+			if found[k] || !foldEqual(name, p.cc.FieldMappings[k].Target) {
+				continue
+			}
+			old[k], found[k] = strings.TrimSpace(v), true
+			if missing--; missing == 0 {
+				return old
+			}
+		}
+	}
+	return old
 }
 
 // diffPlacement plans the link, a move, a retype, the user and a
