@@ -382,19 +382,41 @@ func isASCII(s string) bool {
 	return true
 }
 
-// keep copies items into the arena and returns them as a slice of their
-// own (capacity capped, so appending to it never touches its neighbours).
-// Thousands of actions share a few large allocations instead of one each.
-func keep[T any](arena *[]T, items []T) []T {
-	if len(items) == 0 {
+// arena hands out slices of a few large blocks, so that thousands of
+// actions share a few allocations instead of one each. A slice is built
+// in place at the end of the current block (add), then kept or dropped.
+type arena[T any] struct {
+	block []T
+	start int // where the slice being built begins
+}
+
+// add appends v to the slice being built, moving it to a new block when
+// the current one is full.
+func (a *arena[T]) add(v T) {
+	if len(a.block) == cap(a.block) {
+		n := len(a.block) - a.start
+		b := make([]T, n, max(4096, 2*n))
+		copy(b, a.block[a.start:])
+		a.block, a.start = b, 0
+	}
+	a.block = append(a.block, v)
+}
+
+// keep ends the slice being built and returns it (nil when empty), its
+// capacity capped so that appending to it never touches its neighbours.
+func (a *arena[T]) keep() []T {
+	s := a.block[a.start:len(a.block):len(a.block)]
+	a.start = len(a.block)
+	if len(s) == 0 {
 		return nil
 	}
-	if cap(*arena)-len(*arena) < len(items) {
-		*arena = make([]T, 0, max(4096, len(items)))
-	}
-	start := len(*arena)
-	*arena = append(*arena, items...)
-	return (*arena)[start:len(*arena):len(*arena)]
+	return s
+}
+
+// drop forgets the slice being built.
+func (a *arena[T]) drop() {
+	clear(a.block[a.start:])
+	a.block = a.block[:a.start]
 }
 
 // placement is where a device's asset belongs.
@@ -446,7 +468,6 @@ type planner struct {
 	fieldIdx map[string]int // rule field name → index of the mapping with that target, -1 for none
 	ints     map[int]string // see itoa
 	cands    []int32        // scratch: the positions of match candidates
-	wArena   []AssetWrite   // backing store of every action's Write
 	old      []string       // scratch of assetValues: an asset's values by mapping index
 	found    []bool         // and whether each was found
 	tgt      *TargetSnapshot
@@ -455,8 +476,9 @@ type planner struct {
 	account  string             // the source account
 	linkName string             // how plans name the link ("datto link")
 	diff     diff
-	chgArena []Change     // backing store of every action's Changes
-	fwArena  []FieldWrite // and of every write's Fields
+	changes  arena[Change]     // every update's Changes
+	fields   arena[FieldWrite] // and every write's Fields
+	writes   arena[AssetWrite] // and every action's Write
 }
 
 type typeRes struct {
@@ -501,6 +523,7 @@ func Plan(src *SourceSnapshot, tgt *TargetSnapshot, cfg *Config, opts ...PlanOpt
 		ruleMemo: make([]ruleRes, len(cc.siteRules)+1), typeMemo: map[typeKey]typeRes{}, fieldIdx: map[string]int{}, ints: map[int]string{},
 		kind: kind, account: src.Source.Account, linkName: kind + " link", tgt: tgt, learned: po.learned(src.Source),
 		plan: &Changeset{Source: kind, Account: src.Source.Account, SourceComplete: src.Complete}}
+	p.diff = diff{fields: &p.fields, changes: &p.changes}
 	// Room for every action, creations included, so that they are put in
 	// front of the devices' actions in place.
 	deviceActions := make([]Action, 0, len(src.Devices)+2*len(cc.FieldMappings)+len(src.Sites)+len(cc.typeRules)+16)
@@ -641,7 +664,8 @@ func (p *planner) reason(parts ...string) string {
 
 // keepWrite copies a write into the arena.
 func (p *planner) keepWrite(w *AssetWrite) *AssetWrite {
-	return &keep(&p.wArena, []AssetWrite{*w})[0]
+	p.writes.add(*w)
+	return &p.writes.keep()[0]
 }
 
 // device plans one device: where it belongs, which asset is its, and
@@ -722,13 +746,12 @@ func (p *planner) create(act *Action, d *Device, mapped values, place *placement
 	}
 	w := p.keepWrite(&AssetWrite{CustomerID: place.customerID, SiteID: place.siteID, SiteRef: place.siteRef, TypeID: typeID, TypeRef: typeRef,
 		StatusID: cc.Lifecycle.NewStatusID, UserID: p.user(d, place)})
-	fields := p.diff.fields[:0]
 	for _, k := range p.fieldOK {
 		if v := mapped[k]; v != "" && cc.FieldMappings[k].Policy != PolicyMatchOnly {
-			fields = append(fields, FieldWrite{cc.FieldMappings[k].Target, v}) // a create's values are its changes
+			p.fields.add(FieldWrite{cc.FieldMappings[k].Target, v}) // a create's values are its changes
 		}
 	}
-	w.Fields, p.diff.fields = keep(&p.fwArena, fields), fields[:0]
+	w.Fields = p.fields.keep()
 	if p.kind != "" {
 		w.LinkKind, w.LinkID, w.LinkAccount = p.kind, d.ID, p.account
 	}
@@ -736,23 +759,24 @@ func (p *planner) create(act *Action, d *Device, mapped values, place *placement
 	act.Reason = p.reason("; ", place.reason, "; ", typeWhy)
 }
 
-// diff collects an update's changes. Its slices are scratch space the
-// planner reuses from device to device; what an action keeps is copied
-// into the arenas.
+// diff collects an update's changes. Its field writes and changes are
+// built in place in the planner's arenas, and kept only when the update
+// is worth writing; the names are scratch space the planner reuses from
+// device to device.
 type diff struct {
-	fields     []FieldWrite
-	changes    []Change
+	fields     *arena[FieldWrite]
+	changes    *arena[Change]
 	triggering []string // changes that make the update worth writing
 	quiet      []string // changed fields marked no_trigger_update
 }
 
 func (df *diff) reset() {
-	df.fields, df.changes, df.triggering, df.quiet = df.fields[:0], df.changes[:0], df.triggering[:0], df.quiet[:0]
+	df.triggering, df.quiet = df.triggering[:0], df.quiet[:0]
 }
 
 // change records one difference; quiet ones do not trigger an update.
 func (df *diff) change(field, old, new string, quiet bool) {
-	df.changes = append(df.changes, Change{Field: field, Old: old, New: new})
+	df.changes.add(Change{Field: field, Old: old, New: new})
 	if quiet {
 		df.quiet = append(df.quiet, field)
 	} else {
@@ -771,6 +795,8 @@ func (p *planner) update(act *Action, d *Device, mapped values, asset *Asset, pl
 	p.diffFields(df, mapped, asset)
 	p.diffPlacement(df, &w, d, asset, place)
 	if len(df.triggering) == 0 {
+		df.fields.drop()
+		df.changes.drop()
 		act.Kind = UnchangedAsset
 		if len(df.quiet) > 0 {
 			p.say("; only ")
@@ -781,10 +807,8 @@ func (p *planner) update(act *Action, d *Device, mapped values, asset *Asset, pl
 		return
 	}
 	act.Kind = UpdateAsset
-	act.Changes = keep(&p.chgArena, df.changes)
-	if len(df.fields) > 0 {
-		w.Fields = keep(&p.fwArena, df.fields)
-	}
+	act.Changes = df.changes.keep()
+	w.Fields = df.fields.keep()
 	act.Write = p.keepWrite(&w)
 	p.say("; changed: ")
 	p.list(df.triggering)
@@ -819,7 +843,7 @@ func (p *planner) diffFields(df *diff, mapped values, asset *Asset) {
 		if ov == nv || (fm.Policy == PolicyFillEmpty && ov != "") {
 			continue
 		}
-		df.fields = append(df.fields, FieldWrite{fm.Target, nv})
+		df.fields.add(FieldWrite{fm.Target, nv})
 		df.change(fm.Target, ov, nv, fm.NoTriggerUpdate)
 	}
 }
@@ -880,7 +904,7 @@ func (p *planner) diffPlacement(df *diff, w *AssetWrite, d *Device, asset *Asset
 		if asset.Links[p.kind] != d.ID {
 			df.change(p.linkName, asset.Links[p.kind], d.ID, false)
 		} else {
-			df.change(p.linkName+" account", asset.LinkAccounts[p.kind], p.account, false)
+			df.change(p.linkName+" account", asset.LinkAccounts[p.kind], p.account, false) // rare: no need to remember the name
 		}
 	}
 	if place != nil && !cc.Sites.DontMoveExisting && (place.siteRef != "" || (place.siteID != 0 && place.siteID != asset.SiteID)) {
