@@ -338,3 +338,20 @@ var (
 		"review/links=true":     "481568c04f07ba27b773c1b3dd5a085baec4b59bb3cf6c223fb55c388dd01a00",
 	}
 )
+
+// TestPlanAllocatesLittlePerDevice guards what BenchmarkPlan measures in
+// the one way a test can, deterministically: Plan allocates a few times
+// per device (its reason, the normalised matching values), not once per
+// field, string or map entry as it did (about 40 times).
+func TestPlanAllocatesLittlePerDevice(t *testing.T) {
+	const n = 10_000
+	src, tgt, cfg := benchWorld(n)
+	allocs := testing.AllocsPerRun(2, func() {
+		if _, err := reconcile.Plan(src, tgt, cfg); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if perDevice := allocs / n; perDevice > 4 {
+		t.Errorf("Plan allocates %.1f times per device, want at most 4", perDevice)
+	}
+}
