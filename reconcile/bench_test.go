@@ -74,9 +74,12 @@ func benchWorld(n int) (*reconcile.SourceSnapshot, *reconcile.TargetSnapshot, *r
 //     (getrusage), which a busy machine disturbs far less than wall time;
 //   - peak-heap-MB: the heap's high-water mark during one extra, untimed
 //     Plan that starts from a collected heap: the most live-or-garbage
-//     heap (runtime/metrics /memory/classes/heap/objects:bytes, HeapAlloc)
-//     seen by a sampler every millisecond and once more as Plan returns,
-//     before anything is freed. It includes the snapshots Plan reads;
+//     heap (runtime/metrics /memory/classes/heap/objects:bytes, i.e.
+//     HeapAlloc) seen by a sampler and once more as Plan returns, before
+//     anything is freed. The sampler asks every millisecond but, with
+//     -cpu 1, runs when the scheduler lets it (about every 10 ms), so a
+//     peak just before a collection may be read a little low. It includes
+//     the snapshots Plan reads;
 //   - inputs-MB: the heap before that Plan (the snapshots and config), so
 //     peak-heap-MB minus inputs-MB is what Plan itself adds at its peak.
 func BenchmarkPlan(b *testing.B) {
