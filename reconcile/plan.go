@@ -524,9 +524,13 @@ func Plan(src *SourceSnapshot, tgt *TargetSnapshot, cfg *Config, opts ...PlanOpt
 		kind: kind, account: src.Source.Account, linkName: kind + " link", tgt: tgt, learned: po.learned(src.Source),
 		plan: &Changeset{Source: kind, Account: src.Source.Account, SourceComplete: src.Complete}}
 	p.diff = diff{fields: &p.fields, changes: &p.changes}
-	// Room for every action, creations included, so that they are put in
-	// front of the devices' actions in place.
-	deviceActions := make([]Action, 0, len(src.Devices)+2*len(cc.FieldMappings)+len(src.Sites)+len(cc.typeRules)+16)
+	// The devices' actions go after room for the creations Plan may plan
+	// (a field per mapping, a customer or site per source site, a type per
+	// rule, a few more), so that the creations can be put in front of them
+	// without moving them.
+	front := len(cc.FieldMappings) + len(src.Sites) + len(cc.typeRules) + 16
+	all := make([]Action, front, front+len(src.Devices)+len(cc.FieldMappings))
+	deviceActions := all[front:]
 	for i, fm := range cc.FieldMappings {
 		if fd := p.ix.fields[cc.lowerTargets[i]]; fd != nil {
 			p.fieldOK = append(p.fieldOK, i)
@@ -591,7 +595,14 @@ func Plan(src *SourceSnapshot, tgt *TargetSnapshot, cfg *Config, opts ...PlanOpt
 	if retire {
 		deviceActions = p.absent(deviceActions)
 	}
-	p.plan.Actions = slices.Insert(deviceActions, 0, p.creates...)
+	if n := len(p.creates); n <= front && len(deviceActions) <= cap(all)-front {
+		// The devices' actions are still in all, after the room.
+		all = all[front-n : front+len(deviceActions)]
+		copy(all, p.creates)
+		p.plan.Actions = all
+	} else {
+		p.plan.Actions = slices.Insert(deviceActions, 0, p.creates...)
+	}
 	sort.SliceStable(p.plan.NewMappings, func(i, j int) bool {
 		return p.plan.NewMappings[i].SourceSiteID < p.plan.NewMappings[j].SourceSiteID
 	})
