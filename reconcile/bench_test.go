@@ -318,7 +318,10 @@ func TestPlanJSONIsUnchanged(t *testing.T) {
 	for name, mk := range goldenConfigs() {
 		src, tgt := variedWorld(3000)
 		for _, links := range []bool{false, true} {
-			tgt.KeepsSiteLinks = links
+			tgt.SiteLinkKinds = nil
+			if links {
+				tgt.SiteLinkKinds = []string{"*"}
+			}
 			key := fmt.Sprintf("%s/links=%v", name, links)
 			if got, want := planHash(t, src, tgt, mk(), learned), goldenVaried[key]; got != want {
 				t.Errorf("%s: plan hash = %s, want %s", key, got, want)
