@@ -102,6 +102,27 @@ type Config struct {
 	LinkAsset bool `json:"link_asset,omitempty"`
 	// Reopen is "new_ticket" (default) or "new_linked_ticket".
 	Reopen ReopenPolicy `json:"reopen,omitempty"`
+
+	// AttachContract attaches the customer's active PSA contract to new
+	// tickets when its mapping (or the catch-all) names no contract: the
+	// sink looks it up (NewTicket.AttachContract). A contract named in the
+	// mapping is always attached.
+	AttachContract bool `json:"attach_contract,omitempty"`
+	// PSACustomers holds settings per PSA customer, whichever way an alert
+	// was routed to it (mapping, auto-match, catch-all, asset link).
+	PSACustomers []PSACustomerSettings `json:"psa_customers,omitempty"`
+}
+
+// PSACustomerSettings are the settings of one PSA customer.
+type PSACustomerSettings struct {
+	Customer string `json:"customer"`       // PSA customer ID
+	Name     string `json:"name,omitempty"` // informational
+	// CreateTickets is the customer's "auto-create tickets" switch; unset
+	// means on. Off: its alerts are recorded and processed, and skipped
+	// with Result.Reason ReasonCustomerDisabled (logged as "alert
+	// ignored"), whatever route led to the customer. (A CustomerMapping
+	// with Disabled switches a source customer off already at Accept.)
+	CreateTickets *bool `json:"create_tickets,omitempty"`
 }
 
 // CustomerMapping maps one source customer to a PSA customer.
@@ -138,6 +159,16 @@ type CatchAll struct {
 // IDs (Halo ticket type, BMS issue type, …). Empty fields are left to the
 // sink's defaults. Fields carries anything else a driver understands (a Halo
 // category, a custom field).
+//
+// A sub-issue type belongs to its issue type: an override that sets
+// IssueType also sets SubIssueType (to its own, or to none), so a default
+// sub-issue type is never paired with another issue type. An override that
+// sets only SubIssueType keeps the default IssueType.
+//
+// How the Halo sink writes them (halodriver.AlertSink.CreateTicket): Type
+// → tickettype_id, Source → source, Status → status_id, Queue → team (by
+// name), Priority → priority_id, IssueType and SubIssueType → one category
+// field as "Issue>Sub" (category_1 unless configured otherwise).
 type TicketDefaults struct {
 	Type         string            `json:"type,omitempty"`
 	Source       string            `json:"source,omitempty"`
@@ -161,7 +192,9 @@ func (d TicketDefaults) merge(o TicketDefaults) TicketDefaults {
 	set(&d.Status, o.Status)
 	set(&d.Queue, o.Queue)
 	set(&d.Priority, o.Priority)
-	set(&d.IssueType, o.IssueType)
+	if o.IssueType != "" { // the sub-issue type goes with its issue type
+		d.IssueType, d.SubIssueType = o.IssueType, o.SubIssueType
+	}
 	set(&d.SubIssueType, o.SubIssueType)
 	if len(o.Fields) > 0 {
 		f := maps.Clone(d.Fields)
@@ -304,12 +337,29 @@ func (c Config) problems() error {
 			seen[k] = i
 		}
 	}
+	seenPSA := map[string]int{}
+	for i, p := range c.PSACustomers {
+		key := "psa_customers[" + strconv.Itoa(i) + "]"
+		if strings.TrimSpace(p.Customer) == "" {
+			bad(key+".customer", "is empty")
+		} else if j, dup := seenPSA[p.Customer]; dup {
+			bad(key+".customer", "%s is already configured by psa_customers[%d]", p.Customer, j)
+		} else {
+			seenPSA[p.Customer] = i
+		}
+	}
 	if c.CatchAll != nil && c.CatchAll.Customer == "" {
 		bad("catch_all.customer", "is empty (remove catch_all to reject unmapped customers)")
+	}
+	if c.Ticket.SubIssueType != "" && c.Ticket.IssueType == "" {
+		bad("ticket.sub_issue_type", "is set without ticket.issue_type (a sub-issue type belongs to an issue type)")
 	}
 	seenType := map[[2]string]int{}
 	for i, r := range c.AlertTypes {
 		key := "alert_types[" + strconv.Itoa(i) + "]"
+		if r.Ticket.SubIssueType != "" && r.Ticket.IssueType == "" && c.Ticket.IssueType == "" {
+			bad(key+".ticket.sub_issue_type", "is set without an issue type here or in ticket.issue_type")
+		}
 		if strings.TrimSpace(r.Type) == "" {
 			bad(key+".type", "is empty")
 		}
@@ -336,8 +386,9 @@ func normType(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 // routing is a Config compiled for lookups.
 type routing struct {
 	cfg       Config
-	customers map[[3]string]CustomerMapping // {source, account or "", source customer}
-	types     map[[2]string]AlertTypeRule   // {source or "", normalised type}
+	customers map[[3]string]CustomerMapping  // {source, account or "", source customer}
+	psa       map[string]PSACustomerSettings // PSA customer ID → settings
+	types     map[[2]string]AlertTypeRule    // {source or "", normalised type}
 }
 
 // clone returns a deep copy, so that neither the caller nor the engine can
@@ -354,6 +405,13 @@ func (c Config) clone() Config {
 		c.AlertTypes[i].Ticket.Fields = maps.Clone(c.AlertTypes[i].Ticket.Fields)
 	}
 	c.SeverityPriority = maps.Clone(c.SeverityPriority)
+	c.PSACustomers = slices.Clone(c.PSACustomers)
+	for i, p := range c.PSACustomers {
+		if p.CreateTickets != nil {
+			v := *p.CreateTickets
+			c.PSACustomers[i].CreateTickets = &v
+		}
+	}
 	return c
 }
 
@@ -375,7 +433,18 @@ func compile(c Config) routing {
 	for _, t := range c.AlertTypes {
 		r.types[[2]string{t.Source, normType(t.Type)}] = t
 	}
+	r.psa = make(map[string]PSACustomerSettings, len(c.PSACustomers))
+	for _, p := range c.PSACustomers {
+		r.psa[p.Customer] = p
+	}
 	return r
+}
+
+// customerOff reports whether the PSA customer's "auto-create tickets"
+// switch is off (PSACustomerSettings.CreateTickets).
+func (r *routing) customerOff(customerID string) bool {
+	p, ok := r.psa[customerID]
+	return ok && p.CreateTickets != nil && !*p.CreateTickets
 }
 
 func (r *routing) mapping(a Alert) (CustomerMapping, bool) {

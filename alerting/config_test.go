@@ -35,6 +35,8 @@ func fullConfig() alerting.Config {
 		OnResolve:            alerting.NoteOnResolve,
 		LinkAsset:            true,
 		Reopen:               alerting.ReopenNewLinkedTicket,
+		AttachContract:       true,
+		PSACustomers:         []alerting.PSACustomerSettings{{Customer: "12", Name: "Acme", CreateTickets: new(false)}, {Customer: "13"}},
 	}
 }
 
@@ -45,7 +47,7 @@ func TestConfigJSONRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{`"grouping": "user_alert"`, `"source_customer": "site-1"`, `"catch_all"`, `"severity_priority"`, `"critical": "1"`, `"on_resolve": "note"`, `"reopen": "new_linked_ticket"`} {
+	for _, key := range []string{`"grouping": "user_alert"`, `"source_customer": "site-1"`, `"catch_all"`, `"severity_priority"`, `"critical": "1"`, `"on_resolve": "note"`, `"reopen": "new_linked_ticket"`, `"attach_contract": true`, `"create_tickets": false`} {
 		if !strings.Contains(string(data), key) {
 			t.Errorf("JSON lacks %s:\n%s", key, data)
 		}
@@ -80,6 +82,10 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		{"type source", `{"alert_types":[{"type":"x","source":"?"}]}`, "alert_types[0].source", "letters"},
 		{"duplicate type", `{"alert_types":[{"type":"Disk"},{"type":"disk "}]}`, "alert_types[1].type", "already configured"},
 		{"severity", `{"severity_priority":{"urgent":"1"}}`, "severity_priority.urgent", "not one of"},
+		{"psa customer", `{"psa_customers":[{"create_tickets":false}]}`, "psa_customers[0].customer", "is empty"},
+		{"duplicate psa customer", `{"psa_customers":[{"customer":"1"},{"customer":"1","create_tickets":false}]}`, "psa_customers[1].customer", "already configured by psa_customers[0]"},
+		{"sub-issue type alone", `{"ticket":{"sub_issue_type":"Disk"}}`, "ticket.sub_issue_type", "without ticket.issue_type"},
+		{"override sub-issue type alone", `{"alert_types":[{"type":"x","ticket":{"sub_issue_type":"Disk"}}]}`, "alert_types[0].ticket.sub_issue_type", "without an issue type"},
 		{"unknown key", `{"grouping":"user","auto_macth":true}`, "auto_macth", "unknown key"},
 		{"unknown nested key", `{"customers":[{"source":"datto","source_customer":"s","customer":"c"},{"source":"datto","source_customer":"t","custmer":"c"}]}`, "customers[1].custmer", "unknown key"},
 		{"unknown key in a map value", `{"alert_types":[{"type":"x","ticket":{"priorty":"1"}}]}`, "alert_types[0].ticket.priorty", "unknown key"},

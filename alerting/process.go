@@ -325,6 +325,10 @@ func (e *Engine) applyRaise(ctx context.Context, ev event) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	if e.route.customerOff(rt.cust.ID) { // ticket-defaults: the PSA customer's "auto-create tickets" switch is off
+		res.Routing = rt.rec
+		return e.ignored(ctx, res, ReasonCustomerDisabled, ev.Alert), nil
+	}
 	gk := e.GroupKey(rt.cust.ID, ev.Alert)
 	return e.withGroup(ctx, gk, rt.cust.ID, func(tx *groupTx) (Result, error) {
 		r := rt // fresh on every (re)start

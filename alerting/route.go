@@ -303,6 +303,7 @@ func (e *Engine) newTicket(ctx context.Context, r *route, gk string, a Alert, pr
 		PreviousTicket: prev,
 		Alert:          a,
 	}
+	nt.AttachContract = e.route.cfg.AttachContract // the sink finds the active contract when none is mapped
 	rec := &r.rec
 	rec.Contact, rec.ContactBy, rec.ContactProblem = "", "", ""
 	as := r.asset

@@ -207,6 +207,10 @@ type NewTicket struct {
 	PreviousTicket string
 	// Alert is the alert that opened the ticket.
 	Alert Alert
+	// AttachContract asks the sink to attach the customer's active
+	// contract when Contract is empty (Config.AttachContract). A sink that
+	// finds no single active contract leaves the ticket without one.
+	AttachContract bool
 }
 
 // NoteKind says why the engine writes a note.

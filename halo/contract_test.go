@@ -45,6 +45,9 @@ func TestContract(t *testing.T) {
 	srv.SeedTicket(halo.Ticket{Summary: "Printer", ClientID: cust.ID, SiteID: site.ID, TicketTypeID: 1})
 	closed := srv.SeedTicket(halo.Ticket{Summary: "Old", ClientID: cust.ID, SiteID: site.ID, TicketTypeID: 1})
 	srv.CloseTicket(closed.ID)
+	contract := srv.SeedContract(halo.Contract{Ref: "MSA-1", ClientID: cust.ID, SiteID: site.ID, Active: halo.Ptr(true)})
+	srv.SeedContract(halo.Contract{Ref: "MSA-2", ClientID: cust.ID})
+	team := srv.SeedTeam(halo.Team{Name: "1st Line", DepartmentID: 1})
 	note := seedID(t, srv, "Actions", halo.Action{TicketID: ticket.ID, OutcomeID: halo.DefaultNoteOutcomeID, Note: "seen"})
 	now := halo.FormatTime(time.Now())
 
@@ -207,9 +210,22 @@ func TestContract(t *testing.T) {
 			_, err := c.Tickets.Close(ctx, tk.ID, &halo.CloseOptions{StatusID: halo.DefaultClosedStatusID, Note: "done", AgentID: 1})
 			return err
 		},
+		"Contracts.All": func(ctx context.Context) error {
+			return drain(c.Contracts.All(ctx, &halo.ContractListOptions{ClientID: cust.ID, SiteID: site.ID, IncludeInactive: true,
+				ExcludeRenewed: true, Search: "MSA", PageSize: 1}))
+		},
+		"Contracts.Get": func(ctx context.Context) error { _, err := c.Contracts.Get(ctx, contract.ID); return err },
+
+		"Teams.Get": func(ctx context.Context) error { _, err := c.Teams.Get(ctx, team.ID); return err },
+		"Teams.List": func(ctx context.Context) error {
+			_, err := c.Teams.List(ctx, &halo.TeamListOptions{DepartmentID: 1, IncludeDisabled: true})
+			return err
+		},
+
 		"Tickets.Create": func(ctx context.Context) error {
 			_, err := c.Tickets.Create(ctx, halo.NewTicket{TicketTypeID: 1, ClientID: cust.ID, SiteID: site.ID, Summary: "s", Details: "d",
-				PriorityID: 1, StatusID: 1, Category1: "Alerts", AssetIDs: []int{assets[0].ID},
+				PriorityID: 1, StatusID: 1, SourceID: 1, Team: "1st Line", Category1: "Alerts>Disk", Category2: "c2", Category3: "c3",
+				Category4: "c4", ContractID: contract.ID, AssetIDs: []int{assets[0].ID},
 				CustomFields: []halo.CustomField{{ID: warranty.ID, Value: halo.TextValue("x")}}, UseGeneralUser: true,
 				ThirdPartyID: "datto:alert:1", CreatedFromID: ticket.ID})
 			if err == nil {

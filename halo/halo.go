@@ -78,6 +78,8 @@ type Client struct {
 	Actions     *ActionsService
 	TicketTypes *TicketTypesService
 	Statuses    *StatusesService
+	Contracts   *ContractsService
+	Teams       *TeamsService
 
 	fieldsMu sync.Mutex
 	fields   map[string]FieldRef // lower-cased name → field
@@ -342,6 +344,8 @@ func NewClient(resourceURL string, opts ...Option) (*Client, error) {
 	c.Actions = (*ActionsService)(&c.common)
 	c.TicketTypes = (*TicketTypesService)(&c.common)
 	c.Statuses = (*StatusesService)(&c.common)
+	c.Contracts = (*ContractsService)(&c.common)
+	c.Teams = (*TeamsService)(&c.common)
 	return c, nil
 }
 

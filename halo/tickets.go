@@ -93,9 +93,21 @@ type NewTicket struct {
 	Summary      string
 	Details      string // plain text
 	DetailsHTML  string
-	PriorityID   int
-	StatusID     int
-	Category1    string
+	PriorityID   int // priority_id
+	StatusID     int // status_id
+	// SourceID is the ticket source (source, a tenant-specific lookup id).
+	SourceID int
+	// Team is the team (queue) by name (team; Halo's ticket has no team
+	// id field).
+	Team string
+	// Category1 … Category4 fill Halo's four category fields (text; a
+	// sub-category as "Parent>Child").
+	Category1 string
+	Category2 string
+	Category3 string
+	Category4 string
+	// ContractID attaches a client contract (contract_id).
+	ContractID   int
 	AssetIDs     []int
 	CustomFields []CustomField
 	// UseGeneralUser binds the customer's General User when UserID is 0
@@ -138,7 +150,13 @@ func (s *TicketsService) Create(ctx context.Context, n NewTicket) (*Ticket, erro
 		UserID:       n.UserID,
 		PriorityID:   n.PriorityID,
 		StatusID:     n.StatusID,
+		Source:       n.SourceID,
+		Team:         n.Team,
 		Category1:    n.Category1,
+		Category2:    n.Category2,
+		Category3:    n.Category3,
+		Category4:    n.Category4,
+		ContractID:   n.ContractID,
 		CustomFields: n.CustomFields,
 
 		ThirdPartyIDString: n.ThirdPartyID,

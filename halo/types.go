@@ -296,22 +296,34 @@ type AssetRef struct {
 
 // Ticket is a Halo ticket (schema Faults, route /Tickets).
 type Ticket struct {
-	ID                         int           `json:"id,omitempty"`
-	Summary                    string        `json:"summary,omitempty"`
-	Details                    string        `json:"details,omitempty"`
-	DetailsHTML                string        `json:"details_html,omitempty"`
-	TicketTypeID               int           `json:"tickettype_id,omitempty"`
-	StatusID                   int           `json:"status_id,omitempty"`
-	PriorityID                 int           `json:"priority_id,omitempty"`
-	ClientID                   int           `json:"client_id,omitempty"`
-	ClientName                 string        `json:"client_name,omitempty"`
-	SiteID                     int           `json:"site_id,omitempty"`
-	SiteName                   string        `json:"site_name,omitempty"`
-	UserID                     int           `json:"user_id,omitempty"`
-	UserName                   string        `json:"user_name,omitempty"`
-	AgentID                    int           `json:"agent_id,omitempty"`
-	Team                       string        `json:"team,omitempty"`
+	ID           int    `json:"id,omitempty"`
+	Summary      string `json:"summary,omitempty"`
+	Details      string `json:"details,omitempty"`
+	DetailsHTML  string `json:"details_html,omitempty"`
+	TicketTypeID int    `json:"tickettype_id,omitempty"`
+	StatusID     int    `json:"status_id,omitempty"`
+	PriorityID   int    `json:"priority_id,omitempty"`
+	ClientID     int    `json:"client_id,omitempty"`
+	ClientName   string `json:"client_name,omitempty"`
+	SiteID       int    `json:"site_id,omitempty"`
+	SiteName     string `json:"site_name,omitempty"`
+	UserID       int    `json:"user_id,omitempty"`
+	UserName     string `json:"user_name,omitempty"`
+	AgentID      int    `json:"agent_id,omitempty"`
+	// Team is the team (queue) by name: Faults has "team" (string) and no
+	// team id.
+	Team string `json:"team,omitempty"`
+	// Source is the ticket source ("source", a Halo lookup id; the values
+	// are tenant-configurable, so treat them as opaque).
+	Source int `json:"source,omitempty"`
+	// Category1 … Category4 are Halo's four category fields, as text. A
+	// sub-category is written after its parent with ">" between them
+	// ("Hardware>Printer"), as Halo shows them in ticket responses.
 	Category1                  string        `json:"category_1,omitempty"`
+	Category2                  string        `json:"category_2,omitempty"`
+	Category3                  string        `json:"category_3,omitempty"`
+	Category4                  string        `json:"category_4,omitempty"`
+	ContractID                 int           `json:"contract_id,omitempty"` // the client contract (ContractHeader id)
 	DateOccurred               *Time         `json:"dateoccurred,omitempty"`
 	DateClosed                 *Time         `json:"dateclosed,omitempty"`
 	HasBeenClosed              *bool         `json:"hasbeenclosed,omitempty"`

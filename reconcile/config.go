@@ -253,17 +253,24 @@ type compiled struct {
 	matchIdx     int            // index of the matching field's mapping, -1 for none
 	siteRules    []compiledSiteRule
 	typeRules    []compiledTypeRule
+	typeWhy      string // why a device has the type its field names ("type from <field>")
 	exclude      map[string]bool
 }
 
+// compiledSiteRule is a site rule ready to run, with the reason its
+// placements give.
 type compiledSiteRule struct {
 	SiteRule
-	m *criteria.Matcher
+	m   *criteria.Matcher
+	why string // "site rule <sequence>"
 }
 
+// compiledTypeRule is a type rule ready to run, with the reason its
+// types give.
 type compiledTypeRule struct {
 	TypeRule
-	m *criteria.Matcher
+	m   *criteria.Matcher
+	why string // "type rule <sequence>"
 }
 
 // Validate checks c and reports the first wrong key as a *ConfigError
@@ -346,7 +353,7 @@ func (cc *compiled) compileSites() error {
 		if err != nil {
 			return bad(key+".criteria", "%v", err)
 		}
-		cc.siteRules = append(cc.siteRules, compiledSiteRule{r, m})
+		cc.siteRules = append(cc.siteRules, compiledSiteRule{r, m, fmt.Sprintf("site rule %d", r.Sequence)})
 	}
 	sort.SliceStable(cc.siteRules, func(i, j int) bool { return cc.siteRules[i].Sequence < cc.siteRules[j].Sequence })
 	if cc.Sites.Method == SiteRules && len(cc.siteRules) == 0 && cc.Sites.DefaultSite == nil {
@@ -433,9 +440,10 @@ func (cc *compiled) compileAssetTypes() error {
 		if err != nil {
 			return bad(key+".criteria", "%v", err)
 		}
-		cc.typeRules = append(cc.typeRules, compiledTypeRule{r, m})
+		cc.typeRules = append(cc.typeRules, compiledTypeRule{r, m, fmt.Sprintf("type rule %d", r.Sequence)})
 	}
 	sort.SliceStable(cc.typeRules, func(i, j int) bool { return cc.typeRules[i].Sequence < cc.typeRules[j].Sequence })
+	cc.typeWhy = "type from " + cc.AssetTypes.Field
 	return nil
 }
 
@@ -468,8 +476,45 @@ func (cc *compiled) compileUsers(src SourceInfo) error {
 }
 
 // normalizeValue folds a matching value for comparison: case and
-// punctuation do not count.
+// punctuation do not count. An ASCII value is folded in one pass, and
+// returned as it is when it is already folded.
 func normalizeValue(v string) string {
+	folded := true
+	for i := 0; i < len(v); i++ {
+		switch b := v[i]; {
+		case b >= 0x80:
+			return normalizeUnicode(v)
+		case !('a' <= b && b <= 'z' || '0' <= b && b <= '9'):
+			folded = false
+		}
+	}
+	if folded {
+		return v
+	}
+	n := 0
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' {
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	var out strings.Builder
+	out.Grow(n)
+	for i := 0; i < len(v); i++ {
+		switch b := v[i]; {
+		case 'A' <= b && b <= 'Z':
+			out.WriteByte(b + 'a' - 'A')
+		case 'a' <= b && b <= 'z' || '0' <= b && b <= '9':
+			out.WriteByte(b)
+		}
+	}
+	return out.String()
+}
+
+// normalizeUnicode is normalizeValue for values that are not all ASCII.
+func normalizeUnicode(v string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(v) {
 		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') || r > 127 {
@@ -479,9 +524,9 @@ func normalizeValue(v string) string {
 	return b.String()
 }
 
-// excluded reports whether a matching value must never be used.
-func (c *compiled) excluded(v string) bool {
-	n := normalizeValue(v)
+// excluded reports whether a matching value, normalised, must never be
+// used.
+func (c *compiled) excluded(n string) bool {
 	if len(n) < 3 || c.exclude[n] {
 		return true
 	}

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -178,9 +179,49 @@ type index struct {
 	types        map[string]*AssetType // lower name
 	typeByID     map[int]*AssetType
 	fields       map[string]*FieldDef // lower name
-	link         map[string][]*Asset  // linked source device id → assets
-	match        map[string][]*Asset  // normalised matching value → assets
+	assets       []*Asset             // in id order; the indexes below hold positions in it
+	slot         []int32              // position → position of the first asset of its id; nil when ids are unique
+	link         assetIndex           // linked source device id → assets
+	match        assetIndex           // normalised matching value → assets
 	users        [2]map[string][]*User
+}
+
+// assetIndex finds the assets of a key (a link, a matching value) in id
+// order without a slice per key: the map holds the first asset's position
+// and next chains each position to the next asset of its key.
+type assetIndex struct {
+	head map[string]int32 // key → position+1 of its first asset
+	next []int32          // position → position+1 of the next asset of its key, 0 after the last
+}
+
+func newAssetIndex(n int) assetIndex {
+	return assetIndex{head: make(map[string]int32, n), next: make([]int32, n)}
+}
+
+// add puts the asset at pos first in its key's chain: adding positions in
+// descending order leaves every chain in ascending order.
+func (x *assetIndex) add(key string, pos int) {
+	x.next[pos] = x.head[key]
+	x.head[key] = int32(pos + 1)
+}
+
+// ids returns the ids of the assets of the chain that starts at first
+// (a position+1).
+func (x *assetIndex) ids(first int32, assets []*Asset) []int {
+	var out []int
+	for q := first; q != 0; q = x.next[q-1] {
+		out = append(out, assets[q-1].ID)
+	}
+	return out
+}
+
+// slotOf returns the position that stands for the id of the asset at pos
+// (the first asset with that id), for keeping which device claimed it.
+func (ix *index) slotOf(pos int) int {
+	if ix.slot == nil {
+		return pos
+	}
+	return int(ix.slot[pos])
 }
 
 func lower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
@@ -189,7 +230,7 @@ func indexTarget(t *TargetSnapshot, cc *compiled, kind string) *index {
 	ix := &index{
 		customers: map[int]*Customer{}, custByName: map[string][]*Customer{}, custByLink: map[string]*Customer{}, siteByLink: map[string]*Site{}, sites: map[int]*Site{},
 		siteByName: map[int]map[string]*Site{}, mainSite: map[int]int{}, types: map[string]*AssetType{},
-		typeByID: map[int]*AssetType{}, fields: map[string]*FieldDef{}, link: map[string][]*Asset{}, match: map[string][]*Asset{},
+		typeByID: map[int]*AssetType{}, fields: map[string]*FieldDef{},
 		users: [2]map[string][]*User{{}, {}},
 	}
 	for i := range t.Customers {
@@ -244,14 +285,39 @@ func indexTarget(t *TargetSnapshot, cc *compiled, kind string) *index {
 	for i := range t.Assets {
 		assets[i] = &t.Assets[i]
 	}
-	sort.Slice(assets, func(i, j int) bool { return assets[i].ID < assets[j].ID })
-	for _, a := range assets {
-		if v := a.Links[kind]; v != "" && kind != "" {
-			ix.link[v] = append(ix.link[v], a)
+	if !increasing(assets, func(a *Asset) int { return a.ID }) {
+		sort.Slice(assets, func(i, j int) bool { return assets[i].ID < assets[j].ID })
+		for i := 1; i < len(assets); i++ {
+			if assets[i].ID == assets[i-1].ID {
+				if ix.slot == nil {
+					ix.slot = make([]int32, len(assets))
+					for j := range ix.slot {
+						ix.slot[j] = int32(j)
+					}
+				}
+				ix.slot[i] = ix.slot[i-1]
+			}
+		}
+	}
+	ix.assets = assets
+	if kind != "" {
+		ix.link = newAssetIndex(len(assets))
+	}
+	if cc.Matching.Field != "" {
+		ix.match = newAssetIndex(len(assets))
+	}
+	for pos := len(assets) - 1; pos >= 0; pos-- {
+		a := assets[pos]
+		if kind != "" {
+			if v := a.Links[kind]; v != "" {
+				ix.link.add(v, pos)
+			}
 		}
 		if cc.Matching.Field != "" {
-			if v := fieldValue(a.Fields, cc.Matching.Field); v != "" && !cc.excluded(v) {
-				ix.match[normalizeValue(v)] = append(ix.match[normalizeValue(v)], a)
+			if v := fieldValue(a.Fields, cc.Matching.Field); v != "" {
+				if n := normalizeValue(v); !cc.excluded(n) {
+					ix.match.add(n, pos)
+				}
 			}
 		}
 	}
@@ -269,32 +335,88 @@ func indexTarget(t *TargetSnapshot, cc *compiled, kind string) *index {
 	return ix
 }
 
+// increasing reports whether the items' ids strictly increase: sorting
+// them by id would leave them as they are.
+func increasing[T any, K cmp.Ordered](items []T, id func(T) K) bool {
+	for i := 1; i < len(items); i++ {
+		if id(items[i-1]) >= id(items[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // fieldValue reads a field by name, case-insensitively.
 func fieldValue(m map[string]string, name string) string {
 	if v, ok := m[name]; ok {
 		return strings.TrimSpace(v)
 	}
+	if len(m) == 0 {
+		return ""
+	}
 	for k, v := range m {
-		if strings.EqualFold(k, name) {
+		if foldEqual(k, name) {
 			return strings.TrimSpace(v)
 		}
 	}
 	return ""
 }
 
-// keep copies items into the arena and returns them as a slice of their
-// own (capacity capped, so appending to it never touches its neighbours).
-// Thousands of actions share a few large allocations instead of one each.
-func keep[T any](arena *[]T, items []T) []T {
-	if len(items) == 0 {
+// foldEqual is strings.EqualFold(key, name), quicker to say no to a key
+// shorter than name: a key shorter than an ASCII name never equals it
+// but for case (the letters that fold to ASCII ones take two bytes or
+// more), and an ASCII name has no other letter.
+func foldEqual(key, name string) bool {
+	if len(key) < len(name) && isASCII(name) {
+		return false
+	}
+	return strings.EqualFold(key, name)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// arena hands out slices of a few large blocks, so that thousands of
+// actions share a few allocations instead of one each. A slice is built
+// in place at the end of the current block (add), then kept or dropped.
+type arena[T any] struct {
+	block []T
+	start int // where the slice being built begins
+}
+
+// add appends v to the slice being built, moving it to a new block when
+// the current one is full.
+func (a *arena[T]) add(v T) {
+	if len(a.block) == cap(a.block) {
+		n := len(a.block) - a.start
+		b := make([]T, n, max(4096, 2*n))
+		copy(b, a.block[a.start:])
+		a.block, a.start = b, 0
+	}
+	a.block = append(a.block, v)
+}
+
+// keep ends the slice being built and returns it (nil when empty), its
+// capacity capped so that appending to it never touches its neighbours.
+func (a *arena[T]) keep() []T {
+	s := a.block[a.start:len(a.block):len(a.block)]
+	a.start = len(a.block)
+	if len(s) == 0 {
 		return nil
 	}
-	if cap(*arena)-len(*arena) < len(items) {
-		*arena = make([]T, 0, max(4096, len(items)))
-	}
-	start := len(*arena)
-	*arena = append(*arena, items...)
-	return (*arena)[start:len(*arena):len(*arena)]
+	return s
+}
+
+// drop forgets the slice being built.
+func (a *arena[T]) drop() {
+	clear(a.block[a.start:])
+	a.block = a.block[:a.start]
 }
 
 // placement is where a device's asset belongs.
@@ -306,11 +428,23 @@ type placement struct {
 	reason      string
 }
 
-func (p placement) siteKey() string {
-	if p.siteRef != "" {
-		return p.siteRef
+// siteKey names the placement's site in a change: its ref, else its id.
+func (p *planner) siteKey(pl *placement) string {
+	if pl.siteRef != "" {
+		return pl.siteRef
 	}
-	return strconv.Itoa(p.siteID)
+	return p.itoa(pl.siteID)
+}
+
+// itoa is strconv.Itoa, remembered: the same few site, type and user ids
+// recur in thousands of changes.
+func (p *planner) itoa(n int) string {
+	s, ok := p.ints[n]
+	if !ok {
+		s = strconv.Itoa(n)
+		p.ints[n] = s
+	}
+	return s
 }
 
 // planner holds the state of one Plan call.
@@ -322,20 +456,29 @@ type planner struct {
 	creates  []Action // field, customer, site and type creations, in order of need
 	refs     map[string]bool
 	siteMemo map[string]*placement
-	skips    map[string]string  // source site → why it places nothing
-	fieldOK  []int              // indices of the mappings whose target exists or is created
-	ruleMemo map[int]*placement // site rule index (-1: default site) → placement
-	ruleWhy  map[int]string
-	typeMemo map[string]typeRes
+	skips    map[string]string // source site → why it places nothing
+	fieldOK  []int             // indices of the mappings whose target exists or is created
+	ruleMemo []ruleRes         // site rule index+1 (0: default site) → placement
+	typeMemo map[typeKey]typeRes
 	sites    map[string]*SourceSite
+	devices  []*Device // in id order
+	claimed  []int32   // asset slot (see index.slotOf) → position+1 of the device that took it
+	look     fieldLookup
+	why      []byte         // the reason of the device being planned, as it is built
+	fieldIdx map[string]int // rule field name → index of the mapping with that target, -1 for none
+	ints     map[int]string // see itoa
+	cands    []int32        // scratch: the positions of match candidates
+	old      []string       // scratch of assetValues: an asset's values by mapping index
+	found    []bool         // and whether each was found
 	tgt      *TargetSnapshot
 	learned  map[string]Mapping // source site → mapping an earlier run learned
 	kind     string             // the source kind links are kept under ("" for none)
 	account  string             // the source account
 	linkName string             // how plans name the link ("datto link")
 	diff     diff
-	chgArena []Change     // backing store of every action's Changes
-	fwArena  []FieldWrite // and of every write's Fields
+	changes  arena[Change]     // every update's Changes
+	fields   arena[FieldWrite] // and every write's Fields
+	writes   arena[AssetWrite] // and every action's Write
 }
 
 type typeRes struct {
@@ -343,15 +486,24 @@ type typeRes struct {
 	ref, why string
 }
 
+// typeKey is what assetType remembers a resolved type by.
+type typeKey struct{ why, name string }
+
+// ruleRes is a site rule's placement, once resolved.
+type ruleRes struct {
+	done bool
+	pl   *placement
+	why  string
+}
+
 // values are a device's mapped values, by mapping index ("" when empty).
 type values []string
 
-func (v values) get(cc *compiled, lowerTarget string) (string, bool) {
-	i, ok := cc.targetIdx[lowerTarget]
-	if !ok {
-		return "", false
-	}
-	return v[i], true
+// matchKey is a device's matching value, normalised, and whether it is
+// excluded from matching.
+type matchKey struct {
+	norm     string
+	excluded bool
 }
 
 // Plan works out what a reconcile would do. It is pure and deterministic:
@@ -368,10 +520,17 @@ func Plan(src *SourceSnapshot, tgt *TargetSnapshot, cfg *Config, opts ...PlanOpt
 	}
 	kind := src.Source.Kind
 	p := &planner{cc: cc, src: src, ix: indexTarget(tgt, cc, kind), refs: map[string]bool{}, siteMemo: map[string]*placement{}, skips: map[string]string{},
-		ruleMemo: map[int]*placement{}, ruleWhy: map[int]string{}, typeMemo: map[string]typeRes{},
+		ruleMemo: make([]ruleRes, len(cc.siteRules)+1), typeMemo: map[typeKey]typeRes{}, fieldIdx: map[string]int{}, ints: map[int]string{},
 		kind: kind, account: src.Source.Account, linkName: kind + " link", tgt: tgt, learned: po.learned(src.Source),
 		plan: &Changeset{Source: kind, Account: src.Source.Account, SourceComplete: src.Complete}}
-	deviceActions := make([]Action, 0, len(src.Devices)+len(cc.FieldMappings)+16)
+	p.diff = diff{fields: &p.fields, changes: &p.changes}
+	// The devices' actions go after room for the creations Plan may plan
+	// (a field per mapping, a customer or site per source site, a type per
+	// rule, a few more), so that the creations can be put in front of them
+	// without moving them.
+	front := len(cc.FieldMappings) + len(src.Sites) + len(cc.typeRules) + 16
+	all := make([]Action, front, front+len(src.Devices)+len(cc.FieldMappings))
+	deviceActions := all[front:]
 	for i, fm := range cc.FieldMappings {
 		if fd := p.ix.fields[cc.lowerTargets[i]]; fd != nil {
 			p.fieldOK = append(p.fieldOK, i)
@@ -390,7 +549,7 @@ func Plan(src *SourceSnapshot, tgt *TargetSnapshot, cfg *Config, opts ...PlanOpt
 		deviceActions = append(deviceActions, Action{Kind: SkipDevice, Name: fm.Target,
 			Reason: fmt.Sprintf("mapping %s → %s ignored: the PSA has no field %q (set create_missing to create it)", fm.Source, fm.Target, fm.Target)})
 	}
-	sites := map[string]*SourceSite{}
+	sites := make(map[string]*SourceSite, len(src.Sites))
 	for i := range src.Sites {
 		sites[src.Sites[i].ID] = &src.Sites[i]
 	}
@@ -399,87 +558,161 @@ func Plan(src *SourceSnapshot, tgt *TargetSnapshot, cfg *Config, opts ...PlanOpt
 	for i := range src.Devices {
 		devices[i] = &src.Devices[i]
 	}
-	sort.Slice(devices, func(i, j int) bool { return devices[i].ID < devices[j].ID })
-	mapped := make([]values, len(devices))
-	counts := make(map[string]int, len(devices))
-	for i, d := range devices {
-		mapped[i] = p.mapFields(d)
-		if cc.matchIdx >= 0 {
-			if v := mapped[i][cc.matchIdx]; v != "" && !cc.excluded(v) && !d.Deleted {
-				counts[normalizeValue(v)]++
+	if !increasing(devices, func(d *Device) string { return d.ID }) {
+		sort.Slice(devices, func(i, j int) bool { return devices[i].ID < devices[j].ID })
+	}
+	p.devices = devices
+	// Each device's matching value, normalised once: whether another
+	// device shares it decides whether it matches.
+	var keys []matchKey
+	counts := map[string]int{}
+	if cc.matchIdx >= 0 {
+		keys = make([]matchKey, len(devices))
+		counts = make(map[string]int, len(devices))
+		source := cc.FieldMappings[cc.matchIdx].Source
+		for i, d := range devices {
+			if v := fieldValue(d.Fields, source); v != "" {
+				n := normalizeValue(v)
+				keys[i] = matchKey{norm: n, excluded: cc.excluded(n)}
+				if !keys[i].excluded && !d.Deleted {
+					counts[n]++
+				}
 			}
 		}
 	}
-	claimed := make(map[int]string, len(devices))
-	present := make(map[string]bool, len(devices))
+	p.claimed = make([]int32, len(p.ix.assets))
+	retire := src.Complete && p.retiresDeleted() && kind != ""
+	mapped := make(values, len(cc.FieldMappings)) // one device's mapped values at a time
 	for i, d := range devices {
-		present[d.ID] = true
-		deviceActions = append(deviceActions, p.device(d, mapped[i], sites[d.SiteID], counts, claimed))
+		var key matchKey
+		if keys != nil {
+			key = keys[i]
+		}
+		p.mapFields(mapped, d)
+		deviceActions = append(deviceActions, Action{})
+		p.device(&deviceActions[len(deviceActions)-1], i, mapped, key, sites[d.SiteID], counts)
 	}
-	if src.Complete && p.retiresDeleted() && kind != "" {
-		deviceActions = append(deviceActions, p.absent(tgt, present)...)
+	if retire {
+		deviceActions = p.absent(deviceActions)
 	}
-	p.plan.Actions = make([]Action, 0, len(p.creates)+len(deviceActions))
-	p.plan.Actions = append(append(p.plan.Actions, p.creates...), deviceActions...)
+	if n := len(p.creates); n <= front && len(deviceActions) <= cap(all)-front {
+		// The devices' actions are still in all, after the room.
+		all = all[front-n : front+len(deviceActions)]
+		copy(all, p.creates)
+		p.plan.Actions = all
+	} else {
+		p.plan.Actions = slices.Insert(deviceActions, 0, p.creates...)
+	}
 	sort.SliceStable(p.plan.NewMappings, func(i, j int) bool {
 		return p.plan.NewMappings[i].SourceSiteID < p.plan.NewMappings[j].SourceSiteID
 	})
 	return p.plan, nil
 }
 
-// mapFields returns the device's mapped values.
-func (p *planner) mapFields(d *Device) values {
-	out := make(values, len(p.cc.FieldMappings))
-	for i, fm := range p.cc.FieldMappings {
-		out[i] = fieldValue(d.Fields, fm.Source)
+// mapFields fills in the device's mapped values.
+func (p *planner) mapFields(out values, d *Device) {
+	for i := range p.cc.FieldMappings {
+		out[i] = fieldValue(d.Fields, p.cc.FieldMappings[i].Source)
 	}
-	return out
 }
 
-// lookup reads PSA-side mapped names first, then source field names. It
-// remembers the last few fields it read, since many rules test the same
-// field of one device.
-func (p *planner) lookup(d *Device, mapped values) func(string) string {
-	var names, vals [4]string
-	n := 0
-	return func(f string) string {
-		for i := range n {
-			if names[i] == f {
-				return vals[i]
-			}
+// fieldLookup reads a device's fields for rules: PSA-side mapped names
+// first, then source field names. It remembers the last few fields it
+// read, since many rules test the same field of one device.
+type fieldLookup struct {
+	p           *planner
+	d           *Device
+	mapped      values
+	names, vals [4]string
+	n           int
+}
+
+// get returns the value of field f.
+func (l *fieldLookup) get(f string) string {
+	for i := range l.n {
+		if l.names[i] == f {
+			return l.vals[i]
 		}
-		v, ok := mapped.get(p.cc, lower(f))
-		if !ok || v == "" {
-			v = fieldValue(d.Fields, f)
-		}
-		names[n%4], vals[n%4] = f, v
-		n = min(n+1, 4)
-		return v
 	}
+	var v string
+	if k := l.p.mappingOf(f); k >= 0 {
+		v = l.mapped[k]
+	}
+	if v == "" {
+		v = fieldValue(l.d.Fields, f)
+	}
+	l.names[l.n%4], l.vals[l.n%4] = f, v
+	l.n = min(l.n+1, 4)
+	return v
+}
+
+// mappingOf returns the index of the mapping whose target is named f
+// (case and surrounding space aside), or -1.
+func (p *planner) mappingOf(f string) int {
+	k, ok := p.fieldIdx[f]
+	if !ok {
+		k = -1
+		if i, ok := p.cc.targetIdx[lower(f)]; ok {
+			k = i
+		}
+		p.fieldIdx[f] = k
+	}
+	return k
+}
+
+// say appends to the reason of the device being planned.
+func (p *planner) say(parts ...string) {
+	for _, s := range parts {
+		p.why = append(p.why, s...)
+	}
+}
+
+// reason appends parts to the reason being built and returns it.
+func (p *planner) reason(parts ...string) string {
+	p.say(parts...)
+	return string(p.why)
+}
+
+// keepWrite copies a write into the arena.
+func (p *planner) keepWrite(w *AssetWrite) *AssetWrite {
+	p.writes.add(*w)
+	return &p.writes.keep()[0]
 }
 
 // device plans one device: where it belongs, which asset is its, and
 // then what that case needs (nothing, a create, an update, a
 // deactivation).
-func (p *planner) device(d *Device, mapped values, site *SourceSite, counts map[string]int, claimed map[int]string) Action {
-	act := Action{DeviceID: d.ID, Name: d.Name}
+func (p *planner) device(act *Action, di int, mapped values, key matchKey, site *SourceSite, counts map[string]int) {
+	d := p.devices[di]
+	act.DeviceID, act.Name = d.ID, d.Name
+	p.look = fieldLookup{p: p, d: d, mapped: mapped}
+	p.why = p.why[:0]
 	var place *placement
 	var why string
 	if !d.Deleted {
-		place, why = p.place(d, mapped, site)
+		place, why = p.place(d, site)
 	}
-	asset, how, amb := p.match(d, mapped, counts, claimed, place)
+	pos, amb := p.match(d, mapped, key, counts, place)
+	var asset *Asset
+	if pos >= 0 {
+		asset = p.ix.assets[pos]
+	}
 	switch {
 	case len(amb) > 0:
-		act.Kind, act.Candidates, act.Reason = AmbiguousDevice, amb, how
-		return act
+		act.Kind, act.Candidates, act.Reason = AmbiguousDevice, amb, p.reason()
+		return
 	case d.Deleted:
-		return p.deleted(act, d, asset, claimed)
+		if asset != nil {
+			p.claimed[p.ix.slotOf(pos)] = int32(di + 1)
+		}
+		p.deleted(act, d, asset)
+		return
 	case asset == nil:
-		return p.create(act, d, mapped, place, how, why)
+		p.create(act, d, mapped, place, why)
+		return
 	}
-	claimed[asset.ID] = d.ID
-	return p.update(act, d, mapped, asset, place, how)
+	p.claimed[p.ix.slotOf(pos)] = int32(di + 1)
+	p.update(act, d, mapped, asset, place)
 }
 
 // linked reports whether the asset carries the link to the device.
@@ -489,73 +722,72 @@ func (p *planner) linked(a *Asset, d *Device) bool {
 
 // deleted plans a device the source flags deleted: its linked asset is
 // deactivated when the config asks for it, anything else is left alone.
-func (p *planner) deleted(act Action, d *Device, asset *Asset, claimed map[int]string) Action {
+func (p *planner) deleted(act *Action, d *Device, asset *Asset) {
 	linked := p.linked(asset, d)
-	if asset != nil {
-		claimed[asset.ID] = d.ID
-	}
 	if linked && p.retiresDeleted() {
-		return p.deactivate(act, asset, "deleted in the source")
+		p.deactivate(act, asset, "deleted in the source")
+		return
 	}
 	act.Kind, act.Reason = SkipDevice, "deleted in the source"
-	if asset != nil {
-		act.AssetID = asset.ID
-		act.Reason += "; asset left alone (" + map[bool]string{true: "deactivate_deleted and deleted_status_id are off", false: "not linked to this device"}[linked] + ")"
+	switch {
+	case asset == nil:
+	case linked:
+		act.AssetID, act.Reason = asset.ID, "deleted in the source; asset left alone (deactivate_deleted and deleted_status_id are off)"
+	default:
+		act.AssetID, act.Reason = asset.ID, "deleted in the source; asset left alone (not linked to this device)"
 	}
-	return act
 }
 
 // create plans a new asset for a device no asset matched, or says why
 // none is made.
-func (p *planner) create(act Action, d *Device, mapped values, place *placement, how, why string) Action {
+func (p *planner) create(act *Action, d *Device, mapped values, place *placement, why string) {
 	cc := p.cc
 	if cc.Lifecycle.DontCreate {
-		act.Kind, act.Reason = SkipDevice, how+"; not created (dont_create)"
-		return act
+		act.Kind, act.Reason = SkipDevice, p.reason("; not created (dont_create)")
+		return
 	}
 	if place == nil {
-		act.Kind, act.Reason = SkipDevice, how+"; "+why
-		return act
+		act.Kind, act.Reason = SkipDevice, p.reason("; ", why)
+		return
 	}
-	typeID, typeRef, typeWhy := p.assetType(d, mapped)
+	typeID, typeRef, typeWhy := p.assetType(d)
 	if typeID == 0 && typeRef == "" {
-		act.Kind, act.Reason = SkipDevice, how+"; no asset type: "+typeWhy
-		return act
+		act.Kind, act.Reason = SkipDevice, p.reason("; no asset type: ", typeWhy)
+		return
 	}
-	w := &AssetWrite{CustomerID: place.customerID, SiteID: place.siteID, SiteRef: place.siteRef, TypeID: typeID, TypeRef: typeRef,
-		StatusID: cc.Lifecycle.NewStatusID, UserID: p.user(d, place)}
-	fields := p.diff.fields[:0]
+	w := p.keepWrite(&AssetWrite{CustomerID: place.customerID, SiteID: place.siteID, SiteRef: place.siteRef, TypeID: typeID, TypeRef: typeRef,
+		StatusID: cc.Lifecycle.NewStatusID, UserID: p.user(d, place)})
 	for _, k := range p.fieldOK {
 		if v := mapped[k]; v != "" && cc.FieldMappings[k].Policy != PolicyMatchOnly {
-			fields = append(fields, FieldWrite{cc.FieldMappings[k].Target, v}) // a create's values are its changes
+			p.fields.add(FieldWrite{cc.FieldMappings[k].Target, v}) // a create's values are its changes
 		}
 	}
-	w.Fields, p.diff.fields = keep(&p.fwArena, fields), fields[:0]
+	w.Fields = p.fields.keep()
 	if p.kind != "" {
 		w.LinkKind, w.LinkID, w.LinkAccount = p.kind, d.ID, p.account
 	}
 	act.Kind, act.Write = CreateAsset, w
-	act.Reason = how + "; " + place.reason + "; " + typeWhy
-	return act
+	act.Reason = p.reason("; ", place.reason, "; ", typeWhy)
 }
 
-// diff collects an update's changes. Its slices are scratch space the
-// planner reuses from device to device; what an action keeps is copied
-// into the arenas.
+// diff collects an update's changes. Its field writes and changes are
+// built in place in the planner's arenas, and kept only when the update
+// is worth writing; the names are scratch space the planner reuses from
+// device to device.
 type diff struct {
-	fields     []FieldWrite
-	changes    []Change
+	fields     *arena[FieldWrite]
+	changes    *arena[Change]
 	triggering []string // changes that make the update worth writing
 	quiet      []string // changed fields marked no_trigger_update
 }
 
 func (df *diff) reset() {
-	df.fields, df.changes, df.triggering, df.quiet = df.fields[:0], df.changes[:0], df.triggering[:0], df.quiet[:0]
+	df.triggering, df.quiet = df.triggering[:0], df.quiet[:0]
 }
 
 // change records one difference; quiet ones do not trigger an update.
 func (df *diff) change(field, old, new string, quiet bool) {
-	df.changes = append(df.changes, Change{Field: field, Old: old, New: new})
+	df.changes.add(Change{Field: field, Old: old, New: new})
 	if quiet {
 		df.quiet = append(df.quiet, field)
 	} else {
@@ -566,81 +798,143 @@ func (df *diff) change(field, old, new string, quiet bool) {
 // update plans the changes a matched asset needs: mapped fields, link,
 // site, type, user and reactivation. Only triggering changes make it an
 // update.
-func (p *planner) update(act Action, d *Device, mapped values, asset *Asset, place *placement, how string) Action {
+func (p *planner) update(act *Action, d *Device, mapped values, asset *Asset, place *placement) {
 	act.AssetID = asset.ID
-	w := &AssetWrite{ID: asset.ID}
+	w := AssetWrite{ID: asset.ID}
 	df := &p.diff
 	df.reset()
 	p.diffFields(df, mapped, asset)
-	p.diffPlacement(df, w, d, mapped, asset, place)
+	p.diffPlacement(df, &w, d, asset, place)
 	if len(df.triggering) == 0 {
+		df.fields.drop()
+		df.changes.drop()
 		act.Kind = UnchangedAsset
-		act.Reason = how
 		if len(df.quiet) > 0 {
-			act.Reason += "; only " + strings.Join(df.quiet, ", ") + " changed, which do not trigger updates"
+			p.say("; only ")
+			p.list(df.quiet)
+			p.say(" changed, which do not trigger updates")
 		}
-		return act
+		act.Reason = p.reason()
+		return
 	}
-	act.Kind, act.Write = UpdateAsset, w
-	act.Changes = keep(&p.chgArena, df.changes)
-	if len(df.fields) > 0 {
-		w.Fields = keep(&p.fwArena, df.fields)
+	act.Kind = UpdateAsset
+	act.Changes = df.changes.keep()
+	w.Fields = df.fields.keep()
+	act.Write = p.keepWrite(&w)
+	p.say("; changed: ")
+	p.list(df.triggering)
+	if len(df.triggering) > 0 && len(df.quiet) > 0 {
+		p.say(", ")
 	}
-	act.Reason = how + "; changed: " + strings.Join(append(df.triggering, df.quiet...), ", ")
-	return act
+	p.list(df.quiet)
+	act.Reason = p.reason()
+}
+
+// list appends names to the reason, separated by commas.
+func (p *planner) list(names []string) {
+	for i, n := range names {
+		if i > 0 {
+			p.say(", ")
+		}
+		p.say(n)
+	}
 }
 
 // diffFields compares the mapped values with the asset's. An empty source
 // value never overwrites PSA data; only_fill_empty writes only into empty
 // fields.
 func (p *planner) diffFields(df *diff, mapped values, asset *Asset) {
+	old := p.assetValues(mapped, asset)
 	for _, k := range p.fieldOK {
-		fm := p.cc.FieldMappings[k]
-		nv := mapped[k]
-		if nv == "" {
+		if !p.compared(k, mapped[k]) {
 			continue
 		}
-		if fm.Policy == PolicyCreateOnly || fm.Policy == PolicyMatchOnly {
-			continue
-		}
-		ov := fieldValue(asset.Fields, fm.Target)
+		fm := &p.cc.FieldMappings[k]
+		nv, ov := mapped[k], old[k]
 		if ov == nv || (fm.Policy == PolicyFillEmpty && ov != "") {
 			continue
 		}
-		df.fields = append(df.fields, FieldWrite{fm.Target, nv})
+		df.fields.add(FieldWrite{fm.Target, nv})
 		df.change(fm.Target, ov, nv, fm.NoTriggerUpdate)
 	}
 }
 
+// compared reports whether an update compares mapping k's source value v
+// with the asset's: an empty source value never overwrites PSA data, and
+// create_only and match_only mappings never write to an existing asset.
+func (p *planner) compared(k int, v string) bool {
+	policy := p.cc.FieldMappings[k].Policy
+	return v != "" && policy != PolicyCreateOnly && policy != PolicyMatchOnly
+}
+
+// assetValues returns the asset's values of the fields the update
+// compares, by mapping index, read as fieldValue reads them: the field of
+// the target's name, else one whose name differs only by case. The names
+// that are not there exactly are looked for in one pass over the asset's
+// fields, not one pass each.
+func (p *planner) assetValues(mapped values, asset *Asset) []string {
+	if p.old == nil {
+		p.old, p.found = make([]string, len(mapped)), make([]bool, len(mapped))
+	}
+	old, found := p.old, p.found
+	missing := 0
+	for _, k := range p.fieldOK {
+		old[k], found[k] = "", true
+		if !p.compared(k, mapped[k]) {
+			continue
+		}
+		v, ok := asset.Fields[p.cc.FieldMappings[k].Target]
+		old[k], found[k] = strings.TrimSpace(v), ok
+		if !ok {
+			missing++
+		}
+	}
+	if missing == 0 || len(asset.Fields) == 0 {
+		return old
+	}
+	for name, v := range asset.Fields {
+		for _, k := range p.fieldOK {
+			if found[k] || !foldEqual(name, p.cc.FieldMappings[k].Target) {
+				continue
+			}
+			old[k], found[k] = strings.TrimSpace(v), true
+			if missing--; missing == 0 {
+				return old
+			}
+		}
+	}
+	return old
+}
+
 // diffPlacement plans the link, a move, a retype, the user and a
 // reactivation, each as the config allows.
-func (p *planner) diffPlacement(df *diff, w *AssetWrite, d *Device, mapped values, asset *Asset, place *placement) {
+func (p *planner) diffPlacement(df *diff, w *AssetWrite, d *Device, asset *Asset, place *placement) {
 	cc := p.cc
 	if p.kind != "" && (asset.Links[p.kind] != d.ID || asset.LinkAccounts[p.kind] != p.account) {
 		w.LinkKind, w.LinkID, w.LinkAccount = p.kind, d.ID, p.account
 		if asset.Links[p.kind] != d.ID {
 			df.change(p.linkName, asset.Links[p.kind], d.ID, false)
 		} else {
-			df.change(p.linkName+" account", asset.LinkAccounts[p.kind], p.account, false)
+			df.change(p.linkName+" account", asset.LinkAccounts[p.kind], p.account, false) // rare: no need to remember the name
 		}
 	}
 	if place != nil && !cc.Sites.DontMoveExisting && (place.siteRef != "" || (place.siteID != 0 && place.siteID != asset.SiteID)) {
 		w.SiteID, w.SiteRef = place.siteID, place.siteRef
-		df.change("site", strconv.Itoa(asset.SiteID), place.siteKey(), false)
+		df.change("site", p.itoa(asset.SiteID), p.siteKey(place), false)
 	}
 	if !cc.AssetTypes.DontRetypeExisting {
-		if typeID, typeRef, _ := p.assetType(d, mapped); typeRef != "" || (typeID != 0 && typeID != asset.TypeID) {
+		if typeID, typeRef, _ := p.assetType(d); typeRef != "" || (typeID != 0 && typeID != asset.TypeID) {
 			w.TypeID, w.TypeRef = typeID, typeRef
 			newType := typeRef
 			if typeID != 0 {
-				newType = strconv.Itoa(typeID)
+				newType = p.itoa(typeID)
 			}
-			df.change("type", strconv.Itoa(asset.TypeID), newType, false)
+			df.change("type", p.itoa(asset.TypeID), newType, false)
 		}
 	}
 	if userID := p.user(d, place); userID != 0 && userID != asset.UserID {
 		w.UserID = userID
-		df.change("user", strconv.Itoa(asset.UserID), strconv.Itoa(userID), false)
+		df.change("user", p.itoa(asset.UserID), p.itoa(userID), false)
 	}
 	if asset.Inactive && cc.Lifecycle.DeactivateDeleted {
 		f := false
@@ -650,68 +944,83 @@ func (p *planner) diffPlacement(df *diff, w *AssetWrite, d *Device, mapped value
 }
 
 // match finds the device's asset: the stored vendor link first, then the
-// matching field. It returns the asset (or nil) with how it was found, or
-// the candidate IDs when the key is ambiguous.
-func (p *planner) match(d *Device, mapped values, counts map[string]int, claimed map[int]string, place *placement) (*Asset, string, []int) {
+// matching field. It returns the asset's position in the index (-1 for
+// none), or the candidate IDs when the key is ambiguous, and says how it
+// decided in the device's reason.
+func (p *planner) match(d *Device, mapped values, key matchKey, counts map[string]int, place *placement) (int, []int) {
 	cc := p.cc
-	ids := func(as []*Asset) []int {
-		out := make([]int, len(as))
-		for i, a := range as {
-			out[i] = a.ID
-		}
-		return out
-	}
 	if !cc.Matching.NoVendorID && p.kind != "" {
-		switch as := p.ix.link[d.ID]; {
-		case len(as) == 1:
-			return as[0], "matched by " + p.linkName + " " + d.ID, nil
-		case len(as) > 1:
-			return nil, fmt.Sprintf("ambiguous: %d assets carry %s %s", len(as), p.linkName, d.ID), ids(as)
+		if first := p.ix.link.head[d.ID]; first != 0 {
+			if p.ix.link.next[first-1] == 0 {
+				p.say("matched by ", p.linkName, " ", d.ID)
+				return int(first - 1), nil
+			}
+			ids := p.ix.link.ids(first, p.ix.assets)
+			p.why = fmt.Appendf(p.why, "ambiguous: %d assets carry %s %s", len(ids), p.linkName, d.ID)
+			return -1, ids
 		}
 	}
 	mf := cc.Matching.Field
 	if cc.matchIdx < 0 {
-		return nil, "no asset with a " + p.linkName, nil
+		p.say("no asset with a ", p.linkName)
+		return -1, nil
 	}
 	v := mapped[cc.matchIdx]
 	switch {
 	case v == "":
-		return nil, "no " + mf + " to match on", nil
-	case cc.excluded(v):
-		return nil, fmt.Sprintf("%s %q excluded from matching", mf, v), nil
-	case counts[normalizeValue(v)] > 1:
-		return nil, fmt.Sprintf("%s %q is shared by %d source devices and not used for matching", mf, v, counts[normalizeValue(v)]), nil
+		p.say("no ", mf, " to match on")
+		return -1, nil
+	case key.excluded:
+		p.why = fmt.Appendf(p.why, "%s %q excluded from matching", mf, v)
+		return -1, nil
+	case counts[key.norm] > 1:
+		p.why = fmt.Appendf(p.why, "%s %q is shared by %d source devices and not used for matching", mf, v, counts[key.norm])
+		return -1, nil
 	}
-	var cands []*Asset
-	for _, a := range p.ix.match[normalizeValue(v)] {
+	cands := p.cands[:0]
+	for q := p.ix.match.head[key.norm]; q != 0; q = p.ix.match.next[q-1] {
+		a := p.ix.assets[q-1]
 		if cc.Matching.ScopeToCustomer && place != nil && a.CustomerID != place.customerID {
 			continue // a customer the plan creates has no assets yet
 		}
 		if other := a.Links[p.kind]; other != "" && other != d.ID && p.kind != "" {
 			continue // linked to another device
 		}
-		cands = append(cands, a)
+		cands = append(cands, q-1)
 	}
+	p.cands = cands
 	switch {
 	case len(cands) == 0:
-		return nil, "no asset with " + mf + " " + strconv.Quote(v), nil
+		p.say("no asset with ", mf, " ")
+		p.why = strconv.AppendQuote(p.why, v)
+		return -1, nil
 	case len(cands) > 1:
-		return nil, fmt.Sprintf("ambiguous: %d assets have %s %q", len(cands), mf, v), ids(cands)
+		ids := make([]int, len(cands))
+		for i, q := range cands {
+			ids[i] = p.ix.assets[q].ID
+		}
+		p.why = fmt.Appendf(p.why, "ambiguous: %d assets have %s %q", len(cands), mf, v)
+		return -1, ids
 	}
-	if dev, taken := claimed[cands[0].ID]; taken {
-		return nil, fmt.Sprintf("ambiguous: asset %d (%s %q) already matched device %s", cands[0].ID, mf, v, dev), []int{cands[0].ID}
+	pos := int(cands[0])
+	if dev := p.claimed[p.ix.slotOf(pos)]; dev != 0 {
+		id := p.ix.assets[pos].ID
+		p.why = fmt.Appendf(p.why, "ambiguous: asset %d (%s %q) already matched device %s", id, mf, v, p.devices[dev-1].ID)
+		return -1, []int{id}
 	}
-	return cands[0], "matched by " + mf + " " + strconv.Quote(v), nil
+	p.say("matched by ", mf, " ")
+	p.why = strconv.AppendQuote(p.why, v)
+	return pos, nil
 }
 
-func (p *planner) deactivate(act Action, asset *Asset, why string) Action {
+func (p *planner) deactivate(act *Action, asset *Asset, why string) {
 	lc := p.cc.Lifecycle
 	act.AssetID = asset.ID
 	setInactive := lc.DeactivateDeleted && !asset.Inactive
 	setStatus := lc.DeletedStatusID != 0 && asset.StatusID != lc.DeletedStatusID
 	if !setInactive && !setStatus {
 		act.Kind, act.Reason = UnchangedAsset, why+"; asset already retired"
-		return act
+		return
 	}
 	act.Kind, act.Reason = DeactivateAsset, why
 	act.Write = &AssetWrite{ID: asset.ID}
@@ -724,7 +1033,6 @@ func (p *planner) deactivate(act Action, asset *Asset, why string) Action {
 		act.Write.StatusID = lc.DeletedStatusID
 		act.Changes = append(act.Changes, Change{Field: "status", Old: strconv.Itoa(asset.StatusID), New: strconv.Itoa(lc.DeletedStatusID)})
 	}
-	return act
 }
 
 // retiresDeleted reports whether the config does anything to the assets
@@ -734,38 +1042,37 @@ func (p *planner) retiresDeleted() bool {
 }
 
 // absent plans the retirement of assets linked to devices of this source
-// account that are missing from its complete listing. Assets linked to
-// another account of the same kind are never touched.
-func (p *planner) absent(t *TargetSnapshot, present map[string]bool) []Action {
-	var out []Action
-	assets := append([]Asset(nil), t.Assets...)
-	sort.Slice(assets, func(i, j int) bool { return assets[i].ID < assets[j].ID })
-	for i := range assets {
-		a := &assets[i]
+// account that are missing from its complete listing, after the actions
+// so far. Assets linked to another account of the same kind are never
+// touched.
+func (p *planner) absent(actions []Action) []Action {
+	present := make(map[string]bool, len(p.devices))
+	for _, d := range p.devices {
+		present[d.ID] = true
+	}
+	for _, a := range p.ix.assets {
 		id := a.Links[p.kind]
 		if id == "" || present[id] || a.LinkAccounts[p.kind] != p.account {
 			continue
 		}
-		act := p.deactivate(Action{DeviceID: id, Name: a.Name}, a, "device absent from the complete source listing")
+		act := Action{DeviceID: id, Name: a.Name}
+		p.deactivate(&act, a, "device absent from the complete source listing")
 		if act.Kind == UnchangedAsset {
 			continue
 		}
 		act.Absent = true
-		out = append(out, act)
+		actions = append(actions, act)
 	}
-	return out
+	return actions
 }
 
 // place decides the device's customer and site, or says why it has none.
-func (p *planner) place(d *Device, mapped values, site *SourceSite) (*placement, string) {
+func (p *planner) place(d *Device, site *SourceSite) (*placement, string) {
 	cc := p.cc
 	if cc.Sites.Method == SiteRules {
-		get := p.lookup(d, mapped)
-		for i, r := range cc.siteRules {
-			if r.m.Match(get) {
-				return p.memoRule(i, func() (*placement, string) {
-					return p.resolved(r.CustomerID, r.SiteID, fmt.Sprintf("site rule %d", r.Sequence))
-				})
+		for i := range cc.siteRules {
+			if r := &cc.siteRules[i]; r.m.Match(p.look.get) {
+				return p.memoRule(i, func() (*placement, string) { return p.resolved(r.CustomerID, r.SiteID, r.why) })
 			}
 		}
 		return p.memoRule(-1, func() (*placement, string) { return p.defaultSite("no site rule matched") })
@@ -790,11 +1097,11 @@ func (p *planner) place(d *Device, mapped values, site *SourceSite) (*placement,
 
 // memoRule resolves a rule's placement once.
 func (p *planner) memoRule(i int, f func() (*placement, string)) (*placement, string) {
-	if pl, ok := p.ruleMemo[i]; ok {
-		return pl, p.ruleWhy[i]
+	if r := p.ruleMemo[i+1]; r.done {
+		return r.pl, r.why
 	}
 	pl, why := f()
-	p.ruleMemo[i], p.ruleWhy[i] = pl, why
+	p.ruleMemo[i+1] = ruleRes{true, pl, why}
 	return pl, why
 }
 
@@ -1031,7 +1338,7 @@ func (p *planner) similarCustomers(name string) []string {
 
 // assetType resolves the device's type to an existing id or a planned
 // creation.
-func (p *planner) assetType(d *Device, mapped values) (int, string, string) {
+func (p *planner) assetType(d *Device) (int, string, string) {
 	cc := p.cc
 	name, why := cc.AssetTypes.Default, "default type"
 	switch cc.AssetTypes.Mode {
@@ -1039,13 +1346,12 @@ func (p *planner) assetType(d *Device, mapped values) (int, string, string) {
 		why = "fixed type"
 	case TypeField:
 		if v := fieldValue(d.Fields, cc.AssetTypes.Field); v != "" {
-			name, why = v, "type from "+cc.AssetTypes.Field
+			name, why = v, cc.typeWhy
 		}
 	case TypeRules:
-		get := p.lookup(d, mapped)
-		for _, r := range cc.typeRules {
-			if r.m.Match(get) {
-				name, why = r.Type, fmt.Sprintf("type rule %d", r.Sequence)
+		for i := range cc.typeRules {
+			if r := &cc.typeRules[i]; r.m.Match(p.look.get) {
+				name, why = r.Type, r.why
 				break
 			}
 		}
@@ -1053,7 +1359,7 @@ func (p *planner) assetType(d *Device, mapped values) (int, string, string) {
 	if name == "" {
 		return 0, "", "no type and no default type"
 	}
-	key := why + "\x00" + name
+	key := typeKey{why, name}
 	if r, ok := p.typeMemo[key]; ok {
 		return r.id, r.ref, r.why
 	}
@@ -1088,12 +1394,13 @@ func (p *planner) user(d *Device, place *placement) int {
 	if v == "" {
 		return 0
 	}
-	variants := []string{v}
+	variants := [2]string{v}
+	n := 1
 	if i := strings.LastIndexByte(v, '\\'); i >= 0 && i < len(v)-1 {
-		variants = append(variants, v[i+1:]) // DOMAIN\user → user
+		variants[1], n = v[i+1:], 2 // DOMAIN\user → user
 	}
 	for k := range p.ix.users {
-		for _, val := range variants {
+		for _, val := range variants[:n] {
 			us := p.ix.users[k][val]
 			if place != nil && place.customerID != 0 && len(us) > 1 {
 				var same []*User

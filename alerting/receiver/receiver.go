@@ -14,6 +14,11 @@
 //
 // Use Serve, or NewServer with LimitListener when you run the server
 // yourself. Limits' zero fields take the defaults of DefaultLimits.
+//
+// Alerts that arrive by e-mail reach a MailHandler (such as
+// dattormmdriver.MailIntake) through MailEndpoint, an http.Handler for
+// mail forwarding services that requires the user's secret, or Maildir, a
+// watcher of a local Maildir that handles every message once.
 package receiver
 
 import (

@@ -119,7 +119,10 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // NewResolver. When Datto cannot be asked (an error, or the engine's
 // enrichment timeout), the engine goes on with the webhook's fields; a
 // resolve is then applied unconfirmed, on the strength of the webhook's
-// secret and its first-occurrence alert_uid and alert_resolved.
+// secret and its first-occurrence alert_uid and alert_resolved. An alert
+// that came by e-mail (MailIntake) has no secret: its resolve is ignored
+// unless confirmed, and its raise is ignored when Datto does not know the
+// alert (both ErrContradicted).
 func NewEnricher(c *dattormm.Client) alerting.Enricher { return NewAccountEnricher(c, "") }
 
 // NewAccountEnricher is NewEnricher for the alerts of one Datto account
@@ -140,6 +143,11 @@ func NewAccountEnricher(c *dattormm.Client, account string) alerting.Enricher {
 			return fmt.Errorf("dattormm: alert id %q is not a Datto alert UID; not asking the API", wa.AlertUID)
 		}
 		full, err := c.Alerts.Get(ctx, wa.AlertUID)
+		if err != nil && fromMail(a) {
+			if merr := mailUnconfirmed(wa, err); merr != nil {
+				return merr // an e-mail has no secret: stricter than a webhook (MailIntake)
+			}
+		}
 		switch {
 		case err != nil && wa.Resolved && errors.Is(err, dattormm.ErrNotFound):
 			return nil // nothing contradicts the resolve; keep the webhook's fields

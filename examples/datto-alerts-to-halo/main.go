@@ -8,7 +8,12 @@
 //
 // Routes: POST /webhooks/datto (paste the payloads printed by -print-templates
 // into Datto RMM's webhook settings), GET /healthz, GET /metrics (Prometheus
-// text). Flags: -listen ADDR, -store PATH or DSN (a bbolt file, default
+// text), and POST /mail/datto when DATTO_MAIL_SECRET is set: Datto alert
+// e-mails (subject with Alert{[alertuid]}) posted raw or as a form by a mail
+// forwarding service, authenticated with HTTP Basic (any user, the secret as
+// password) or a Bearer token. -maildir DIR also reads alert e-mails a local
+// MTA delivers to a Maildir; -mail-from LIST (comma-separated addresses or
+// domains) drops mail from other senders. Flags: -listen ADDR, -store PATH or DSN (a bbolt file, default
 // mspsync-alerts.db, for one receiver; a postgres:// DSN for several
 // replicas sharing one database), -resolve-sync-interval DURATION (default 1m), -config
 // FILE (JSON alerting.Config). Environment: HALO_URL, HALO_AUTH_URL
@@ -46,6 +51,7 @@ import (
 type options struct {
 	listen, store, configPath string
 	mappingsPath              string
+	maildir, mailFrom         string
 	syncInterval              time.Duration
 	demo, printTemplates      bool
 }
@@ -57,6 +63,8 @@ func main() {
 	flag.DurationVar(&o.syncInterval, "resolve-sync-interval", time.Minute, "how often to look for tickets closed in Halo")
 	flag.StringVar(&o.configPath, "config", "", "JSON alerting.Config (routing, grouping, ticket defaults)")
 	flag.StringVar(&o.mappingsPath, "mappings", "", "site mappings the import learned (datto-to-halo's -mappings file), used after the devices' linked assets and the config's mappings")
+	flag.StringVar(&o.maildir, "maildir", "", "also take Datto alert e-mails delivered to this Maildir (new/ is polled; handled mail moves to cur/, refused mail to failed/)")
+	flag.StringVar(&o.mailFrom, "mail-from", "", "comma-separated sender addresses or domains accepted for alert e-mails (default: any)")
 	flag.BoolVar(&o.demo, "demo", false, "run a scripted burst of alerts against in-process fakes and exit")
 	flag.BoolVar(&o.printTemplates, "print-templates", false, "print the Datto RMM webhook payloads for DATTO_WEBHOOK_SECRET and exit")
 	flag.Parse()
@@ -90,6 +98,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		}
 		raised, resolved := dattormm.WebhookTemplates(secret)
 		fmt.Fprintf(stdout, "Alert payload:\n%s\n\nResolution payload:\n%s\n", raised, resolved)
+		fmt.Fprintf(stdout, "\nAlert e-mail subject:\n%s\n\nResolution e-mail subject:\n%s\n", dattormm.MailSubjectRaised, dattormm.MailSubjectResolved)
 		return exitOK
 	}
 	hc, herr := halo.FromEnv(halo.WithLogger(logger))
@@ -124,12 +133,16 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		return fail(exitSettings, err)
 	}
 	defer eng.Close()
+	mail, err := newMailSetup(o, eng, logger, receiverLimits)
+	if err != nil {
+		return fail(exitSettings, err)
+	}
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return fail(exitFailed, err)
 	}
 	logger.Info("listening", "addr", ln.Addr().String(), "store", storeLabel(o.store), "resolve_sync_every", o.syncInterval)
-	if err := serve(ctx, ln, eng, verifier, logger, receiverLimits); err != nil && !errors.Is(err, context.Canceled) {
+	if err := serveWithMail(ctx, ln, eng, verifier, logger, receiverLimits, mail); err != nil && !errors.Is(err, context.Canceled) {
 		return fail(exitFailed, err)
 	}
 	return exitOK
@@ -204,19 +217,5 @@ var receiverLimits = receiver.DefaultLimits()
 // serve runs the HTTP server (with limits), the engine's pending-work loop
 // and the resolve-sync loop until ctx ends or one of them fails.
 func serve(ctx context.Context, ln net.Listener, eng *alerting.Engine, verifier *dattormm.WebhookVerifier, logger *slog.Logger, limits receiver.Limits) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errc := make(chan error, 3)
-	go func() { errc <- receiver.Serve(ctx, ln, handler(eng, verifier, logger), limits) }()
-	go func() { errc <- eng.Run(ctx) }()
-	go func() { errc <- eng.RunResolveSync(ctx) }()
-	var first error
-	for range 3 {
-		err := <-errc
-		if err != nil && !errors.Is(err, context.Canceled) && first == nil {
-			first = err
-		}
-		cancel() // one stopped: stop the others
-	}
-	return first
+	return serveWithMail(ctx, ln, eng, verifier, logger, limits, mailSetup{})
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mspsync/mspsync/alerting"
@@ -23,6 +24,9 @@ type AlertSink struct {
 	c      *halo.Client
 	opts   *options
 	assets *assetCache
+
+	teamsMu sync.Mutex
+	teams   map[int]string // team id → name (Queue given as an id)
 }
 
 var (
@@ -36,7 +40,7 @@ var (
 // NewAlertSink returns the alerting driver of a Halo client.
 func NewAlertSink(c *halo.Client, opts ...Option) *AlertSink {
 	o := newOptions(opts)
-	return &AlertSink{c: c, opts: o, assets: newAssetCache(c, o)}
+	return &AlertSink{c: c, opts: o, assets: newAssetCache(c, o), teams: map[int]string{}}
 }
 
 // normName folds a name for comparison: case and runs of white space do
@@ -66,25 +70,82 @@ func classify(err error) error {
 }
 
 // CreateTicket creates the ticket: customer, site, user (else the
-// customer's General User), linked asset, type, status and priority from
-// the defaults (Halo ids), custom fields from the defaults (by id or
-// name), and the group key in third_party_id_string.
+// customer's General User), linked asset, every ticket default, the
+// contract, custom fields from the defaults (by id or name), and the group
+// key in third_party_id_string.
+//
+// The defaults map onto Halo's Faults fields (checked against
+// halo-openapi.json):
+//
+//	Type         → tickettype_id (else WithTicketType)
+//	Source       → source (a tenant-specific lookup id)
+//	Status       → status_id
+//	Queue        → team, by name (Faults has no team id field); a
+//	               Queue that is an integer is a team id, whose name is
+//	               read once (GET /Team/{id}) and kept
+//	Priority     → priority_id
+//	IssueType    → the issue-type category field (WithIssueTypeCategory,
+//	SubIssueType   default category_1) as "Issue>Sub", or "Issue" alone;
+//	               (WithCategory's text fills category_1 unless the
+//	               issue type is written there)
+//	Contract     → contract_id: t.Contract, else with t.AttachContract
+//	               the customer's one active contract (ClientContract)
+//
+// Type, Source, Status, Priority and Contract are Halo ids: a value that is
+// not an integer is a permanent error naming it, never dropped silently.
+// uncertain: vendors/halo.md does not cover categories; Halo's ticket
+// responses show a sub-category as "Parent>Child" in one category field
+// ("Hardware>Printer"), so that is what is written.
 func (s *AlertSink) CreateTicket(ctx context.Context, t alerting.NewTicket) (string, error) {
+	d := t.Defaults
 	n := halo.NewTicket{
 		ClientID:      atoi(t.Customer),
 		SiteID:        atoi(t.Site),
 		UserID:        atoi(t.Contact),
 		Summary:       t.Title,
 		Details:       t.Body,
-		TicketTypeID:  atoi(t.Defaults.Type),
-		StatusID:      atoi(t.Defaults.Status),
-		PriorityID:    atoi(t.Defaults.Priority),
-		Category1:     s.opts.category1,
+		Team:          strings.TrimSpace(d.Queue),
 		ThirdPartyID:  t.GroupKey,
 		CreatedFromID: atoi(t.PreviousTicket),
 	}
+	var bad []error
+	haloID := func(key, v string) int {
+		id, err := idOf(key, v)
+		if err != nil {
+			bad = append(bad, err)
+		}
+		return id
+	}
+	n.TicketTypeID = haloID("type", d.Type)
+	n.SourceID = haloID("source", d.Source)
+	n.StatusID = haloID("status", d.Status)
+	n.PriorityID = haloID("priority", d.Priority)
+	n.ContractID = haloID("contract", t.Contract)
+	cat, err := issueCategory(d.IssueType, d.SubIssueType)
+	if err != nil {
+		bad = append(bad, err)
+	}
+	if len(bad) > 0 {
+		return "", alerting.Permanent(errors.Join(bad...))
+	}
 	if n.TicketTypeID == 0 {
 		n.TicketTypeID = s.opts.ticketTypeID
+	}
+	n.Category1 = s.opts.category1
+	if cat != "" {
+		*categoryField(&n, s.opts.issueCategory) = cat
+	}
+	if id, err := strconv.Atoi(n.Team); err == nil {
+		if n.Team, err = s.teamName(ctx, id); err != nil {
+			return "", err
+		}
+	}
+	if n.ContractID == 0 && t.AttachContract && n.ClientID != 0 {
+		id, err := s.activeContract(ctx, n.ClientID, n.SiteID)
+		if err != nil {
+			return "", classify(err)
+		}
+		n.ContractID = id
 	}
 	if n.UserID != 0 && n.SiteID == 0 {
 		n.UserID = 0 // Halo needs a site with a user; fall back to the General User
@@ -94,7 +155,7 @@ func (s *AlertSink) CreateTicket(ctx context.Context, t alerting.NewTicket) (str
 		n.AssetIDs = []int{id}
 	}
 	fields := map[string]string{}
-	for k, v := range t.Defaults.Fields {
+	for k, v := range d.Fields {
 		fields[k] = v
 	}
 	if s.opts.groupKeyField != "" {
@@ -112,6 +173,108 @@ func (s *AlertSink) CreateTicket(ctx context.Context, t alerting.NewTicket) (str
 		return "", classify(err)
 	}
 	return strconv.Itoa(tk.ID), nil
+}
+
+// idOf reads a ticket default that Halo takes as an integer id; "" is 0
+// (not set).
+func idOf(key, v string) (int, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, nil
+	}
+	id, err := strconv.Atoi(v)
+	if err != nil || id < 0 {
+		return 0, fmt.Errorf("halodriver: ticket %s %q is not a Halo id (an integer)", key, v)
+	}
+	return id, nil
+}
+
+// issueCategory is the category text for an issue type and its sub-issue
+// type: "Issue>Sub", "Issue", or "" for neither. A sub-issue type without
+// an issue type is an error.
+func issueCategory(issue, sub string) (string, error) {
+	issue, sub = strings.TrimSpace(issue), strings.TrimSpace(sub)
+	switch {
+	case issue == "" && sub == "":
+		return "", nil
+	case issue == "":
+		return "", fmt.Errorf("halodriver: ticket sub-issue type %q has no issue type", sub)
+	case sub == "":
+		return issue, nil
+	}
+	return issue + ">" + sub, nil
+}
+
+// categoryField returns the NewTicket field of Halo category n (1 to 4).
+func categoryField(t *halo.NewTicket, n int) *string {
+	switch n {
+	case 2:
+		return &t.Category2
+	case 3:
+		return &t.Category3
+	case 4:
+		return &t.Category4
+	}
+	return &t.Category1
+}
+
+// teamName returns the name of team id, read once per sink. A team Halo
+// does not know is a permanent error.
+func (s *AlertSink) teamName(ctx context.Context, id int) (string, error) {
+	s.teamsMu.Lock()
+	name, ok := s.teams[id]
+	s.teamsMu.Unlock()
+	if ok {
+		return name, nil
+	}
+	tm, err := s.c.Teams.Get(ctx, id)
+	if errors.Is(err, halo.ErrNotFound) {
+		return "", alerting.Permanent(fmt.Errorf("halodriver: ticket queue %d: no Halo team with that id: %w", id, err))
+	}
+	if err != nil {
+		return "", classify(err)
+	}
+	if tm.Name == "" {
+		return "", alerting.Permanent(fmt.Errorf("halodriver: ticket queue %d: the Halo team has no name", id))
+	}
+	s.teamsMu.Lock()
+	s.teams[id] = tm.Name
+	s.teamsMu.Unlock()
+	return tm.Name, nil
+}
+
+// activeContract finds the client's one contract in force now
+// (GET /ClientContract?client_id=…, Contract.ActiveAt): a contract for the
+// ticket's site wins over client-wide ones. None, or several at the same
+// level, is 0: the ticket gets no contract_id and Halo applies its own
+// contract rules.
+func (s *AlertSink) activeContract(ctx context.Context, clientID, siteID int) (int, error) {
+	now := time.Now()
+	var forSite, forClient []int
+	for ct, err := range s.c.Contracts.All(ctx, &halo.ContractListOptions{ClientID: clientID}) {
+		if err != nil {
+			return 0, fmt.Errorf("halodriver: attach contract: list client %d contracts: %w", clientID, err)
+		}
+		if (ct.ClientID != 0 && ct.ClientID != clientID) || !ct.ActiveAt(now) {
+			continue
+		}
+		switch {
+		case ct.SiteID == 0:
+			forClient = append(forClient, ct.ID)
+		case ct.SiteID == siteID:
+			forSite = append(forSite, ct.ID)
+		}
+	}
+	for _, ids := range [][]int{forSite, forClient} {
+		switch len(ids) {
+		case 0:
+			continue
+		case 1:
+			return ids[0], nil
+		}
+		return 0, nil
+	}
+	return 0, nil
 }
 
 // customFieldID takes a numeric id as it is, or finds a custom field by

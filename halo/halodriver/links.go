@@ -19,6 +19,7 @@ type options struct {
 	ticketTypeID  int
 	groupKeyField string
 	category1     string
+	issueCategory int // the category field (1-4) issue types go to
 
 	assetRefresh, assetMaxAge time.Duration    // WithAssetCache
 	now                       func() time.Time // tests; nil is time.Now
@@ -52,8 +53,20 @@ func WithGroupKeyField(field string) Option { return func(o *options) { o.groupK
 // a category mandatory).
 func WithCategory(category string) Option { return func(o *options) { o.category1 = category } }
 
+// WithIssueTypeCategory writes the alerting issue type and sub-issue type
+// to Halo category field n (1 to 4; default 1, category_1), as
+// "Issue>Sub". Out of range means 1.
+func WithIssueTypeCategory(n int) Option {
+	return func(o *options) {
+		if n < 1 || n > 4 {
+			n = 1
+		}
+		o.issueCategory = n
+	}
+}
+
 func newOptions(opts []Option) *options {
-	o := &options{links: map[string]string{}}
+	o := &options{links: map[string]string{}, issueCategory: 1}
 	for k, v := range DefaultLinks {
 		o.links[k] = v
 	}

@@ -549,6 +549,12 @@ func (s *Server) SeedTicket(v halo.Ticket) halo.Ticket { return seed(s, "Tickets
 // SeedTicketType stores a ticket type.
 func (s *Server) SeedTicketType(v halo.TicketType) halo.TicketType { return seed(s, "TicketType", v) }
 
+// SeedContract stores a client contract (/ClientContract).
+func (s *Server) SeedContract(v halo.Contract) halo.Contract { return seed(s, "ClientContract", v) }
+
+// SeedTeam stores a team (/Team).
+func (s *Server) SeedTeam(v halo.Team) halo.Team { return seed(s, "Team", v) }
+
 // SeedStatus stores a status; closed marks it as a closed status.
 func (s *Server) SeedStatus(v halo.Status, closed bool) halo.Status {
 	st := seed(s, "Status", v)

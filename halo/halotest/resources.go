@@ -118,6 +118,11 @@ func resources(s *Server) map[string]*resource {
 			filters: map[string]filter{"ticket_id": eq("ticket_id")}},
 		"tickettype": {title: "TicketType", table: t("TicketType")},
 		"status":     {title: "Status", table: t("Status"), key: "statuses"},
+		// Client contracts (spec tag ContractHeader). The wrapper key is
+		// uncertain (halo.ContractsService): the fake uses "contracts".
+		"clientcontract": {title: "ClientContract", table: t("ClientContract"), key: "contracts", paged: true,
+			filters: map[string]filter{"client_id": eq("client_id"), "site_id": eq("site_id"), "search": contains("ref")}},
+		"team": {title: "Team", table: t("Team"), hidesInactive: true, filters: map[string]filter{"department_id": eq("department_id")}},
 	}
 
 	for name, sc := range resourceSchemas {

@@ -15,7 +15,8 @@ import (
 var resourceSchemas = map[string]string{
 	"client": "Area", "site": "Site", "users": "Users", "asset": "Device", "assettype": "Xtype",
 	"assetgroup": "Generic", "field": "Field", "fieldinfo": "FieldInfo", "tickets": "Faults",
-	"actions": "Actions", "tickettype": "RequestType", "status": "TStatus",
+	"actions": "Actions", "tickettype": "RequestType", "status": "TStatus", "clientcontract": "ContractHeader",
+	"team": "SectionDetail",
 }
 
 // schemaRoots returns the request schemas of every resource, sorted.

@@ -46,8 +46,9 @@ type Matcher struct {
 
 type compiled struct {
 	Criterion
-	re  *regexp.Regexp
-	set map[string]bool
+	want string // Value, folded once here rather than on every match
+	re   *regexp.Regexp
+	set  map[string]bool
 }
 
 // Error names the criterion that does not compile.
@@ -74,6 +75,7 @@ func Compile(cs []Criterion) (*Matcher, error) {
 			return nil, &Error{Index: i, Field: c.Field, Reason: fmt.Sprintf("unknown operator %q (one of equals, not_equals, starts_with, ends_with, contains, regex, empty, not_empty, in_list)", c.Op)}
 		}
 		cc := compiled{Criterion: c}
+		cc.want = cc.fold(c.Value)
 		switch c.Op {
 		case Regex:
 			expr := c.Value
@@ -114,33 +116,88 @@ func (c compiled) fold(s string) string {
 // Match reports whether every criterion holds for the fields get returns
 // (missing fields are empty).
 func (m *Matcher) Match(get func(field string) string) bool {
-	for _, c := range m.crit {
-		v := strings.TrimSpace(get(c.Field))
-		fv, want := c.fold(v), c.fold(c.Value)
-		var ok bool
-		switch c.Op {
-		case Equals:
-			ok = fv == want
-		case NotEquals:
-			ok = fv != want
-		case StartsWith:
-			ok = strings.HasPrefix(fv, want)
-		case EndsWith:
-			ok = strings.HasSuffix(fv, want)
-		case Contains:
-			ok = strings.Contains(fv, want)
-		case Regex:
-			ok = c.re.MatchString(v)
-		case Empty:
-			ok = v == ""
-		case NotEmpty:
-			ok = v != ""
-		case InList:
-			ok = c.set[fv]
-		}
-		if !ok {
+	for i := range m.crit {
+		if !m.crit[i].holds(strings.TrimSpace(get(m.crit[i].Field))) {
 			return false
 		}
 	}
 	return true
+}
+
+// holds tests one (trimmed) value. A case-insensitive comparison folds
+// the value as strings.ToLower does; an ASCII value is folded on the
+// stack, so matching allocates nothing for the values devices carry.
+func (c *compiled) holds(v string) bool {
+	switch c.Op {
+	case Regex:
+		return c.re.MatchString(v)
+	case Empty:
+		return v == ""
+	case NotEmpty:
+		return v != ""
+	}
+	if c.CaseSensitive {
+		return c.compare(v)
+	}
+	switch asciiCase(v) {
+	case lowerASCII:
+		return c.compare(v)
+	case upperASCII:
+		var buf [64]byte
+		return c.compare(string(appendLower(buf[:0], v)))
+	}
+	return c.compare(strings.ToLower(v))
+}
+
+// compare tests a folded value against the folded operand.
+func (c *compiled) compare(fv string) bool {
+	switch c.Op {
+	case Equals:
+		return fv == c.want
+	case NotEquals:
+		return fv != c.want
+	case StartsWith:
+		return strings.HasPrefix(fv, c.want)
+	case EndsWith:
+		return strings.HasSuffix(fv, c.want)
+	case Contains:
+		return strings.Contains(fv, c.want)
+	case InList:
+		return c.set[fv]
+	}
+	return false
+}
+
+// The kinds of string asciiCase tells apart.
+const (
+	lowerASCII = iota // ASCII without capitals: strings.ToLower returns it as it is
+	upperASCII        // ASCII with capitals
+	nonASCII
+)
+
+// asciiCase says whether s is ASCII and whether it has capitals.
+func asciiCase(s string) int {
+	k := lowerASCII
+	for i := 0; i < len(s); i++ {
+		switch b := s[i]; {
+		case b >= 0x80:
+			return nonASCII
+		case 'A' <= b && b <= 'Z':
+			k = upperASCII
+		}
+	}
+	return k
+}
+
+// appendLower appends the ASCII string s lower-cased, as strings.ToLower
+// would return it.
+func appendLower(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		dst = append(dst, b)
+	}
+	return dst
 }

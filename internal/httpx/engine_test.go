@@ -563,6 +563,7 @@ func TestRateLimiterWaitsAreCounted(t *testing.T) {
 	e := newEngine(t, base, func(c *Config) { c.Limiter = lim })
 	write := rate.NewLimiter(rate.Every(20*time.Millisecond), 1)
 	for range 3 {
+		write.Allow() // spend the token, so the request must wait for the next one however slow the machine is
 		if _, err := e.Do(t.Context(), Request{Method: http.MethodPut, Path: "x", Limiters: []*rate.Limiter{write}}, nil); err != nil {
 			t.Fatal(err)
 		}
