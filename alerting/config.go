@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mspsync/mspsync/config"
 )
@@ -37,6 +38,25 @@ const (
 	CloseOnResolve ResolveAction = "close"
 	// NoteOnResolve adds a note and leaves the ticket for a technician.
 	NoteOnResolve ResolveAction = "note"
+)
+
+// ClosePolicy says whether a resolve that leaves no alert unresolved on a
+// ticket closes it. The resolve note is added in every case.
+type ClosePolicy string
+
+// Close policies.
+const (
+	// CloseAlways closes the ticket.
+	CloseAlways ClosePolicy = "always"
+	// CloseIfUntouched closes the ticket only when nobody worked on it
+	// since the engine's last write: no technician action, time entry or
+	// status change, as the PSA tells (Sink extension TouchChecker). A
+	// sink that cannot tell is taken to say untouched. This is the
+	// default.
+	CloseIfUntouched ClosePolicy = "if_untouched"
+	// CloseNever adds the note and leaves the ticket for a technician
+	// (the same as on_resolve "note").
+	CloseNever ClosePolicy = "never"
 )
 
 // ReopenPolicy says what an alert does when its group's ticket was closed
@@ -95,8 +115,20 @@ type Config struct {
 	// set by an alert-type rule wins over it; it wins over Ticket.Priority.
 	SeverityPriority map[Severity]string `json:"severity_priority,omitempty"`
 
-	// OnResolve is "close" (default) or "note".
+	// OnResolve is "close" (default) or "note". With "close", Close
+	// decides whether the ticket is closed; "note" never closes.
 	OnResolve ResolveAction `json:"on_resolve,omitempty"`
+	// Close is the close policy when every alert of a ticket is resolved:
+	// "if_untouched" (default), "always" or "never".
+	Close ClosePolicy `json:"close,omitempty"`
+	// ReopenWithin is a Go duration ("72h"). A raise that would open a
+	// new ticket reopens, with a note, the ticket of the same recurrence
+	// (the same device and alert type of the same source and customer
+	// under per-alert grouping; the same group otherwise) when that ticket
+	// was closed at most this long ago and the sink can reopen tickets
+	// (Sink extension Reopener). Empty or "0" switches reopening off:
+	// such a raise opens a new ticket (Reopen decides whether linked).
+	ReopenWithin string `json:"reopen_within,omitempty"`
 	// LinkAsset links the PSA asset that matches the alert's device to the
 	// ticket.
 	LinkAsset bool `json:"link_asset,omitempty"`
@@ -218,8 +250,12 @@ type AlertTypeRule struct {
 	Type string `json:"type"`
 	// Disabled switches ticket creation off for this type.
 	Disabled bool `json:"disabled,omitempty"`
-	// Ticket holds the overrides; empty fields keep the defaults.
+	// Ticket holds the overrides; empty fields keep the defaults. Its
+	// Priority wins over every severity mapping.
 	Ticket TicketDefaults `json:"ticket,omitzero"`
+	// SeverityPriority maps the severity of alerts of this type to a PSA
+	// priority; it wins over Config.SeverityPriority.
+	SeverityPriority map[Severity]string `json:"severity_priority,omitempty"`
 }
 
 // ConfigError is the SDK's one configuration error type, config.Error:
@@ -239,8 +275,9 @@ func (e *invalidConfig) Unwrap() error        { return e.err }
 func (e *invalidConfig) Is(target error) bool { return target == ErrInvalidConfig }
 
 // DefaultConfig returns the settings a configuration file is laid over:
-// one ticket per alert, close on resolve, a new ticket when the old one was
-// closed, no customer mappings, no auto-match and no catch-all.
+// one ticket per alert, close on resolve when nobody touched the ticket
+// (Close empty means CloseIfUntouched), a new ticket when the old one was
+// closed, no reopening, no customer mappings, no auto-match and no catch-all.
 func DefaultConfig() Config {
 	return Config{Grouping: GroupPerAlert, OnResolve: CloseOnResolve, Reopen: ReopenNewTicket}
 }
@@ -308,6 +345,19 @@ func (c Config) problems() error {
 	default:
 		bad("on_resolve", "%q is not one of %q, %q", c.OnResolve, CloseOnResolve, NoteOnResolve)
 	}
+	switch c.Close {
+	case "", CloseAlways, CloseIfUntouched, CloseNever:
+		if c.Close != "" && c.Close != CloseNever && c.OnResolve == NoteOnResolve {
+			bad("close", "%q contradicts on_resolve %q (which never closes); use close %q", c.Close, NoteOnResolve, CloseNever)
+		}
+	default:
+		bad("close", "%q is not one of %q, %q, %q", c.Close, CloseAlways, CloseIfUntouched, CloseNever)
+	}
+	if c.ReopenWithin != "" {
+		if d, err := time.ParseDuration(c.ReopenWithin); err != nil || d < 0 {
+			bad("reopen_within", "%q is not a duration >= 0 such as \"72h\"", c.ReopenWithin)
+		}
+	}
 	switch c.Reopen {
 	case "", ReopenNewTicket, ReopenNewLinkedTicket:
 	default:
@@ -366,6 +416,11 @@ func (c Config) problems() error {
 		if r.Source != "" && !validSource(r.Source) {
 			bad(key+".source", "%q: use letters, digits, '.', '_' or '-'", r.Source)
 		}
+		for _, s := range slices.Sorted(maps.Keys(r.SeverityPriority)) {
+			if s == SeverityUnknown || !s.Valid() {
+				bad(key+".severity_priority."+string(s), "is not one of info, low, medium, high, critical")
+			}
+		}
 		k := [2]string{r.Source, normType(r.Type)}
 		if j, dup := seenType[k]; dup && k[1] != "" {
 			bad(key+".type", "%q is already configured by alert_types[%d]", r.Type, j)
@@ -386,6 +441,8 @@ func normType(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 // routing is a Config compiled for lookups.
 type routing struct {
 	cfg       Config
+	close     ClosePolicy                    // effective: never with on_resolve note
+	reopenIn  time.Duration                  // ReopenWithin; 0: off
 	customers map[[3]string]CustomerMapping  // {source, account or "", source customer}
 	psa       map[string]PSACustomerSettings // PSA customer ID → settings
 	types     map[[2]string]AlertTypeRule    // {source or "", normalised type}
@@ -403,6 +460,7 @@ func (c Config) clone() Config {
 	c.AlertTypes = slices.Clone(c.AlertTypes)
 	for i := range c.AlertTypes {
 		c.AlertTypes[i].Ticket.Fields = maps.Clone(c.AlertTypes[i].Ticket.Fields)
+		c.AlertTypes[i].SeverityPriority = maps.Clone(c.AlertTypes[i].SeverityPriority)
 	}
 	c.SeverityPriority = maps.Clone(c.SeverityPriority)
 	c.PSACustomers = slices.Clone(c.PSACustomers)
@@ -426,7 +484,14 @@ func compile(c Config) routing {
 	if c.Reopen == "" {
 		c.Reopen = ReopenNewTicket
 	}
-	r := routing{cfg: c, customers: map[[3]string]CustomerMapping{}, types: map[[2]string]AlertTypeRule{}}
+	if c.Close == "" {
+		c.Close = CloseIfUntouched
+	}
+	r := routing{cfg: c, close: c.Close, customers: map[[3]string]CustomerMapping{}, types: map[[2]string]AlertTypeRule{}}
+	if c.OnResolve == NoteOnResolve {
+		r.close = CloseNever
+	}
+	r.reopenIn, _ = time.ParseDuration(c.ReopenWithin) // validated
 	for _, m := range c.Customers {
 		r.customers[[3]string{m.Source, m.Account, m.SourceCustomer}] = m
 	}
@@ -470,10 +535,12 @@ func (r *routing) typeRule(a Alert) (AlertTypeRule, bool) {
 }
 
 // ticketDefaults resolves the defaults for an alert: config defaults, then
-// severity priority, then the alert type's overrides.
+// severity priority, then the alert type's severity priority, then the
+// alert type's overrides.
 func (r *routing) ticketDefaults(a Alert) TicketDefaults {
 	d := r.cfg.Ticket.merge(TicketDefaults{Priority: r.cfg.SeverityPriority[a.Severity]})
 	if rule, ok := r.typeRule(a); ok {
+		d = d.merge(TicketDefaults{Priority: rule.SeverityPriority[a.Severity]})
 		d = d.merge(rule.Ticket)
 	}
 	return d

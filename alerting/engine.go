@@ -311,6 +311,7 @@ const (
 	OutcomeCreated   Outcome = "created"   // a ticket was created
 	OutcomeNoted     Outcome = "noted"     // a note was added
 	OutcomeClosed    Outcome = "closed"    // the ticket was closed
+	OutcomeReopened  Outcome = "reopened"  // a recurring alert reopened its closed ticket (Config.ReopenWithin)
 	OutcomeDuplicate Outcome = "duplicate" // the event was already pending or processed
 	OutcomeIgnored   Outcome = "ignored"   // nothing to do; see Reason
 	OutcomePending   Outcome = "pending"   // recorded; processing failed and will be retried

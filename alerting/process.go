@@ -330,6 +330,10 @@ func (e *Engine) applyRaise(ctx context.Context, ev event) (Result, error) {
 		return e.ignored(ctx, res, ReasonCustomerDisabled, ev.Alert), nil
 	}
 	gk := e.GroupKey(rt.cust.ID, ev.Alert)
+	gk, err = e.recurrenceGroup(ctx, rt.cust.ID, ev.Alert, gk)
+	if err != nil {
+		return res, err
+	}
 	return e.withGroup(ctx, gk, rt.cust.ID, func(tx *groupTx) (Result, error) {
 		r := rt // fresh on every (re)start
 		return e.raiseInGroup(ctx, tx, ev, &r, gk)
@@ -402,6 +406,16 @@ func (e *Engine) raiseInGroup(ctx context.Context, tx *groupTx, ev event, rt *ro
 			return res, err
 		}
 	}
+	if e.reopenable(g) {
+		r, done, err := e.reopenLast(ctx, tx, res, ev, gk)
+		if done {
+			if err != nil || !resolvedFirst {
+				return r, err
+			}
+			t := &g.Tickets[len(g.Tickets)-1]
+			return e.resolveEarly(ctx, r, t, len(t.Members)-1, ev, gk)
+		}
+	}
 	res, err = e.openTicket(ctx, tx, res, *nt, gk, a)
 	if err != nil || !resolvedFirst {
 		return res, err
@@ -465,6 +479,7 @@ func (e *Engine) noteOnCurrent(ctx context.Context, tx *groupTx, res Result, t *
 		}
 		if err == nil {
 			t.Members = append(t.Members, Member{Source: a.Source, Account: a.Account, AlertID: a.ID()})
+			t.LastWriteAt = e.now()
 			e.stats.notes.Add(1)
 			res.Outcome, res.TicketID = OutcomeNoted, t.ID
 			e.log.LogAttrs(ctx, slog.LevelInfo, "alerting: note added", slog.String("event", res.EventKey),
@@ -501,8 +516,9 @@ func (e *Engine) openTicket(ctx context.Context, tx *groupTx, res Result, nt New
 		}
 		return res, fmt.Errorf("alerting: create ticket: %w", err)
 	}
-	g.Tickets[i].ID, g.Tickets[i].Phase = id, PhaseOpen
+	g.Tickets[i].ID, g.Tickets[i].Phase, g.Tickets[i].LastWriteAt = id, PhaseOpen, e.now()
 	e.stats.created.Add(1)
+	e.recordRecurrence(ctx, nt.Customer, a, gk)
 	res.Outcome, res.TicketID = OutcomeCreated, id
 	r := res.Routing
 	e.log.LogAttrs(ctx, slog.LevelInfo, "alerting: ticket created", slog.String("event", res.EventKey),
@@ -707,9 +723,31 @@ func unresolvedOthers(t *TicketRecord, j int) int {
 	return open
 }
 
-// closes reports whether resolving member j closes ticket t.
+// closes reports whether resolving member j may close ticket t: it is the
+// last unresolved alert and the close policy is not CloseNever. Under
+// CloseIfUntouched resolveMember asks the PSA before it closes.
 func (e *Engine) closes(t *TicketRecord, j int) bool {
-	return unresolvedOthers(t, j) == 0 && e.route.cfg.OnResolve == CloseOnResolve
+	return unresolvedOthers(t, j) == 0 && e.route.close != CloseNever
+}
+
+// untouched applies the close policy CloseIfUntouched to ticket t: it
+// reports whether nobody but the engine worked on the ticket since the
+// engine's last write (TouchChecker; a sink without it says untouched),
+// and otherwise why.
+func (e *Engine) untouched(ctx context.Context, t *TicketRecord) (bool, string, error) {
+	tc, ok := e.sink.(TouchChecker)
+	if e.route.close != CloseIfUntouched || !ok {
+		return true, "", nil
+	}
+	since := t.LastWriteAt
+	if since.IsZero() {
+		since = t.CreatedAt
+	}
+	touched, why, err := tc.Touched(ctx, t.ID, since)
+	if err != nil {
+		return false, "", err
+	}
+	return !touched, why, nil
 }
 
 // resolveMember resolves member j of open ticket t: a note, or closing the
@@ -723,7 +761,24 @@ func (e *Engine) resolveMember(ctx context.Context, res Result, t *TicketRecord,
 	a := ev.Alert
 	open := unresolvedOthers(t, j)
 	closing := e.closes(t, j)
+	var keptOpen bool
+	var touchedWhy string
+	if closing {
+		ok, why, err := e.untouched(ctx, t)
+		switch {
+		case closedErr(err):
+			t.Members[j].Resolved = true
+			e.markClosed(t, ClosedInPSA)
+			return e.ignored(ctx, res, ReasonTicketClosed, a), nil
+		case err != nil:
+			return res, fmt.Errorf("alerting: was ticket %s worked on: %w", t.ID, err)
+		}
+		closing, keptOpen, touchedWhy = ok, !ok, why
+	}
 	note := e.resolveNote(a, open, len(t.Members), closing, key)
+	if keptOpen {
+		note = e.keptOpenNote(a, len(t.Members), touchedWhy, key)
+	}
 	found, err := e.written(ctx, ev, t.ID, key)
 	if err != nil {
 		return res, err
@@ -752,10 +807,11 @@ func (e *Engine) resolveMember(ctx context.Context, res Result, t *TicketRecord,
 		res.Outcome = OutcomeClosed
 		e.log.InfoContext(ctx, "alerting: ticket closed, every alert resolved", "event", res.EventKey, "group", gk, "ticket", t.ID)
 	} else {
+		t.LastWriteAt = e.now()
 		e.stats.notes.Add(1)
 		res.Outcome = OutcomeNoted
 		e.log.InfoContext(ctx, "alerting: note added", "event", res.EventKey, "group", gk, "ticket", t.ID,
-			"note", note.Kind, "unresolved", open)
+			"note", note.Kind, "unresolved", open, "kept_open_because", touchedWhy)
 	}
 	return res, nil
 }

@@ -147,6 +147,46 @@ type NoteFinder interface {
 	HasNote(ctx context.Context, ticketID, key string) (bool, error)
 }
 
+// TouchChecker is an optional Sink extension for the close policy
+// CloseIfUntouched. Without it every ticket counts as untouched.
+type TouchChecker interface {
+	// Touched reports whether someone other than the engine worked on
+	// ticket ticketID after since (the engine's last write to it): an
+	// action or note by a technician, a time entry or a status change.
+	// why says what was found, for the resolve note and the log. A missing
+	// ticket is an error matching ErrNotFound.
+	Touched(ctx context.Context, ticketID string, since time.Time) (touched bool, why string, err error)
+}
+
+// Reopener is an optional Sink extension for Config.ReopenWithin: it
+// reopens a closed ticket. Without it a recurring alert opens a new
+// ticket.
+type Reopener interface {
+	// ReopenTicket sets the ticket open again and adds note n to it (the
+	// engine's reopen note, ending with NoteMarker(n.Key)). Reopening a
+	// ticket that is already open only adds the note. A missing ticket is
+	// an error matching ErrNotFound.
+	ReopenTicket(ctx context.Context, ticketID string, n Note) error
+}
+
+// PriorityUse is one PSA priority the configuration can put on a ticket of
+// a ticket type ("" is the sink's default type).
+type PriorityUse struct {
+	Key        string // the configuration key that sets it, e.g. "severity_priority.high"
+	TicketType string
+	Priority   string
+}
+
+// PriorityChecker is an optional Sink extension run by Engine.CheckPSA:
+// it checks that each configured priority exists for its ticket type (Halo:
+// in the SLA of the ticket type). Without it priorities are not checked
+// before the first ticket.
+type PriorityChecker interface {
+	// CheckPriorities returns nil when every use is valid, or one
+	// *ConfigError per bad use (Key set from the use), joined.
+	CheckPriorities(ctx context.Context, uses []PriorityUse) error
+}
+
 // NoteMarker returns the line the engine ends each note written for event
 // key with: "mspsync-ref: " and 16 hex digits of the key's SHA-256. It is
 // short, plain ASCII (it survives a PSA's HTML conversion) and does not
@@ -221,6 +261,7 @@ const (
 	NoteAlertRaised    NoteKind = "alert_raised"    // another alert joined the ticket's group
 	NoteMemberResolved NoteKind = "member_resolved" // one alert resolved, others still open
 	NoteAllResolved    NoteKind = "all_resolved"    // every alert resolved (close or note on resolve)
+	NoteReopened       NoteKind = "reopened"        // a recurring alert reopened the ticket
 )
 
 // Note is a note the engine adds to a ticket, or the comment it closes one

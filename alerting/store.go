@@ -214,6 +214,10 @@ type TicketRecord struct {
 	Members   []Member  `json:"members,omitempty"`
 	CreatedAt time.Time `json:"created_at,omitzero"`
 	ClosedAt  time.Time `json:"closed_at,omitzero"`
+	// LastWriteAt is when the engine last wrote to the ticket (created,
+	// noted or reopened it); the close policy CloseIfUntouched looks for
+	// work by others after it. Zero: CreatedAt.
+	LastWriteAt time.Time `json:"last_write_at,omitzero"`
 }
 
 // Member is one source alert on a ticket.

@@ -3,6 +3,7 @@ package alertingtest
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"slices"
@@ -26,10 +27,20 @@ type Ticket struct {
 	// CloseNote is the note the engine closed the ticket with; nil when
 	// the ticket is open or was closed with CloseInPSA.
 	CloseNote *alerting.Note
+	// Reopens counts ReopenTicket calls that reopened the ticket.
+	Reopens int
+	touches []touch
+}
+
+// touch is work by someone other than the engine (Sink.Touch).
+type touch struct {
+	at  time.Time
+	why string
 }
 
 func (t Ticket) clone() Ticket {
 	t.Notes = slices.Clone(t.Notes)
+	t.touches = slices.Clone(t.touches)
 	if t.CloseNote != nil {
 		n := *t.CloseNote
 		t.CloseNote = &n
@@ -38,7 +49,8 @@ func (t Ticket) clone() Ticket {
 }
 
 // Sink is an in-memory alerting.Sink (and alerting.TicketFinder,
-// alerting.NoteFinder and alerting.AssetLocator; WithContactDirectory
+// alerting.NoteFinder, alerting.AssetLocator, alerting.TouchChecker,
+// alerting.Reopener and alerting.PriorityChecker; WithContactDirectory
 // adds alerting.ContactDirectory). Ticket IDs are "1", "2", … in creation
 // order. It is safe for concurrent use.
 type Sink struct {
@@ -54,6 +66,8 @@ type Sink struct {
 	links     []link                      // assets linked to source devices, for LocateAsset
 	users     map[string]alerting.Contact // contact ID → contact with its customer and site
 	siteUsers map[string]string           // site ID → default user
+	// priorities: ticket type → the priorities CheckPriorities accepts
+	priorities map[string][]string
 }
 
 // link is an asset linked to a source device by an import.
@@ -212,6 +226,90 @@ func (s *Sink) CloseInPSA(id string) error {
 	}
 	t.State, t.ClosedAt = alerting.TicketClosed, s.now()
 	return nil
+}
+
+// Touch records work on a ticket by a technician (an action, a time entry,
+// a status change), at the sink's clock: Touched reports it for any since
+// before then. A ticket nobody touched is untouched.
+func (s *Sink) Touch(id, why string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tickets[id]
+	if !ok || t.State == alerting.TicketMissing {
+		return fmt.Errorf("alertingtest: ticket %s: %w", id, alerting.ErrNotFound)
+	}
+	t.touches = append(t.touches, touch{at: s.now(), why: why})
+	return nil
+}
+
+// Touched implements alerting.TouchChecker: the first Touch after since.
+func (s *Sink) Touched(ctx context.Context, ticketID string, since time.Time) (bool, string, error) {
+	if _, err := s.call(ctx, OpTouched); err != nil {
+		return false, "", err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tickets[ticketID]
+	if !ok || t.State == alerting.TicketMissing {
+		return false, "", fmt.Errorf("alertingtest: ticket %s: %w", ticketID, alerting.ErrNotFound)
+	}
+	for _, tc := range t.touches {
+		if tc.at.After(since) {
+			return true, tc.why, nil
+		}
+	}
+	return false, "", nil
+}
+
+// ReopenTicket implements alerting.Reopener: a closed ticket is open again
+// (Reopens counts it) and n is added to its notes.
+func (s *Sink) ReopenTicket(ctx context.Context, ticketID string, n alerting.Note) error {
+	effect, err := s.call(ctx, OpReopenTicket)
+	if err != nil && !effect {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tickets[ticketID]
+	if !ok || t.State == alerting.TicketMissing {
+		return fmt.Errorf("alertingtest: ticket %s: %w", ticketID, alerting.ErrNotFound)
+	}
+	if t.State == alerting.TicketClosed {
+		t.State, t.ClosedAt, t.CloseNote = alerting.TicketOpen, time.Time{}, nil
+		t.Reopens++
+	}
+	t.Notes = append(t.Notes, n)
+	return err
+}
+
+// SetPriorities sets the priorities CheckPriorities accepts per ticket type
+// ("" is the default type). A ticket type without an entry accepts every
+// priority, so a sink without SetPriorities checks nothing.
+func (s *Sink) SetPriorities(ticketType string, priorities ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.priorities == nil {
+		s.priorities = map[string][]string{}
+	}
+	s.priorities[ticketType] = slices.Clone(priorities)
+}
+
+// CheckPriorities implements alerting.PriorityChecker against
+// SetPriorities.
+func (s *Sink) CheckPriorities(ctx context.Context, uses []alerting.PriorityUse) error {
+	if _, err := s.call(ctx, OpCheckPriorities); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for _, u := range uses {
+		ok, known := s.priorities[u.TicketType]
+		if known && !slices.Contains(ok, u.Priority) {
+			errs = append(errs, &alerting.ConfigError{Key: u.Key, Problem: fmt.Sprintf("priority %q is not a priority of ticket type %q", u.Priority, u.TicketType)})
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // DeleteTicket deletes a ticket in the PSA: it becomes TicketMissing.
