@@ -162,3 +162,72 @@ func reopenNote(a Alert, gk string, closedAt time.Time) string {
 	}
 	return "Alert raised again: " + title(a) + "\nThe alert recurred soon after this ticket was closed" + when + "; reopening it.\n\n" + body(a, gk)
 }
+
+// CheckPSA checks the configuration against the PSA where the sink can
+// tell: with PriorityChecker, that every priority the configuration can
+// put on a ticket exists for the ticket type it goes with (Halo: the
+// priorities of the ticket type's SLA). Programs call it once at start-up,
+// after New. Configuration problems match ErrInvalidConfig and hold one
+// *ConfigError each; other errors (the PSA is unreachable) are returned
+// wrapped, so a program may start anyway. A sink without PriorityChecker
+// checks nothing (nil).
+func (e *Engine) CheckPSA(ctx context.Context) error {
+	pc, ok := e.sink.(PriorityChecker)
+	if !ok {
+		return nil
+	}
+	uses := priorityUses(e.route.cfg)
+	if len(uses) == 0 {
+		return nil
+	}
+	err := pc.CheckPriorities(ctx, uses)
+	if err == nil {
+		return nil
+	}
+	if _, ok := errors.AsType[*ConfigError](err); ok {
+		return &invalidConfig{err}
+	}
+	return fmt.Errorf("alerting: check priorities in the PSA: %w", err)
+}
+
+// priorityUses lists every (ticket type, priority) pair the configuration
+// can produce, each with the key that sets the priority.
+func priorityUses(c Config) []PriorityUse {
+	var uses []PriorityUse
+	seen := map[PriorityUse]bool{}
+	add := func(key, typ, prio string) {
+		u := PriorityUse{Key: key, TicketType: strings.TrimSpace(typ), Priority: strings.TrimSpace(prio)}
+		if u.Priority != "" && !seen[u] {
+			seen[u] = true
+			uses = append(uses, u)
+		}
+	}
+	sevs := []Severity{SeverityInfo, SeverityLow, SeverityMedium, SeverityHigh, SeverityCritical}
+	add("ticket.priority", c.Ticket.Type, c.Ticket.Priority)
+	for _, s := range sevs {
+		add("severity_priority."+string(s), c.Ticket.Type, c.SeverityPriority[s])
+	}
+	for i, r := range c.AlertTypes {
+		key := fmt.Sprintf("alert_types[%d]", i)
+		typ := c.Ticket.Type
+		if r.Ticket.Type != "" {
+			typ = r.Ticket.Type
+		}
+		if r.Ticket.Priority != "" {
+			add(key+".ticket.priority", typ, r.Ticket.Priority)
+			continue
+		}
+		if r.Ticket.Type != "" { // inherited priorities land on the rule's type
+			add("ticket.priority (with "+key+".ticket.type)", typ, c.Ticket.Priority)
+		}
+		for _, s := range sevs {
+			switch {
+			case r.SeverityPriority[s] != "":
+				add(key+".severity_priority."+string(s), typ, r.SeverityPriority[s])
+			case r.Ticket.Type != "":
+				add("severity_priority."+string(s)+" (with "+key+".ticket.type)", typ, c.SeverityPriority[s])
+			}
+		}
+	}
+	return uses
+}
