@@ -80,6 +80,7 @@ type Client struct {
 	Statuses    *StatusesService
 	Contracts   *ContractsService
 	Teams       *TeamsService
+	SLAs        *SLAsService
 
 	fieldsMu sync.Mutex
 	fields   map[string]FieldRef // lower-cased name → field
@@ -346,6 +347,7 @@ func NewClient(resourceURL string, opts ...Option) (*Client, error) {
 	c.Statuses = (*StatusesService)(&c.common)
 	c.Contracts = (*ContractsService)(&c.common)
 	c.Teams = (*TeamsService)(&c.common)
+	c.SLAs = (*SLAsService)(&c.common)
 	return c, nil
 }
 

@@ -361,6 +361,8 @@ type Action struct {
 	TimeTaken      float64 `json:"timetaken,omitempty"`
 	DateTime       *Time   `json:"datetime,omitempty"`
 	NewStatus      int     `json:"new_status,omitempty"`
+	OldStatus      int     `json:"old_status,omitempty"`
+	WhoAgentID     int     `json:"who_agentid,omitempty"` // the agent who wrote it (the API application is an agent too)
 	Warning        string  `json:"_warning,omitempty"`
 	Extra          Extra   `json:"-"`
 	seen           wire.Seen
@@ -376,6 +378,8 @@ type TicketType struct {
 	CanCreate       *bool  `json:"cancreate,omitempty"`
 	AgentsCanSelect *bool  `json:"agentscanselect,omitempty"`
 	InitialStatus   int    `json:"initial_status,omitempty"`
+	DefaultSLA      int    `json:"default_sla,omitempty"`    // the SLA whose priorities its tickets take
+	ReopenedStatus  int    `json:"reopenedstatus,omitempty"` // the status a reopened ticket gets, if set
 	Extra           Extra  `json:"-"`
 	seen            wire.Seen
 }

@@ -35,6 +35,9 @@ var (
 	_ alerting.NoteFinder       = (*AlertSink)(nil)
 	_ alerting.AssetLocator     = (*AlertSink)(nil)
 	_ alerting.ContactDirectory = (*AlertSink)(nil)
+	_ alerting.TouchChecker     = (*AlertSink)(nil)
+	_ alerting.Reopener         = (*AlertSink)(nil)
+	_ alerting.PriorityChecker  = (*AlertSink)(nil)
 )
 
 // NewAlertSink returns the alerting driver of a Halo client.

@@ -19,7 +19,9 @@ type options struct {
 	ticketTypeID  int
 	groupKeyField string
 	category1     string
-	issueCategory int // the category field (1-4) issue types go to
+	issueCategory int  // the category field (1-4) issue types go to
+	reopenStatus  int  // WithReopenStatus; 0: the ticket type's, else 1
+	noPrioCheck   bool // WithoutPriorityCheck
 
 	assetRefresh, assetMaxAge time.Duration    // WithAssetCache
 	now                       func() time.Time // tests; nil is time.Now

@@ -552,6 +552,13 @@ func (s *Server) SeedTicketType(v halo.TicketType) halo.TicketType { return seed
 // SeedContract stores a client contract (/ClientContract).
 func (s *Server) SeedContract(v halo.Contract) halo.Contract { return seed(s, "ClientContract", v) }
 
+// SeedSLA stores an SLA with its priorities (GET /SLA/{id}).
+func (s *Server) SeedSLA(v halo.SLA) halo.SLA { return seed(s, "SLA", v) }
+
+// SeedAction stores an action on a ticket as if written in Halo at the
+// server's clock (a technician's note, a time entry, a status change).
+func (s *Server) SeedAction(v halo.Action) halo.Action { return seed(s, "Actions", v) }
+
 // SeedTeam stores a team (/Team).
 func (s *Server) SeedTeam(v halo.Team) halo.Team { return seed(s, "Team", v) }
 

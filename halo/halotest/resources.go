@@ -117,6 +117,7 @@ func resources(s *Server) map[string]*resource {
 		"actions": {title: "Action", table: t("Actions"), key: "actions", required: []string{"ticket_id"},
 			filters: map[string]filter{"ticket_id": eq("ticket_id")}},
 		"tickettype": {title: "TicketType", table: t("TicketType")},
+		"sla":        {title: "SLA", table: t("SLA")},
 		"status":     {title: "Status", table: t("Status"), key: "statuses"},
 		// Client contracts (spec tag ContractHeader). The wrapper key is
 		// uncertain (halo.ContractsService): the fake uses "contracts".
