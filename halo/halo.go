@@ -81,6 +81,7 @@ type Client struct {
 	Contracts   *ContractsService
 	Teams       *TeamsService
 	SLAs        *SLAsService
+	Agents      *AgentsService
 
 	fieldsMu sync.Mutex
 	fields   map[string]FieldRef // lower-cased name → field
@@ -348,6 +349,7 @@ func NewClient(resourceURL string, opts ...Option) (*Client, error) {
 	c.Contracts = (*ContractsService)(&c.common)
 	c.Teams = (*TeamsService)(&c.common)
 	c.SLAs = (*SLAsService)(&c.common)
+	c.Agents = (*AgentsService)(&c.common)
 	return c, nil
 }
 

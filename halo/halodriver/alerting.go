@@ -27,6 +27,10 @@ type AlertSink struct {
 
 	teamsMu sync.Mutex
 	teams   map[int]string // team id → name (Queue given as an id)
+
+	agentMu    sync.Mutex
+	agentKnown bool
+	agentID    int // the API application's agent (GET /Agent/me); 0: unknown
 }
 
 var (

@@ -28,13 +28,16 @@ func WithoutPriorityCheck() Option { return func(o *options) { o.noPrioCheck = t
 var markerPrefix = strings.SplitAfter(alerting.NoteMarker(""), ": ")[0]
 
 // Touched implements alerting.TouchChecker from the ticket's actions
-// (GET /Actions?ticket_id=, one request). An action after since counts as
-// work by someone else unless it is the engine's: it carries an engine
-// note marker, or it was written by the agent that wrote the engine's
-// notes (the API application's agent; its system actions such as the
-// "logged" action of a new ticket) and is neither a time entry nor a
-// status change. A time entry (timetaken > 0) or a status change
-// (new_status differing from old_status) after since always counts. An
+// (GET /Actions?ticket_id=, one request; and GET /Agent/me once per sink).
+// An action after since counts as work by someone else unless it is the
+// engine's: it carries an engine note marker, or it was written by the
+// API application's agent (GET /Agent/me, and the writer of the engine's
+// marked notes: its system actions such as the
+// "logged" action of a new ticket, and the status changes of the engine's
+// closes and reopens) and is not a time entry. A time entry
+// (timetaken > 0) after since always counts; so does any other action by
+// another agent, a status change (new_status differing from old_status)
+// included. An
 // action without a date counts (leaving a ticket open is the safe
 // mistake).
 //
@@ -49,22 +52,32 @@ func (s *AlertSink) Touched(ctx context.Context, ticketID string, since time.Tim
 		return false, "", classify(err)
 	}
 	engine := map[int]bool{}
+	me, err := s.apiAgent(ctx)
+	if err != nil {
+		return false, "", err
+	}
+	if me != 0 {
+		engine[me] = true
+	}
 	for _, a := range acts {
 		if isEngineNote(a) && a.WhoAgentID != 0 {
 			engine[a.WhoAgentID] = true
 		}
 	}
+	// Halo keeps action times to the second (or coarser): an action in
+	// the second of the engine's last write counts as after it.
+	from := since.Truncate(time.Second)
 	for _, a := range acts {
-		if a.DateTime != nil && a.DateTime.IsSet() && !a.DateTime.Time.After(since) {
+		if a.DateTime != nil && a.DateTime.IsSet() && a.DateTime.Time.Before(from) {
 			continue
 		}
 		switch {
 		case a.TimeTaken > 0:
 			return true, fmt.Sprintf("time entry of %g h in action %d", a.TimeTaken, a.ID), nil
-		case a.NewStatus != 0 && a.NewStatus != a.OldStatus && !isEngineNote(a):
-			return true, fmt.Sprintf("status changed to %d in action %d", a.NewStatus, a.ID), nil
 		case isEngineNote(a) || (a.WhoAgentID != 0 && engine[a.WhoAgentID]):
 			continue
+		case a.NewStatus != 0 && a.NewStatus != a.OldStatus:
+			return true, fmt.Sprintf("status changed to %d in action %d", a.NewStatus, a.ID), nil
 		}
 		who := "an agent"
 		if a.WhoAgentID != 0 {
@@ -203,4 +216,27 @@ type unknownTicketType struct{ id int }
 
 func (e *unknownTicketType) Error() string {
 	return fmt.Sprintf("halodriver: no Halo ticket type %d", e.id)
+}
+
+// apiAgent returns the id of the agent the API application acts as (GET
+// /Agent/me), read once. A Halo that refuses or lacks the route gives 0
+// (only the engine's marked notes then show its agent); an outage is
+// returned and asked again next time.
+func (s *AlertSink) apiAgent(ctx context.Context) (int, error) {
+	s.agentMu.Lock()
+	defer s.agentMu.Unlock()
+	if s.agentKnown {
+		return s.agentID, nil
+	}
+	me, err := s.c.Agents.Me(ctx)
+	switch cerr := classify(err); {
+	case err == nil:
+		s.agentID = me.ID
+	case errors.Is(cerr, alerting.ErrNotFound) || alerting.IsPermanent(cerr):
+		s.agentID = 0
+	default:
+		return 0, fmt.Errorf("halodriver: read the API agent: %w", cerr)
+	}
+	s.agentKnown = true
+	return s.agentID, nil
 }

@@ -255,7 +255,11 @@ func (s *Server) api(h func(http.ResponseWriter, *http.Request, *resource)) http
 }
 
 func (s *Server) get(w http.ResponseWriter, r *http.Request, res *resource) {
-	rec, ok := res.table.Get(r.PathValue("id"))
+	id := r.PathValue("id")
+	if res.title == "Agent" && strings.EqualFold(id, "me") { // GET /Agent/me: the API application's agent
+		id = strconv.Itoa(APIAgentID)
+	}
+	rec, ok := res.table.Get(id)
 	if !ok {
 		writeError(w, http.StatusNotFound, res.title+" not found")
 		return
@@ -552,6 +556,10 @@ func (s *Server) SeedTicketType(v halo.TicketType) halo.TicketType { return seed
 // SeedContract stores a client contract (/ClientContract).
 func (s *Server) SeedContract(v halo.Contract) halo.Contract { return seed(s, "ClientContract", v) }
 
+// APIAgentID is the agent id of the fake's API application: actions
+// written through the API without a who_agentid get it.
+const APIAgentID = 1
+
 // SeedSLA stores an SLA with its priorities (GET /SLA/{id}).
 func (s *Server) SeedSLA(v halo.SLA) halo.SLA { return seed(s, "SLA", v) }
 
@@ -635,6 +643,7 @@ func (s *Server) seedBuiltins() {
 	}{{1, "New", false}, {2, "In Progress", false}, {3, "Waiting on User", false}, {9, "Closed", true}} {
 		s.SeedStatus(halo.Status{ID: st.id, Name: st.name, Type: map[bool]int{false: 0, true: 1}[st.closed]}, st.closed)
 	}
+	s.Seed("Agent", map[string]any{"id": APIAgentID, "name": "API"})
 	s.SeedTicketType(halo.TicketType{ID: 1, Name: "Incident", CanCreate: halo.Ptr(true)})
 	s.SeedTicketType(halo.TicketType{ID: 2, Name: "Alert", CanCreate: halo.Ptr(true)})
 }

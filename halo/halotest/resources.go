@@ -118,6 +118,7 @@ func resources(s *Server) map[string]*resource {
 			filters: map[string]filter{"ticket_id": eq("ticket_id")}},
 		"tickettype": {title: "TicketType", table: t("TicketType")},
 		"sla":        {title: "SLA", table: t("SLA")},
+		"agent":      {title: "Agent", table: t("Agent")},
 		"status":     {title: "Status", table: t("Status"), key: "statuses"},
 		// Client contracts (spec tag ContractHeader). The wrapper key is
 		// uncertain (halo.ContractsService): the fake uses "contracts".
@@ -258,6 +259,9 @@ func resources(s *Server) map[string]*resource {
 		if cur == nil {
 			now := halo.FormatTime(s.clock())
 			rec["datetime"] = now
+			if fakeapi.KeyOf(rec, "who_agentid") == "" {
+				rec["who_agentid"] = json.Number(strconv.Itoa(APIAgentID)) // the API application's agent wrote it
+			}
 			m["tickets"].table.Update(fakeapi.KeyOf(rec, "ticket_id"), func(t fakeapi.Record) { t["lastactiondate"] = now })
 		}
 	}
