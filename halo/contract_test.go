@@ -282,6 +282,12 @@ func TestContract(t *testing.T) {
 			return c.TicketTypes.Delete(ctx, srv.SeedTicketType(halo.TicketType{Name: "Gone"}).ID)
 		},
 		"TicketTypes.Get": func(ctx context.Context) error { _, err := c.TicketTypes.Get(ctx, 1); return err },
+		"SLAs.Get": func(ctx context.Context) error {
+			sla := srv.SeedSLA(halo.SLA{Name: "Standard", Priorities: []halo.SLAPriority{{PriorityID: 1}}})
+			_, err := c.SLAs.Get(ctx, sla.ID)
+			return err
+		},
+		"Agents.Me": func(ctx context.Context) error { _, err := c.Agents.Me(ctx); return err },
 		"TicketTypes.List": func(ctx context.Context) error {
 			_, err := c.TicketTypes.List(ctx, &halo.TicketTypeListOptions{ShowAll: true, ShowInactive: true, ClientID: cust.ID})
 			return err

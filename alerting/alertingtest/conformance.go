@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -40,6 +41,10 @@ type SinkFixture struct {
 	CloseInPSA func(ticketID string) error
 	// Notes returns the texts of a ticket's notes as the PSA holds them.
 	Notes func(ticketID string) []string
+	// Touch, if set, records work on a ticket by a technician in the PSA
+	// (a note, a time entry, a status change), not through the sink; the
+	// TouchChecker subtest then checks that Touched sees it.
+	Touch func(ticketID string) error
 }
 
 // RunSink runs the conformance suite every alerting.Sink must pass: the
@@ -50,7 +55,13 @@ type SinkFixture struct {
 // its group key and not a closed one; a close whose note is empty writes no
 // note. A sink that implements alerting.NoteFinder also runs "NoteFinder":
 // HasNote finds a note and a closing note by their key (on the closed
-// ticket too) and no other key.
+// ticket too) and no other key. A sink that implements
+// alerting.TouchChecker runs "TouchChecker": a ticket the sink created and
+// noted (the engine's own writes) is untouched, and one worked on with
+// SinkFixture.Touch is touched, with a reason. A sink that implements
+// alerting.Reopener runs "Reopener": a closed ticket (by the sink or in the
+// PSA) is open after ReopenTicket, holds its note and takes notes again;
+// reopening an open ticket only adds the note.
 func RunSink(t *testing.T, newFixture func(t *testing.T) SinkFixture) {
 	t.Helper()
 	t.Run("Directory", func(t *testing.T) { sinkDirectory(t, newFixture(t)) })
@@ -67,6 +78,79 @@ func RunSink(t *testing.T, newFixture func(t *testing.T) SinkFixture) {
 	}
 	if _, ok := f.Sink.(alerting.ContactDirectory); ok {
 		t.Run("ContactDirectory", func(t *testing.T) { sinkContacts(t, newFixture(t)) })
+	}
+	if _, ok := f.Sink.(alerting.TouchChecker); ok {
+		t.Run("TouchChecker", func(t *testing.T) { sinkTouch(t, newFixture(t)) })
+	}
+	if _, ok := f.Sink.(alerting.Reopener); ok {
+		t.Run("Reopener", func(t *testing.T) { sinkReopen(t, newFixture(t)) })
+	}
+}
+
+func sinkTouch(t *testing.T, f SinkFixture) {
+	ctx := t.Context()
+	tc := f.Sink.(alerting.TouchChecker)
+	since := time.Now().Add(-time.Minute)
+	id, err := f.Sink.CreateTicket(ctx, newTicket(f, "conf-touch"))
+	if err != nil {
+		t.Fatalf("CreateTicket: %v", err)
+	}
+	key := "conf/raise/touch"
+	n := alerting.Note{Kind: alerting.NoteAlertRaised, Key: key, Text: "Conformance note\n\n" + alerting.NoteMarker(key), Time: time.Now()}
+	if err := f.Sink.AddNote(ctx, id, n); err != nil {
+		t.Fatalf("AddNote: %v", err)
+	}
+	if touched, why, err := tc.Touched(ctx, id, since); err != nil || touched {
+		t.Fatalf("Touched after the sink's own writes = %v (%q), %v; want untouched", touched, why, err)
+	}
+	if f.Touch == nil {
+		return
+	}
+	if err := f.Touch(id); err != nil {
+		t.Fatal(err)
+	}
+	touched, why, err := tc.Touched(ctx, id, since)
+	if err != nil || !touched || why == "" {
+		t.Fatalf("Touched after a technician's work = %v (%q), %v; want touched with a reason", touched, why, err)
+	}
+}
+
+func sinkReopen(t *testing.T, f SinkFixture) {
+	ctx := t.Context()
+	r := f.Sink.(alerting.Reopener)
+	for _, byPSA := range []bool{false, true} {
+		id, err := f.Sink.CreateTicket(ctx, newTicket(f, "conf-reopen"))
+		if err != nil {
+			t.Fatalf("CreateTicket: %v", err)
+		}
+		if byPSA {
+			err = f.CloseInPSA(id)
+		} else {
+			err = f.Sink.CloseTicket(ctx, id, alerting.Note{Kind: alerting.NoteAllResolved, Text: "Conformance close", Time: time.Now()})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		note := fmt.Sprintf("Conformance reopen (closed in the PSA: %v)", byPSA)
+		if err := r.ReopenTicket(ctx, id, alerting.Note{Kind: alerting.NoteReopened, Text: note, Time: time.Now()}); err != nil {
+			t.Fatalf("ReopenTicket: %v", err)
+		}
+		if st := state(t, f.Sink, id); st != alerting.TicketOpen {
+			t.Fatalf("reopened ticket is %s", st)
+		}
+		if n := countText(f.Notes(id), note); n != 1 {
+			t.Errorf("the reopen note is on the ticket %d times; want 1 (notes: %q)", n, f.Notes(id))
+		}
+		if err := f.Sink.AddNote(ctx, id, alerting.Note{Kind: alerting.NoteAlertRaised, Text: "after reopen", Time: time.Now()}); err != nil {
+			t.Errorf("AddNote on the reopened ticket: %v", err)
+		}
+		again := note + " again"
+		if err := r.ReopenTicket(ctx, id, alerting.Note{Kind: alerting.NoteReopened, Text: again, Time: time.Now()}); err != nil {
+			t.Fatalf("ReopenTicket of an open ticket: %v", err)
+		}
+		if st := state(t, f.Sink, id); st != alerting.TicketOpen || countText(f.Notes(id), again) != 1 {
+			t.Errorf("after reopening an open ticket: %s, notes %q", st, f.Notes(id))
+		}
 	}
 }
 

@@ -21,6 +21,7 @@ func TestInMemorySinkConforms(t *testing.T) {
 			Sink: s.WithContactDirectory(), Customer: cust, Account: "acct-1", SiteContact: "u1", ContactEmail: "ann@conformance.example", Contact: "u1",
 			Source: "memory", Device: dev, Asset: "a1",
 			CloseInPSA: s.CloseInPSA,
+			Touch:      func(id string) error { return s.Touch(id, "a technician's note") },
 			Notes: func(id string) []string {
 				tk, _ := s.Ticket(id)
 				var out []string

@@ -44,6 +44,11 @@ func TestAlertSinkConforms(t *testing.T) {
 				}
 				return nil
 			},
+			Touch: func(id string) error {
+				n, _ := strconv.Atoi(id)
+				srv.SeedAction(halo.Action{TicketID: n, Outcome: "Note", Note: "Looking into it", WhoAgentID: 5})
+				return nil
+			},
 			Notes: func(id string) []string {
 				n, _ := strconv.Atoi(id)
 				var out []string
