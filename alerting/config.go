@@ -60,7 +60,8 @@ const (
 )
 
 // ReopenPolicy says what an alert does when its group's ticket was closed
-// (or deleted) in the PSA. A closed ticket is never appended to or reopened.
+// (or deleted) in the PSA and it does not reopen it (Config.ReopenWithin).
+// A closed ticket is never appended to.
 type ReopenPolicy string
 
 // Reopen policies.

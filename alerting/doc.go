@@ -19,11 +19,28 @@
 // computes the group key, and under a
 // per-group lease either appends a note to the group's open ticket or
 // creates a ticket. A ticket that is closed or gone in the PSA is never
-// written to again: the next alert opens a new one. A resolve closes the
-// ticket (or adds a note, by configuration) when every alert on it is
-// resolved and adds a "member resolved" note otherwise; a resolve with
-// nothing open creates nothing, and a later raise of a resolved alert is
-// ignored.
+// appended to: the next alert opens a new one, unless it recurs soon
+// enough to reopen it (below). A resolve adds a "member resolved" note
+// while other alerts on the ticket are open; when it resolves the last
+// one it adds the closing note and closes the ticket by the close policy
+// (Config.Close): always, only if untouched (the default: nobody worked on
+// the ticket since the engine's last write, as the sink's TouchChecker
+// reads it from the PSA; otherwise the note says why the ticket stays
+// open), or never. A resolve with nothing open creates nothing, and a
+// later raise of a resolved alert is ignored.
+//
+// # Recurrence and priorities
+//
+// With Config.ReopenWithin, an alert that fires again (the same device and
+// alert type, a new source alert; or the same user group) within that time
+// after its ticket was closed reopens that ticket with a note (Sink
+// extension Reopener) instead of opening a new one; later, a new ticket.
+// The priority of a new ticket comes from the alert type's rule, its
+// severity map, the global severity map, then the default
+// (Config.SeverityPriority, AlertTypeRule.SeverityPriority);
+// Engine.CheckPSA checks the configured priorities against the PSA at
+// start-up (Sink extension PriorityChecker; Halo: the SLA of the ticket
+// type).
 //
 // # Intake: record first, enrich later
 //
