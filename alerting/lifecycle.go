@@ -88,8 +88,8 @@ func (e *Engine) recurrenceGroup(ctx context.Context, customerID string, a Alert
 	if prev == "" || prev == gk {
 		return gk, nil
 	}
-	if rec, err := e.store.Alert(ctx, a.Key()); err == nil && rec.GroupKey == prev {
-		return prev, nil // an earlier attempt joined it
+	if rec, err := e.store.Alert(ctx, a.Key()); err == nil && (rec.GroupKey == prev || rec.GroupKey == gk) {
+		return rec.GroupKey, nil // an earlier attempt joined it
 	} else if err != nil && !errors.Is(err, ErrNotFound) {
 		return gk, fmt.Errorf("alerting: load alert %s: %w", a.Key(), err)
 	}
@@ -120,8 +120,8 @@ func (e *Engine) reopenable(g *GroupState) bool {
 }
 
 // reopenLast reopens the group's newest (closed) ticket for raise ev with a
-// note (done), or reports done false when the ticket is gone, so a new one
-// is opened. The reopened ticket tracks the alerts that reopened it: the
+// note (done), or reports done false when the ticket is gone or the sink
+// refuses for good to reopen it, so a new one is opened. The reopened ticket tracks the alerts that reopened it: the
 // members it had are dropped.
 func (e *Engine) reopenLast(ctx context.Context, tx *groupTx, res Result, ev event, gk string) (_ Result, done bool, _ error) {
 	a := ev.Alert
@@ -138,8 +138,13 @@ func (e *Engine) reopenLast(ctx context.Context, tx *groupTx, res Result, ev eve
 		n := e.note(NoteReopened, reopenNote(a, gk, closedAt), ev.key, a)
 		err = e.sink.(Reopener).ReopenTicket(ctx, t.ID, n)
 	}
-	if errors.Is(err, ErrNotFound) {
+	switch {
+	case errors.Is(err, ErrNotFound):
 		e.log.InfoContext(ctx, "alerting: ticket to reopen is gone, opening a new one", "event", ev.key, "group", gk, "ticket", t.ID)
+		return res, false, nil
+	case IsPermanent(err): // the PSA refuses to reopen it: the alert still gets a ticket
+		e.log.WarnContext(ctx, "alerting: the PSA refused to reopen the ticket, opening a new one", "event", ev.key,
+			"group", gk, "ticket", t.ID, "err", err)
 		return res, false, nil
 	}
 	if err != nil {

@@ -281,3 +281,48 @@ func TestClosePolicyConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestReopenLostReply: a reopen whose reply was lost is retried without a
+// second reopen note, and the ticket is recorded open.
+func TestReopenLostReply(t *testing.T) {
+	t.Parallel()
+	cfg := baseConfig()
+	cfg.ReopenWithin = "24h"
+	f := newFixture(t, cfg)
+	first := f.submit(t, raise("x1"))
+	f.submit(t, resolve("x1"))
+	f.clock.Add(time.Hour)
+	f.sink.LoseNextResponse(alertingtest.OpReopenTicket, 1, errors.New("connection reset"))
+	if res := f.submit(t, raise("x2")); res.Outcome != alerting.OutcomePending {
+		t.Fatalf("outcome %s, want pending", res.Outcome)
+	}
+	f.clock.Add(2 * time.Second)
+	if _, err := f.eng.ProcessPending(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	tk := wantTickets(t, f.sink, 1)[0]
+	if tk.ID != first.TicketID || tk.State != alerting.TicketOpen || tk.Reopens != 1 || len(tk.Notes) != 1 {
+		t.Fatalf("ticket %s: %s, reopens %d, %d notes; want the first ticket open, reopened once, one note", tk.ID, tk.State, tk.Reopens, len(tk.Notes))
+	}
+	wantOutcome(t, f.submit(t, resolve("x2")), alerting.OutcomeClosed, "")
+}
+
+// TestReopenRefusedOpensNewTicket: a PSA that refuses for good to reopen
+// the ticket does not cost the alert its ticket.
+func TestReopenRefusedOpensNewTicket(t *testing.T) {
+	t.Parallel()
+	cfg := baseConfig()
+	cfg.ReopenWithin = "24h"
+	f := newFixture(t, cfg)
+	first := f.submit(t, raise("x1"))
+	f.submit(t, resolve("x1"))
+	f.sink.FailNext(alertingtest.OpReopenTicket, 1, alerting.Permanent(errors.New("403: no rights to reopen")))
+	res := f.submit(t, raise("x2"))
+	wantOutcome(t, res, alerting.OutcomeCreated, "")
+	if res.TicketID == first.TicketID {
+		t.Fatal("the refused ticket was reused")
+	}
+	if tk, _ := f.sink.Ticket(first.TicketID); tk.State != alerting.TicketClosed {
+		t.Errorf("first ticket %s, want still closed", tk.State)
+	}
+}
