@@ -3,7 +3,6 @@ package receiver
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -101,16 +100,7 @@ func (e *MailEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	reply := func(status int, msg string) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		if status < 300 {
-			fmt.Fprint(w, `{"ok":true}`)
-			return
-		}
-		b, _ := json.Marshal(map[string]string{"error": msg})
-		w.Write(b)
-	}
+	reply := func(status int, msg string) { intake.Reply(w, status, msg) }
 	refuse := func(status int, reason alerting.Reason, err error) {
 		e.handler.RejectMail(ctx, reason, err)
 		log.Warn("mail delivery refused", "reason", reason, "err", err)
