@@ -26,8 +26,8 @@ func TestKilledProcess(t *testing.T) {
 	killed := storetest.StartKillable(t, "BOLTSTORE_TEST_CHILD", path).Kill(t)
 
 	store := open(t, path)
-	sink := storetest.NewKillSink()
-	eng, err := alerting.New(storetest.KillConfig, store, sink, alerting.WithOwner("next"))
+	sink := storetest.NewSink()
+	eng, err := alerting.New(storetest.EngineConfig, store, sink, alerting.WithOwner("next"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,9 +21,9 @@ func TestKilledReplica(t *testing.T) {
 		return pgstore.Open(ctx, os.Getenv("MSPSYNC_PG_DSN"), pgstore.WithSchema(name))
 	})
 	name := schema(t)
-	sink := storetest.NewKillSink()
+	sink := storetest.NewSink()
 	store := open(t, name)
-	eng, err := alerting.New(storetest.KillConfig, store, sink, alerting.WithOwner("survivor"), alerting.WithPollInterval(100*time.Millisecond))
+	eng, err := alerting.New(storetest.EngineConfig, store, sink, alerting.WithOwner("survivor"), alerting.WithPollInterval(100*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,16 +15,17 @@ import (
 	"github.com/mspsync/mspsync/alerting/alertingtest"
 )
 
-// KillConfig is the engine configuration of a kill test, in the child and
-// after it: a group per alert, customers matched by name.
-var KillConfig = alerting.Config{Grouping: alerting.GroupPerAlert, AutoMatch: true}
+// EngineConfig is the engine configuration of the kill test (in the child
+// and after it) and of store benchmarks: a group per alert, customers
+// matched by name.
+var EngineConfig = alerting.Config{Grouping: alerting.GroupPerAlert, AutoMatch: true}
 
 // waitingLine is what the child prints once the PSA hangs.
 const waitingLine = "waiting for the PSA\n"
 
-// NewKillSink returns an in-memory PSA that knows the customer of the kill
-// test's alert.
-func NewKillSink() *alertingtest.Sink {
+// NewSink returns an in-memory PSA that knows the customer ("Acme") of the
+// alerts of the kill test and of Bench.
+func NewSink() *alertingtest.Sink {
 	s := alertingtest.NewSink()
 	s.AddCustomer(alerting.Customer{ID: "c1", Name: "Acme"})
 	return s
@@ -45,7 +46,7 @@ func (s hangingSink) CreateTicket(ctx context.Context, nt alerting.NewTicket) (s
 // KilledChild is the child half of a kill test. When the environment
 // variable env is set, the test binary runs as the child StartKillable
 // started: KilledChild opens the store with open and the variable's value,
-// submits one alert to an engine (owner "killed", KillConfig) whose PSA
+// submits one alert to an engine (owner "killed", EngineConfig) whose PSA
 // hangs in CreateTicket, says so on standard output and waits to be
 // killed; it never returns. When env is not set it returns at once: call
 // it first in the kill test.
@@ -60,8 +61,8 @@ func KilledChild(env string, open func(ctx context.Context, arg string) (alertin
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	sink := hangingSink{NewKillSink(), make(chan struct{})}
-	eng, err := alerting.New(KillConfig, store, sink, alerting.WithOwner("killed"))
+	sink := hangingSink{NewSink(), make(chan struct{})}
+	eng, err := alerting.New(EngineConfig, store, sink, alerting.WithOwner("killed"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
