@@ -11,6 +11,7 @@ import (
 
 	"github.com/mspsync/mspsync/alerting"
 	"github.com/mspsync/mspsync/dattormm"
+	"github.com/mspsync/mspsync/internal/intake"
 )
 
 // Kind is the source kind of Datto RMM in both engines: the Source of
@@ -56,16 +57,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	reply := func(status int, msg string) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		if status < 300 {
-			fmt.Fprint(w, `{"ok":true}`)
-			return
-		}
-		b, _ := json.Marshal(map[string]string{"error": msg})
-		w.Write(b)
-	}
+	reply := func(status int, msg string) { intake.Reply(w, status, msg) }
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		reply(http.StatusMethodNotAllowed, "POST only")
