@@ -810,6 +810,9 @@ func details(a Alert, gk string) string {
 		line("Time", a.Time.UTC().Format(time.RFC3339))
 	}
 	line("Alert group", gk)
+	if a.FoundByPoll {
+		line("Found by", "reconciliation poll (the source's own notification never arrived)")
+	}
 	return strings.TrimSuffix(b.String(), "\n")
 }
 

@@ -114,7 +114,9 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // secret and its first-occurrence alert_uid and alert_resolved. An alert
 // that came by e-mail (MailIntake) has no secret: its resolve is ignored
 // unless confirmed, and its raise is ignored when Datto does not know the
-// alert (both ErrContradicted).
+// alert (both ErrContradicted). A raise the reconciliation poll found
+// (OpenAlertLister, Alert.FoundByPoll) was built from the API's own record
+// and is not read again.
 func NewEnricher(c *dattormm.Client) alerting.Enricher { return NewAccountEnricher(c, "") }
 
 // NewAccountEnricher is NewEnricher for the alerts of one Datto account
@@ -129,6 +131,9 @@ func NewAccountEnricher(c *dattormm.Client, account string) alerting.Enricher {
 		}
 		if a.Account != account {
 			return fmt.Errorf("dattormm: alert %s is of account %q; this enricher reads account %q", a.ID(), a.Account, account)
+		}
+		if a.FoundByPoll && a.Kind == alerting.Raise && a.Body != "" {
+			return nil // built by OpenAlertLister from the API's own record
 		}
 		wa := webhookOf(a)
 		if !dattormm.IsAlertUID(wa.AlertUID) {
