@@ -26,6 +26,7 @@ type Engine struct {
 	resolvers map[[2]string]Resolver // {source, account}
 	enrichers map[[2]string]Enricher // {source, account}; WithEnricher; nil if none
 	learned   SiteMappingsFunc       // WithSiteMappings; nil if none
+	maint     maintenance            // maintenance windows (windows.go)
 	log       *slog.Logger
 	owner     string
 	now       func() time.Time
