@@ -11,6 +11,7 @@ import (
 
 	"github.com/mspsync/mspsync/alerting"
 	"github.com/mspsync/mspsync/alerting/alertingtest"
+	"github.com/mspsync/mspsync/alerting/boltstore"
 )
 
 func (c *clock) Set(t time.Time) {
@@ -425,4 +426,45 @@ func TestMaintenanceConfigErrors(t *testing.T) {
 	if len(c.Maintenance.Windows) != 2 || c.Maintenance.Windows[0].Weekly.Days[1] != "SUN" {
 		t.Errorf("loaded %+v", c.Maintenance)
 	}
+}
+
+// The re-check waits in the store's queue: boltstore keeps its NotBefore
+// across a reopen too.
+func TestWindowRecheckInBoltstore(t *testing.T) {
+	t.Parallel()
+	path := t.TempDir() + "/alerts.db"
+	clk := newClock()
+	sink := alertingtest.NewSink()
+	open := func() (*boltstore.Store, *alerting.Engine) {
+		st, err := boltstore.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eng, err := alerting.New(windowConfig(), st, sink, alerting.WithClock(clk.Now), alerting.WithOwner("bolt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st, eng
+	}
+	st, eng := open()
+	res, err := eng.Submit(t.Context(), raise("b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantOutcome(t, res, alerting.OutcomeSuppressed, alerting.ReasonMaintenanceWindow)
+	_ = eng.Close()
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, eng = open()
+	defer st.Close()
+	defer eng.Close()
+	if n, err := eng.ProcessPending(t.Context()); err != nil || n != 0 {
+		t.Fatalf("ProcessPending inside the window = %d, %v; want 0", n, err)
+	}
+	clk.Add(time.Hour)
+	if n, err := eng.ProcessPending(t.Context()); err != nil || n != 1 {
+		t.Fatalf("ProcessPending at the window's end = %d, %v; want 1", n, err)
+	}
+	wantTickets(t, sink, 1)
 }
