@@ -362,15 +362,6 @@ func (e *Engine) windowEnd(t time.Time, a Alert, rt *route) (end time.Time, name
 	return end, name, ok
 }
 
-// hasWindows reports whether any window is configured or set.
-func (e *Engine) hasWindows() bool {
-	if len(e.route.windows) > 0 {
-		return true
-	}
-	p := e.maint.api.Load()
-	return p != nil && len(*p) > 0
-}
-
 // statusChecker returns the checker of an alert's source and account, or
 // nil.
 func (e *Engine) statusChecker(a Alert) AlertStatusChecker {
@@ -396,10 +387,16 @@ func suppressedRecord(rec AlertRecord) bool {
 // dropped because it was resolved); otherwise the raise goes on as usual.
 func (e *Engine) windowRaise(ctx context.Context, ev event, rt *route) (res Result, done bool, err error) {
 	base, _, recheck := strings.Cut(ev.key, recheckMark)
-	if !recheck && !e.hasWindows() {
+	a := ev.Alert
+	now := e.now()
+	at := a.Time // a raise: is the alert inside a window?
+	if recheck {
+		at = now // a re-check: is the alert's scope still in one?
+	}
+	end, name, in := e.windowEnd(at, a, rt)
+	if !recheck && !in {
 		return res, false, nil
 	}
-	a := ev.Alert
 	res = Result{EventKey: ev.key, Routing: rt.rec}
 	key := a.Key()
 	rec, err := e.store.Alert(ctx, key)
@@ -415,17 +412,8 @@ func (e *Engine) windowRaise(ctx context.Context, ev event, rt *route) (res Resu
 	if rec.Resolved || rec.GroupKey != "" { // not a new alert: the usual path decides
 		return res, false, nil
 	}
-	now := e.now()
-	at := a.Time
-	if recheck {
-		at = now
-	}
-	end, name, in := e.windowEnd(at, a, rt)
 	if in && end.After(now) {
 		return e.suppress(ctx, res, rec, ev, base, end, name)
-	}
-	if !recheck && !in {
-		return res, false, nil
 	}
 	// The window has ended: confirm the alert is still open, if the source
 	// can tell.
