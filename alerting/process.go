@@ -329,6 +329,9 @@ func (e *Engine) applyRaise(ctx context.Context, ev event) (Result, error) {
 		res.Routing = rt.rec
 		return e.ignored(ctx, res, ReasonCustomerDisabled, ev.Alert), nil
 	}
+	if r, done, err := e.windowRaise(ctx, ev, &rt); done { // maintenance windows (windows.go)
+		return r, err
+	}
 	gk := e.GroupKey(rt.cust.ID, ev.Alert)
 	return e.withGroup(ctx, gk, rt.cust.ID, func(tx *groupTx) (Result, error) {
 		r := rt // fresh on every (re)start
@@ -615,6 +618,8 @@ func (e *Engine) applyResolve(ctx context.Context, ev event) (Result, error) {
 	key := a.Key()
 	rec, err := e.store.Alert(ctx, key)
 	switch {
+	case err == nil && suppressedRecord(rec): // raised in a maintenance window: end it quietly
+		return e.windowResolve(ctx, res, a)
 	case errors.Is(err, ErrNotFound) || (err == nil && rec.GroupKey == "" && !rec.Resolved):
 		// Nothing was raised: remember the resolve so a late raise is
 		// ignored, and when it was accepted, so a raise accepted before it
