@@ -264,14 +264,51 @@ func NewResolver(c *dattormm.Client) alerting.Resolver { return NewAccountResolv
 // account is refused for good (alerting.Permanent), never sent to this
 // account.
 func NewAccountResolver(c *dattormm.Client, account string) alerting.Resolver {
-	return alerting.ResolverFunc(func(ctx context.Context, ref alerting.AlertRef) error {
-		if ref.Account != account {
-			return alerting.Permanent(fmt.Errorf("dattormm: alert %s is of account %q; this resolver resolves account %q", ref.AlertID, ref.Account, account))
-		}
-		err := c.Alerts.Resolve(ctx, ref.AlertID)
-		if errors.Is(err, dattormm.ErrNotFound) {
-			return fmt.Errorf("%w: %w", alerting.ErrNotFound, err)
-		}
+	return &resolver{c: c, account: account}
+}
+
+// resolver resolves the alerts of one account, and tells whether they are
+// still open (alerting.AlertStatusChecker, asked when a maintenance window
+// ends).
+type resolver struct {
+	c       *dattormm.Client
+	account string
+}
+
+var _ alerting.AlertStatusChecker = (*resolver)(nil)
+
+func (r *resolver) check(ref alerting.AlertRef) error {
+	if ref.Account != r.account {
+		return alerting.Permanent(fmt.Errorf("dattormm: alert %s is of account %q; this driver serves account %q", ref.AlertID, ref.Account, r.account))
+	}
+	return nil
+}
+
+// ResolveAlert resolves the alert in Datto RMM; one Datto no longer knows
+// counts as resolved.
+func (r *resolver) ResolveAlert(ctx context.Context, ref alerting.AlertRef) error {
+	if err := r.check(ref); err != nil {
 		return err
-	})
+	}
+	err := r.c.Alerts.Resolve(ctx, ref.AlertID)
+	if errors.Is(err, dattormm.ErrNotFound) {
+		return fmt.Errorf("%w: %w", alerting.ErrNotFound, err)
+	}
+	return err
+}
+
+// AlertOpen reads the alert (GET /v2/alert/{uid}) and reports whether it
+// is still open; one Datto no longer knows is not.
+func (r *resolver) AlertOpen(ctx context.Context, ref alerting.AlertRef) (bool, error) {
+	if err := r.check(ref); err != nil {
+		return false, err
+	}
+	a, err := r.c.Alerts.Get(ctx, ref.AlertID)
+	if errors.Is(err, dattormm.ErrNotFound) {
+		return false, fmt.Errorf("%w: %w", alerting.ErrNotFound, err)
+	}
+	if err != nil {
+		return false, err
+	}
+	return !a.Resolved, nil
 }
