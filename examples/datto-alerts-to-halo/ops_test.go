@@ -15,8 +15,8 @@ import (
 	"github.com/mspsync/mspsync/alerting/memstore"
 	"github.com/mspsync/mspsync/dattormm/dattormmdriver"
 	"github.com/mspsync/mspsync/dattormm/dattormmtest"
-	"github.com/mspsync/mspsync/halo/halotest"
 	"github.com/mspsync/mspsync/halo/halodriver"
+	"github.com/mspsync/mspsync/halo/halotest"
 	"github.com/mspsync/mspsync/internal/fakeapi"
 )
 
