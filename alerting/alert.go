@@ -122,6 +122,10 @@ type Alert struct {
 	// Raw is the payload as received, kept for drivers and audits. It is
 	// stored with the pending item and never logged.
 	Raw []byte `json:"raw,omitempty"`
+	// FoundByPoll marks an event the reconciliation poll ingested
+	// (Engine.PollOpenAlerts) because the source never pushed it: an open
+	// alert with no record, or the resolve of an alert no longer open.
+	FoundByPoll bool `json:"found_by_poll,omitempty"`
 }
 
 // ScopedSource returns the source and account an alert's keys start with:

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mspsync/mspsync/config"
 )
@@ -111,6 +112,11 @@ type Config struct {
 	// PSACustomers holds settings per PSA customer, whichever way an alert
 	// was routed to it (mapping, auto-match, catch-all, asset link).
 	PSACustomers []PSACustomerSettings `json:"psa_customers,omitempty"`
+
+	// Maintenance holds the maintenance windows: raises inside one are
+	// suppressed and re-checked when it ends (see MaintenanceWindow).
+	// Engine.SetWindows adds windows read from elsewhere.
+	Maintenance Maintenance `json:"maintenance,omitzero"`
 }
 
 // PSACustomerSettings are the settings of one PSA customer.
@@ -373,6 +379,12 @@ func (c Config) problems() error {
 			seenType[k] = i
 		}
 	}
+	if z := c.Maintenance.TimeZone; z != "" {
+		if _, err := time.LoadLocation(z); err != nil {
+			bad("maintenance.time_zone", "%q is not a known IANA time zone", z)
+		}
+	}
+	windowProblems("maintenance.windows", c.Maintenance.Windows, bad)
 	for _, s := range slices.Sorted(maps.Keys(c.SeverityPriority)) {
 		if s == SeverityUnknown || !s.Valid() {
 			bad("severity_priority."+string(s), "is not one of info, low, medium, high, critical")
@@ -389,6 +401,7 @@ type routing struct {
 	customers map[[3]string]CustomerMapping  // {source, account or "", source customer}
 	psa       map[string]PSACustomerSettings // PSA customer ID → settings
 	types     map[[2]string]AlertTypeRule    // {source or "", normalised type}
+	windows   []window                       // Maintenance.Windows
 }
 
 // clone returns a deep copy, so that neither the caller nor the engine can
@@ -405,6 +418,14 @@ func (c Config) clone() Config {
 		c.AlertTypes[i].Ticket.Fields = maps.Clone(c.AlertTypes[i].Ticket.Fields)
 	}
 	c.SeverityPriority = maps.Clone(c.SeverityPriority)
+	c.Maintenance.Windows = slices.Clone(c.Maintenance.Windows)
+	for i, w := range c.Maintenance.Windows {
+		if w.Weekly != nil {
+			wk := *w.Weekly
+			wk.Days = slices.Clone(wk.Days)
+			c.Maintenance.Windows[i].Weekly = &wk
+		}
+	}
 	c.PSACustomers = slices.Clone(c.PSACustomers)
 	for i, p := range c.PSACustomers {
 		if p.CreateTickets != nil {
@@ -433,6 +454,7 @@ func compile(c Config) routing {
 	for _, t := range c.AlertTypes {
 		r.types[[2]string{t.Source, normType(t.Type)}] = t
 	}
+	r.windows = compileWindows(c.Maintenance.Windows, c.Maintenance.TimeZone)
 	r.psa = make(map[string]PSACustomerSettings, len(c.PSACustomers))
 	for _, p := range c.PSACustomers {
 		r.psa[p.Customer] = p

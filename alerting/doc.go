@@ -65,11 +65,22 @@
 // tickets closed in the PSA and resolve their alerts at the source,
 // skipping the closes the engine made itself.
 //
+// # Maintenance windows
+//
+// Config.Maintenance (and Engine.SetWindows, for windows read from
+// elsewhere) holds windows per PSA customer, PSA site or source device,
+// one-off or weekly in a time zone. A raise inside a matching window is
+// recorded and not ticketed (OutcomeSuppressed, counted as suppressed); a
+// resolve of it ends it quietly. Its re-check waits in the pending queue
+// until the window ends; the alerts still open then (confirmed through the
+// source's AlertStatusChecker when there is one) become tickets. See
+// MaintenanceWindow and windows.go.
+//
 // # Observability
 //
 // Stats returns counters (received, deduplicated, tickets created, notes
 // added, closed, rejected and ignored by reason, pending, retries,
-// enrichment errors);
+// enrichment errors, suppressed by maintenance windows);
 // WritePrometheus and Engine.MetricsHandler expose them in the Prometheus
 // text format. Webhook receivers count payloads they refuse (bad
 // signature, undecodable) with Engine.RejectPayload. Every decision is logged with slog with its event key, group

@@ -26,6 +26,8 @@ type Engine struct {
 	resolvers map[[2]string]Resolver // {source, account}
 	enrichers map[[2]string]Enricher // {source, account}; WithEnricher; nil if none
 	learned   SiteMappingsFunc       // WithSiteMappings; nil if none
+	poll      pollConfig             // reconciliation poll (poll.go)
+	maint     maintenance            // maintenance windows (windows.go)
 	requests  RequestLog             // WithRequestLog; nil if none
 	log       *slog.Logger
 	owner     string

@@ -21,8 +21,9 @@ import (
 // the event (once, unless processing fails later and the event is
 // retried).
 //
-// Enrich may change any field except Source, Account, EventID, AlertID
-// and Kind (the engine restores them). Its error decides what happens:
+// Enrich may change any field except Source, Account, EventID, AlertID,
+// Kind and FoundByPoll (the engine restores them). Its error decides what
+// happens:
 //
 //   - nil: the enriched alert is routed.
 //   - an error matching ErrContradicted: the source's API contradicts the
@@ -122,6 +123,7 @@ func (e *Engine) enrich(ctx context.Context, item *PendingItem) (res Result, don
 	cancel()
 	if err == nil {
 		a.Source, a.Account, a.EventID, a.AlertID, a.Kind = orig.Source, orig.Account, orig.EventID, orig.AlertID, orig.Kind
+		a.FoundByPoll = orig.FoundByPoll
 		if a.Time.IsZero() {
 			a.Time = orig.Time
 		}

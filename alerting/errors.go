@@ -71,6 +71,7 @@ var rejectReasons = []Reason{ReasonInvalidAlert, ReasonUnmappedCustomer, ReasonS
 var ignoreReasons = []Reason{
 	ReasonCustomerDisabled, ReasonAlertTypeDisabled, ReasonAlertTypeNotMapped, ReasonNothingOpen,
 	ReasonAlreadyResolved, ReasonTicketClosed, ReasonLateRaise, ReasonAlreadyOpen, ReasonContradicted,
+	ReasonWindowResolved,
 }
 
 // RejectedError reports an alert the engine will not turn into a ticket. It

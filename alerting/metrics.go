@@ -26,6 +26,7 @@ type Stats struct {
 	SourceResolves int64 // alerts resolved at their source by resolve sync
 	SyncErrors     int64 // closed tickets resolve sync could not finish
 	EnrichErrors   int64 // Enricher calls that failed; the alert went on with its recorded fields
+	Suppressed     int64 // raises suppressed by a maintenance window (OutcomeSuppressed)
 	// Rejected and Ignored count alerts by Reason; every known reason is
 	// present, with 0 if it never happened.
 	Rejected map[Reason]int64
@@ -34,6 +35,7 @@ type Stats struct {
 
 type counters struct {
 	received, deduplicated, created, notes, closed, retries, sourceResolves, syncErrors, enrichErrors atomic.Int64
+	suppressed                                                                                        atomic.Int64
 
 	mu       sync.Mutex
 	rejected map[Reason]int64
@@ -69,6 +71,7 @@ func (c *counters) snapshot() Stats {
 		SourceResolves: c.sourceResolves.Load(),
 		SyncErrors:     c.syncErrors.Load(),
 		EnrichErrors:   c.enrichErrors.Load(),
+		Suppressed:     c.suppressed.Load(),
 		Rejected:       map[Reason]int64{},
 		Ignored:        map[Reason]int64{},
 	}
@@ -114,6 +117,7 @@ func WritePrometheus(w io.Writer, s Stats) error {
 	one("source_resolves_total", "counter", "Alerts resolved at their source after a ticket was closed in the PSA.", s.SourceResolves)
 	one("sync_errors_total", "counter", "Closed tickets whose resolve sync failed (retried next pass).", s.SyncErrors)
 	one("enrich_errors_total", "counter", "Alert enrichments that failed; the alert went on with its recorded fields.", s.EnrichErrors)
+	one("suppressed_total", "counter", "Raises suppressed by a maintenance window (re-checked when it ends).", s.Suppressed)
 	return bw.Flush()
 }
 

@@ -332,6 +332,9 @@ func (e *Engine) applyRaise(ctx context.Context, ev event) (Result, error) {
 		res.Routing = rt.rec
 		return e.ignored(ctx, res, ReasonCustomerDisabled, ev.Alert), nil
 	}
+	if r, done, err := e.windowRaise(ctx, ev, &rt); done { // maintenance windows (windows.go)
+		return r, err
+	}
 	gk := e.GroupKey(rt.cust.ID, ev.Alert)
 	return e.withGroup(ctx, gk, rt.cust.ID, func(tx *groupTx) (Result, error) {
 		r := rt // fresh on every (re)start
@@ -618,6 +621,8 @@ func (e *Engine) applyResolve(ctx context.Context, ev event) (Result, error) {
 	key := a.Key()
 	rec, err := e.store.Alert(ctx, key)
 	switch {
+	case err == nil && suppressedRecord(rec): // raised in a maintenance window: end it quietly
+		return e.windowResolve(ctx, res, a)
 	case errors.Is(err, ErrNotFound) || (err == nil && rec.GroupKey == "" && !rec.Resolved):
 		// Nothing was raised: remember the resolve so a late raise is
 		// ignored, and when it was accepted, so a raise accepted before it
@@ -813,6 +818,9 @@ func details(a Alert, gk string) string {
 		line("Time", a.Time.UTC().Format(time.RFC3339))
 	}
 	line("Alert group", gk)
+	if a.FoundByPoll {
+		line("Found by", "reconciliation poll (the source's own notification never arrived)")
+	}
 	return strings.TrimSuffix(b.String(), "\n")
 }
 

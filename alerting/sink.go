@@ -253,6 +253,22 @@ type Resolver interface {
 	ResolveAlert(ctx context.Context, a AlertRef) error
 }
 
+// OpenAlertLister is an optional source extension: it lists the alerts
+// open at the source (one account of it), so the reconciliation poll
+// (WithOpenAlertLister, Engine.PollOpenAlerts) can ticket an alert whose
+// raise never arrived and resolve the alerts whose resolve never arrived.
+type OpenAlertLister interface {
+	// OpenAlerts yields every alert open at the source, each once, as a
+	// Raise with the same Source, Account, EventID and AlertID its pushed
+	// raise has (so the two are one event), Time when it was raised, and
+	// the fields a ticket needs. It walks the source's pages within the
+	// lister's request budget and stops at the first error. A listing it
+	// cannot complete (a page failed, the pages do not add up to the count
+	// the source reported) must end with a non-nil error: the engine then
+	// resolves nothing from it.
+	OpenAlerts(ctx context.Context) iter.Seq2[Alert, error]
+}
+
 // ResolverFunc adapts a function to Resolver.
 type ResolverFunc func(ctx context.Context, a AlertRef) error
 

@@ -3,8 +3,6 @@ package dattormm_test
 import (
 	"context"
 	"errors"
-	"iter"
-	"strings"
 	"testing"
 
 	"github.com/mspsync/mspsync/dattormm"
@@ -57,26 +55,26 @@ func TestContract(t *testing.T) {
 		"Client.SyncRateLimit": func(ctx context.Context) error { _, err := c.SyncRateLimit(ctx); return err },
 
 		"Account.Get":   func(ctx context.Context) error { _, err := c.Account.Get(ctx); return err },
-		"Account.Sites": func(ctx context.Context) error { return drain(c.Account.Sites(ctx, siteOpts)) },
-		"Account.SitesPage": pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Site], error) {
+		"Account.Sites": func(ctx context.Context) error { return apispec.Drain(c.Account.Sites(ctx, siteOpts)) },
+		"Account.SitesPage": apispec.Pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Site], error) {
 			return c.Account.SitesPage(ctx, siteOpts, cur)
 		}),
-		"Account.Devices": func(ctx context.Context) error { return drain(c.Account.Devices(ctx, devOpts)) },
-		"Account.DevicesPage": pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Device], error) {
+		"Account.Devices": func(ctx context.Context) error { return apispec.Drain(c.Account.Devices(ctx, devOpts)) },
+		"Account.DevicesPage": apispec.Pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Device], error) {
 			return c.Account.DevicesPage(ctx, &dattormm.DeviceListOptions{Hostname: "PC"}, cur)
 		}),
-		"Account.OpenAlerts": func(ctx context.Context) error { return drain(c.Account.OpenAlerts(ctx, alertOpts)) },
-		"Account.OpenAlertsPage": pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Alert], error) {
+		"Account.OpenAlerts": func(ctx context.Context) error { return apispec.Drain(c.Account.OpenAlerts(ctx, alertOpts)) },
+		"Account.OpenAlertsPage": apispec.Pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Alert], error) {
 			return c.Account.OpenAlertsPage(ctx, alertOpts, cur)
 		}),
-		"Account.ResolvedAlerts": func(ctx context.Context) error { return drain(c.Account.ResolvedAlerts(ctx, nil)) },
-		"Account.ResolvedAlertsPage": pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Alert], error) {
+		"Account.ResolvedAlerts": func(ctx context.Context) error { return apispec.Drain(c.Account.ResolvedAlerts(ctx, nil)) },
+		"Account.ResolvedAlertsPage": apispec.Pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Alert], error) {
 			return c.Account.ResolvedAlertsPage(ctx, alertOpts, cur)
 		}),
-		"Account.Users":         func(ctx context.Context) error { return drain(c.Account.Users(ctx)) },
-		"Account.UsersPage":     pages(c.Account.UsersPage),
-		"Account.Variables":     func(ctx context.Context) error { return drain(c.Account.Variables(ctx)) },
-		"Account.VariablesPage": pages(c.Account.VariablesPage),
+		"Account.Users":         func(ctx context.Context) error { return apispec.Drain(c.Account.Users(ctx)) },
+		"Account.UsersPage":     apispec.Pages(c.Account.UsersPage),
+		"Account.Variables":     func(ctx context.Context) error { return apispec.Drain(c.Account.Variables(ctx)) },
+		"Account.VariablesPage": apispec.Pages(c.Account.VariablesPage),
 
 		"Sites.Get": func(ctx context.Context) error { _, err := c.Sites.Get(ctx, site.UID); return err },
 		"Sites.Create": func(ctx context.Context) error {
@@ -90,24 +88,26 @@ func TestContract(t *testing.T) {
 				Notes: dattormm.Ptr("n"), OnDemand: dattormm.Ptr(true), SplashtopAutoInstall: dattormm.Ptr(true)})
 			return err
 		},
-		"Sites.Devices": func(ctx context.Context) error { return drain(c.Sites.Devices(ctx, site.UID, siteDevOpts)) },
-		"Sites.DevicesPage": pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Device], error) {
+		"Sites.Devices": func(ctx context.Context) error { return apispec.Drain(c.Sites.Devices(ctx, site.UID, siteDevOpts)) },
+		"Sites.DevicesPage": apispec.Pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Device], error) {
 			return c.Sites.DevicesPage(ctx, site.UID, nil, cur)
 		}),
-		"Sites.NetworkInterfaces": func(ctx context.Context) error { return drain(c.Sites.NetworkInterfaces(ctx, site.UID)) },
-		"Sites.NetworkInterfacesPage": pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.NetworkDevice], error) {
+		"Sites.NetworkInterfaces": func(ctx context.Context) error { return apispec.Drain(c.Sites.NetworkInterfaces(ctx, site.UID)) },
+		"Sites.NetworkInterfacesPage": apispec.Pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.NetworkDevice], error) {
 			return c.Sites.NetworkInterfacesPage(ctx, site.UID, cur)
 		}),
-		"Sites.OpenAlerts": func(ctx context.Context) error { return drain(c.Sites.OpenAlerts(ctx, site.UID, alertOpts)) },
-		"Sites.OpenAlertsPage": pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Alert], error) {
+		"Sites.OpenAlerts": func(ctx context.Context) error { return apispec.Drain(c.Sites.OpenAlerts(ctx, site.UID, alertOpts)) },
+		"Sites.OpenAlertsPage": apispec.Pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Alert], error) {
 			return c.Sites.OpenAlertsPage(ctx, site.UID, nil, cur)
 		}),
-		"Sites.ResolvedAlerts": func(ctx context.Context) error { return drain(c.Sites.ResolvedAlerts(ctx, site.UID, alertOpts)) },
-		"Sites.ResolvedAlertsPage": pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Alert], error) {
+		"Sites.ResolvedAlerts": func(ctx context.Context) error {
+			return apispec.Drain(c.Sites.ResolvedAlerts(ctx, site.UID, alertOpts))
+		},
+		"Sites.ResolvedAlertsPage": apispec.Pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Alert], error) {
 			return c.Sites.ResolvedAlertsPage(ctx, site.UID, nil, cur)
 		}),
-		"Sites.Variables": func(ctx context.Context) error { return drain(c.Sites.Variables(ctx, site.UID)) },
-		"Sites.VariablesPage": pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Variable], error) {
+		"Sites.Variables": func(ctx context.Context) error { return apispec.Drain(c.Sites.Variables(ctx, site.UID)) },
+		"Sites.VariablesPage": apispec.Pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Variable], error) {
 			return c.Sites.VariablesPage(ctx, site.UID, cur)
 		}),
 		"Sites.Settings": func(ctx context.Context) error { _, err := c.Sites.Settings(ctx, site.UID); return err },
@@ -119,12 +119,14 @@ func TestContract(t *testing.T) {
 			return c.Devices.SetUDFs(ctx, dev.UID, map[int]string{1: "Finance", 30: "", dattormm.MaxUDF: "x"})
 		},
 		"Devices.Move":       func(ctx context.Context) error { return c.Devices.Move(ctx, devs[5].UID, dest.UID) },
-		"Devices.OpenAlerts": func(ctx context.Context) error { return drain(c.Devices.OpenAlerts(ctx, dev.UID, alertOpts)) },
-		"Devices.OpenAlertsPage": pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Alert], error) {
+		"Devices.OpenAlerts": func(ctx context.Context) error { return apispec.Drain(c.Devices.OpenAlerts(ctx, dev.UID, alertOpts)) },
+		"Devices.OpenAlertsPage": apispec.Pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Alert], error) {
 			return c.Devices.OpenAlertsPage(ctx, dev.UID, nil, cur)
 		}),
-		"Devices.ResolvedAlerts": func(ctx context.Context) error { return drain(c.Devices.ResolvedAlerts(ctx, dev.UID, alertOpts)) },
-		"Devices.ResolvedAlertsPage": pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Alert], error) {
+		"Devices.ResolvedAlerts": func(ctx context.Context) error {
+			return apispec.Drain(c.Devices.ResolvedAlerts(ctx, dev.UID, alertOpts))
+		},
+		"Devices.ResolvedAlertsPage": apispec.Pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Alert], error) {
 			return c.Devices.ResolvedAlertsPage(ctx, dev.UID, nil, cur)
 		}),
 
@@ -143,8 +145,8 @@ func TestContract(t *testing.T) {
 		},
 
 		"Audit.Device":   func(ctx context.Context) error { _, err := c.Audit.Device(ctx, dev.UID); return err },
-		"Audit.Software": func(ctx context.Context) error { return drain(c.Audit.Software(ctx, dev.UID)) },
-		"Audit.SoftwarePage": pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Software], error) {
+		"Audit.Software": func(ctx context.Context) error { return apispec.Drain(c.Audit.Software(ctx, dev.UID)) },
+		"Audit.SoftwarePage": apispec.Pages(func(ctx context.Context, cur string) (*dattormm.Page[dattormm.Software], error) {
 			return c.Audit.SoftwarePage(ctx, dev.UID, cur)
 		}),
 
@@ -164,16 +166,7 @@ func TestContract(t *testing.T) {
 			"Alerts.Mute":          "muting was removed in Datto RMM 8.9.0; returns ErrMutingRemoved",
 			"Alerts.Unmute":        "muting was removed in Datto RMM 8.9.0; returns ErrMutingRemoved",
 		},
-		Log: func() []apispec.Request {
-			var out []apispec.Request
-			for _, r := range srv.Requests() {
-				if r.Path == "/auth/oauth/token" {
-					continue // the OAuth endpoint is not in the document
-				}
-				out = append(out, apispec.Request{Method: r.Method, Path: strings.TrimPrefix(r.Path, "/api"), Query: r.Query, Body: r.Body})
-			}
-			return out
-		},
+		Log:   apispec.FakeLog(srv.Requests, "/api", "/auth/oauth/token"), // the OAuth endpoint is not in the document
 		Reset: srv.ResetRequests,
 	}.Run(t)
 	t.Logf("%d operations invoked, %d requests checked against %s", ops, reqs, "dattormm-openapi.json")
@@ -189,29 +182,4 @@ func quietErr(err, want error) error {
 		return errors.New("no error; want " + want.Error())
 	}
 	return err
-}
-
-// drain runs an iterator to its end.
-func drain[T any](seq iter.Seq2[T, error]) error {
-	_, err := dattormm.Collect(seq)
-	return err
-}
-
-// pages returns an invocation that walks a page call from cursor "" along
-// Page.Next to the last page.
-func pages[T any](page func(ctx context.Context, cursor string) (*dattormm.Page[T], error)) func(context.Context) error {
-	return func(ctx context.Context) error {
-		cursor := ""
-		for range 1000 {
-			p, err := page(ctx, cursor)
-			if err != nil {
-				return err
-			}
-			if p.Next == "" {
-				return nil
-			}
-			cursor = p.Next
-		}
-		return errors.New("page walk did not end")
-	}
 }

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -23,66 +21,33 @@ import (
 // sent.
 func TestRealworldRoundTrip(t *testing.T) {
 	t.Parallel()
-	dir := wiretest.RealworldDir(t)
-	n := 0
-	for _, name := range wiretest.Files(t, dir) {
-		if !strings.HasPrefix(name, "datto-") {
-			continue
-		}
-		n++
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			raw, err := os.ReadFile(filepath.Join(dir, name))
+	wiretest.EachFile(t, "datto", func(t *testing.T, kind string, raw []byte) {
+		switch kind {
+		case "site":
+			wiretest.RoundTrip[dattormm.Site](t, "the file", raw)
+		case "device":
+			wiretest.RoundTrip[dattormm.Device](t, "the file", raw)
+		case "alert":
+			wiretest.RoundTrip[dattormm.Alert](t, "the file", raw)
+		case "devices":
+			dattoPage[dattormm.Device](t, raw, "devices")
+		case "webhook":
+			// No type of this package decodes this body, so there is
+			// nothing to round-trip: WebhookAlert is a view that is
+			// never encoded or sent, and this body is another
+			// project's template (alertUID, no alert_uid and no
+			// state), which the verifier must refuse as such.
+			v, err := dattormm.NewWebhookVerifier("0123456789abcdef0123456789abcdef")
 			if err != nil {
 				t.Fatal(err)
 			}
-			kind := strings.TrimPrefix(name, "datto-")
-			kind = kind[:strings.LastIndexByte(kind, '-')]
-			switch kind {
-			case "site":
-				dattoRoundTrip[dattormm.Site](t, "the file", raw)
-			case "device":
-				dattoRoundTrip[dattormm.Device](t, "the file", raw)
-			case "alert":
-				dattoRoundTrip[dattormm.Alert](t, "the file", raw)
-			case "devices":
-				dattoPage[dattormm.Device](t, raw, "devices")
-			case "webhook":
-				// No type of this package decodes this body, so there is
-				// nothing to round-trip: WebhookAlert is a view that is
-				// never encoded or sent, and this body is another
-				// project's template (alertUID, no alert_uid and no
-				// state), which the verifier must refuse as such.
-				v, err := dattormm.NewWebhookVerifier("0123456789abcdef0123456789abcdef")
-				if err != nil {
-					t.Fatal(err)
-				}
-				if a, err := v.Decode(raw); !errors.Is(err, dattormm.ErrWebhookMalformed) {
-					t.Errorf("Decode = %+v, %v; want ErrWebhookMalformed", a, err)
-				}
-			default:
-				t.Fatalf("no dattormm type known for %q files; add it to this test", kind)
+			if a, err := v.Decode(raw); !errors.Is(err, dattormm.ErrWebhookMalformed) {
+				t.Errorf("Decode = %+v, %v; want ErrWebhookMalformed", a, err)
 			}
-		})
-	}
-	if n == 0 {
-		t.Fatalf("no datto-* files in %s", dir)
-	}
-}
-
-func dattoRoundTrip[T any](t *testing.T, what string, raw []byte) {
-	t.Helper()
-	var v T
-	if err := json.Unmarshal(raw, &v); err != nil {
-		t.Errorf("%s: decoding as %T: %v", what, v, err)
-		return
-	}
-	out, err := json.Marshal(v)
-	if err != nil {
-		t.Errorf("%s: encoding %T: %v", what, v, err)
-		return
-	}
-	dattoReport(t, fmt.Sprintf("%s as %T", what, v), raw, out)
+		default:
+			t.Fatalf("no dattormm type known for %q files; add it to this test", kind)
+		}
+	})
 }
 
 // dattoPage round-trips a list envelope the way List.Page reads it: the
@@ -115,20 +80,13 @@ func dattoPage[T any](t *testing.T, raw []byte, key string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dattoReport(t, "the page", raw, b)
+	wiretest.Report(t, "the page", raw, b)
 	var elems []json.RawMessage
 	if err := json.Unmarshal(env[key], &elems); err != nil {
 		t.Fatal(err)
 	}
 	for i, e := range elems {
-		dattoRoundTrip[T](t, fmt.Sprintf("%s[%d]", key, i), e)
-	}
-}
-
-func dattoReport(t *testing.T, what string, want, got []byte) {
-	t.Helper()
-	for _, d := range wiretest.Diff(want, got) {
-		t.Errorf("%s: %s", what, d)
+		wiretest.RoundTrip[T](t, fmt.Sprintf("%s[%d]", key, i), e)
 	}
 }
 

@@ -2,8 +2,6 @@ package dattormm
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +10,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/mspsync/mspsync/internal/intake"
 )
 
 // The webhook payloads mspsync asks users to paste into Datto RMM (a
@@ -119,7 +119,7 @@ func WebhookStatus(err error) int {
 // WebhookVerifier decodes Datto RMM webhooks and checks their secret. It is
 // safe for concurrent use.
 type WebhookVerifier struct {
-	secrets [][sha256.Size]byte
+	secrets intake.Secrets
 	// MaxBody caps the body read by Read (default DefaultWebhookMaxBody).
 	MaxBody int64
 }
@@ -128,13 +128,11 @@ type WebhookVerifier struct {
 // during a rotation). Secrets shorter than 16 characters are refused:
 // generate at least 32 random bytes, base64url or hex.
 func NewWebhookVerifier(secrets ...string) (*WebhookVerifier, error) {
-	v := &WebhookVerifier{MaxBody: DefaultWebhookMaxBody}
-	for _, s := range secrets {
-		if len(s) < 16 {
-			return nil, errors.New("dattormm: webhook secret too short (use at least 32 random bytes, hex or base64url)")
-		}
-		v.secrets = append(v.secrets, sha256.Sum256([]byte(s)))
+	sums, ok := intake.NewSecrets(secrets...)
+	if !ok {
+		return nil, errors.New("dattormm: webhook secret too short (use at least 32 random bytes, hex or base64url)")
 	}
+	v := &WebhookVerifier{MaxBody: DefaultWebhookMaxBody, secrets: sums}
 	if len(v.secrets) == 0 {
 		return nil, errors.New("dattormm: no webhook secret configured")
 	}
@@ -251,17 +249,7 @@ func (v *WebhookVerifier) maxBody() int64 {
 	return v.MaxBody
 }
 
-func (v *WebhookVerifier) secretOK(state string) bool {
-	if state == "" {
-		return false
-	}
-	got := sha256.Sum256([]byte(state))
-	ok := 0
-	for _, s := range v.secrets {
-		ok |= subtle.ConstantTimeCompare(got[:], s[:])
-	}
-	return ok == 1
-}
+func (v *WebhookVerifier) secretOK(state string) bool { return v.secrets.Match(state) }
 
 // nested stands for an object or array value; no field of the template
 // has one.

@@ -3,11 +3,8 @@ package halo_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"iter"
 	"reflect"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -81,12 +78,12 @@ func TestContract(t *testing.T) {
 		"Client.IsClosed":        func(context.Context) error { c.IsClosed(&ticket); return nil },
 		"Client.Stats":           func(context.Context) error { c.Stats(); return nil },
 
-		"Clients.All": func(ctx context.Context) error { return drain(c.Clients.All(ctx, clientOpts)) },
+		"Clients.All": func(ctx context.Context) error { return apispec.Drain(c.Clients.All(ctx, clientOpts)) },
 		"Clients.Delete": func(ctx context.Context) error {
 			return c.Clients.Delete(ctx, srv.SeedCustomer(halo.Customer{Name: "Gone"}).ID)
 		},
 		"Clients.Get": func(ctx context.Context) error { _, err := c.Clients.Get(ctx, cust.ID); return err },
-		"Clients.ListPage": pages(func(ctx context.Context, cur string) (*halo.Page[halo.Customer], error) {
+		"Clients.ListPage": apispec.Pages(func(ctx context.Context, cur string) (*halo.Page[halo.Customer], error) {
 			return c.Clients.ListPage(ctx, clientOpts, cur)
 		}),
 		"Clients.Save": func(ctx context.Context) error {
@@ -98,12 +95,12 @@ func TestContract(t *testing.T) {
 			return err
 		},
 
-		"Sites.All": func(ctx context.Context) error { return drain(c.Sites.All(ctx, siteOpts)) },
+		"Sites.All": func(ctx context.Context) error { return apispec.Drain(c.Sites.All(ctx, siteOpts)) },
 		"Sites.Delete": func(ctx context.Context) error {
 			return c.Sites.Delete(ctx, srv.SeedSite(halo.Site{Name: "Gone", ClientID: cust.ID}).ID)
 		},
 		"Sites.Get": func(ctx context.Context) error { _, err := c.Sites.Get(ctx, site.ID); return err },
-		"Sites.ListPage": pages(func(ctx context.Context, cur string) (*halo.Page[halo.Site], error) {
+		"Sites.ListPage": apispec.Pages(func(ctx context.Context, cur string) (*halo.Page[halo.Site], error) {
 			return c.Sites.ListPage(ctx, siteOpts, cur)
 		}),
 		"Sites.Save": func(ctx context.Context) error {
@@ -111,7 +108,7 @@ func TestContract(t *testing.T) {
 			return err
 		},
 
-		"Users.All": func(ctx context.Context) error { return drain(c.Users.All(ctx, userOpts)) },
+		"Users.All": func(ctx context.Context) error { return apispec.Drain(c.Users.All(ctx, userOpts)) },
 		"Users.Delete": func(ctx context.Context) error {
 			return c.Users.Delete(ctx, srv.SeedUser(halo.User{Name: "Gone", ClientID: cust.ID, SiteID: site.ID}).ID)
 		},
@@ -120,7 +117,7 @@ func TestContract(t *testing.T) {
 			return err
 		},
 		"Users.Get": func(ctx context.Context) error { _, err := c.Users.Get(ctx, user.ID); return err },
-		"Users.ListPage": pages(func(ctx context.Context, cur string) (*halo.Page[halo.User], error) {
+		"Users.ListPage": apispec.Pages(func(ctx context.Context, cur string) (*halo.Page[halo.User], error) {
 			return c.Users.ListPage(ctx, userOpts, cur)
 		}),
 		"Users.Save": func(ctx context.Context) error {
@@ -129,14 +126,14 @@ func TestContract(t *testing.T) {
 			return err
 		},
 
-		"Assets.All": func(ctx context.Context) error { return drain(c.Assets.All(ctx, assetOpts)) },
+		"Assets.All": func(ctx context.Context) error { return apispec.Drain(c.Assets.All(ctx, assetOpts)) },
 		"Assets.Delete": func(ctx context.Context) error {
 			return c.Assets.Delete(ctx, srv.SeedAsset(halo.Asset{InventoryNumber: "gone", SiteID: site.ID, AssetTypeID: typ.ID}).ID)
 		},
 		"Assets.Get": func(ctx context.Context) error { _, err := c.Assets.Get(ctx, assets[0].ID); return err },
 		"Assets.ListPage": func(ctx context.Context) error {
 			for _, o := range []*halo.AssetListOptions{assetOpts, assetOpts2} {
-				err := pages(func(ctx context.Context, cur string) (*halo.Page[halo.Asset], error) {
+				err := apispec.Pages(func(ctx context.Context, cur string) (*halo.Page[halo.Asset], error) {
 					return c.Assets.ListPage(ctx, o, cur)
 				})(ctx)
 				if err != nil {
@@ -203,15 +200,17 @@ func TestContract(t *testing.T) {
 			_, err := c.Tickets.AddNote(ctx, ticket.ID, "<p>n</p>", &halo.NoteOptions{OutcomeID: halo.DefaultNoteOutcomeID, HTML: true, Visible: true, SendEmail: true})
 			return err
 		},
-		"Tickets.All":         func(ctx context.Context) error { return drain(c.Tickets.All(ctx, ticketOpts)) },
-		"Tickets.ClosedSince": func(ctx context.Context) error { return drain(c.Tickets.ClosedSince(ctx, time.Now().Add(-time.Hour))) },
+		"Tickets.All": func(ctx context.Context) error { return apispec.Drain(c.Tickets.All(ctx, ticketOpts)) },
+		"Tickets.ClosedSince": func(ctx context.Context) error {
+			return apispec.Drain(c.Tickets.ClosedSince(ctx, time.Now().Add(-time.Hour)))
+		},
 		"Tickets.Close": func(ctx context.Context) error {
 			tk := srv.SeedTicket(halo.Ticket{Summary: "to close", ClientID: cust.ID, SiteID: site.ID, TicketTypeID: 1})
 			_, err := c.Tickets.Close(ctx, tk.ID, &halo.CloseOptions{StatusID: halo.DefaultClosedStatusID, Note: "done", AgentID: 1})
 			return err
 		},
 		"Contracts.All": func(ctx context.Context) error {
-			return drain(c.Contracts.All(ctx, &halo.ContractListOptions{ClientID: cust.ID, SiteID: site.ID, IncludeInactive: true,
+			return apispec.Drain(c.Contracts.All(ctx, &halo.ContractListOptions{ClientID: cust.ID, SiteID: site.ID, IncludeInactive: true,
 				ExcludeRenewed: true, Search: "MSA", PageSize: 1}))
 		},
 		"Contracts.Get": func(ctx context.Context) error { _, err := c.Contracts.Get(ctx, contract.ID); return err },
@@ -245,7 +244,7 @@ func TestContract(t *testing.T) {
 		"Tickets.Get": func(ctx context.Context) error { _, err := c.Tickets.Get(ctx, ticket.ID); return err },
 		"Tickets.ListPage": func(ctx context.Context) error {
 			for _, o := range []*halo.TicketListOptions{ticketOpts, ticketOpts2} {
-				err := pages(func(ctx context.Context, cur string) (*halo.Page[halo.Ticket], error) {
+				err := apispec.Pages(func(ctx context.Context, cur string) (*halo.Page[halo.Ticket], error) {
 					return c.Tickets.ListPage(ctx, o, cur)
 				})(ctx)
 				if err != nil {
@@ -315,28 +314,13 @@ func TestContract(t *testing.T) {
 			"Client.IsClosed":        "inspects a ticket already read",
 			"Client.Stats":           "snapshots the client's counters",
 		},
-		Log:   haloLog(srv),
+		Log:   apispec.FakeLog(srv.Requests, "/api", "/auth/token"), // the token endpoint is not in the document
 		Reset: srv.ResetRequests,
 		// userlookup binds the General User; Halo accepts it but its
 		// document lacks it (vendors/halo.md §12.1, §17).
 		AllowedBody: []string{"userlookup"},
 	}.Run(t)
 	t.Logf("%d operations invoked, %d requests checked against %s", ops, reqs, "halo-openapi.json")
-}
-
-// haloLog returns the fake's API requests relative to /api, without the
-// token endpoint (which the document does not describe).
-func haloLog(srv *halotest.Server) func() []apispec.Request {
-	return func() []apispec.Request {
-		var out []apispec.Request
-		for _, r := range srv.Requests() {
-			if r.Path == "/auth/token" {
-				continue
-			}
-			out = append(out, apispec.Request{Method: r.Method, Path: strings.TrimPrefix(r.Path, "/api"), Query: r.Query, Body: r.Body})
-		}
-		return out
-	}
 }
 
 // seedID seeds a record of a halotest resource and returns its id.
@@ -351,31 +335,6 @@ func seedID(t *testing.T, srv *halotest.Server, resource string, v any) int {
 		t.Fatal(err)
 	}
 	return id
-}
-
-// drain runs an iterator to its end.
-func drain[T any](seq iter.Seq2[T, error]) error {
-	_, err := halo.Collect(seq)
-	return err
-}
-
-// pages returns an invocation that walks a page call from cursor "" along
-// Page.Next to the last page.
-func pages[T any](page func(ctx context.Context, cursor string) (*halo.Page[T], error)) func(context.Context) error {
-	return func(ctx context.Context) error {
-		cursor := ""
-		for range 1000 {
-			p, err := page(ctx, cursor)
-			if err != nil {
-				return err
-			}
-			if p.Next == "" {
-				return nil
-			}
-			cursor = p.Next
-		}
-		return errors.New("page walk did not end")
-	}
 }
 
 // TestWriteTypesFitTheirSchemas sets every field of each type the client

@@ -1,6 +1,7 @@
 package halo_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -15,28 +16,6 @@ import (
 	"github.com/mspsync/mspsync/internal/httpxtest"
 )
 
-// redirectingHalo serves a Halo whose token endpoint (redirectToken) or
-// whose API answers status with a Location on sinkURL; the other one works.
-func redirectingHalo(t *testing.T, status int, sinkURL string, redirectToken bool) string {
-	t.Helper()
-	mux := http.NewServeMux()
-	token := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"access_token":"at-SECRET","token_type":"Bearer","expires_in":3600}`)
-	})
-	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"id":7}`) })
-	if redirectToken {
-		mux.Handle("/auth/token", httpxtest.RedirectTo(status, sinkURL))
-		mux.Handle("/api/", api)
-	} else {
-		mux.Handle("/auth/token", token)
-		mux.Handle("/api/", httpxtest.RedirectTo(status, sinkURL))
-	}
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
-
 func quick() []halo.Option {
 	return []halo.Option{
 		halo.WithRateLimit(rate.NewLimiter(rate.Inf, 0)),
@@ -46,40 +25,27 @@ func quick() []halo.Option {
 
 func TestCredentialsNeverFollowARedirectToAnotherHost(t *testing.T) {
 	t.Parallel()
-	for _, status := range []int{http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
-		for _, tc := range []struct {
-			name          string
-			redirectToken bool
-			opts          []halo.Option
-			secrets       []string
-		}{
-			{"client credentials: token request", true, []halo.Option{halo.WithClientCredentials("hid", "hs-SECRET"), halo.WithTenant("acme")}, []string{"hs-SECRET"}},
-			{"client credentials: resource request", false, []halo.Option{halo.WithClientCredentials("hid", "hs-SECRET"), halo.WithTenant("acme")}, []string{"hs-SECRET", "at-SECRET"}},
-			{"static token: resource request", false, []halo.Option{halo.WithStaticToken("st-SECRET")}, []string{"st-SECRET"}},
-		} {
-			t.Run(fmt.Sprintf("%d/%s", status, tc.name), func(t *testing.T) {
-				t.Parallel()
-				sink := httpxtest.NewSink(t)
-				base := redirectingHalo(t, status, sink.URL, tc.redirectToken)
-				c, err := halo.NewClient(base, append(quick(), tc.opts...)...)
-				if err != nil {
-					t.Fatal(err)
-				}
-				_, err = c.Tickets.Get(t.Context(), 7)
-				sink.AssertUntouched(t, tc.secrets...)
-				if !errors.Is(err, halo.ErrRedirect) {
-					t.Fatalf("err = %v, want ErrRedirect", err)
-				}
-				var re *halo.RedirectError
-				if !errors.As(err, &re) || !strings.HasPrefix(re.To, sink.URL) {
-					t.Errorf("redirect error = %+v", re)
-				}
-				if msg := err.Error(); !strings.Contains(msg, sink.URL) || strings.Contains(msg, "SECRET") {
-					t.Errorf("err = %s: want the target named and no secret", msg)
-				}
-			})
+	call := func(opts ...halo.Option) func(ctx context.Context, base string) error {
+		return func(ctx context.Context, base string) error {
+			c, err := halo.NewClient(base, append(quick(), opts...)...)
+			if err != nil {
+				return fmt.Errorf("NewClient: %w", err)
+			}
+			_, err = c.Tickets.Get(ctx, 7)
+			return err
 		}
 	}
+	credentials := call(halo.WithClientCredentials("hid", "hs-SECRET"), halo.WithTenant("acme"))
+	httpxtest.RunRedirects(t, httpxtest.RedirectVendor{
+		TokenPath: "/auth/token",
+		Token:     `{"access_token":"at-SECRET","token_type":"Bearer","expires_in":3600}`,
+		API:       `{"id":7}`,
+		Want:      []error{halo.ErrRedirect, halo.ErrForeignHost},
+	}, []httpxtest.RedirectCase{
+		{Name: "client credentials: token request", RedirectToken: true, Secrets: []string{"hs-SECRET"}, Call: credentials},
+		{Name: "client credentials: resource request", Secrets: []string{"hs-SECRET", "at-SECRET"}, Call: credentials},
+		{Name: "static token: resource request", Secrets: []string{"st-SECRET"}, Call: call(halo.WithStaticToken("st-SECRET"))},
+	})
 }
 
 // authInfoHalo answers GET /api/AuthInfo with authURL and serves a token

@@ -3,7 +3,6 @@ package halo
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,49 +21,31 @@ import (
 // form.
 func TestRealworldRoundTrip(t *testing.T) {
 	t.Parallel()
-	dir := wiretest.RealworldDir(t)
-	n := 0
-	for _, name := range wiretest.Files(t, dir) {
-		if !strings.HasPrefix(name, "halo-") {
-			continue
+	wiretest.EachFile(t, "halo", func(t *testing.T, kind string, raw []byte) {
+		switch kind {
+		case "ticket":
+			checkHalo[Ticket](t, raw, "tickets", func(t *testing.T, obj []byte) {
+				nested[User](t, obj, "user")
+				nested[TicketType](t, obj, "tickettype")
+				nested[[]Action](t, obj, "extra_actions")
+				nested[[]CustomField](t, obj, "customfields")
+			})
+		case "user":
+			checkHalo[User](t, raw, "users", func(t *testing.T, obj []byte) {
+				nested[Site](t, obj, "site")
+				nested[Customer](t, obj, "site", "client")
+				nested[[]FieldValue](t, obj, "site", "fields")
+				nested[[]CustomField](t, obj, "customfields")
+			})
+		case "asset":
+			checkHalo[Asset](t, raw, "assets", func(t *testing.T, obj []byte) {
+				nested[[]FieldValue](t, obj, "fields")
+				nested[[]CustomField](t, obj, "customfields")
+			})
+		default:
+			t.Fatalf("no halo type known for %q files; add it to this test", kind)
 		}
-		n++
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			raw, err := os.ReadFile(filepath.Join(dir, name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			kind := strings.TrimPrefix(name, "halo-")
-			kind = kind[:strings.LastIndexByte(kind, '-')]
-			switch kind {
-			case "ticket":
-				checkHalo[Ticket](t, raw, "tickets", func(t *testing.T, obj []byte) {
-					nested[User](t, obj, "user")
-					nested[TicketType](t, obj, "tickettype")
-					nested[[]Action](t, obj, "extra_actions")
-					nested[[]CustomField](t, obj, "customfields")
-				})
-			case "user":
-				checkHalo[User](t, raw, "users", func(t *testing.T, obj []byte) {
-					nested[Site](t, obj, "site")
-					nested[Customer](t, obj, "site", "client")
-					nested[[]FieldValue](t, obj, "site", "fields")
-					nested[[]CustomField](t, obj, "customfields")
-				})
-			case "asset":
-				checkHalo[Asset](t, raw, "assets", func(t *testing.T, obj []byte) {
-					nested[[]FieldValue](t, obj, "fields")
-					nested[[]CustomField](t, obj, "customfields")
-				})
-			default:
-				t.Fatalf("no halo type known for %q files; add it to this test", kind)
-			}
-		})
-	}
-	if n == 0 {
-		t.Fatalf("no halo-* files in %s", dir)
-	}
+	})
 }
 
 // checkHalo round-trips raw (an object, or a list of them) as T, and each
@@ -73,7 +54,7 @@ func checkHalo[T any](t *testing.T, raw []byte, listKey string, more func(t *tes
 	t.Helper()
 	objs := [][]byte{raw}
 	if trimmed := bytes.TrimSpace(raw); len(trimmed) > 0 && trimmed[0] == '[' {
-		roundTrip[[]T](t, "the file", raw)
+		wiretest.RoundTrip[[]T](t, "the file", raw)
 		items, _, err := decodeList[T](raw, listKey)
 		if err != nil {
 			t.Fatalf("decodeList: %v", err)
@@ -82,7 +63,7 @@ func checkHalo[T any](t *testing.T, raw []byte, listKey string, more func(t *tes
 		if err != nil {
 			t.Fatal(err)
 		}
-		report(t, "the file as a list response", raw, out)
+		wiretest.Report(t, "the file as a list response", raw, out)
 		var elems []json.RawMessage
 		if err := json.Unmarshal(raw, &elems); err != nil {
 			t.Fatal(err)
@@ -93,7 +74,7 @@ func checkHalo[T any](t *testing.T, raw []byte, listKey string, more func(t *tes
 		}
 	}
 	for _, obj := range objs {
-		roundTrip[T](t, "the object", obj)
+		wiretest.RoundTrip[T](t, "the object", obj)
 		more(t, obj)
 	}
 }
@@ -113,35 +94,7 @@ func nested[T any](t *testing.T, obj []byte, path ...string) {
 			t.Fatalf("the file has no %s", strings.Join(path, "."))
 		}
 	}
-	roundTrip[T](t, strings.Join(path, "."), raw)
-}
-
-func roundTrip[T any](t *testing.T, what string, raw []byte) {
-	t.Helper()
-	var v T
-	if err := json.Unmarshal(raw, &v); err != nil {
-		t.Errorf("%s: decoding as %T: %v", what, v, err)
-		return
-	}
-	out, err := json.Marshal(v)
-	if err != nil {
-		t.Errorf("%s: encoding %T: %v", what, v, err)
-		return
-	}
-	report(t, fmt.Sprintf("%s as %T", what, v), raw, out)
-}
-
-func report(t *testing.T, what string, want, got []byte) {
-	t.Helper()
-	diffs := wiretest.Diff(want, got)
-	const max = 20
-	for i, d := range diffs {
-		if i == max {
-			t.Errorf("%s: ... and %d more differences", what, len(diffs)-max)
-			break
-		}
-		t.Errorf("%s: %s", what, d)
-	}
+	wiretest.RoundTrip[T](t, strings.Join(path, "."), raw)
 }
 
 // TestRealworldReadModifyWrite changes a real ticket the way a caller does

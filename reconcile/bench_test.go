@@ -332,16 +332,16 @@ func TestPlanJSONIsUnchanged(t *testing.T) {
 
 // The golden hashes of TestPlanJSONIsUnchanged.
 var (
-	goldenBench  = "875c5de956a180fbb417c048eda7708e9766388250bb4bbc88f542b736a030b4"
+	goldenBench  = "4e0fb5fb9c3d6b28e270cd9468d2666f09fc98ff2a89b8cfe03ae5e61c18f6be"
 	goldenVaried = map[string]string{
-		"rules/links=false":     "960b39455a999634c4e64bf39ba7c0560a23106f3d8f79c806419b7789df8736",
-		"rules/links=true":      "960b39455a999634c4e64bf39ba7c0560a23106f3d8f79c806419b7789df8736",
-		"mappings/links=false":  "fd60ba66e3165e054b8c6be2a1b6f82d68b1645dae9ced3ec521a7fdb7b89756",
-		"mappings/links=true":   "88a5ee1f806e94f0e78bdcb44c9f54834f94b3a372d5427f24a725148de6f453",
-		"new sites/links=false": "beb5a4a9c0a67ee79299c37a8757bc7ac251700b5428a789a63483daefd51e91",
-		"new sites/links=true":  "beb5a4a9c0a67ee79299c37a8757bc7ac251700b5428a789a63483daefd51e91",
-		"review/links=false":    "c7190b519c3df939c2fb1cf81c1848202e8bd74bab777edc0a15938218cad885",
-		"review/links=true":     "481568c04f07ba27b773c1b3dd5a085baec4b59bb3cf6c223fb55c388dd01a00",
+		"rules/links=false":     "cb3fd578a037498eea2a9560e6081ac3e541a0c17883b8bdc5c36a82ea5da1e1",
+		"rules/links=true":      "cb3fd578a037498eea2a9560e6081ac3e541a0c17883b8bdc5c36a82ea5da1e1",
+		"mappings/links=false":  "5a879fb7024d5c86de0c517f283a6c163fdd98ca3505e969b440bad24d478cdd",
+		"mappings/links=true":   "6bdb89bcf34c1f651d2b40f1816ba471d90294a6a188245436f0527a009d5aa1",
+		"new sites/links=false": "9e73ef6b40dea83297a0e786d379f720426f1276f9eba7dded6d87d0e8e85a29",
+		"new sites/links=true":  "9e73ef6b40dea83297a0e786d379f720426f1276f9eba7dded6d87d0e8e85a29",
+		"review/links=false":    "b9ff5d80e064224c307acc2ef6cef576d057517bf597d2bc392b1ef106280d4f",
+		"review/links=true":     "219e1dff81f672ab7d6f16f6785b9311e22a11f6c9efa418360e8b01a6c82537",
 	}
 )
 

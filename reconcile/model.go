@@ -45,11 +45,16 @@ type SourceSite struct {
 // its site, the name people know it by, and its named field values (the
 // names a config maps, as the source driver declares them).
 type Device struct {
-	ID      string            `json:"id"`
-	SiteID  string            `json:"site_id"`
-	Name    string            `json:"name,omitempty"`
-	Fields  map[string]string `json:"fields"`
-	Deleted bool              `json:"deleted,omitempty"`
+	ID     string `json:"id"`
+	SiteID string `json:"site_id"`
+	Name   string `json:"name,omitempty"`
+	// URL and RemoteURL are the device's page and remote-control link in
+	// the source, when it has them; PSA drivers may keep them with the
+	// link (Halo: datto_url, datto_remote_url).
+	URL       string            `json:"url,omitempty"`
+	RemoteURL string            `json:"remote_url,omitempty"`
+	Fields    map[string]string `json:"fields"`
+	Deleted   bool              `json:"deleted,omitempty"`
 }
 
 // SourceInfo is what a source driver declares about itself. The engine
@@ -274,6 +279,11 @@ type AssetWrite struct {
 	LinkKind    string `json:"link_kind,omitempty"`
 	LinkID      string `json:"link_id,omitempty"`
 	LinkAccount string `json:"link_account,omitempty"`
+	// LinkSiteID, LinkURL and LinkRemoteURL go with a link: the device's
+	// source site and its pages in the source, for targets that keep them.
+	LinkSiteID    string `json:"link_site_id,omitempty"`
+	LinkURL       string `json:"link_url,omitempty"`
+	LinkRemoteURL string `json:"link_remote_url,omitempty"`
 }
 
 // FieldWrite is one field value an AssetWrite sets, by PSA field name.

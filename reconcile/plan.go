@@ -764,10 +764,16 @@ func (p *planner) create(act *Action, d *Device, mapped values, place *placement
 	}
 	w.Fields = p.fields.keep()
 	if p.kind != "" {
-		w.LinkKind, w.LinkID, w.LinkAccount = p.kind, d.ID, p.account
+		p.setLink(w, d)
 	}
 	act.Kind, act.Write = CreateAsset, w
 	act.Reason = p.reason("; ", place.reason, "; ", typeWhy)
+}
+
+// setLink makes w link the asset to device d, with what goes with a link.
+func (p *planner) setLink(w *AssetWrite, d *Device) {
+	w.LinkKind, w.LinkID, w.LinkAccount = p.kind, d.ID, p.account
+	w.LinkSiteID, w.LinkURL, w.LinkRemoteURL = d.SiteID, d.URL, d.RemoteURL
 }
 
 // diff collects an update's changes. Its field writes and changes are
@@ -911,7 +917,7 @@ func (p *planner) assetValues(mapped values, asset *Asset) []string {
 func (p *planner) diffPlacement(df *diff, w *AssetWrite, d *Device, asset *Asset, place *placement) {
 	cc := p.cc
 	if p.kind != "" && (asset.Links[p.kind] != d.ID || asset.LinkAccounts[p.kind] != p.account) {
-		w.LinkKind, w.LinkID, w.LinkAccount = p.kind, d.ID, p.account
+		p.setLink(w, d)
 		if asset.Links[p.kind] != d.ID {
 			df.change(p.linkName, asset.Links[p.kind], d.ID, false)
 		} else {

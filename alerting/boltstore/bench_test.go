@@ -1,15 +1,13 @@
 package boltstore_test
 
 import (
-	"fmt"
+	"context"
 	"path/filepath"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/mspsync/mspsync/alerting"
-	"github.com/mspsync/mspsync/alerting/alertingtest"
 	"github.com/mspsync/mspsync/alerting/boltstore"
+	"github.com/mspsync/mspsync/alerting/storetest"
 )
 
 // BenchmarkBoltStore measures alerts/s through one engine on a boltstore
@@ -23,11 +21,9 @@ import (
 func BenchmarkBoltStore(b *testing.B) {
 	for _, mode := range []string{"accept", "submit"} {
 		b.Run(mode, func(b *testing.B) {
-			sink := alertingtest.NewSink()
-			sink.AddCustomer(alerting.Customer{ID: "c1", Name: "Acme"})
+			sink := storetest.NewSink()
 			st := open(b, filepath.Join(b.TempDir(), "alerts.db"))
-			e, err := alerting.New(alerting.Config{Grouping: alerting.GroupPerAlert, AutoMatch: true},
-				st, sink, alerting.WithOwner("bench"))
+			e, err := alerting.New(storetest.EngineConfig, st, sink, alerting.WithOwner("bench"))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -36,27 +32,7 @@ func BenchmarkBoltStore(b *testing.B) {
 			if mode == "accept" {
 				send = e.Accept
 			}
-			var next atomic.Int64
-			b.ResetTimer()
-			var wg sync.WaitGroup
-			for range 16 {
-				wg.Go(func() {
-					for {
-						i := next.Add(1)
-						if i > int64(b.N) {
-							return
-						}
-						a := alerting.Alert{Source: "datto", EventID: fmt.Sprint("b", i), Kind: alerting.Raise,
-							Customer: alerting.CustomerRef{ID: "s1", Name: "Acme"}, Title: "bench"}
-						if _, err := send(b.Context(), a); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				})
-			}
-			wg.Wait()
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "alerts/s")
+			storetest.Bench(b, func(int) func(context.Context, alerting.Alert) (alerting.Result, error) { return send })
 			commits, writes := boltstore.CommitStats(st)
 			b.ReportMetric(float64(writes)/float64(b.N), "writes/alert")
 			b.ReportMetric(float64(writes)/float64(commits), "writes/commit")

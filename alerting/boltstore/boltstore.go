@@ -49,7 +49,8 @@ var (
 	bucketAlerts     = []byte("alerts")
 	bucketCursors    = []byte("cursors")
 	bucketMeta       = []byte("meta")
-	allBuckets       = [][]byte{bucketPending, bucketPendingIDs, bucketProcessed, bucketGroups, bucketTickets, bucketAlerts, bucketCursors, bucketMeta}
+	bucketAwaiting   = []byte("awaiting_sync")
+	allBuckets       = [][]byte{bucketPending, bucketPendingIDs, bucketProcessed, bucketGroups, bucketTickets, bucketAlerts, bucketCursors, bucketMeta, bucketAwaiting}
 	keySchema        = []byte("schema")
 )
 
@@ -72,7 +73,10 @@ type Store struct {
 	requestSize int // WithRequestLogSize (requestlog.go)
 }
 
-var _ alerting.Store = (*Store)(nil)
+var (
+	_ alerting.Store       = (*Store)(nil)
+	_ alerting.OpenTickets = (*Store)(nil)
+)
 
 type options struct {
 	timeout        time.Duration
@@ -119,7 +123,10 @@ func Open(path string, opts ...Option) (*Store, error) {
 		case string(v) != schema:
 			return fmt.Errorf("layout version %q, this build reads %q", v, schema)
 		}
-		return releaseAll(tx)
+		if err := releaseAll(tx); err != nil {
+			return err
+		}
+		return indexAwaiting(tx)
 	})
 	if err != nil {
 		_ = db.Close()
@@ -189,6 +196,51 @@ func releaseAll(tx *bolt.Tx) error {
 		}
 	}
 	return nil
+}
+
+// indexAwaiting rebuilds the awaiting_sync bucket from the groups: the
+// keys of the groups for which GroupState.AwaitsSync is true, which
+// PutGroup and Prune keep up to date and HasOpenTickets reads. Open calls
+// it, so a file written by an older build (or by hand) is indexed right.
+func indexAwaiting(tx *bolt.Tx) error {
+	if err := tx.DeleteBucket(bucketAwaiting); err != nil {
+		return err
+	}
+	awaiting, err := tx.CreateBucket(bucketAwaiting)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketGroups).ForEach(func(k, v []byte) error {
+		var g alerting.GroupState
+		if err := json.Unmarshal(v, &g); err != nil {
+			return err
+		}
+		if !g.AwaitsSync() {
+			return nil
+		}
+		return awaiting.Put(append([]byte(nil), k...), nil)
+	})
+}
+
+// setAwaiting records in the awaiting_sync bucket whether g awaits sync.
+func setAwaiting(tx *bolt.Tx, g alerting.GroupState) error {
+	if g.AwaitsSync() {
+		return tx.Bucket(bucketAwaiting).Put([]byte(g.Key), []byte{})
+	}
+	return tx.Bucket(bucketAwaiting).Delete([]byte(g.Key))
+}
+
+// HasOpenTickets implements alerting.OpenTickets: whether some group has a
+// ticket for which GroupState.AwaitsSync is true. It reads one key of an
+// index, however many groups the file holds.
+func (s *Store) HasOpenTickets(ctx context.Context) (bool, error) {
+	open := false
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bucketAwaiting).Cursor().First()
+		open = k != nil
+		return nil
+	})
+	return open, err
 }
 
 // Path returns the file the store uses.
@@ -615,7 +667,7 @@ func (s *Store) PutGroup(ctx context.Context, g alerting.GroupState) (alerting.G
 				return err
 			}
 		}
-		return nil
+		return setAwaiting(tx, out)
 	})
 	if err != nil {
 		return alerting.GroupState{}, err
@@ -723,7 +775,7 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
 		}); err != nil {
 			return err
 		}
-		tickets := tx.Bucket(bucketTickets)
+		tickets, awaiting := tx.Bucket(bucketTickets), tx.Bucket(bucketAwaiting)
 		return collect(tx.Bucket(bucketGroups), func(v []byte) (bool, error) {
 			var g alerting.GroupState
 			if err := json.Unmarshal(v, &g); err != nil {
@@ -731,6 +783,9 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
 			}
 			if !g.UpdatedAt.Before(before) || g.Live(before) {
 				return false, nil
+			}
+			if err := awaiting.Delete([]byte(g.Key)); err != nil {
+				return false, err
 			}
 			for _, id := range g.TicketIDs() {
 				if string(tickets.Get([]byte(id))) == g.Key {

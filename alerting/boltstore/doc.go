@@ -41,7 +41,20 @@
 //
 // Buckets: pending (queue order → item), pending_ids (event ID → queue
 // position), processed (event ID → completion time), groups (key → group),
-// tickets (ticket ID → group key), alerts (key → record), cursors, meta.
-// Values are JSON; a pending item's value starts with its due and lease
-// times (16 bytes) so Claim can skip items without decoding them.
+// tickets (ticket ID → group key), awaiting_sync (the keys of the groups
+// resolve sync may have work for, rebuilt by Open; HasOpenTickets reads its
+// first key), alerts (key → record), cursors, meta, and mappings (the site
+// mappings a reconcile import learned: Store is a reconcile.MappingStore
+// too, created on the first save). Values are JSON; a pending item's value
+// starts with its due and lease times (16 bytes) so Claim can skip items
+// without decoding them.
+//
+// # Sharing a file with the reconcile import
+//
+// A deployment can keep the import's learned mappings in the alert
+// receiver's file, but not while both run: the file is one process's at a
+// time, so the import would fail to open it (*LockedError) while the
+// receiver holds it. Run them at different times, give each its own file,
+// or keep both in PostgreSQL (alerting/pgstore), which any number of
+// processes share.
 package boltstore

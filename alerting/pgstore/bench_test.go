@@ -3,12 +3,10 @@ package pgstore_test
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/mspsync/mspsync/alerting"
-	"github.com/mspsync/mspsync/alerting/alertingtest"
+	"github.com/mspsync/mspsync/alerting/storetest"
 )
 
 // BenchmarkPGStore pushes per-alert tickets (each alert its own group)
@@ -25,46 +23,22 @@ func BenchmarkPGStore(b *testing.B) {
 		}
 		b.Run(mode, func(b *testing.B) {
 			name := schema(b)
-			sink := alertingtest.NewSink()
-			sink.AddCustomer(alerting.Customer{ID: "c1", Name: "Acme"})
+			sink := storetest.NewSink()
 			var engines []*alerting.Engine
 			for i := range n {
-				e, err := alerting.New(alerting.Config{Grouping: alerting.GroupPerAlert, AutoMatch: true}, open(b, name), sink,
-					alerting.WithOwner(fmt.Sprint("bench-", i)))
+				e, err := alerting.New(storetest.EngineConfig, open(b, name), sink, alerting.WithOwner(fmt.Sprint("bench-", i)))
 				if err != nil {
 					b.Fatal(err)
 				}
 				defer e.Close()
 				engines = append(engines, e)
 			}
-			send := func(e *alerting.Engine) func(context.Context, alerting.Alert) (alerting.Result, error) {
+			storetest.Bench(b, func(w int) func(context.Context, alerting.Alert) (alerting.Result, error) {
 				if mode == "accept" {
-					return e.Accept
+					return engines[w%n].Accept
 				}
-				return e.Submit
-			}
-			var next atomic.Int64
-			b.ResetTimer()
-			var wg sync.WaitGroup
-			for w := range 16 {
-				wg.Go(func() {
-					e := engines[w%n]
-					for {
-						i := next.Add(1)
-						if i > int64(b.N) {
-							return
-						}
-						a := alerting.Alert{Source: "datto", EventID: fmt.Sprint("b", i), Kind: alerting.Raise,
-							Customer: alerting.CustomerRef{ID: "s1", Name: "Acme"}, Title: "bench"}
-						if _, err := send(e)(b.Context(), a); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				})
-			}
-			wg.Wait()
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "alerts/s")
+				return engines[w%n].Submit
+			})
 		})
 	}
 }

@@ -69,13 +69,34 @@
 //	                       accepted_at_ns, attempts, not_before_ns, last_error,
 //	                       owner, lease_until_ns, processed_at_ns, session)
 //	mspsync_groups        (key PK, version, state jsonb, updated_at_ns,
-//	                       live_until_ns, has_open, lease_session)
+//	                       live_until_ns, has_open, lease_session,
+//	                       awaits_sync generated from state, partial index)
 //	mspsync_sessions      (id PK, alive_until)                  live Stores
 //	mspsync_group_tickets (ticket_id PK, group_key → mspsync_groups)
 //	mspsync_alerts        (key PK, version, record jsonb, updated_at_ns)
 //	mspsync_cursors       (name PK, value)
+//	mspsync_mappings      (kind, account, source_site_id PK, source_name,
+//	                       customer_id, site_id, learned_at_ns)
+//	mspsync_run_locks     (name PK, holder, since_ns)          who holds a run lock
 //
 // Times are Unix nanoseconds so they come back as the same instant.
+//
+// # Resolve sync without a request
+//
+// Store implements alerting.OpenTickets: awaits_sync is computed by the
+// database from each group's state (GroupState.AwaitsSync as a JSON path),
+// so HasOpenTickets is one index probe and a resolve-sync pass makes no
+// PSA request while no ticket of the engine's could be closed there.
+//
+// # The reconcile import's state
+//
+// Store is also a reconcile.MappingStore (mspsync_mappings): the site
+// mappings an import learns live in the deployment's one database, and
+// saves from any number of processes are safe (one upsert statement, rows
+// in key order). TryLock takes a named run lock (a session-level advisory
+// lock on a connection of its own) so scheduled imports on several hosts
+// run one at a time; a refused caller learns who holds it and since when
+// (LockHeldError).
 //
 // # Choosing a store
 //

@@ -12,3 +12,7 @@ func Crash(s *Store) {
 		}
 	})
 }
+
+// KillLock drops the connection holding l without a word to the server,
+// as a killed process's socket closes.
+func KillLock(l *Lock) { _ = l.conn.PgConn().Conn().Close() }

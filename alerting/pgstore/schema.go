@@ -61,6 +61,10 @@ var migrations = []string{
 	);
 	ALTER TABLE mspsync_events ADD COLUMN session bigint NOT NULL DEFAULT 0;
 	ALTER TABLE mspsync_groups ADD COLUMN lease_session bigint NOT NULL DEFAULT 0;`,
+	// 3: reconcile's learned mappings and run locks (mappings.go).
+	migrationMappings,
+	// 4: which groups resolve sync may have work for (opentickets.go).
+	migrationAwaitsSync,
 }
 
 // SchemaVersion is the schema version this package writes.

@@ -3,9 +3,6 @@ package receiver
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/mspsync/mspsync/alerting"
+	"github.com/mspsync/mspsync/internal/intake"
 )
 
 // MailHandler takes the e-mails of Maildir and MailEndpoint (for example
@@ -69,7 +67,7 @@ var DefaultMailFields = []string{"body-mime", "email", "raw", "message", "mime"}
 //     was recorded (the service retries). Errors are {"error":"<reason>"}.
 type MailEndpoint struct {
 	handler MailHandler
-	secrets [][sha256.Size]byte
+	secrets intake.Secrets
 	maxBody int64
 	// Fields are the form fields that may hold the message (default
 	// DefaultMailFields).
@@ -84,13 +82,11 @@ func NewMailEndpoint(h MailHandler, l Limits, secrets ...string) (*MailEndpoint,
 	if h == nil {
 		return nil, errors.New("receiver: NewMailEndpoint: nil handler")
 	}
-	e := &MailEndpoint{handler: h, maxBody: l.withDefaults().MaxBodyBytes}
-	for _, s := range secrets {
-		if len(s) < 16 {
-			return nil, errors.New("receiver: mail endpoint secret too short (use at least 32 random bytes, hex or base64url)")
-		}
-		e.secrets = append(e.secrets, sha256.Sum256([]byte(s)))
+	sums, ok := intake.NewSecrets(secrets...)
+	if !ok {
+		return nil, errors.New("receiver: mail endpoint secret too short (use at least 32 random bytes, hex or base64url)")
 	}
+	e := &MailEndpoint{handler: h, maxBody: l.withDefaults().MaxBodyBytes, secrets: sums}
 	if len(e.secrets) == 0 {
 		return nil, errors.New("receiver: mail endpoint: no secret configured (an e-mail carries none; the endpoint must require one)")
 	}
@@ -104,16 +100,7 @@ func (e *MailEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	reply := func(status int, msg string) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		if status < 300 {
-			fmt.Fprint(w, `{"ok":true}`)
-			return
-		}
-		b, _ := json.Marshal(map[string]string{"error": msg})
-		w.Write(b)
-	}
+	reply := func(status int, msg string) { intake.Reply(w, status, msg) }
 	refuse := func(status int, reason alerting.Reason, err error) {
 		e.handler.RejectMail(ctx, reason, err)
 		log.Warn("mail delivery refused", "reason", reason, "err", err)
@@ -177,15 +164,7 @@ func (e *MailEndpoint) authorized(r *http.Request) bool {
 	} else if scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
 		given = strings.TrimSpace(tok)
 	}
-	if given == "" {
-		return false
-	}
-	got := sha256.Sum256([]byte(given))
-	ok := 0
-	for _, s := range e.secrets {
-		ok |= subtle.ConstantTimeCompare(got[:], s[:])
-	}
-	return ok == 1
+	return e.secrets.Match(given)
 }
 
 // rawMessage finds the message in a request body.

@@ -12,7 +12,12 @@
 // Durable stores also run RunDurable, which closes a store and reopens it
 // over the same data, and RunCrash, which stops a store as a kill would and
 // checks that its claims and group leases are free for the next process
-// (or another replica) within seconds, not when their leases expire.
+// (or another replica) within seconds, not when their leases expire. A
+// store whose processes can be killed for real runs the kill test too:
+// KilledChild, StartKillable and AwaitDelivered run the test binary again
+// as a child that claims an alert and hangs in the PSA, kill it (SIGKILL)
+// and wait for a store over the same data to deliver the alert within
+// FreedWithin.
 //
 // # The contract
 //

@@ -54,6 +54,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"GroupCompareAndSwap", testGroupCAS},
 		{"GroupConcurrentUpdates", testGroupConcurrent},
 		{"GroupByTicket", testGroupByTicket},
+		{"AwaitingGroupKeys", testAwaitingGroups},
 		{"AlertCompareAndSwap", testAlertCAS},
 		{"AlertConcurrentCreate", testAlertConcurrentCreate},
 		{"Cursors", testCursors},
@@ -822,4 +823,36 @@ func normGroup(g alerting.GroupState) alerting.GroupState {
 func normAlert(r alerting.AlertRecord) alerting.AlertRecord {
 	r.UpdatedAt = normTime(r.UpdatedAt)
 	return r
+}
+
+// testAwaitingGroups checks a store that implements
+// alerting.AwaitingGroups: it lists exactly the groups that await sync
+// (a ticket not closed), following each group's changes.
+func testAwaitingGroups(t *testing.T, s alerting.Store) {
+	ag, ok := s.(alerting.AwaitingGroups)
+	if !ok {
+		t.Skip("the store does not implement alerting.AwaitingGroups")
+	}
+	ctx := t.Context()
+	check := func(what string, want ...string) {
+		t.Helper()
+		got, err := ag.AwaitingGroupKeys(ctx)
+		must(t, err)
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: AwaitingGroupKeys = %v, want %v", what, got, want)
+		}
+	}
+	check("empty store")
+	a, err := s.PutGroup(ctx, alerting.GroupState{Key: "a", Tickets: []alerting.TicketRecord{{ID: "T1", Phase: alerting.PhaseOpen}}})
+	must(t, err)
+	_, err = s.PutGroup(ctx, alerting.GroupState{Key: "b", Tickets: []alerting.TicketRecord{{Phase: alerting.PhaseCreating}}})
+	must(t, err)
+	_, err = s.PutGroup(ctx, alerting.GroupState{Key: "c", Tickets: []alerting.TicketRecord{{ID: "T3", Phase: alerting.PhaseClosed, ClosedBy: alerting.ClosedByEngine}}})
+	must(t, err)
+	check("open, creating and closed", "a", "b")
+	a.Tickets[0].Phase, a.Tickets[0].ClosedBy = alerting.PhaseClosed, alerting.ClosedByEngine
+	_, err = s.PutGroup(ctx, a)
+	must(t, err)
+	check("after a's ticket closed", "b")
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mspsync/mspsync/alerting"
 	"github.com/mspsync/mspsync/dattormm"
+	"github.com/mspsync/mspsync/internal/intake"
 )
 
 // Kind is the source kind of Datto RMM in both engines: the Source of
@@ -56,16 +57,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	reply := func(status int, msg string) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		if status < 300 {
-			fmt.Fprint(w, `{"ok":true}`)
-			return
-		}
-		b, _ := json.Marshal(map[string]string{"error": msg})
-		w.Write(b)
-	}
+	reply := func(status int, msg string) { intake.Reply(w, status, msg) }
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		reply(http.StatusMethodNotAllowed, "POST only")
@@ -122,7 +114,9 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // secret and its first-occurrence alert_uid and alert_resolved. An alert
 // that came by e-mail (MailIntake) has no secret: its resolve is ignored
 // unless confirmed, and its raise is ignored when Datto does not know the
-// alert (both ErrContradicted).
+// alert (both ErrContradicted). A raise the reconciliation poll found
+// (OpenAlertLister, Alert.FoundByPoll) was built from the API's own record
+// and is not read again.
 func NewEnricher(c *dattormm.Client) alerting.Enricher { return NewAccountEnricher(c, "") }
 
 // NewAccountEnricher is NewEnricher for the alerts of one Datto account
@@ -137,6 +131,9 @@ func NewAccountEnricher(c *dattormm.Client, account string) alerting.Enricher {
 		}
 		if a.Account != account {
 			return fmt.Errorf("dattormm: alert %s is of account %q; this enricher reads account %q", a.ID(), a.Account, account)
+		}
+		if a.FoundByPoll && a.Kind == alerting.Raise && a.Body != "" {
+			return nil // built by OpenAlertLister from the API's own record
 		}
 		wa := webhookOf(a)
 		if !dattormm.IsAlertUID(wa.AlertUID) {
@@ -267,14 +264,51 @@ func NewResolver(c *dattormm.Client) alerting.Resolver { return NewAccountResolv
 // account is refused for good (alerting.Permanent), never sent to this
 // account.
 func NewAccountResolver(c *dattormm.Client, account string) alerting.Resolver {
-	return alerting.ResolverFunc(func(ctx context.Context, ref alerting.AlertRef) error {
-		if ref.Account != account {
-			return alerting.Permanent(fmt.Errorf("dattormm: alert %s is of account %q; this resolver resolves account %q", ref.AlertID, ref.Account, account))
-		}
-		err := c.Alerts.Resolve(ctx, ref.AlertID)
-		if errors.Is(err, dattormm.ErrNotFound) {
-			return fmt.Errorf("%w: %w", alerting.ErrNotFound, err)
-		}
+	return &resolver{c: c, account: account}
+}
+
+// resolver resolves the alerts of one account, and tells whether they are
+// still open (alerting.AlertStatusChecker, asked when a maintenance window
+// ends).
+type resolver struct {
+	c       *dattormm.Client
+	account string
+}
+
+var _ alerting.AlertStatusChecker = (*resolver)(nil)
+
+func (r *resolver) check(ref alerting.AlertRef) error {
+	if ref.Account != r.account {
+		return alerting.Permanent(fmt.Errorf("dattormm: alert %s is of account %q; this driver serves account %q", ref.AlertID, ref.Account, r.account))
+	}
+	return nil
+}
+
+// ResolveAlert resolves the alert in Datto RMM; one Datto no longer knows
+// counts as resolved.
+func (r *resolver) ResolveAlert(ctx context.Context, ref alerting.AlertRef) error {
+	if err := r.check(ref); err != nil {
 		return err
-	})
+	}
+	err := r.c.Alerts.Resolve(ctx, ref.AlertID)
+	if errors.Is(err, dattormm.ErrNotFound) {
+		return fmt.Errorf("%w: %w", alerting.ErrNotFound, err)
+	}
+	return err
+}
+
+// AlertOpen reads the alert (GET /v2/alert/{uid}) and reports whether it
+// is still open; one Datto no longer knows is not.
+func (r *resolver) AlertOpen(ctx context.Context, ref alerting.AlertRef) (bool, error) {
+	if err := r.check(ref); err != nil {
+		return false, err
+	}
+	a, err := r.c.Alerts.Get(ctx, ref.AlertID)
+	if errors.Is(err, dattormm.ErrNotFound) {
+		return false, fmt.Errorf("%w: %w", alerting.ErrNotFound, err)
+	}
+	if err != nil {
+		return false, err
+	}
+	return !a.Resolved, nil
 }

@@ -252,3 +252,29 @@ func TestResolver(t *testing.T) {
 		t.Errorf("unknown alert: %v", err)
 	}
 }
+
+// When a maintenance window ends, the engine asks Datto whether the alerts
+// it held back are still open: the resolver answers.
+func TestResolverTellsWhetherAnAlertIsOpen(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	site := srv.SeedSite(dattormm.Site{Name: "Contoso"})
+	open := srv.SeedAlert(dattormm.Alert{AlertSourceInfo: dattormm.AlertSourceInfo{SiteUID: site.UID}})
+	done := srv.SeedAlert(dattormm.Alert{Resolved: true, AlertSourceInfo: dattormm.AlertSourceInfo{SiteUID: site.UID}})
+	checker, ok := dattormmdriver.NewResolver(c).(alerting.AlertStatusChecker)
+	if !ok {
+		t.Fatal("the Datto resolver is not an AlertStatusChecker")
+	}
+	for uid, want := range map[string]bool{open.AlertUID: true, done.AlertUID: false} {
+		if got, err := checker.AlertOpen(t.Context(), alerting.AlertRef{Source: dattormmdriver.Kind, AlertID: uid}); err != nil || got != want {
+			t.Errorf("AlertOpen(%s) = %v, %v; want %v", uid, got, err, want)
+		}
+	}
+	if _, err := checker.AlertOpen(t.Context(), alerting.AlertRef{Source: dattormmdriver.Kind, AlertID: "00000000-0000-4000-8000-00000000dead"}); !errors.Is(err, alerting.ErrNotFound) {
+		t.Errorf("unknown alert: %v", err)
+	}
+	other := dattormmdriver.NewAccountResolver(c, "acct-b").(alerting.AlertStatusChecker)
+	if _, err := other.AlertOpen(t.Context(), alerting.AlertRef{Source: dattormmdriver.Kind, AlertID: open.AlertUID}); !alerting.IsPermanent(err) {
+		t.Errorf("another account's alert: %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package dattormmdriver_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mspsync/mspsync/alerting/alertingtest"
 
@@ -53,4 +54,26 @@ func TestWebhookHandlerConforms(t *testing.T) {
 			Malformed: alertingtest.Delivery{Body: []byte(`{"state":"` + hookSecret + `","alert_uid":`)},
 		}
 	})
+}
+
+func TestOpenAlertListerConforms(t *testing.T) {
+	t.Parallel()
+	for _, account := range []string{"", "acct-a"} {
+		t.Run("account="+account, func(t *testing.T) {
+			alertingtest.RunOpenAlerts(t, func(t *testing.T) alertingtest.OpenAlertsFixture {
+				r := newPollRig(t, time.Now())
+				l := dattormmdriver.NewAccountOpenAlertLister(r.dc, account)
+				return alertingtest.OpenAlertsFixture{
+					Lister: l, Source: dattormmdriver.Kind, Account: account,
+					Raise: func(t *testing.T) string { return r.alert(t, "Disk full", time.Now()).AlertUID },
+					Resolve: func(t *testing.T, id string) {
+						if err := r.dc.Alerts.Resolve(t.Context(), id); err != nil {
+							t.Fatal(err)
+						}
+					},
+					BreakListing: func(*testing.T) { r.partial.Store(true) },
+				}
+			})
+		})
+	}
 }

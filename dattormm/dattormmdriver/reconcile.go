@@ -96,7 +96,7 @@ func DeviceToReconcile(d *dattormm.Device) reconcile.Device {
 	for k, v := range d.UDF {
 		f[k] = v
 	}
-	return reconcile.Device{ID: d.UID, SiteID: d.SiteUID, Name: d.Hostname, Fields: f, Deleted: d.IsDeleted()}
+	return reconcile.Device{ID: d.UID, SiteID: d.SiteUID, Name: d.Hostname, URL: d.PortalURL, RemoteURL: d.WebRemoteURL, Fields: f, Deleted: d.IsDeleted()}
 }
 
 // ExpensiveFields names the audit fields.

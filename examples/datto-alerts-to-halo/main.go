@@ -65,6 +65,8 @@ type options struct {
 	maildir, mailFrom         string
 	dryRoute                  string
 	syncInterval              time.Duration
+	pollInterval              time.Duration
+	pollSince                 string
 	demo, printTemplates      bool
 	json                      bool
 }
@@ -74,6 +76,8 @@ func main() {
 	flag.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to serve the webhook, /healthz and /metrics on")
 	flag.StringVar(&o.store, "store", "mspsync-alerts.db", "alert state: a bbolt file path, or a postgres:// DSN for replicas sharing one database")
 	flag.DurationVar(&o.syncInterval, "resolve-sync-interval", time.Minute, "how often to look for tickets closed in Halo")
+	flag.DurationVar(&o.pollInterval, "poll-interval", 5*time.Minute, "how often to compare Datto's open alerts with the tickets, healing missed webhooks (0: never)")
+	flag.StringVar(&o.pollSince, "poll-since", "", "RFC 3339 time: the poll tickets only alerts raised since then (default: when this receiver first started on its store)")
 	flag.StringVar(&o.configPath, "config", "", "JSON alerting.Config (routing, grouping, ticket defaults)")
 	flag.StringVar(&o.mappingsPath, "mappings", "", "site mappings the import learned (datto-to-halo's -mappings file), used after the devices' linked assets and the config's mappings")
 	flag.StringVar(&o.maildir, "maildir", "", "also take Datto alert e-mails delivered to this Maildir (new/ is polled; handled mail moves to cur/, refused mail to failed/)")
@@ -144,6 +148,17 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		alerting.WithLogger(logger), alerting.WithSyncInterval(o.syncInterval),
 		alerting.WithRequestLog(store),
 	}
+	if o.pollInterval > 0 {
+		opts = append(opts, alerting.WithOpenAlertLister(dattormmdriver.Kind, "", dattormmdriver.NewOpenAlertLister(dc)),
+			alerting.WithReconcileInterval(o.pollInterval))
+	}
+	if o.pollSince != "" {
+		since, err := time.Parse(time.RFC3339, o.pollSince)
+		if err != nil {
+			return fail(exitSettings, fmt.Errorf("-poll-since: %w", err))
+		}
+		opts = append(opts, alerting.WithPollSince(since))
+	}
 	if o.mappingsPath != "" {
 		opts = append(opts, alerting.WithSiteMappings(learnedMappings(reconcile.NewFileMappings(o.mappingsPath))))
 	}
@@ -152,6 +167,17 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		return fail(exitSettings, err)
 	}
 	defer eng.Close()
+	started, err := eng.FirstStart(ctx) // the poll never tickets what was open before this
+	if err != nil {
+		return fail(exitFailed, err)
+	}
+	if o.pollInterval > 0 {
+		go func() {
+			if err := eng.RunReconcilePoll(ctx); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, alerting.ErrClosed) {
+				logger.Error("reconciliation poll stopped", "err", err)
+			}
+		}()
+	}
 	mail, err := newMailSetup(o, eng, logger, receiverLimits)
 	if err != nil {
 		return fail(exitSettings, err)
@@ -160,7 +186,8 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitFailed, err)
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "store", storeLabel(o.store), "resolve_sync_every", o.syncInterval)
+	logger.Info("listening", "addr", ln.Addr().String(), "store", storeLabel(o.store), "resolve_sync_every", o.syncInterval,
+		"poll_every", o.pollInterval, "first_start", started)
 	if err := serveWithMail(ctx, ln, eng, verifier, logger, receiverLimits, mail, readyChecks(hc, dc)...); err != nil && !errors.Is(err, context.Canceled) {
 		return fail(exitFailed, err)
 	}

@@ -6,6 +6,7 @@
 //	go run ./examples/datto-to-halo -dry-run           # plan only, real APIs
 //	go run ./examples/datto-to-halo -config sync.json  # apply a saved config
 //	go run ./examples/datto-to-halo -print-config      # the default config, to start from
+//	go run ./examples/datto-to-halo -every 1h          # keep running, a run an hour
 //
 // Environment: HALO_URL, HALO_AUTH_URL (optional), HALO_TENANT (optional),
 // HALO_CLIENT_ID, HALO_CLIENT_SECRET, DATTO_API_URL, DATTO_API_KEY,
@@ -18,14 +19,57 @@
 // type comes from deviceType.category, new types going under the first
 // asset group.
 //
+// # State
+//
 // The site mappings the import learns (customers it created or matched by
-// name) are kept in -mappings (default mspsync-mappings.json), so a site
-// renamed in Datto later stays with its customer.
+// name) are kept in -mappings, so a site renamed in Datto later stays
+// with its customer. -mappings is one of:
+//
+//   - a JSON file (the default, mspsync-mappings.json);
+//   - a bbolt .db file, the alert receiver's -store format, so one file
+//     can hold a deployment's state. A bbolt file is one process's at a
+//     time: the import opens it for the length of a run, and a run fails
+//     (and, with -every, is retried at the next tick) while a receiver
+//     holds it. Do not point a running receiver and the import at the same
+//     .db file; to share state between them, use PostgreSQL;
+//   - a postgres:// or postgresql:// DSN: the mappings go to the alert
+//     receivers' database (table mspsync_mappings, created by
+//     alerting/pgstore), safe for any number of processes. It is logged
+//     with its password redacted.
+//
+// -demo keeps its mappings in a temporary file unless -mappings is given
+// (its fakes start afresh in each process, so give it a fresh file).
+//
+// # Schedule
+//
+// With -every, the program keeps running: a run at once, then one every
+// interval plus a random delay of up to -jitter (default a tenth of
+// -every), start to start. Runs never overlap, across processes either: a
+// run takes a lock first, the file FILE.lock beside a -mappings file
+// (flock, released by the kernel if the process dies) or a PostgreSQL
+// advisory lock for a DSN. While another process holds it, the run is not
+// started and the refusal names the holder and since when (exit status 3
+// without -every). A run that fails is logged and tried again at the next
+// tick.
+//
+// SIGINT or SIGTERM stops gracefully, between writes: Halo requests
+// already sent (a customer, a batch of up to 50 assets) complete and are
+// recorded, no more are started, and the run is reported with what was
+// applied, what failed and what was not run; the mappings learned so far
+// are saved. A second signal ends the process at once.
+//
+// # Output
 //
 // Progress goes to stderr; the plan table (or -json) to stdout, ending
 // with "summary: created=N updated=N unchanged=N deactivated=N skipped=N
-// ambiguous=N failed=N". Exit status: 0, 1 when an action failed, 2 for
-// missing settings or a bad config.
+// ambiguous=N failed=N". Each run ends with a report line on stderr:
+// "run N ok|failed|cancelled|locked (error): summary ...; writes: N
+// applied, N failed, N not run of N; halo ... requests; datto ...; took
+// D"; with -json it is a JSON object on one line of stderr, and the
+// plan's JSON object on stdout carries it under "run". Exit status: 0, 1
+// when a run or an action failed or a run was stopped half-way, 2 for
+// missing settings or a bad config, 3 when another run holds the lock;
+// with -every, 0 once stopped by a signal.
 package main
 
 import (
@@ -39,6 +83,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/mspsync/mspsync/dattormm"
@@ -52,21 +97,39 @@ import (
 type options struct {
 	demo, dryRun, asJSON, printConfig, verbose, all bool
 	configPath, mappingsPath                        string
+	// every, when set, keeps the program running, a run every so often;
+	// jitter adds a random delay up to it (negative: a tenth of every).
+	every, jitter time.Duration
+	// progressHook, when set, is also called with Apply's progress (tests
+	// stop a run half-way with it).
+	progressHook func(done, total int)
 }
 
 func main() {
-	var o options
+	o := options{jitter: -1}
 	flag.BoolVar(&o.demo, "demo", false, "run twice against in-process Datto RMM and Halo fakes seeded with a sample estate")
 	flag.BoolVar(&o.dryRun, "dry-run", false, "plan only; write nothing")
-	flag.BoolVar(&o.asJSON, "json", false, "print the plan and results as JSON")
+	flag.BoolVar(&o.asJSON, "json", false, "print the plan, results and run reports as JSON")
 	flag.BoolVar(&o.printConfig, "print-config", false, "print the effective config as JSON and exit")
 	flag.BoolVar(&o.all, "all", false, "list unchanged assets in the table too")
 	flag.BoolVar(&o.verbose, "v", false, "log every request to stderr")
 	flag.StringVar(&o.configPath, "config", "", "JSON reconcile.Config (default: the built-in default)")
-	flag.StringVar(&o.mappingsPath, "mappings", "mspsync-mappings.json", "file keeping the site mappings the import learns (\"\" for none)")
+	flag.StringVar(&o.mappingsPath, "mappings", defaultMappings, "where the site mappings the import learns are kept: a JSON file, a bbolt .db file, or a postgres:// DSN (\"\" for nowhere)")
+	flag.DurationVar(&o.every, "every", 0, "keep running: a run every this long (e.g. 1h), until SIGINT or SIGTERM")
+	flag.Func("jitter", "with -every, add a random delay of up to this to each wait (default: a tenth of -every)", func(v string) error {
+		d, err := time.ParseDuration(v)
+		if err == nil && d < 0 {
+			err = errors.New("must not be negative")
+		}
+		o.jitter = d
+		return err
+	})
 	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal ends the process at once
+	}()
 	os.Exit(run(ctx, o, os.Stdout, os.Stderr))
 }
 
@@ -75,6 +138,7 @@ const (
 	exitOK       = 0
 	exitFailed   = 1
 	exitSettings = 2
+	exitBusy     = 3
 )
 
 func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
@@ -82,6 +146,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	fail := func(code int, err error) int {
 		fmt.Fprintln(stderr, "datto-to-halo:", err)
 		return code
+	}
+	if o.every < 0 {
+		return fail(exitSettings, errors.New("-every must not be negative"))
 	}
 	var hc *halo.Client
 	var dc *dattormm.Client
@@ -112,38 +179,105 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	runs := 1
 	if o.demo {
 		runs = 2
-		dir, err := os.MkdirTemp("", "mspsync-demo-")
-		if err != nil {
-			return fail(exitFailed, err)
+		if o.mappingsPath == defaultMappings { // nothing of the demo's in the working directory
+			dir, err := os.MkdirTemp("", "mspsync-demo-")
+			if err != nil {
+				return fail(exitFailed, err)
+			}
+			defer os.RemoveAll(dir)
+			o.mappingsPath = filepath.Join(dir, "mappings.json")
 		}
-		defer os.RemoveAll(dir)
-		o.mappingsPath = filepath.Join(dir, "mappings.json")
+	}
+	st := newState(o.mappingsPath)
+	defer st.close()
+	if st.spec != "" {
+		status.Printf("learned site mappings: %s", st.desc)
+	}
+	once := func(n int) int { return syncRun(ctx, n, o, cfg, hc, dc, st, status, stdout, stderr) }
+	if o.every > 0 {
+		if st.spec == "" {
+			status.Printf("no -mappings: runs of several processes are not kept apart")
+		}
+		return schedule(ctx, o, status, once)
 	}
 	code := exitOK
 	for i := 1; i <= runs; i++ {
 		if runs > 1 {
 			status.Printf("run %d of %d", i, runs)
 		}
-		c, err := syncOnce(ctx, o, cfg, hc, dc, status, stdout)
-		if err != nil {
-			return fail(exitFailed, err)
+		if code = once(i); code != exitOK || ctx.Err() != nil {
+			break
 		}
-		code = c
 	}
 	return code
 }
 
-// syncOnce runs one reconcile and prints its plan and summary.
-func syncOnce(ctx context.Context, o options, cfg *reconcile.Config, hc *halo.Client, dc *dattormm.Client, status *progress.Printer, stdout io.Writer) (int, error) {
-	src := dattormmdriver.NewReconcileSource(dc)
-	var store reconcile.MappingStore
-	if o.mappingsPath != "" {
-		store = reconcile.NewFileMappings(o.mappingsPath)
+// syncRun runs one reconcile under the run lock and reports it: the plan
+// with each write's result to stdout (the table and summary line, or a
+// JSON object with the run's report under "run"), and the run's one-line
+// report to stderr (a JSON object with -json). A run that fails or is
+// stopped after it began applying is reported like any other, with what
+// was applied, what failed and what was not run.
+func syncRun(ctx context.Context, n int, o options, cfg *reconcile.Config, hc *halo.Client, dc *dattormm.Client, st *state, status *progress.Printer, stdout, stderr io.Writer) int {
+	rep := runReport{Run: n, Started: time.Now().UTC(), DryRun: o.dryRun}
+	cs, err := syncOnce(ctx, o, cfg, hc, dc, st, status, &rep)
+	rep.Took = time.Since(rep.Started).Round(time.Millisecond).String()
+	code := exitOK
+	var busy *busyError
+	switch {
+	case errors.As(err, &busy):
+		rep.Status, code = "locked", exitBusy
+	case ctx.Err() != nil && (err != nil || rep.Writes.NotRun > 0):
+		rep.Status, code = "cancelled", exitFailed
+	case err != nil || rep.Writes.Failed > 0:
+		rep.Status, code = "failed", exitFailed
+	default:
+		rep.Status = "ok"
 	}
+	if err != nil {
+		rep.Error = err.Error()
+	}
+	if cs != nil {
+		var werr error
+		if o.asJSON {
+			werr = writeJSON(stdout, map[string]any{"plan": cs, "summary": cs.Summary(), "dry_run": o.dryRun, "run": rep})
+		} else if werr = cs.WriteTable(stdout, o.all); werr == nil {
+			_, werr = fmt.Fprintln(stdout, cs.Summary())
+		}
+		if werr != nil {
+			fmt.Fprintln(stderr, "datto-to-halo:", werr)
+			code = exitFailed
+		}
+	}
+	if o.asJSON {
+		b, _ := json.Marshal(rep)
+		fmt.Fprintf(stderr, "%s\n", b)
+	} else {
+		status.Printf("%s", rep)
+	}
+	return code
+}
+
+// syncOnce takes the run lock and runs one reconcile, filling in rep's
+// counts. It returns the changeset whenever planning got that far: after a
+// failed or stopped Apply it holds every write's result ("not run: ..."
+// for those never started).
+func syncOnce(ctx context.Context, o options, cfg *reconcile.Config, hc *halo.Client, dc *dattormm.Client, st *state, status *progress.Printer, rep *runReport) (*reconcile.Changeset, error) {
+	release, err := st.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	store, closeStore, err := st.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer closeStore()
+	src := dattormmdriver.NewReconcileSource(dc)
 	before := map[string]progress.Stats{"halo": hc.Stats(), "datto": dc.Stats()}
 	stopWatch := status.Watch(3*time.Second, map[string]func() progress.Stats{"halo": hc.Stats, "datto": dc.Stats})
 	lastReport := time.Now()
-	res, err := reconcile.Run(ctx, src, halodriver.NewReconcileTarget(hc), cfg, reconcile.RunOptions{
+	res, err := reconcile.Run(ctx, src, finishWrites{halodriver.NewReconcileTarget(hc)}, cfg, reconcile.RunOptions{
 		DryRun:   o.dryRun,
 		Mappings: store,
 		Step:     func(msg string) { status.Printf("%s", msg) },
@@ -152,36 +286,29 @@ func syncOnce(ctx context.Context, o options, cfg *reconcile.Config, hc *halo.Cl
 				lastReport = time.Now()
 				status.Printf("applied %d of %d writes", done, total)
 			}
+			if o.progressHook != nil {
+				o.progressHook(done, total)
+			}
 		}},
 	})
 	stopWatch()
-	if err != nil {
-		return exitFailed, err
+	h, d := hc.Stats().Sub(before["halo"]), dc.Stats().Sub(before["datto"])
+	rep.Requests = map[string]progress.Stats{"halo": h, "datto": d}
+	if res == nil || res.Changeset == nil { // failed before planning: nothing applied
+		return nil, err
 	}
 	cs := res.Changeset
-	h, d := hc.Stats().Sub(before["halo"]), dc.Stats().Sub(before["datto"])
+	sum := cs.Summary()
+	rep.Summary, rep.Writes = &sum, countWrites(cs)
 	status.Printf("done: %d Datto audit reads; halo %s; datto %s", src.AuditReads(), h, d)
 	if store != nil && !o.dryRun {
-		ms, err := store.Mappings(ctx, cs.Source, cs.Account)
-		if err != nil {
-			return exitFailed, err
+		ms, merr := store.Mappings(context.WithoutCancel(ctx), cs.Source, cs.Account)
+		if merr != nil {
+			return cs, errors.Join(err, merr)
 		}
-		status.Printf("%d learned site mappings kept in %s", len(ms), o.mappingsPath)
+		status.Printf("%d learned site mappings kept in %s", len(ms), st.desc)
 	}
-	if o.asJSON {
-		if err := writeJSON(stdout, map[string]any{"plan": cs, "summary": cs.Summary(), "dry_run": o.dryRun}); err != nil {
-			return exitFailed, err
-		}
-	} else {
-		if err := cs.WriteTable(stdout, o.all); err != nil {
-			return exitFailed, err
-		}
-		fmt.Fprintln(stdout, cs.Summary())
-	}
-	if cs.Summary().Failed > 0 {
-		return exitFailed, nil
-	}
-	return exitOK, nil
+	return cs, err
 }
 
 // clientsFromEnv builds both clients from the environment (see the

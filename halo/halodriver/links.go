@@ -267,3 +267,21 @@ func columnLinks(values map[string]string) map[string]string {
 	}
 	return out
 }
+
+// setDattoExtras writes what Halo's Datto integration keeps beside
+// datto_id: the device's site UID (datto_site_uid) and its pages
+// (datto_url, datto_remote_url), where the source gave them.
+func setDattoExtras(a *halo.Asset, w reconcile.AssetWrite) {
+	if w.LinkSiteID != "" {
+		a.DattoSiteUID = w.LinkSiteID
+	}
+	for col, v := range map[string]string{"datto_url": w.LinkURL, "datto_remote_url": w.LinkRemoteURL} {
+		if v == "" {
+			continue
+		}
+		if a.Extra == nil {
+			a.Extra = halo.Extra{}
+		}
+		a.Extra[col] = halo.TextValue(v)
+	}
+}

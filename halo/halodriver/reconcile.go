@@ -414,6 +414,9 @@ func (t *ReconcileTarget) toAsset(ctx context.Context, w reconcile.AssetWrite) (
 		col, field := t.opts.linkPlace(w.LinkKind)
 		if col != "" {
 			setColumn(&a, col, w.LinkID)
+			if col == "datto_id" { // Halo's Datto integration keeps the device's site and pages beside it
+				setDattoExtras(&a, w)
+			}
 		} else if err := t.setField(ctx, &changes, field, w.LinkID); err != nil {
 			return a, fmt.Errorf("halo: keeping the %s link: %w", w.LinkKind, err)
 		}

@@ -67,3 +67,23 @@ func TestReconcileTargetLoadsAndWrites(t *testing.T) {
 		t.Errorf("updated serial = %q", f.Text())
 	}
 }
+
+// A Datto link carries what Halo's own Datto integration keeps beside
+// datto_id: the device's site and its pages.
+func TestDattoLinkKeepsSiteAndPages(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	_, site, typ := estate(srv)
+	res := halodriver.NewReconcileTarget(c).SaveAssets(t.Context(), []reconcile.AssetWrite{{SiteID: site.ID, TypeID: typ.ID,
+		Fields:   []reconcile.FieldWrite{{Name: "inventory_number", Value: "PC-9"}},
+		LinkKind: "datto", LinkID: "dev-9", LinkSiteID: "site-uid-1",
+		LinkURL: "https://merlot.centrastage.net/device/9", LinkRemoteURL: "https://merlot.centrastage.net/remote/9"}})
+	if res[0].Err != nil {
+		t.Fatal(res[0].Err)
+	}
+	rec := srv.Records("Asset")[0]
+	if rec["datto_id"] != "dev-9" || rec["datto_site_uid"] != "site-uid-1" || rec["datto_url"] != "https://merlot.centrastage.net/device/9" ||
+		rec["datto_remote_url"] != "https://merlot.centrastage.net/remote/9" {
+		t.Errorf("stored asset = %v", rec)
+	}
+}

@@ -2,12 +2,18 @@ package apispec
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"iter"
 	"net/url"
 	"reflect"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
+
+	"github.com/mspsync/mspsync/internal/fakeapi"
+	"github.com/mspsync/mspsync/internal/httpx"
 )
 
 // Operations lists what a client can be asked to do: "Field.Method" for
@@ -151,4 +157,47 @@ func keys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// FakeLog returns a Contract.Log over a fake's request log (the fake's
+// Requests method): each request with its path relative to prefix
+// ("/api"), leaving out the requests to the paths of skip (token
+// endpoints, which the document does not describe).
+func FakeLog(requests func() []fakeapi.Request, prefix string, skip ...string) func() []Request {
+	return func() []Request {
+		var out []Request
+		for _, r := range requests() {
+			if slices.Contains(skip, r.Path) {
+				continue
+			}
+			out = append(out, Request{Method: r.Method, Path: strings.TrimPrefix(r.Path, prefix), Query: r.Query, Body: r.Body})
+		}
+		return out
+	}
+}
+
+// Drain is the invocation of an iterating method: it runs seq to its end
+// and returns its error.
+func Drain[T any](seq iter.Seq2[T, error]) error {
+	_, err := httpx.Collect(seq)
+	return err
+}
+
+// Pages returns the invocation of a page method: it walks page from cursor
+// "" along Page.Next to the last page, and fails after 1000 pages.
+func Pages[T any](page func(ctx context.Context, cursor string) (*httpx.Page[T], error)) func(context.Context) error {
+	return func(ctx context.Context) error {
+		cursor := ""
+		for range 1000 {
+			p, err := page(ctx, cursor)
+			if err != nil {
+				return err
+			}
+			if p.Next == "" {
+				return nil
+			}
+			cursor = p.Next
+		}
+		return errors.New("page walk did not end")
+	}
 }

@@ -12,8 +12,6 @@ import (
 	"github.com/mspsync/mspsync/internal/httpxtest"
 )
 
-var redirectStatuses = []int{http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect}
-
 // originServer serves a working token endpoint at /auth/token (form
 // client_secret cs-SECRET, or Basic public-client with password grant)
 // and answers everything under /api/ with status, redirecting to target.
@@ -51,7 +49,7 @@ func TestCredentialedRequestsNeverFollowRedirectToAnotherOrigin(t *testing.T) {
 		{name: "form secret", req: Request{Method: http.MethodPost, Body: url.Values{"client_secret": {"fs-SECRET"}}}, secrets: []string{"fs-SECRET"}},
 		{name: "api-key request header", req: Request{Header: http.Header{"Api-Key": {"hk-SECRET"}}}, secrets: []string{"hk-SECRET"}},
 	}
-	for _, status := range redirectStatuses {
+	for _, status := range httpxtest.RedirectStatuses {
 		for _, f := range flows {
 			t.Run(fmt.Sprintf("%d/%s", status, f.name), func(t *testing.T) {
 				t.Parallel()
@@ -86,7 +84,7 @@ func TestCredentialedRequestsNeverFollowRedirectToAnotherOrigin(t *testing.T) {
 
 func TestTokenRequestFollowsNoRedirect(t *testing.T) {
 	t.Parallel()
-	for _, status := range redirectStatuses {
+	for _, status := range httpxtest.RedirectStatuses {
 		for _, grant := range []string{"client credentials", "password grant"} {
 			t.Run(fmt.Sprintf("%d/%s", status, grant), func(t *testing.T) {
 				t.Parallel()

@@ -1,10 +1,13 @@
 package httpxtest
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -88,4 +91,82 @@ func RedirectTo(status int, target string) http.Handler {
 		w.Header().Set("Location", loc)
 		w.WriteHeader(status)
 	})
+}
+
+// RedirectStatuses are the redirects a client must refuse to follow to
+// another host: 302, 307 and 308.
+var RedirectStatuses = []int{http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect}
+
+// RedirectVendor is what RunRedirects needs of a vendor: where its token
+// endpoint is, and the JSON its token endpoint and its API answer when
+// they work.
+type RedirectVendor struct {
+	TokenPath string // "/auth/token"
+	Token     string // token response; the token should contain "SECRET"
+	API       string // answer to any request under /api/
+	// Want are the sentinels the error of a refused redirect must match
+	// (the vendor's ErrRedirect and ErrForeignHost).
+	Want []error
+}
+
+// RedirectCase is one way a client meets a redirect to another host.
+type RedirectCase struct {
+	Name          string
+	RedirectToken bool     // the token endpoint redirects; otherwise the API does
+	Secrets       []string // what must not reach the other host
+	// Call builds a client on base and makes one API request with it.
+	Call func(ctx context.Context, base string) error
+}
+
+// RunRedirects runs every case under each of RedirectStatuses, as parallel
+// subtests "<status>/<name>": the vendor's token endpoint or its API
+// answers with a redirect to a Sink, and the call must fail with an error
+// matching every sentinel of v.Want that names the status and the sink and
+// holds no "SECRET", with the sink untouched by the case's secrets.
+func RunRedirects(t *testing.T, v RedirectVendor, cases []RedirectCase) {
+	t.Helper()
+	for _, status := range RedirectStatuses {
+		for _, tc := range cases {
+			t.Run(fmt.Sprintf("%d/%s", status, tc.Name), func(t *testing.T) {
+				t.Parallel()
+				sink := NewSink(t)
+				err := tc.Call(t.Context(), redirecting(t, v, status, sink.URL, tc.RedirectToken))
+				sink.AssertUntouched(t, tc.Secrets...)
+				if err == nil {
+					t.Fatal("no error; want a refused redirect")
+				}
+				for _, want := range v.Want {
+					if !errors.Is(err, want) {
+						t.Errorf("err = %v, want it to match %v", err, want)
+					}
+				}
+				msg := err.Error()
+				if !strings.Contains(msg, sink.URL) || !strings.Contains(msg, strconv.Itoa(status)) || strings.Contains(msg, "SECRET") {
+					t.Errorf("err = %s: want the status and target named and no secret", msg)
+				}
+			})
+		}
+	}
+}
+
+// redirecting serves v whose token endpoint (redirectToken) or whose API
+// answers status with a Location on target; the other one works.
+func redirecting(t *testing.T, v RedirectVendor, status int, target string, redirectToken bool) string {
+	t.Helper()
+	mux := http.NewServeMux()
+	token := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, v.Token)
+	})
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, v.API) })
+	if redirectToken {
+		mux.Handle(v.TokenPath, RedirectTo(status, target))
+		mux.Handle("/api/", api)
+	} else {
+		mux.Handle(v.TokenPath, token)
+		mux.Handle("/api/", RedirectTo(status, target))
+	}
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv.URL
 }

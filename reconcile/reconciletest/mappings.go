@@ -57,7 +57,8 @@ func sortMappings(ms []reconcile.Mapping) {
 // save replaces the mapping of the same source site, kinds and accounts
 // never see each other's mappings, and reopening (newStore called again
 // on the same place) keeps them. newStore returns a store over a place
-// that persists across calls within one subtest; reopen returns it anew.
+// that persists across calls within one subtest; reopen returns it anew,
+// and may close the first store (a file only one process may hold).
 func RunMappingStore(t *testing.T, newStore func(t *testing.T) (store reconcile.MappingStore, reopen func() reconcile.MappingStore)) {
 	t.Helper()
 	t.Run("SaveReadReplace", func(t *testing.T) {
@@ -78,7 +79,8 @@ func RunMappingStore(t *testing.T, newStore func(t *testing.T) (store reconcile.
 		}))
 		must(s.SaveMappings(ctx, []reconcile.Mapping{{Kind: "rmm", Account: "a", SourceSiteID: "s2", SourceName: "Two renamed", CustomerID: 3, SiteID: 30, LearnedAt: at}}))
 		must(s.SaveMappings(ctx, nil))
-		for i, st := range []reconcile.MappingStore{s, reopen()} {
+		check := func(i int, st reconcile.MappingStore) {
+			t.Helper()
 			got, err := st.Mappings(ctx, "rmm", "a")
 			must(err)
 			if len(got) != 2 || got[0].SourceSiteID != "s1" || got[0].CustomerID != 1 || got[0].SiteID != 10 || got[0].SourceName != "One" ||
@@ -95,5 +97,7 @@ func RunMappingStore(t *testing.T, newStore func(t *testing.T) (store reconcile.
 				t.Errorf("store %d: rmm with no account = %+v", i, n)
 			}
 		}
+		check(0, s)
+		check(1, reopen()) // after s is read: reopen may close s (a one-process file)
 	})
 }

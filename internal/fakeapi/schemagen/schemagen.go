@@ -3,7 +3,7 @@
 // source file for a vendor fake. Fakes are imported by users who do not
 // have the document, so the schemas travel as Go data; a test in each fake
 // regenerates the file from the document (when MSPSYNC_SPECS names it) and
-// fails when the two differ.
+// fails when the two differ (Check).
 package schemagen
 
 import (

@@ -71,6 +71,74 @@ func Files(t testing.TB, dir string) []string {
 	return names
 }
 
+// EachFile runs check, as a parallel subtest named after the file, on
+// every JSON file of the realworld directory whose name starts with
+// vendor+"-", with the file's kind (the name between that prefix and its
+// last "-": "ticket" for halo-ticket-1.json) and content. It fails t when
+// there is no such file.
+func EachFile(t *testing.T, vendor string, check func(t *testing.T, kind string, raw []byte)) {
+	t.Helper()
+	dir := RealworldDir(t)
+	prefix := vendor + "-"
+	n := 0
+	for _, name := range Files(t, dir) {
+		if !strings.HasPrefix(name, prefix) {
+			continue
+		}
+		n++
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			raw, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			kind := strings.TrimPrefix(name, prefix)
+			if i := strings.LastIndexByte(kind, '-'); i >= 0 {
+				kind = kind[:i]
+			}
+			check(t, kind, raw)
+		})
+	}
+	if n == 0 {
+		t.Fatalf("no %s* files in %s", prefix, dir)
+	}
+}
+
+// RoundTrip decodes raw as a T, encodes that again and reports each
+// difference from raw (see Report); what names raw in the messages.
+func RoundTrip[T any](t testing.TB, what string, raw []byte) {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Errorf("%s: decoding as %T: %v", what, v, err)
+		return
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		t.Errorf("%s: encoding %T: %v", what, v, err)
+		return
+	}
+	Report(t, fmt.Sprintf("%s as %T", what, v), raw, out)
+}
+
+// maxReported is how many differences Report lists before it counts the
+// rest.
+const maxReported = 20
+
+// Report fails t with each difference (Diff) between the JSON documents
+// want and got, prefixed with what; past 20 it counts the rest.
+func Report(t testing.TB, what string, want, got []byte) {
+	t.Helper()
+	diffs := Diff(want, got)
+	for i, d := range diffs {
+		if i == maxReported {
+			t.Errorf("%s: ... and %d more differences", what, len(diffs)-maxReported)
+			break
+		}
+		t.Errorf("%s: %s", what, d)
+	}
+}
+
 // Diff compares two JSON documents as values and describes each difference
 // on one line that starts with its JSON path ($.customfields[0].value).
 // Member order and white space do not matter, and numbers are equal when

@@ -1,10 +1,12 @@
 package wiretest
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -62,5 +64,85 @@ func TestRealworldDirFromEnv(t *testing.T) {
 	})
 	if !skipped {
 		t.Error("an absent directory did not skip")
+	}
+}
+
+// recorder is a testing.TB that keeps what Errorf says.
+type recorder struct {
+	testing.TB
+	msgs []string
+}
+
+func (r *recorder) Helper() {}
+
+func (r *recorder) Errorf(format string, args ...any) {
+	r.msgs = append(r.msgs, fmt.Sprintf(format, args...))
+}
+
+func TestRoundTripReportsEachDifference(t *testing.T) {
+	t.Parallel()
+	type thing struct {
+		A int    `json:"a"`
+		B string `json:"b,omitempty"`
+	}
+	r := &recorder{TB: t}
+	RoundTrip[thing](r, "x", []byte(`{"a":1,"b":"","c":null}`))
+	want := []string{`x as wiretest.thing: $.b: missing (want "")`, `x as wiretest.thing: $.c: missing (want null)`}
+	if !slices.Equal(r.msgs, want) {
+		t.Errorf("RoundTrip said %q, want %q", r.msgs, want)
+	}
+	r = &recorder{TB: t}
+	RoundTrip[thing](r, "y", []byte(`[1]`))
+	if len(r.msgs) != 1 || !strings.HasPrefix(r.msgs[0], "y: decoding as wiretest.thing: ") {
+		t.Errorf("RoundTrip of an array said %q", r.msgs)
+	}
+}
+
+func TestReportCountsPastTwenty(t *testing.T) {
+	t.Parallel()
+	var want, got strings.Builder
+	want.WriteString("[")
+	got.WriteString("[")
+	for i := range 25 {
+		if i > 0 {
+			want.WriteString(",")
+			got.WriteString(",")
+		}
+		fmt.Fprint(&want, i)
+		fmt.Fprint(&got, -i-1)
+	}
+	want.WriteString("]")
+	got.WriteString("]")
+	r := &recorder{TB: t}
+	Report(r, "arr", []byte(want.String()), []byte(got.String()))
+	if len(r.msgs) != 21 || r.msgs[0] != "arr: $[0]: want 0, got -1" || r.msgs[20] != "arr: ... and 5 more differences" {
+		t.Errorf("Report said %d lines: %q", len(r.msgs), r.msgs)
+	}
+}
+
+func TestEachFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"halo-ticket-1.json", "halo-user-list-2.json", "datto-site-1.json", "halo-notes.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(`{"f":"`+name+`"}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv(EnvRealworld, dir)
+	var mu sync.Mutex
+	var got []string
+	t.Run("halo", func(t *testing.T) {
+		EachFile(t, "halo", func(t *testing.T, kind string, raw []byte) {
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, t.Name()+" "+kind+" "+string(raw))
+		})
+	})
+	slices.Sort(got)
+	want := []string{
+		`TestEachFile/halo/halo-ticket-1.json ticket {"f":"halo-ticket-1.json"}`,
+		`TestEachFile/halo/halo-user-list-2.json user-list {"f":"halo-user-list-2.json"}`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("EachFile ran\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
