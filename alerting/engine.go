@@ -28,6 +28,7 @@ type Engine struct {
 	learned   SiteMappingsFunc       // WithSiteMappings; nil if none
 	poll      pollConfig             // reconciliation poll (poll.go)
 	maint     maintenance            // maintenance windows (windows.go)
+	requests  RequestLog             // WithRequestLog; nil if none
 	log       *slog.Logger
 	owner     string
 	now       func() time.Time
@@ -368,6 +369,7 @@ func (e *Engine) Submit(ctx context.Context, a Alert) (Result, error) {
 	}
 	defer e.inflight.Done()
 	res, item, queued, err := e.accept(ctx, a, true)
+	e.logIntake(ctx, a, e.now(), res, err)
 	if err != nil || !queued {
 		return res, err
 	}
@@ -385,6 +387,7 @@ func (e *Engine) Accept(ctx context.Context, a Alert) (Result, error) {
 	}
 	defer e.inflight.Done()
 	res, _, queued, err := e.accept(ctx, a, false)
+	e.logIntake(ctx, a, e.now(), res, err)
 	if queued {
 		select {
 		case e.wake <- struct{}{}:
@@ -444,6 +447,7 @@ func (e *Engine) RejectPayload(ctx context.Context, source string, reason Reason
 	e.stats.reject(reason)
 	e.log.LogAttrs(ctx, slog.LevelWarn, "alerting: payload rejected", slog.String("source", source),
 		slog.String("reason", string(reason)), slog.Any("err", err))
+	e.logPayload(ctx, source, reason, err)
 }
 
 // staticIgnore applies the configuration that switches tickets off.

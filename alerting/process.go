@@ -45,10 +45,12 @@ func (e *Engine) process(ctx context.Context, item PendingItem) (Result, error) 
 	switch {
 	case err == nil:
 		e.complete(bctx, item, res)
+		e.logApplied(bctx, item, res, nil)
 		return res, nil
 	case rej != nil:
 		res, err = e.rejected(ctx, res, rej)
 		e.complete(bctx, item, res)
+		e.logApplied(bctx, item, res, err)
 		return res, err
 	}
 	wait := e.backoff(max(item.Attempts, 1))
@@ -59,6 +61,7 @@ func (e *Engine) process(ctx context.Context, item PendingItem) (Result, error) 
 	e.log.WarnContext(ctx, "alerting: processing failed, will retry", "event", item.ID, "group", res.GroupKey,
 		"ticket", res.TicketID, "attempt", item.Attempts, "retry_in", wait, "err", err)
 	res.Outcome, res.Err = OutcomePending, err
+	e.logApplied(bctx, item, res, nil)
 	return res, nil
 }
 

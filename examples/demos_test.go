@@ -22,6 +22,7 @@ var demoSecrets = []string{
 	halotest.DefaultClientSecret,
 	dattormmtest.DefaultAPISecret,
 	"demo-secret-6f1d9a2c4b7e8f30a1b2c3d4e5f60718", // datto-alerts-to-halo's webhook secret
+	"demo-mail-secret-9b2e4c6a8d0f1e3c5a7b",        // datto-alerts-to-halo's mail endpoint secret
 }
 
 // TestDemosLeakNoSecret builds every example, runs its -demo (verbose

@@ -69,6 +69,8 @@ type Store struct {
 	arrived chan struct{} // a write was queued
 	commits atomic.Int64  // transactions committed by update, for the benchmarks
 	writes  atomic.Int64  // writes they held
+
+	requestSize int // WithRequestLogSize (requestlog.go)
 }
 
 var (
@@ -77,7 +79,8 @@ var (
 )
 
 type options struct {
-	timeout time.Duration
+	timeout        time.Duration
+	requestLogSize int
 }
 
 // Option configures Open.
@@ -129,7 +132,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
-	return &Store{db: db, path: path, arrived: make(chan struct{}, 1)}, nil
+	return &Store{db: db, path: path, arrived: make(chan struct{}, 1), requestSize: o.requestLogSize}, nil
 }
 
 // releaseAll hands back every claim on pending items and every group lease

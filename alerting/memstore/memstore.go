@@ -31,6 +31,8 @@ type Store struct {
 
 	cmu     sync.Mutex
 	cursors map[string]string
+
+	requests requestLog // requestlog.go
 }
 
 type pendingEntry struct {
@@ -44,8 +46,8 @@ var (
 )
 
 // New returns an empty store.
-func New() *Store {
-	return &Store{
+func New(opts ...Option) *Store {
+	s := &Store{
 		pending:   map[string]pendingEntry{},
 		processed: map[string]time.Time{},
 		groups:    map[string]alerting.GroupState{},
@@ -53,6 +55,10 @@ func New() *Store {
 		alerts:    map[string]alerting.AlertRecord{},
 		cursors:   map[string]string{},
 	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Close does nothing; it exists so a Store can stand where an io.Closer is

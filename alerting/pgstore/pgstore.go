@@ -33,6 +33,8 @@ type Store struct {
 	stopBeat  context.CancelFunc
 	beatDone  chan struct{}
 	closeOnce sync.Once
+
+	requests requestTable // WithRequestLogSize (requestlog.go)
 }
 
 var _ alerting.Store = (*Store)(nil)
@@ -41,8 +43,9 @@ var _ alerting.Store = (*Store)(nil)
 type Option func(*options)
 
 type options struct {
-	schema string
-	ttl    time.Duration
+	schema         string
+	ttl            time.Duration
+	requestLogSize int
 }
 
 // DefaultSessionTTL is how long a Store's claims outlive its last
@@ -87,7 +90,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: connecting: %w", redact(err))
 	}
-	s := &Store{pool: pool, owned: true, schema: o.schema, ttl: o.ttl}
+	s := &Store{pool: pool, owned: true, schema: o.schema, ttl: o.ttl, requests: requestTable{size: o.requestLogSize}}
 	if err := s.start(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -100,7 +103,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 // migrates the schema. Close leaves the pool open.
 func New(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Store, error) {
 	o := collect(opts)
-	s := &Store{pool: pool, schema: o.schema, ttl: o.ttl}
+	s := &Store{pool: pool, schema: o.schema, ttl: o.ttl, requests: requestTable{size: o.requestLogSize}}
 	if err := s.start(ctx); err != nil {
 		return nil, err
 	}

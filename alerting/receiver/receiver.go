@@ -19,6 +19,11 @@
 // dattormmdriver.MailIntake) through MailEndpoint, an http.Handler for
 // mail forwarding services that requires the user's secret, or Maildir, a
 // watcher of a local Maildir that handles every message once.
+//
+// For operators: RequestLogHandler serves an engine's request log as JSON
+// and as an HTML table, Healthz answers while the process serves, Ready
+// runs named readiness checks with a timeout, and Intake names the channel
+// of a handler's deliveries in the request log.
 package receiver
 
 import (

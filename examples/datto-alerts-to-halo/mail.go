@@ -49,24 +49,31 @@ func newMailSetup(o options, eng *alerting.Engine, logger *slog.Logger, limits r
 	return m, nil
 }
 
-// serveWithMail is serve plus the e-mail intake of m.
-func serveWithMail(ctx context.Context, ln net.Listener, eng *alerting.Engine, verifier *dattormm.WebhookVerifier, logger *slog.Logger, limits receiver.Limits, m mailSetup) error {
+// routes is handler plus POST /mail/datto when m has the mail endpoint.
+func routes(eng *alerting.Engine, verifier *dattormm.WebhookVerifier, logger *slog.Logger, m mailSetup, checks ...receiver.Check) http.Handler {
+	h := handler(eng, verifier, logger, checks...)
+	if m.endpoint == nil {
+		return h
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/mail/datto", receiver.Intake("mail", m.endpoint))
+	mux.Handle("/", h)
+	return mux
+}
+
+// serveWithMail is serve plus the e-mail intake of m, with checks in
+// /readyz.
+func serveWithMail(ctx context.Context, ln net.Listener, eng *alerting.Engine, verifier *dattormm.WebhookVerifier, logger *slog.Logger, limits receiver.Limits, m mailSetup, checks ...receiver.Check) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	h := handler(eng, verifier, logger)
-	if m.endpoint != nil {
-		mux := http.NewServeMux()
-		mux.Handle("/mail/datto", m.endpoint)
-		mux.Handle("/", h)
-		h = mux
-	}
+	h := routes(eng, verifier, logger, m, checks...)
 	loops := []func() error{
 		func() error { return receiver.Serve(ctx, ln, h, limits) },
 		func() error { return eng.Run(ctx) },
 		func() error { return eng.RunResolveSync(ctx) },
 	}
 	if m.maildir != nil {
-		loops = append(loops, func() error { return m.maildir.Run(ctx) })
+		loops = append(loops, func() error { return m.maildir.Run(alerting.ContextWithIntake(ctx, "maildir")) })
 	}
 	errc := make(chan error, len(loops))
 	for _, f := range loops {

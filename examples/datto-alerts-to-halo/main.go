@@ -5,10 +5,15 @@
 //
 //	go run ./examples/datto-alerts-to-halo -demo     # in-process fakes; a scripted burst of alerts
 //	go run ./examples/datto-alerts-to-halo           # a real receiver on 127.0.0.1:8080
+//	go run ./examples/datto-alerts-to-halo -config new.json -dry-route requests.json   # where would these alerts go?
 //
 // Routes: POST /webhooks/datto (paste the payloads printed by -print-templates
-// into Datto RMM's webhook settings), GET /healthz, GET /metrics (Prometheus
-// text), and POST /mail/datto when DATTO_MAIL_SECRET is set: Datto alert
+// into Datto RMM's webhook settings), GET /healthz (the process is up),
+// GET /readyz (the store takes writes and Halo and Datto answer an
+// authenticated read; 503 naming the check that failed), GET /metrics
+// (Prometheus text), GET /requests (the last 1,000 deliveries: time,
+// intake, alert, accepted or rejected and why, routing, ticket, outcome;
+// JSON, or an HTML table in a browser; ?limit=, ?source=), and POST /mail/datto when DATTO_MAIL_SECRET is set: Datto alert
 // e-mails (subject with Alert{[alertuid]}) posted raw or as a form by a mail
 // forwarding service, authenticated with HTTP Basic (any user, the secret as
 // password) or a Bearer token. -maildir DIR also reads alert e-mails a local
@@ -16,7 +21,12 @@
 // domains) drops mail from other senders. Flags: -listen ADDR, -store PATH or DSN (a bbolt file, default
 // mspsync-alerts.db, for one receiver; a postgres:// DSN for several
 // replicas sharing one database), -resolve-sync-interval DURATION (default 1m), -config
-// FILE (JSON alerting.Config). Environment: HALO_URL, HALO_AUTH_URL
+// FILE (JSON alerting.Config). -dry-route FILE replays alerts (a JSON array
+// of alerting.Alert, or the JSON of GET /requests; @store: the request log
+// of -store) through -config and -mappings and prints where each would go
+// (customer, site, asset, user, ticket type, team, group, new ticket or
+// note; -json for JSON) without writing to Halo or the store; it needs the
+// HALO_* settings only. Environment: HALO_URL, HALO_AUTH_URL
 // (optional), HALO_TENANT (optional), HALO_CLIENT_ID, HALO_CLIENT_SECRET,
 // DATTO_API_URL, DATTO_API_KEY, DATTO_API_SECRET, DATTO_WEBHOOK_SECRET.
 // Progress and decisions are logged to stderr.
@@ -39,6 +49,7 @@ import (
 
 	"github.com/mspsync/mspsync/alerting"
 	"github.com/mspsync/mspsync/alerting/boltstore"
+	"github.com/mspsync/mspsync/alerting/memstore"
 	"github.com/mspsync/mspsync/alerting/pgstore"
 	"github.com/mspsync/mspsync/alerting/receiver"
 	"github.com/mspsync/mspsync/dattormm"
@@ -52,10 +63,12 @@ type options struct {
 	listen, store, configPath string
 	mappingsPath              string
 	maildir, mailFrom         string
+	dryRoute                  string
 	syncInterval              time.Duration
 	pollInterval              time.Duration
 	pollSince                 string
 	demo, printTemplates      bool
+	json                      bool
 }
 
 func main() {
@@ -69,6 +82,8 @@ func main() {
 	flag.StringVar(&o.mappingsPath, "mappings", "", "site mappings the import learned (datto-to-halo's -mappings file), used after the devices' linked assets and the config's mappings")
 	flag.StringVar(&o.maildir, "maildir", "", "also take Datto alert e-mails delivered to this Maildir (new/ is polled; handled mail moves to cur/, refused mail to failed/)")
 	flag.StringVar(&o.mailFrom, "mail-from", "", "comma-separated sender addresses or domains accepted for alert e-mails (default: any)")
+	flag.StringVar(&o.dryRoute, "dry-route", "", "replay the alerts of this file (a JSON array of alerts, or GET /requests' JSON; @store: -store's request log) through -config and print where each would go, writing nothing")
+	flag.BoolVar(&o.json, "json", false, "with -dry-route: print JSON")
 	flag.BoolVar(&o.demo, "demo", false, "run a scripted burst of alerts against in-process fakes and exit")
 	flag.BoolVar(&o.printTemplates, "print-templates", false, "print the Datto RMM webhook payloads for DATTO_WEBHOOK_SECRET and exit")
 	flag.Parse()
@@ -105,6 +120,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "\nAlert e-mail subject:\n%s\n\nResolution e-mail subject:\n%s\n", dattormm.MailSubjectRaised, dattormm.MailSubjectResolved)
 		return exitOK
 	}
+	if o.dryRoute != "" {
+		return runDryRoute(ctx, o, logger, stdout, stderr)
+	}
 	hc, herr := halo.FromEnv(halo.WithLogger(logger))
 	dc, derr := dattormm.FromEnv(dattormm.WithLogger(logger))
 	secret, serr := webhookSecret()
@@ -128,6 +146,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		alerting.WithResolver(dattormmdriver.Kind, dattormmdriver.NewResolver(dc)),
 		alerting.WithEnricher(dattormmdriver.Kind, dattormmdriver.NewEnricher(dc)),
 		alerting.WithLogger(logger), alerting.WithSyncInterval(o.syncInterval),
+		alerting.WithRequestLog(store),
 	}
 	if o.pollInterval > 0 {
 		opts = append(opts, alerting.WithOpenAlertLister(dattormmdriver.Kind, "", dattormmdriver.NewOpenAlertLister(dc)),
@@ -169,7 +188,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	}
 	logger.Info("listening", "addr", ln.Addr().String(), "store", storeLabel(o.store), "resolve_sync_every", o.syncInterval,
 		"poll_every", o.pollInterval, "first_start", started)
-	if err := serveWithMail(ctx, ln, eng, verifier, logger, receiverLimits, mail); err != nil && !errors.Is(err, context.Canceled) {
+	if err := serveWithMail(ctx, ln, eng, verifier, logger, receiverLimits, mail, readyChecks(hc, dc)...); err != nil && !errors.Is(err, context.Canceled) {
 		return fail(exitFailed, err)
 	}
 	return exitOK
@@ -197,9 +216,11 @@ func isPostgres(spec string) bool {
 	return strings.HasPrefix(spec, "postgres://") || strings.HasPrefix(spec, "postgresql://")
 }
 
-// storeCloser is a Store that holds resources.
+// storeCloser is a Store that holds resources and keeps a request log
+// (boltstore and pgstore do).
 type storeCloser interface {
 	alerting.Store
+	alerting.RequestLog
 	Close() error
 }
 
@@ -225,15 +246,69 @@ func loadConfig(path string) (*alerting.Config, error) {
 	return alerting.LoadConfigFile(path)
 }
 
-// handler routes the receiver's three endpoints. The webhook is recorded
-// and answered without calling Datto or Halo; the engine's worker enriches
-// it (alerting.WithEnricher).
-func handler(eng *alerting.Engine, verifier *dattormm.WebhookVerifier, logger *slog.Logger) http.Handler {
+// handler routes the receiver's endpoints. The webhook is recorded and
+// answered without calling Datto or Halo; the engine's worker enriches it
+// (alerting.WithEnricher). /readyz runs the store check and checks.
+// /requests serves the engine's request log (alerting.WithRequestLog).
+func handler(eng *alerting.Engine, verifier *dattormm.WebhookVerifier, logger *slog.Logger, checks ...receiver.Check) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/webhooks/datto", &dattormmdriver.WebhookHandler{Verifier: verifier, Engine: eng, Logger: logger})
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.Handle("/webhooks/datto", receiver.Intake("webhook", &dattormmdriver.WebhookHandler{Verifier: verifier, Engine: eng, Logger: logger}))
+	mux.Handle("GET /healthz", receiver.Healthz())
+	mux.Handle("GET /readyz", receiver.Ready(readyTimeout, append([]receiver.Check{{Name: "store", Run: eng.CheckStore}}, checks...)...))
 	mux.Handle("GET /metrics", eng.MetricsHandler())
+	if rl := eng.RequestLog(); rl != nil {
+		mux.Handle("GET /requests", receiver.RequestLogHandler(rl))
+	}
 	return mux
+}
+
+// readyTimeout bounds each readiness check.
+const readyTimeout = 5 * time.Second
+
+// runDryRoute is -dry-route: the alerts of the file (or of -store's
+// request log) through -config, -mappings and Halo's look-ups.
+func runDryRoute(ctx context.Context, o options, logger *slog.Logger, stdout, stderr io.Writer) int {
+	fail := func(code int, err error) int {
+		fmt.Fprintln(stderr, "datto-alerts-to-halo: -dry-route:", err)
+		return code
+	}
+	hc, err := halo.FromEnv(halo.WithLogger(logger))
+	if err != nil {
+		return fail(exitSettings, err)
+	}
+	cfg, err := loadConfig(o.configPath)
+	if err != nil {
+		return fail(exitSettings, err)
+	}
+	var opts []alerting.Option
+	if o.mappingsPath != "" {
+		opts = append(opts, alerting.WithSiteMappings(learnedMappings(reconcile.NewFileMappings(o.mappingsPath))))
+	}
+	var store alerting.Store = memstore.New()
+	var alerts []alerting.Alert
+	if o.dryRoute == dryRouteStore {
+		st, err := openStore(ctx, o.store)
+		if err != nil {
+			return fail(exitFailed, err)
+		}
+		defer st.Close()
+		rs, err := st.Requests(ctx, alerting.RequestQuery{Limit: alerting.DefaultRequestLogSize})
+		if err != nil {
+			return fail(exitFailed, err)
+		}
+		store, alerts = st, requestAlerts(rs)
+	} else if alerts, err = replayAlerts(o.dryRoute); err != nil {
+		return fail(exitSettings, err)
+	}
+	eng, err := alerting.New(*cfg, store, halodriver.NewAlertSink(hc), opts...)
+	if err != nil {
+		return fail(exitSettings, err)
+	}
+	defer eng.Close()
+	if err := dryRoute(ctx, eng, alerts, o.json, stdout); err != nil {
+		return fail(exitFailed, err)
+	}
+	return exitOK
 }
 
 // receiverLimits are the HTTP limits of the receiver: receiver's defaults

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -27,12 +28,19 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errOut.String())
 	}
 	s := out.String()
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`redelivery of the same raise +200 `),
+		regexp.MustCompile(`a body with the wrong secret +401 `),
+		regexp.MustCompile(`Datto's test button +400 `),
+		regexp.MustCompile(`POST /mail/datto\) +200 `),
+	} {
+		if !want.MatchString(s) {
+			t.Errorf("output lacks %s:\n%s", want, s)
+		}
+	}
 	for _, want := range []string{
-		"redelivery of the same raise         200",
-		"a body with the wrong secret         401",
-		"Datto's test button                  400",
 		"Unassigned alerts", "resolved by API",
-		"mspsync_alerting_tickets_created_total 4",
+		"mspsync_alerting_tickets_created_total 7",
 		"mspsync_alerting_deduplicated_total 1",
 		"mspsync_alerting_source_resolves_total 1",
 	} {
