@@ -50,6 +50,17 @@ func NewAlertSink(c *halo.Client, opts ...Option) *AlertSink {
 	return &AlertSink{c: c, opts: o, assets: newAssetCache(c, o), teams: map[int]string{}}
 }
 
+// longestWord is the longest word of s.
+func longestWord(s string) string {
+	w := ""
+	for _, f := range strings.Fields(s) {
+		if len(f) > len(w) {
+			w = f
+		}
+	}
+	return w
+}
+
 // normName folds a name for comparison: case and runs of white space do
 // not count.
 func normName(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
@@ -348,7 +359,10 @@ func (s *AlertSink) CloseTicket(ctx context.Context, ticketID string, n alerting
 func (s *AlertSink) FindCustomer(ctx context.Context, name string) (alerting.Customer, error) {
 	want := normName(name)
 	var found []halo.Customer
-	for c, err := range s.c.Clients.All(ctx, &halo.ClientListOptions{Search: strings.Join(strings.Fields(name), " ")}) {
+	// Halo searches names by substring: search by the name's longest word,
+	// which every client of that name contains however its spaces run, and
+	// compare the folded names here.
+	for c, err := range s.c.Clients.All(ctx, &halo.ClientListOptions{Search: longestWord(name)}) {
 		if err != nil {
 			return alerting.Customer{}, classify(err)
 		}

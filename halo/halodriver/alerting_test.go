@@ -112,3 +112,20 @@ func TestEngineWithHaloSink(t *testing.T) {
 }
 
 func mustAtoi(s string) int { n, _ := strconv.Atoi(s); return n }
+
+// Two clients whose names differ only in spaces and case are the same name:
+// no match, never the one Halo's substring search happens to return.
+func TestFindCustomerSeesNamesThatDifferInSpaces(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	srv.SeedCustomer(halo.Customer{Name: "Northwind Traders"})
+	srv.SeedCustomer(halo.Customer{Name: "Northwind  traders"})
+	srv.SeedCustomer(halo.Customer{Name: "Contoso   Ltd"})
+	s := halodriver.NewAlertSink(c)
+	if got, err := s.FindCustomer(t.Context(), "northwind traders"); !errors.Is(err, alerting.ErrNotFound) {
+		t.Errorf("ambiguous name matched %+v, %v", got, err)
+	}
+	if got, err := s.FindCustomer(t.Context(), "Contoso Ltd"); err != nil || got.Name != "Contoso   Ltd" {
+		t.Errorf("Contoso = %+v, %v", got, err)
+	}
+}
