@@ -154,6 +154,7 @@ func (e *Engine) reopenLast(ctx context.Context, tx *groupTx, res Result, ev eve
 	t.Phase, t.ClosedBy, t.ClosedAt, t.Synced, t.LastWriteAt = PhaseOpen, "", time.Time{}, false, now
 	t.Members = []Member{{Source: a.Source, Account: a.Account, AlertID: a.ID()}}
 	res.Outcome, res.TicketID = OutcomeReopened, t.ID
+	e.stats.reopened.Add(1)
 	e.log.LogAttrs(ctx, slog.LevelInfo, "alerting: ticket reopened, the alert recurred", slog.String("event", ev.key),
 		slog.String("group", gk), slog.String("ticket", t.ID), slog.String("type", a.Type),
 		slog.Time("closed_at", closedAt))

@@ -27,6 +27,18 @@ type Stats struct {
 	SyncErrors     int64 // closed tickets resolve sync could not finish
 	EnrichErrors   int64 // Enricher calls that failed; the alert went on with its recorded fields
 	Suppressed     int64 // raises suppressed by a maintenance window (OutcomeSuppressed)
+	// TicketsReopened counts closed tickets a recurring alert reopened
+	// (OutcomeReopened, Config.ReopenWithin).
+	TicketsReopened int64
+	// PollPasses counts reconciliation poll passes (PollOpenAlerts);
+	// PollRaised and PollResolved the raises and resolves they ingested
+	// (missed webhooks); PollIncomplete the listings that ended with an
+	// error (nothing resolved from them).
+	PollPasses, PollRaised, PollResolved, PollIncomplete int64
+	// PollPreExisting is a gauge: the open alerts the last poll pass left
+	// unticketed because they were raised before the receiver started
+	// (or WithPollSince).
+	PollPreExisting int64
 	// Rejected and Ignored count alerts by Reason; every known reason is
 	// present, with 0 if it never happened.
 	Rejected map[Reason]int64
@@ -35,7 +47,8 @@ type Stats struct {
 
 type counters struct {
 	received, deduplicated, created, notes, closed, retries, sourceResolves, syncErrors, enrichErrors atomic.Int64
-	suppressed                                                                                        atomic.Int64
+	suppressed, reopened                                                                              atomic.Int64
+	pollPasses, pollRaised, pollResolved, pollIncomplete, pollPreExisting                             atomic.Int64
 
 	mu       sync.Mutex
 	rejected map[Reason]int64
@@ -62,18 +75,24 @@ func (c *counters) ignore(r Reason) {
 
 func (c *counters) snapshot() Stats {
 	s := Stats{
-		Received:       c.received.Load(),
-		Deduplicated:   c.deduplicated.Load(),
-		TicketsCreated: c.created.Load(),
-		NotesAdded:     c.notes.Load(),
-		TicketsClosed:  c.closed.Load(),
-		Retries:        c.retries.Load(),
-		SourceResolves: c.sourceResolves.Load(),
-		SyncErrors:     c.syncErrors.Load(),
-		EnrichErrors:   c.enrichErrors.Load(),
-		Suppressed:     c.suppressed.Load(),
-		Rejected:       map[Reason]int64{},
-		Ignored:        map[Reason]int64{},
+		Received:        c.received.Load(),
+		Deduplicated:    c.deduplicated.Load(),
+		TicketsCreated:  c.created.Load(),
+		NotesAdded:      c.notes.Load(),
+		TicketsClosed:   c.closed.Load(),
+		Retries:         c.retries.Load(),
+		SourceResolves:  c.sourceResolves.Load(),
+		SyncErrors:      c.syncErrors.Load(),
+		EnrichErrors:    c.enrichErrors.Load(),
+		Suppressed:      c.suppressed.Load(),
+		TicketsReopened: c.reopened.Load(),
+		PollPasses:      c.pollPasses.Load(),
+		PollRaised:      c.pollRaised.Load(),
+		PollResolved:    c.pollResolved.Load(),
+		PollIncomplete:  c.pollIncomplete.Load(),
+		PollPreExisting: c.pollPreExisting.Load(),
+		Rejected:        map[Reason]int64{},
+		Ignored:         map[Reason]int64{},
 	}
 	for _, r := range rejectReasons {
 		s.Rejected[r] = 0
@@ -118,6 +137,12 @@ func WritePrometheus(w io.Writer, s Stats) error {
 	one("sync_errors_total", "counter", "Closed tickets whose resolve sync failed (retried next pass).", s.SyncErrors)
 	one("enrich_errors_total", "counter", "Alert enrichments that failed; the alert went on with its recorded fields.", s.EnrichErrors)
 	one("suppressed_total", "counter", "Raises suppressed by a maintenance window (re-checked when it ends).", s.Suppressed)
+	one("tickets_reopened_total", "counter", "Closed tickets reopened because their alert recurred.", s.TicketsReopened)
+	one("poll_passes_total", "counter", "Reconciliation poll passes over the sources' open alerts.", s.PollPasses)
+	one("poll_raised_total", "counter", "Open alerts with no record that the reconciliation poll raised (missed raise webhooks).", s.PollRaised)
+	one("poll_resolved_total", "counter", "Alerts the reconciliation poll resolved because they were no longer open at the source (missed resolve webhooks).", s.PollResolved)
+	one("poll_incomplete_total", "counter", "Open-alert listings that ended with an error; nothing was resolved from them.", s.PollIncomplete)
+	one("poll_pre_existing", "gauge", "Open alerts the last poll pass did not ticket: raised before the receiver started.", s.PollPreExisting)
 	return bw.Flush()
 }
 

@@ -177,18 +177,22 @@ func (e *Engine) PollOpenAlerts(ctx context.Context) (PollResult, error) {
 		}
 		var se storeError
 		if errors.As(err, &se) {
+			e.countPoll(res)
 			return res, se.err
 		}
 		name := ScopedSource(sa[0], sa[1])
 		res.Incomplete = append(res.Incomplete, name)
+		e.stats.pollIncomplete.Add(1)
 		listErrs = append(listErrs, fmt.Errorf("%s: %w", name, err))
 		e.log.WarnContext(ctx, "alerting: open-alert listing incomplete; resolving nothing from it", "source", sa[0], "account", sa[1], "err", err)
 	}
 	if len(complete) > 0 {
 		if err := e.pollResolves(ctx, complete, open, listStart, &res, &queued); err != nil {
+			e.countPoll(res)
 			return res, err
 		}
 	}
+	e.countPoll(res)
 	if queued {
 		select {
 		case e.wake <- struct{}{}:
@@ -206,6 +210,30 @@ func (e *Engine) PollOpenAlerts(ctx context.Context) (PollResult, error) {
 		return res, fmt.Errorf("alerting: reconciliation poll: %w", errors.Join(listErrs...))
 	}
 	return res, nil
+}
+
+// countPoll adds a pass's raises and resolves to the engine's counters
+// and sets the pre-existing gauge.
+func (e *Engine) countPoll(res PollResult) {
+	e.stats.pollPasses.Add(1)
+	e.stats.pollRaised.Add(int64(res.Raised))
+	e.stats.pollResolved.Add(int64(res.Resolved))
+	e.stats.pollPreExisting.Store(int64(res.PreExisting))
+}
+
+// PollIntake is the intake channel (Request.Intake) of the events the
+// reconciliation poll ingests.
+const PollIntake = "poll"
+
+// pollAccept accepts an event the poll found, recording it in the request
+// log under the PollIntake channel.
+func (e *Engine) pollAccept(ctx context.Context, a Alert) (Result, bool, error) {
+	ctx = ContextWithIntake(ctx, PollIntake)
+	r, _, added, err := e.accept(ctx, a, false)
+	if added || r.Outcome == OutcomeRejected {
+		e.logIntake(ctx, a, e.now(), r, err)
+	}
+	return r, added, err
 }
 
 // storeError marks a store failure inside a listing walk: it ends the pass.
@@ -260,7 +288,7 @@ func (e *Engine) pollListing(ctx context.Context, sa [2]string, l OpenAlertListe
 			continue
 		}
 		a.FoundByPoll = true
-		r, _, added, err := e.accept(ctx, a, false)
+		r, added, err := e.pollAccept(ctx, a)
 		switch {
 		case r.Outcome == OutcomeRejected:
 			res.Rejected++
@@ -309,7 +337,7 @@ func (e *Engine) pollResolves(ctx context.Context, complete map[[2]string]bool, 
 			for _, m := range gone {
 				a := Alert{Source: m.Source, Account: m.Account, EventID: m.AlertID, AlertID: m.AlertID, Kind: Resolve,
 					Time: listStart, FoundByPoll: true, Title: "No longer open at the source"}
-				r, _, added, err := e.accept(ctx, a, false)
+				r, added, err := e.pollAccept(ctx, a)
 				if err != nil && r.Outcome != OutcomeRejected {
 					return err
 				}

@@ -275,7 +275,9 @@ func (e *Engine) logApplied(ctx context.Context, item PendingItem, res Result, e
 	if a.Outcome == "" && err != nil {
 		a.Outcome = OutcomeRejected
 	}
-	if lerr := e.requests.ApplyRequest(ctx, item.ID, a); lerr != nil && !errors.Is(lerr, ErrNotFound) {
+	// A maintenance window's re-check completes its raise's entry.
+	id, _, _ := strings.Cut(item.ID, recheckMark)
+	if lerr := e.requests.ApplyRequest(ctx, id, a); lerr != nil && !errors.Is(lerr, ErrNotFound) {
 		e.log.LogAttrs(ctx, slog.LevelWarn, "alerting: request log", slog.String("event", item.ID), slog.Any("err", lerr))
 	}
 }

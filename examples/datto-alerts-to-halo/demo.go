@@ -59,6 +59,8 @@ type demo struct {
 	// grouping is the grouping mode of the engine that opened each Halo
 	// ticket of the grouping demo (the receiver's tickets are per alert).
 	grouping map[int]alerting.Grouping
+	// life is the lifecycle demo's receiver (lifecycleDemo).
+	life *lifeDemo
 }
 
 func startDemo(ctx context.Context, stderr io.Writer) (*demo, error) {
@@ -80,6 +82,9 @@ func startDemo(ctx context.Context, stderr io.Writer) (*demo, error) {
 }
 
 func (d *demo) stop() {
+	if d.life != nil {
+		d.life.stop()
+	}
 	if d.rc != nil {
 		d.rc.stop()
 	}
@@ -104,6 +109,9 @@ func (d *demo) script(ctx context.Context, stdout io.Writer) error {
 		return err
 	}
 	if err := d.groupingDemo(ctx, stdout); err != nil {
+		return err
+	}
+	if err := d.lifecycleDemo(ctx, stdout); err != nil {
 		return err
 	}
 	printDemoTickets(stdout, d.hs, d.w, d.grouping)
@@ -206,12 +214,7 @@ type demoWebhook struct {
 func demoWebhooks(w demoWorld, ds *dattormmtest.Server) []demoWebhook {
 	raised, resolved := dattormm.WebhookTemplates(demoSecret)
 	wrong, _ := dattormm.WebhookTemplates("not-the-secret-0123456789abcdef")
-	fill := func(tmpl string, al dattormm.Alert, msg string) string {
-		return strings.NewReplacer("[alert_uid]", al.AlertUID, "[alert_message_en]", msg, "[alert_priority]", al.Priority,
-			"[device_hostname]", al.AlertSourceInfo.DeviceName, "[site_name]", al.AlertSourceInfo.SiteName,
-			"[device_uid]", al.AlertSourceInfo.DeviceUID, "[site_uid]", al.AlertSourceInfo.SiteUID,
-			"[alert_type]", "Monitor", "[platform]", "demo", "[timestamp]", "now").Replace(tmpl)
-	}
+	fill := demoFill
 	// Datto resolves an alert before it sends the resolve webhook; the
 	// engine confirms a resolve with Datto before it closes the ticket.
 	resolveSpooler := func() {
@@ -231,6 +234,14 @@ func demoWebhooks(w demoWorld, ds *dattormmtest.Server) []demoWebhook {
 		{what: "a body with the wrong secret", body: fill(wrong, w.disk, "x")},
 		{what: "Datto's test button", body: raised},
 	}
+}
+
+// demoFill fills a webhook template with al's fields and message msg.
+func demoFill(tmpl string, al dattormm.Alert, msg string) string {
+	return strings.NewReplacer("[alert_uid]", al.AlertUID, "[alert_message_en]", msg, "[alert_priority]", al.Priority,
+		"[device_hostname]", al.AlertSourceInfo.DeviceName, "[site_name]", al.AlertSourceInfo.SiteName,
+		"[device_uid]", al.AlertSourceInfo.DeviceUID, "[site_uid]", al.AlertSourceInfo.SiteUID,
+		"[alert_type]", "Monitor", "[platform]", "demo", "[timestamp]", "now").Replace(tmpl)
 }
 
 // postDemoWebhooks posts each webhook to url in turn and returns the

@@ -159,6 +159,27 @@ func TestDemoTicketsLandWhereTheLinksSay(t *testing.T) {
 			}
 		}
 	}
+	// Lifecycle: the missed raise became ticket T (open), its missed
+	// resolve closed T, the raise in the window made no ticket until the
+	// window ended, and the recurrence reopened T with a note.
+	ls := d.life.steps
+	if len(ls) != 5 {
+		t.Fatalf("lifecycle steps %+v", ls)
+	}
+	tkt := ls[0].ticket
+	if tkt == 0 || ls[0].state != "open" || ls[1].ticket != tkt || ls[1].state != "closed" ||
+		ls[2].ticket != 0 || ls[2].result != "suppressed: maintenance_window" ||
+		ls[3].ticket == 0 || ls[3].ticket == tkt || ls[3].state != "open" ||
+		ls[4].ticket != tkt || ls[4].state != "open" || ls[4].result != "reopened" || ls[4].notes != ls[1].notes+1 {
+		t.Errorf("lifecycle steps %+v", ls)
+	}
+	if tk, _ := hs.Ticket(tkt); tk.HasBeenClosed != nil && *tk.HasBeenClosed || len(tk.Assets) != 1 || tk.Assets[0].ID != w.pc01 {
+		t.Errorf("reopened ticket %d: %+v", tkt, tk)
+	}
+	if tk, _ := hs.Ticket(ls[3].ticket); tk.ClientID != w.contoso || tk.SiteID != w.conBranch {
+		t.Errorf("ticket after the window: %+v", tk)
+	}
+	seen[tkt], seen[ls[3].ticket] = true, true
 	if n := len(hs.Tickets()); n != len(seen) {
 		t.Errorf("%d tickets in Halo; the demo accounts for %d", n, len(seen))
 	}

@@ -30,6 +30,31 @@
 // (optional), HALO_TENANT (optional), HALO_CLIENT_ID, HALO_CLIENT_SECRET,
 // DATTO_API_URL, DATTO_API_KEY, DATTO_API_SECRET, DATTO_WEBHOOK_SECRET.
 // Progress and decisions are logged to stderr.
+//
+// Lifecycle. Every -poll-interval (default 5m; 0 switches it off) the
+// receiver compares Datto's open alerts with its tickets: an open alert
+// whose raise webhook never arrived becomes a ticket, and a ticket whose
+// alerts are no longer open gets their resolves (nothing is resolved from
+// a listing that failed part-way). Alerts open before the receiver first
+// started on its store (or before -poll-since) are not ticketed; they
+// show as pre-existing in /metrics. The -config file's "maintenance"
+// section suppresses raises inside windows:
+//
+//	"maintenance": {"time_zone": "Europe/Berlin", "windows": [
+//	  {"name": "patch night", "customer": "12", "weekly": {"days": ["sat"], "start": "22:00", "duration": "4h"}},
+//	  {"device": "CON-SRV01", "start": "2026-12-01T18:00:00Z", "end": "2026-12-01T20:00:00Z"}]}
+//
+// A suppressed raise is no ticket (outcome "suppressed" in /requests,
+// mspsync_alerting_suppressed_total in /metrics); when its window ends,
+// the receiver asks Datto whether the alert is still open and tickets it
+// if so. "close" (always, if_untouched (the default: only when nobody
+// worked on the ticket in Halo since the receiver's last write), never)
+// decides whether a resolve closes the ticket; "reopen_within" ("72h")
+// reopens the closed ticket, with a note, when the same device and alert
+// type fire again within that time; "severity_priority" and priorities in
+// "ticket" and "alert_types" are checked against the ticket type's SLA
+// in Halo at start-up (a wrong one exits with status 2 and names its key;
+// if Halo cannot be reached the receiver logs it and starts).
 package main
 
 import (
@@ -78,7 +103,7 @@ func main() {
 	flag.DurationVar(&o.syncInterval, "resolve-sync-interval", time.Minute, "how often to look for tickets closed in Halo")
 	flag.DurationVar(&o.pollInterval, "poll-interval", 5*time.Minute, "how often to compare Datto's open alerts with the tickets, healing missed webhooks (0: never)")
 	flag.StringVar(&o.pollSince, "poll-since", "", "RFC 3339 time: the poll tickets only alerts raised since then (default: when this receiver first started on its store)")
-	flag.StringVar(&o.configPath, "config", "", "JSON alerting.Config (routing, grouping, ticket defaults)")
+	flag.StringVar(&o.configPath, "config", "", "JSON alerting.Config: routing, grouping, ticket defaults and priorities, close and reopen policies (close, reopen_within), maintenance windows (maintenance)")
 	flag.StringVar(&o.mappingsPath, "mappings", "", "site mappings the import learned (datto-to-halo's -mappings file), used after the devices' linked assets and the config's mappings")
 	flag.StringVar(&o.maildir, "maildir", "", "also take Datto alert e-mails delivered to this Maildir (new/ is polled; handled mail moves to cur/, refused mail to failed/)")
 	flag.StringVar(&o.mailFrom, "mail-from", "", "comma-separated sender addresses or domains accepted for alert e-mails (default: any)")
@@ -167,6 +192,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		return fail(exitSettings, err)
 	}
 	defer eng.Close()
+	if err := checkPSA(ctx, eng, logger); err != nil {
+		return fail(exitSettings, err)
+	}
 	started, err := eng.FirstStart(ctx) // the poll never tickets what was open before this
 	if err != nil {
 		return fail(exitFailed, err)
@@ -193,6 +221,32 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	}
 	return exitOK
 }
+
+// checkPSA checks the configuration against Halo at start-up
+// (Engine.CheckPSA: every priority the configuration can set exists in
+// its ticket type's SLA). A configuration problem is returned, naming its
+// key; Halo being unreachable is logged and the receiver starts anyway
+// (tickets wait in the store until Halo answers). The check gives up
+// after psaCheckTimeout, so a Halo outage delays the start by no more.
+func checkPSA(ctx context.Context, eng *alerting.Engine, logger *slog.Logger) error {
+	cctx, cancel := context.WithTimeout(ctx, psaCheckTimeout)
+	defer cancel()
+	err := eng.CheckPSA(cctx)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, alerting.ErrInvalidConfig):
+		return fmt.Errorf("-config: %w", err)
+	case ctx.Err() != nil:
+		return ctx.Err()
+	}
+	logger.Warn("could not check the configuration's priorities in Halo; starting anyway", "err", err)
+	return nil
+}
+
+// psaCheckTimeout bounds the start-up check of the configuration against
+// Halo (checkPSA).
+var psaCheckTimeout = 20 * time.Second
 
 // webhookSecret reads DATTO_WEBHOOK_SECRET, the shared secret Datto puts
 // in every payload.

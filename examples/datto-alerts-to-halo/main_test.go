@@ -33,6 +33,12 @@ func TestDemo(t *testing.T) {
 		regexp.MustCompile(`a body with the wrong secret +401 `),
 		regexp.MustCompile(`Datto's test button +400 `),
 		regexp.MustCompile(`POST /mail/datto\) +200 `),
+		regexp.MustCompile(`webhook lost; poll pass \(raised 1\) +\S+ +created +\d+ +open`),
+		regexp.MustCompile(`webhook lost; poll pass \(resolved 1\) +\S+ +closed +\d+ +closed`),
+		regexp.MustCompile(`maintenance window \(webhook\) +\S+ +suppressed: maintenance_window +- +-`),
+		regexp.MustCompile(`the window ends; still open in Datto +\S+ +created +\d+ +open`),
+		regexp.MustCompile(`fire again 2h later \(webhook\) +\S+ +reopened +\d+ +open +2`),
+		regexp.MustCompile(`(?m)^\d+ +poll +raise `),
 	} {
 		if !want.MatchString(s) {
 			t.Errorf("output lacks %s:\n%s", want, s)
@@ -43,6 +49,9 @@ func TestDemo(t *testing.T) {
 		"mspsync_alerting_tickets_created_total 7",
 		"mspsync_alerting_deduplicated_total 1",
 		"mspsync_alerting_source_resolves_total 1",
+		// the lifecycle demo
+		"mspsync_alerting_poll_raised_total 1", "mspsync_alerting_poll_resolved_total 1",
+		"mspsync_alerting_suppressed_total 1", "mspsync_alerting_tickets_reopened_total 1",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q:\n%s", want, s)
