@@ -17,7 +17,6 @@ import (
 	"github.com/mspsync/mspsync/dattormm/dattormmtest"
 	"github.com/mspsync/mspsync/halo/halodriver"
 	"github.com/mspsync/mspsync/halo/halotest"
-	"github.com/mspsync/mspsync/internal/fakeapi"
 )
 
 // -dry-route replays what GET /requests recorded through a candidate
@@ -154,7 +153,7 @@ func TestReadyzNamesTheFailedCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.stop()
-	d.ds.Inject(fakeapi.Fault{Path: "/api/v2/account", Status: http.StatusUnauthorized, Times: 100})
+	d.ds.Inject(dattormmtest.Fault{Path: "/api/v2/account", Status: http.StatusUnauthorized, Times: 100})
 	resp, err := http.Get(d.rc.base + "/readyz")
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,6 @@ import (
 	"github.com/mspsync/mspsync/dattormm/dattormmtest"
 	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/halo/halotest"
-	"github.com/mspsync/mspsync/internal/fakeapi"
 )
 
 // syncBuffer is a bytes.Buffer safe for the receiver's logger and a test.
@@ -175,7 +174,7 @@ func TestReceiverStartsWhenHaloIsDown(t *testing.T) {
 	hs, _, w, o := receiverEnv(t, `{"auto_match":true,"link_asset":true,"catch_all":{"customer":"1"},"ticket":{"type":"7","priority":"3"}}`)
 	hs.SeedSLA(halo.SLA{ID: 4, Name: "Standard", Priorities: []halo.SLAPriority{{PriorityID: 3, SLAID: 4}}})
 	hs.SeedTicketType(halo.TicketType{ID: 7, Name: "RMM Alert", DefaultSLA: 4})
-	hs.Inject(fakeapi.Fault{Path: "/api/TicketType", Status: http.StatusServiceUnavailable, Times: 1000})
+	hs.Inject(halotest.Fault{Path: "/api/TicketType", Status: http.StatusServiceUnavailable, Times: 1000})
 	defer func(d time.Duration) { psaCheckTimeout = d }(psaCheckTimeout)
 	psaCheckTimeout = 300 * time.Millisecond
 	base, stderr := startRun(t, o)
