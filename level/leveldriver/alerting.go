@@ -1,0 +1,243 @@
+package leveldriver
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/mspsync/mspsync/alerting"
+	"github.com/mspsync/mspsync/internal/intake"
+	"github.com/mspsync/mspsync/level"
+)
+
+// SignatureHeader is the header Level signs its webhooks in:
+// "sha256=" + hex(HMAC-SHA256(raw body, secret)).
+const SignatureHeader = "X-Level-Signature"
+
+// MaxWebhookBody caps a webhook body; a larger one is refused unread.
+const MaxWebhookBody = 1 << 20
+
+// Webhook event types.
+const (
+	EventAlertActive   = "alert_active"
+	EventAlertResolved = "alert_resolved"
+)
+
+// ErrBadSignature matches a delivery whose X-Level-Signature is missing
+// or wrong.
+var ErrBadSignature = errors.New("level: missing or wrong X-Level-Signature")
+
+// Verifier checks X-Level-Signature with the secret set in Level's webhook
+// settings.
+type Verifier struct{ secret []byte }
+
+// NewVerifier returns the verifier of secret (non-empty).
+func NewVerifier(secret string) (*Verifier, error) {
+	if strings.TrimSpace(secret) == "" {
+		return nil, errors.New("level: empty webhook secret")
+	}
+	return &Verifier{secret: []byte(secret)}, nil
+}
+
+// Verify checks sig ("sha256=<hex>", hex in either case) against body in
+// constant time.
+func (v *Verifier) Verify(body []byte, sig string) error {
+	hexsig, ok := strings.CutPrefix(strings.TrimSpace(sig), "sha256=")
+	if !ok {
+		return ErrBadSignature
+	}
+	got, err := hex.DecodeString(hexsig)
+	if err != nil {
+		return ErrBadSignature
+	}
+	m := hmac.New(sha256.New, v.secret)
+	m.Write(body)
+	if !hmac.Equal(got, m.Sum(nil)) {
+		return ErrBadSignature
+	}
+	return nil
+}
+
+// Envelope is a Level webhook delivery.
+type Envelope struct {
+	EventType  string          `json:"event_type"`
+	EventID    string          `json:"event_id"`
+	OccurredAt time.Time       `json:"occurred_at"`
+	Data       json.RawMessage `json:"data"`
+}
+
+// WebhookHandler receives Level's outbound webhooks and hands alert events
+// to the alerting engine: POST only, body capped, signature checked on the
+// raw bytes before anything is decoded, alert_active → raise,
+// alert_resolved → resolve, the event ID is Level's event_id (kept by its
+// retries and manual re-runs, so the engine deduplicates them). When the
+// event's data lacks device_id or name and Client is set, the alert is
+// read again from the API. Other event types (device_*, group_*) are
+// acknowledged and passed to OnOtherEvent, if set (an early sync).
+type WebhookHandler struct {
+	Verifier *Verifier
+	Engine   alerting.Acceptor
+	// Client, when set, re-reads an alert whose webhook data is incomplete.
+	Client *level.Client
+	Logger *slog.Logger
+	// Account is set on every alert as Alert.Account.
+	Account string
+	// OnOtherEvent, when set, is called with every verified event that is
+	// not an alert event (device_updated, group_created, ...).
+	OnOtherEvent func(Envelope)
+}
+
+// NewWebhookHandler returns the handler that feeds verified Level webhooks
+// to engine.
+func NewWebhookHandler(v *Verifier, engine alerting.Acceptor) *WebhookHandler {
+	return &WebhookHandler{Verifier: v, Engine: engine}
+}
+
+// ServeHTTP handles one delivery.
+func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	log := h.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		intake.Reply(w, http.StatusMethodNotAllowed, "POST only")
+		return
+	}
+	refuse := func(status int, reason alerting.Reason, err error) {
+		h.Engine.RejectPayload(ctx, Kind, reason, err)
+		log.Warn("level webhook refused", "reason", reason, "err", err)
+		intake.Reply(w, status, err.Error())
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxWebhookBody+1))
+	if err != nil {
+		refuse(http.StatusBadRequest, alerting.ReasonMalformedPayload, fmt.Errorf("level: reading webhook: %w", err))
+		return
+	}
+	if len(body) > MaxWebhookBody {
+		refuse(http.StatusRequestEntityTooLarge, alerting.ReasonMalformedPayload, errors.New("level: webhook body too large"))
+		return
+	}
+	if err := h.Verifier.Verify(body, r.Header.Get(SignatureHeader)); err != nil {
+		refuse(http.StatusUnauthorized, alerting.ReasonBadSignature, err)
+		return
+	}
+	var env Envelope
+	if err := json.Unmarshal(body, &env); err != nil || env.EventType == "" || env.EventID == "" {
+		refuse(http.StatusBadRequest, alerting.ReasonMalformedPayload, errors.New("level: webhook is not an event envelope"))
+		return
+	}
+	if env.EventType != EventAlertActive && env.EventType != EventAlertResolved {
+		if h.OnOtherEvent != nil {
+			h.OnOtherEvent(env)
+		}
+		log.Debug("level event acknowledged", "type", env.EventType, "event", env.EventID)
+		intake.Reply(w, http.StatusOK, "")
+		return
+	}
+	var la level.Alert
+	if err := json.Unmarshal(env.Data, &la); err != nil || la.ID == "" {
+		refuse(http.StatusBadRequest, alerting.ReasonMalformedPayload, errors.New("level: alert event without data.id"))
+		return
+	}
+	if (la.DeviceID == "" || la.Name == "") && h.Client != nil {
+		if full, err := h.Client.Alerts.Get(ctx, la.ID); err == nil {
+			la = *full
+		} else {
+			log.Warn("level alert re-read failed; using the webhook's fields", "alert", la.ID, "err", err)
+		}
+	}
+	a := ToAlert(&env, &la)
+	a.Account = h.Account
+	res, err := h.Engine.Accept(ctx, a)
+	if err != nil {
+		var re *alerting.RejectedError
+		if errors.As(err, &re) {
+			intake.Reply(w, http.StatusUnprocessableEntity, err.Error())
+			return
+		}
+		log.Error("level alert not recorded", "event", a.EventID, "err", err)
+		intake.Reply(w, http.StatusServiceUnavailable, "not recorded; retry")
+		return
+	}
+	log.Debug("level alert accepted", "event", a.EventID, "outcome", res.Outcome)
+	intake.Reply(w, http.StatusOK, "")
+}
+
+// severities maps Level's severities onto the engine's scale (alga-psa's
+// mapping: emergency → critical, critical → major, warning → moderate,
+// information → minor, read by alerting.ParseSeverity).
+var severities = map[string]string{
+	level.SeverityEmergency: "critical", level.SeverityCritical: "high",
+	level.SeverityWarning: "moderate", level.SeverityInformation: "low",
+}
+
+// ToAlert builds the engine's alert of a webhook event: the alert's name
+// (the monitor) is its type, the device its device. The customer is left
+// to routing: Level alerts carry no group (the device's link from the
+// import, or Customer.ID set by a caller that looked the group up).
+func ToAlert(env *Envelope, la *level.Alert) alerting.Alert {
+	a := alerting.Alert{
+		Source: Kind, EventID: env.EventID, AlertID: la.ID, Kind: alerting.Raise, Type: la.Name,
+		Severity: alerting.ParseSeverity(severities[strings.ToLower(la.Severity)]),
+		Title:    la.Name, Device: alerting.Device{ID: la.DeviceID, Hostname: la.DeviceHostname},
+		Time: env.OccurredAt,
+	}
+	if env.EventType == EventAlertResolved {
+		a.Kind = alerting.Resolve
+	}
+	if a.Title == "" {
+		a.Title = "Level alert " + la.ID
+	}
+	var body []string
+	if la.Description != "" {
+		body = append(body, la.Description)
+	}
+	if la.DeviceHostname != "" {
+		body = append(body, "Device: "+la.DeviceHostname)
+	}
+	body = append(body, "Level alert: "+la.ID)
+	a.Body = strings.Join(body, "\n")
+	a.Raw = env.Data
+	return a
+}
+
+// NewResolver returns the alerting.Resolver that resolves Level alerts
+// when their PSA ticket closes (Alerts.Resolve: POST, PUT on 405). An
+// alert Level no longer knows (404) matches alerting.ErrNotFound, which
+// the engine takes as already resolved.
+func NewResolver(c *level.Client) alerting.Resolver { return &resolver{c: c} }
+
+type resolver struct{ c *level.Client }
+
+var _ alerting.AlertStatusChecker = (*resolver)(nil)
+
+func (r *resolver) ResolveAlert(ctx context.Context, ref alerting.AlertRef) error {
+	err := r.c.Alerts.Resolve(ctx, ref.AlertID)
+	if errors.Is(err, level.ErrNotFound) {
+		return fmt.Errorf("%w: %w", alerting.ErrNotFound, err)
+	}
+	return err
+}
+
+// AlertOpen reports whether Level still has the alert unresolved.
+func (r *resolver) AlertOpen(ctx context.Context, ref alerting.AlertRef) (bool, error) {
+	a, err := r.c.Alerts.Get(ctx, ref.AlertID)
+	if errors.Is(err, level.ErrNotFound) {
+		return false, fmt.Errorf("%w: %w", alerting.ErrNotFound, err)
+	}
+	if err != nil {
+		return false, err
+	}
+	return !a.IsResolved, nil
+}

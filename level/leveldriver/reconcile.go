@@ -1,0 +1,129 @@
+// Package leveldriver plugs the Level client into mspsync's engines: a
+// reconcile.Source of Level's nested groups and devices, a webhook intake
+// for the alerting engine (X-Level-Signature checked) and an alert
+// resolver.
+//
+// Level has nested groups only. Each group becomes a reconcile.SourceSite
+// whose ParentID is its parent group, so the reconcile engine puts a
+// device in its nearest mapped ancestor group; a device under no mapped
+// group is skipped with that reason (or goes to the config's default
+// site), and an ungrouped device (no group_id) has SiteID "" and uses the
+// default site.
+package leveldriver
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/mspsync/mspsync/level"
+	"github.com/mspsync/mspsync/reconcile"
+)
+
+// Kind is the source kind of Level in both engines: the Source of its
+// alerts and the kind of its reconcile links.
+const Kind = "level"
+
+// SourceFields are the device field names a reconcile config can map.
+// "tags" is a comma-separated list, "ipAddresses" and "macAddresses" come
+// from the network interfaces, "totalMemoryGB" is rounded to a whole GB,
+// and "cf:<name>" is a custom field value (with WithCustomFields).
+var SourceFields = []string{"hostname", "nickname", "displayName", "role", "platform", "serialNumber",
+	"manufacturer", "model", "architecture", "operatingSystem", "osVersion", "cpuCores", "cpuModel",
+	"totalMemory", "totalMemoryGB", "ipAddresses", "macAddresses", "publicIpAddress", "lastLoggedInUser",
+	"lastSeenAt", "lastRebootTime", "online", "tags", "groupName", "city", "country", "securityScore"}
+
+// Info declares the source: kind "level", its device fields and the
+// last-logged-in user field.
+func Info() reconcile.SourceInfo {
+	return reconcile.SourceInfo{Kind: Kind, Fields: SourceFields, UserField: "lastLoggedInUser"}
+}
+
+// ReconcileSource is the reconcile.Source of a Level account.
+type ReconcileSource struct {
+	c *level.Client
+	// Account names the Level account for the engines (SourceInfo.Account);
+	// leave it empty when one account feeds the PSA.
+	Account string
+}
+
+var _ reconcile.Source = (*ReconcileSource)(nil)
+
+// NewReconcileSource returns the reconcile driver of a Level client.
+func NewReconcileSource(c *level.Client) *ReconcileSource { return &ReconcileSource{c: c} }
+
+// LoadSource lists every group (as sites, ParentID = parent group) and
+// every device with its operating system, CPUs, network interfaces and
+// security. A listing error fails the load.
+func (s *ReconcileSource) LoadSource(ctx context.Context) (*reconcile.SourceSnapshot, error) {
+	snap := &reconcile.SourceSnapshot{Source: Info()}
+	snap.Source.Account = s.Account
+	names := map[string]string{}
+	for g, err := range s.c.Groups.All(ctx) {
+		if err != nil {
+			return nil, fmt.Errorf("level: listing groups: %w", err)
+		}
+		names[g.ID] = g.Name
+		snap.Sites = append(snap.Sites, reconcile.SourceSite{ID: g.ID, Name: g.Name, ParentID: g.ParentID})
+	}
+	opts := &level.DeviceListOptions{DeviceIncludes: level.DeviceIncludes{OperatingSystem: true, CPUs: true, NetworkInterfaces: true}}
+	for d, err := range s.c.Devices.All(ctx, opts) {
+		if err != nil {
+			return nil, fmt.Errorf("level: listing devices: %w", err)
+		}
+		rd := DeviceToReconcile(&d)
+		rd.Fields["groupName"] = names[d.GroupID]
+		snap.Devices = append(snap.Devices, rd)
+	}
+	snap.Complete = true
+	return snap, nil
+}
+
+// DeviceToReconcile names a device's fields the way reconcile configs map
+// them; the display name (nickname, else hostname) is its name.
+func DeviceToReconcile(d *level.Device) reconcile.Device {
+	f := map[string]string{
+		"hostname": d.Hostname, "nickname": d.Nickname, "displayName": d.DisplayName(), "role": d.Role,
+		"platform": d.Platform, "serialNumber": d.SerialNumber, "manufacturer": d.Manufacturer, "model": d.Model,
+		"architecture": d.Architecture, "lastLoggedInUser": d.LastLoggedInUser, "publicIpAddress": d.PublicIPAddress,
+		"tags": strings.Join(d.Tags, ","), "city": d.City, "country": d.Country,
+		"online": strconv.FormatBool(d.Online),
+	}
+	if d.CPUCores > 0 {
+		f["cpuCores"] = strconv.Itoa(d.CPUCores)
+	}
+	if len(d.CPUs) > 0 {
+		f["cpuModel"] = d.CPUs[0].Model
+	}
+	if d.TotalMemory > 0 {
+		f["totalMemory"] = strconv.FormatInt(d.TotalMemory, 10)
+		f["totalMemoryGB"] = strconv.FormatInt((d.TotalMemory+1<<29)>>30, 10)
+	}
+	if d.SecurityScore > 0 {
+		f["securityScore"] = strconv.Itoa(d.SecurityScore)
+	}
+	if os := d.OperatingSystem; os != nil {
+		f["operatingSystem"] = os.FullOperatingSystem
+		f["osVersion"] = strings.Trim(os.MajorVersion+" "+os.MinorVersion, " ")
+	}
+	var ips, macs []string
+	for _, n := range d.NetworkInterfaces {
+		ips = append(ips, n.IPAddresses...)
+		if n.MACAddress != "" {
+			macs = append(macs, strings.ToUpper(n.MACAddress))
+		}
+	}
+	if len(ips) == 0 {
+		ips = d.PrivateIPAddresses
+	}
+	f["ipAddresses"], f["macAddresses"] = strings.Join(ips, ","), strings.Join(macs, ",")
+	const ts = "2006-01-02T15:04:05Z"
+	if d.LastSeenAt != nil {
+		f["lastSeenAt"] = d.LastSeenAt.UTC().Format(ts)
+	}
+	if d.LastRebootTime != nil {
+		f["lastRebootTime"] = d.LastRebootTime.UTC().Format(ts)
+	}
+	return reconcile.Device{ID: d.ID, SiteID: d.GroupID, Name: d.DisplayName(), Fields: f}
+}
