@@ -54,6 +54,13 @@ type ReconcileSource struct {
 	// RestrictedToken says the token sees only some organizations: the
 	// snapshot is then never Complete, so nothing is deactivated.
 	RestrictedToken bool
+	// ByOrganization places devices in their organization instead of
+	// their site: the snapshot's sites are the organizations only, so
+	// reconcile's "unmapped site → new customer" makes one PSA customer per
+	// organization. Use it until reconcile can place an unmapped site
+	// under its parent's customer (SourceSite.ParentID is honoured only
+	// for configured mappings today).
+	ByOrganization bool
 	// Concurrency bounds the detail reads in flight (default 4).
 	Concurrency int
 	details     atomic.Int64
@@ -92,11 +99,8 @@ func (s *ReconcileSource) LoadSource(ctx context.Context) (*reconcile.SourceSnap
 		}
 		snap.Sites = append(snap.Sites, reconcile.SourceSite{ID: OrgSiteID(int64(o.ID)), Name: o.Name})
 	}
-	for st, err := range s.c.Sites.All(ctx, nil) {
-		if err != nil {
-			return nil, fmt.Errorf("vsax: listing sites: %w", err)
-		}
-		snap.Sites = append(snap.Sites, reconcile.SourceSite{ID: SiteSiteID(int64(st.ID)), Name: st.Name, ParentID: OrgSiteID(int64(st.ParentID))})
+	if err := s.loadSites(ctx, snap); err != nil {
+		return nil, err
 	}
 	assets := map[string]*vsax.Asset{}
 	for a, err := range s.c.Assets.All(ctx, nil) {
@@ -109,7 +113,11 @@ func (s *ReconcileSource) LoadSource(ctx context.Context) (*reconcile.SourceSnap
 		if err != nil {
 			return nil, fmt.Errorf("vsax: listing devices: %w", err)
 		}
-		snap.Devices = append(snap.Devices, DeviceToReconcile(&d, assets[strings.ToLower(d.Identifier)]))
+		dev := DeviceToReconcile(&d, assets[strings.ToLower(d.Identifier)])
+		if s.ByOrganization {
+			dev.SiteID = OrgSiteID(int64(d.OrganizationID))
+		}
+		snap.Devices = append(snap.Devices, dev)
 	}
 	snap.Complete = !s.RestrictedToken
 	return snap, nil
@@ -204,4 +212,19 @@ func (s *ReconcileSource) Enrich(ctx context.Context, devices []*reconcile.Devic
 		return firstErr
 	}
 	return ctx.Err()
+}
+
+// loadSites adds VSA X sites under their organizations (not with
+// ByOrganization).
+func (s *ReconcileSource) loadSites(ctx context.Context, snap *reconcile.SourceSnapshot) error {
+	if s.ByOrganization {
+		return nil
+	}
+	for st, err := range s.c.Sites.All(ctx, nil) {
+		if err != nil {
+			return fmt.Errorf("vsax: listing sites: %w", err)
+		}
+		snap.Sites = append(snap.Sites, reconcile.SourceSite{ID: SiteSiteID(int64(st.ID)), Name: st.Name, ParentID: OrgSiteID(int64(st.ParentID))})
+	}
+	return nil
 }
