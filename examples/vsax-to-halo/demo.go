@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/mspsync/mspsync/alerting"
+	"github.com/mspsync/mspsync/alerting/memstore"
+	"github.com/mspsync/mspsync/halo"
+	"github.com/mspsync/mspsync/halo/halodriver"
+	"github.com/mspsync/mspsync/halo/halotest"
+	"github.com/mspsync/mspsync/progress"
+	"github.com/mspsync/mspsync/vsax"
+	"github.com/mspsync/mspsync/vsax/vsaxdriver"
+	"github.com/mspsync/mspsync/vsax/vsaxtest"
+)
+
+type demo struct {
+	hs      *halotest.Server
+	vs      *vsaxtest.Server
+	hc      *halo.Client
+	vc      *vsax.Client
+	logger  *slog.Logger
+	devices map[string]vsax.Device // by name
+	orgs    map[string]vsax.Organization
+}
+
+func startDemo(logger *slog.Logger) (*demo, error) {
+	d := &demo{hs: halotest.New(), vs: vsaxtest.New(), logger: logger, devices: map[string]vsax.Device{}, orgs: map[string]vsax.Organization{}}
+	d.seed()
+	var err error
+	if d.hc, err = d.hs.NewClient(halo.WithLogger(logger)); err != nil {
+		d.close()
+		return nil, err
+	}
+	if d.vc, err = d.vs.NewClient(vsax.WithLogger(logger)); err != nil {
+		d.close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *demo) close() { d.hs.Close(); d.vs.Close() }
+
+// seed builds three organizations with a site or two each, 24 devices
+// with asset records (serials, OS, addresses), and a Halo tenant that
+// already knows Contoso and two of its machines by serial.
+func (d *demo) seed() {
+	grp := d.hs.SeedAssetGroup(halo.AssetGroup{Name: "Devices"})
+	ws := d.hs.SeedAssetType(halo.AssetType{Name: "windows", AssetGroupID: grp.ID})
+	serial := d.hs.SeedAssetField(halo.AssetField{Name: "Serial Number"})
+	for _, n := range []string{"Operating System", "IP Address"} {
+		d.hs.SeedAssetField(halo.AssetField{Name: n})
+	}
+	contoso := d.hs.SeedCustomer(halo.Customer{Name: "Contoso"})
+	main := d.hs.SeedSite(halo.Site{Name: "Main", ClientID: contoso.ID})
+	d.hs.SeedTicketType(halo.TicketType{Name: "Alert"})
+
+	estate := []struct {
+		org   string
+		sites []string
+		n     int
+	}{{"Contoso", []string{"HQ", "Branch"}, 10}, {"Fabrikam", []string{"Main Office"}, 8}, {"Northwind Traders", []string{"Warehouse"}, 6}}
+	for _, e := range estate {
+		org := d.vs.SeedOrganization(e.org)
+		d.orgs[e.org] = org
+		for i := range e.n {
+			site := d.vs.SeedSite(int64(org.ID), e.sites[i%len(e.sites)])
+			g := d.vs.SeedGroup(int64(site.ID), "Workstations")
+			typ, os := "windows", "Windows 11 Pro"
+			if i%4 == 3 {
+				typ, os = "mac", "macOS 15"
+			}
+			name := fmt.Sprintf("%s-PC%02d", strings.ToUpper(e.org[:3]), i+1)
+			sn := fmt.Sprintf("SN%s%04d", strings.ToUpper(e.org[:2]), i+1)
+			dev := d.vs.SeedDevice(int64(g.ID), vsax.Device{Name: name, IsAgentInstalled: true}, &vsax.Asset{
+				Type: typ, Description: os, LastSeenOnline: vsax.Time{Time: time.Date(2026, 11, 30, 9, i, 0, 0, time.UTC)},
+				IPAddresses: []vsax.AssetAdapter{{Name: "Ethernet", MAC: fmt.Sprintf("00:1A:2B:00:%02X:%02X", len(d.orgs), i),
+					IPs: []vsax.AssetIP{{IP: fmt.Sprintf("10.%d.0.%d", len(d.orgs), i+10)}}}},
+				AssetInfo: []vsax.AssetInfoCategory{
+					{CategoryName: "BIOS", CategoryData: map[string]string{"Serial Number": sn}},
+					{CategoryName: "Operating System", CategoryData: map[string]string{"Name": os}},
+				},
+			})
+			d.devices[name] = dev
+			if e.org == "Contoso" && i < 2 { // Halo already knows these, by serial, without a link
+				d.hs.SeedAsset(halo.Asset{InventoryNumber: name, SiteID: main.ID, AssetTypeID: ws.ID,
+					Fields: []halo.FieldValue{{ID: serial.ID, Value: halo.TextValue(sn)}}})
+			}
+		}
+	}
+}
+
+// alerts registers a notification webhook for an in-process receiver
+// (EnsureWebhook keeps its secret), posts signed notifications the way
+// VSA X does, and lists the Halo tickets they opened.
+func (d *demo) alerts(ctx context.Context, stdout io.Writer, status *progress.Printer) error {
+	types, err := d.hc.TicketTypes.List(ctx, nil)
+	if err != nil || len(types) == 0 {
+		return fmt.Errorf("reading Halo ticket types: %v", err)
+	}
+	cfg := alerting.Config{Ticket: alerting.TicketDefaults{Type: fmt.Sprint(types[0].ID)},
+		CatchAll: &alerting.CatchAll{Customer: "Contoso"}}
+	eng, err := alerting.New(cfg, memstore.New(), halodriver.NewAlertSink(d.hc), alerting.WithLogger(d.logger),
+		alerting.WithRetryBackoff(10*time.Millisecond, 100*time.Millisecond), alerting.WithPollInterval(20*time.Millisecond))
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go eng.Run(ctx)
+
+	secrets := &memSecrets{m: map[string]string{}}
+	var handler atomic.Pointer[vsaxdriver.WebhookHandler]
+	rcv := httptest.NewServer(httpHandlerFunc(handler.Load))
+	defer rcv.Close()
+	_, secret, err := vsaxdriver.EnsureWebhook(ctx, d.vc, secrets, vsax.WebhookRequest{Name: "mspsync", URL: rcv.URL + "/vsax",
+		Priorities: []vsax.Priority{vsax.PriorityElevated, vsax.PriorityCritical}})
+	if err != nil {
+		return err
+	}
+	v, err := vsax.NewWebhookVerifier(secret)
+	if err != nil {
+		return err
+	}
+	handler.Store(vsaxdriver.NewWebhookHandler(v, eng))
+	status.Printf("webhook registered in VSA X for %s/vsax; its secret is kept by the caller", rcv.URL)
+
+	sends := []struct {
+		what string
+		p    vsax.WebhookPayload
+	}{
+		{"disk almost full on CON-PC01 (linked asset)", d.payload(101, "CON-PC01", "Low disk space", vsax.PriorityCritical)},
+		{"redelivery of the same notification", d.payload(101, "CON-PC01", "Low disk space", vsax.PriorityCritical)},
+		{"service stopped on FAB-PC03 (linked asset)", d.payload(102, "FAB-PC03", "Service stopped", vsax.PriorityElevated)},
+	}
+	fmt.Fprintln(stdout, "\nNotifications delivered by VSA X")
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NOTIFICATION\tDELIVERED")
+	for _, s := range sends {
+		n, err := d.vs.DeliverAll(ctx, rcv.Client(), s.p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(tw, "%s\t%d\n", s.what, n)
+	}
+	tw.Flush()
+	if err := waitPending(ctx, eng); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "\nHalo tickets")
+	tw = tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TICKET\tCUSTOMER\tSUMMARY")
+	for _, t := range d.hs.Tickets() {
+		fmt.Fprintf(tw, "%d\t%s\t%s\n", t.ID, t.ClientName, t.Summary)
+	}
+	return tw.Flush()
+}
+
+func (d *demo) payload(id int, device, title string, p vsax.Priority) vsax.WebhookPayload {
+	dev := d.devices[device]
+	return vsax.WebhookPayload{ID: vsax.FlexInt(id), Title: title, Message: title + " on " + device,
+		DateTime: vsax.Time{Time: time.Now().UTC()}, Priority: p, DeviceIdentifier: dev.Identifier, OrganizationID: dev.OrganizationID}
+}
+
+func waitPending(ctx context.Context, eng *alerting.Engine) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		st, err := eng.Stats(ctx)
+		if err != nil {
+			return err
+		}
+		if st.Pending == 0 {
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("alerts still pending after 10s")
+}
+
+type memSecrets struct{ m map[string]string }
+
+func (s *memSecrets) WebhookSecret(_ context.Context, url string) (string, error) {
+	return s.m[url], nil
+}
+
+func (s *memSecrets) SetWebhookSecret(_ context.Context, url, secret string) error {
+	s.m[url] = secret
+	return nil
+}
+
+// httpHandlerFunc serves with the handler get returns (set once the
+// webhook's secret is known).
+type httpHandlerFunc func() *vsaxdriver.WebhookHandler
+
+func (f httpHandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := f()
+	if h == nil {
+		http.Error(w, "not ready", http.StatusServiceUnavailable)
+		return
+	}
+	h.ServeHTTP(w, r)
+}

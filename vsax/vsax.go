@@ -1,0 +1,237 @@
+package vsax
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/mspsync/mspsync/internal/httpx"
+)
+
+// Vendor is the name this package gives the API in errors and logs.
+const Vendor = "vsax"
+
+// DefaultRequestsPerSecond is the client-side limit (one request a
+// second, burst 1). VSA X documents no limit; Pulseway's is reported as
+// about 3,600 requests an hour per token and endpoint, answered with 429
+// and Retry-After (vendors/vsax.md §7), so one a second never trips it.
+const DefaultRequestsPerSecond = 1
+
+// MaxPageSize is the largest $top VSA X accepts (and its default).
+const MaxPageSize = 100
+
+// DefaultRetryPolicy retries 429 (any method) and 502/503/504 (replay-safe
+// requests) with backoff from 1 s to 30 s, honouring Retry-After up to two
+// minutes. 401 and 403 are never retried.
+func DefaultRetryPolicy() httpx.RetryPolicy {
+	return httpx.RetryPolicy{MaxAttempts: 5, MinWait: time.Second, MaxWait: 30 * time.Second, MaxRetryAfter: 2 * time.Minute}
+}
+
+// RetryPolicy is the engine's retry policy (see WithRetryPolicy).
+type RetryPolicy = httpx.RetryPolicy
+
+// Stats is a snapshot of a client's request counters.
+type Stats = httpx.Stats
+
+// Counters counts requests, retries and waits; share one between clients
+// with WithCounters.
+type Counters = httpx.Counters
+
+// Client is a Kaseya VSA X (Pulseway v3) API client. It is safe for
+// concurrent use.
+type Client struct {
+	eng *httpx.Engine
+	cfg config
+
+	common service
+
+	Environment   *EnvironmentService
+	Organizations *OrganizationsService
+	Sites         *SitesService
+	Groups        *GroupsService
+	Devices       *DevicesService
+	Assets        *AssetsService
+	Notifications *NotificationsService
+	Webhooks      *WebhooksService
+	CustomFields  *CustomFieldsService
+}
+
+type service struct{ c *Client }
+
+type config struct {
+	id, secret string
+	auth       httpx.Authenticator
+	limiter    *rate.Limiter
+	retry      httpx.RetryPolicy
+	hc         *http.Client
+	logger     *slog.Logger
+	userAgent  string
+	counters   *httpx.Counters
+	pageSize   int
+}
+
+// Option configures a Client.
+type Option func(*config) error
+
+// WithTokenAuth sets the API token (VSA X: Configuration → API Access →
+// Third-Party Tokens), sent as HTTP Basic with the Token ID as user name
+// and the Token Secret as password. Surrounding white space is removed.
+func WithTokenAuth(tokenID, tokenSecret string) Option {
+	return func(c *config) error {
+		c.id, c.secret = strings.TrimSpace(tokenID), strings.TrimSpace(tokenSecret)
+		if c.id == "" || c.secret == "" {
+			return errors.New("vsax: token ID and token secret must not be empty")
+		}
+		return nil
+	}
+}
+
+// WithAuthHeader authenticates with a fixed header instead of the Basic
+// token (another scheme VSA X may add; vendors/vsax.md §2). A 401 is final.
+func WithAuthHeader(name, value string) Option {
+	return func(c *config) error {
+		if name == "" {
+			return errors.New("vsax: empty auth header name")
+		}
+		c.auth = httpx.StaticHeader{Name: name, Value: value}
+		return nil
+	}
+}
+
+// WithRateLimit replaces the client-side limiter (default
+// DefaultRequestsPerSecond). Pass rate.NewLimiter(rate.Inf, 0) to switch
+// it off.
+func WithRateLimit(l *rate.Limiter) Option {
+	return func(c *config) error { c.limiter = l; return nil }
+}
+
+// WithRetryPolicy replaces DefaultRetryPolicy.
+func WithRetryPolicy(p RetryPolicy) Option {
+	return func(c *config) error { c.retry = p; return nil }
+}
+
+// WithHTTPClient sets the HTTP client.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return errors.New("vsax: nil HTTP client")
+		}
+		c.hc = hc
+		return nil
+	}
+}
+
+// WithLogger sets the logger for requests, retries and waits (Debug).
+func WithLogger(l *slog.Logger) Option { return func(c *config) error { c.logger = l; return nil } }
+
+// WithUserAgent replaces "mspsync/<version> (vsax)".
+func WithUserAgent(ua string) Option { return func(c *config) error { c.userAgent = ua; return nil } }
+
+// WithCounters makes the client count into cs.
+func WithCounters(cs *Counters) Option { return func(c *config) error { c.counters = cs; return nil } }
+
+// WithPageSize sets $top of list requests (default and maximum
+// MaxPageSize).
+func WithPageSize(n int) Option {
+	return func(c *config) error {
+		if n < 1 || n > MaxPageSize {
+			return fmt.Errorf("vsax: page size %d outside 1…%d", n, MaxPageSize)
+		}
+		c.pageSize = n
+		return nil
+	}
+}
+
+// BaseURL turns what users paste — the full API URL
+// ("https://acme.vsax.net/api/v3/"), the bare host ("https://acme.vsax.net"
+// or "acme.vsax.net") — into the API base URL, ending in "/api/v3/".
+func BaseURL(instance string) (string, error) {
+	s := strings.TrimSpace(instance)
+	if s == "" {
+		return "", errors.New("vsax: empty instance URL")
+	}
+	if !strings.Contains(s, "://") {
+		s = "https://" + s
+	}
+	u, err := httpx.ParseBaseURL(s)
+	if err != nil {
+		return "", fmt.Errorf("vsax: instance URL: %w", err)
+	}
+	p := strings.TrimRight(u.Path, "/")
+	switch {
+	case strings.HasSuffix(strings.ToLower(p), "/api/v3"):
+	case strings.HasSuffix(strings.ToLower(p), "/api"):
+		p += "/v3"
+	default:
+		p += "/api/v3"
+	}
+	u.Path = p + "/"
+	return u.String(), nil
+}
+
+// NewClient returns a client for a VSA X instance: the full API URL or
+// the bare host (see BaseURL). WithTokenAuth is required.
+func NewClient(instance string, opts ...Option) (*Client, error) {
+	cfg := config{retry: DefaultRetryPolicy(), pageSize: MaxPageSize}
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	base, err := BaseURL(instance)
+	if err != nil {
+		return nil, err
+	}
+	auth := cfg.auth
+	if auth == nil {
+		if cfg.id == "" {
+			return nil, errors.New("vsax: no credentials: use WithTokenAuth")
+		}
+		auth = httpx.BasicAuth(cfg.id, cfg.secret)
+	}
+	lim := cfg.limiter
+	if lim == nil {
+		lim = rate.NewLimiter(DefaultRequestsPerSecond, 1)
+	}
+	c := &Client{cfg: cfg}
+	c.eng, err = httpx.New(httpx.Config{
+		Vendor:         Vendor,
+		BaseURL:        base,
+		HTTPClient:     cfg.hc,
+		UserAgent:      cfg.userAgent,
+		Logger:         cfg.logger,
+		Limiter:        lim,
+		Retry:          cfg.retry,
+		Auth:           auth,
+		ExtractMessage: extractMessage,
+		Counters:       cfg.counters,
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.common.c = c
+	c.Environment = (*EnvironmentService)(&c.common)
+	c.Organizations = (*OrganizationsService)(&c.common)
+	c.Sites = (*SitesService)(&c.common)
+	c.Groups = (*GroupsService)(&c.common)
+	c.Devices = (*DevicesService)(&c.common)
+	c.Assets = (*AssetsService)(&c.common)
+	c.Notifications = (*NotificationsService)(&c.common)
+	c.Webhooks = (*WebhooksService)(&c.common)
+	c.CustomFields = (*CustomFieldsService)(&c.common)
+	return c, nil
+}
+
+// BaseURL returns the API base URL the client uses (ending in /api/v3/).
+func (c *Client) BaseURL() string { return c.eng.BaseURL().String() }
+
+// Stats returns the client's request counts so far.
+func (c *Client) Stats() Stats { return c.eng.Counters().Snapshot() }
+
+// Counters returns the client's counters.
+func (c *Client) Counters() *Counters { return c.eng.Counters() }

@@ -1,0 +1,116 @@
+package vsaxdriver
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/mspsync/mspsync/alerting"
+	"github.com/mspsync/mspsync/internal/intake"
+	"github.com/mspsync/mspsync/vsax"
+)
+
+// MaxWebhookBody caps a notification webhook body (1 MiB; VSA X's are a
+// few hundred bytes).
+const MaxWebhookBody = 1 << 20
+
+// WebhookHandler receives VSA X notification webhooks and hands them to
+// the alerting engine: POST only, body capped (413), x-hmac-signature
+// checked over the raw body in constant time before anything is decoded,
+// the payload decoded only after that (Id required, DeviceIdentifier a
+// GUID), every refusal counted and answered 4xx with a reason. A valid
+// notification is accepted as a raise and answered 200 once durably
+// recorded; a failure to record answers 503 so VSA X retries.
+//
+// Routing: the alert's device is the DeviceIdentifier (the engine finds
+// the PSA asset linked to it), its customer reference the organization
+// ("org-<OrganizationId>", the SourceSite ID reconcile maps), then the
+// engine's default customer. VSA X never sends a resolve.
+type WebhookHandler struct {
+	Verifier *vsax.WebhookVerifier
+	Engine   alerting.Acceptor
+	Logger   *slog.Logger
+	// Account is the VSA X instance whose webhooks this handler receives
+	// (Alert.Account); "" for a deployment with one instance.
+	Account string
+}
+
+// NewWebhookHandler returns the handler that feeds verified VSA X
+// notification webhooks to engine.
+func NewWebhookHandler(v *vsax.WebhookVerifier, engine alerting.Acceptor) *WebhookHandler {
+	return &WebhookHandler{Verifier: v, Engine: engine}
+}
+
+// ServeHTTP handles one delivery.
+func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	log := h.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		intake.Reply(w, http.StatusMethodNotAllowed, "POST only")
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxWebhookBody+1))
+	if err != nil {
+		intake.Reply(w, http.StatusBadRequest, "unreadable body")
+		return
+	}
+	if len(body) > MaxWebhookBody {
+		h.Engine.RejectPayload(ctx, Kind, alerting.ReasonMalformedPayload, errors.New("vsax: webhook body too large"))
+		intake.Reply(w, http.StatusRequestEntityTooLarge, "body too large")
+		return
+	}
+	if err := h.Verifier.Verify(body, r.Header.Get(vsax.SignatureHeader)); err != nil {
+		h.Engine.RejectPayload(ctx, Kind, alerting.ReasonBadSignature, err)
+		log.Warn("vsax webhook refused", "reason", alerting.ReasonBadSignature, "err", err)
+		intake.Reply(w, http.StatusUnauthorized, err.Error())
+		return
+	}
+	p, err := vsax.DecodeWebhook(body)
+	if err != nil {
+		h.Engine.RejectPayload(ctx, Kind, alerting.ReasonMalformedPayload, err)
+		log.Warn("vsax webhook refused", "reason", alerting.ReasonMalformedPayload, "err", err)
+		intake.Reply(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	a := ToAlert(&p)
+	a.Account = h.Account
+	a.Raw = body
+	if _, err := h.Engine.Accept(ctx, a); err != nil {
+		var re *alerting.RejectedError
+		if errors.As(err, &re) {
+			log.Warn("vsax alert rejected", "event", a.EventID, "err", err)
+			intake.Reply(w, http.StatusUnprocessableEntity, err.Error())
+			return
+		}
+		log.Error("vsax alert not recorded", "event", a.EventID, "err", err)
+		intake.Reply(w, http.StatusServiceUnavailable, "not recorded; retry")
+		return
+	}
+	intake.Reply(w, http.StatusOK, "")
+}
+
+// ToAlert turns a delivered notification into a raise: event and alert
+// ID the notification Id, type the Title, severity from Priority, device
+// the DeviceIdentifier, customer the organization.
+func ToAlert(p *vsax.WebhookPayload) alerting.Alert {
+	id := strconv.FormatInt(int64(p.ID), 10)
+	a := alerting.Alert{
+		Source: Kind, EventID: id, AlertID: id, Kind: alerting.Raise,
+		Type: p.Title, Severity: alerting.ParseSeverity(string(p.Priority)),
+		Title: p.Title, Body: p.Message, Time: p.DateTime.Time,
+		Device: alerting.Device{ID: p.DeviceIdentifier},
+	}
+	if a.Title == "" {
+		a.Title = p.Message
+	}
+	if p.OrganizationID > 0 {
+		a.Customer = alerting.CustomerRef{ID: OrgSiteID(int64(p.OrganizationID))}
+	}
+	return a
+}

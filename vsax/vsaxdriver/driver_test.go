@@ -1,0 +1,305 @@
+package vsaxdriver_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mspsync/mspsync/alerting"
+	"github.com/mspsync/mspsync/alerting/alertingtest"
+	"github.com/mspsync/mspsync/reconcile"
+	"github.com/mspsync/mspsync/reconcile/reconciletest"
+	"github.com/mspsync/mspsync/vsax"
+	"github.com/mspsync/mspsync/vsax/vsaxdriver"
+	"github.com/mspsync/mspsync/vsax/vsaxtest"
+)
+
+func setup(t *testing.T) (*vsaxtest.Server, *vsax.Client) {
+	t.Helper()
+	srv := vsaxtest.NewServer(t)
+	c, err := srv.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, c
+}
+
+func TestReconcileSourceConforms(t *testing.T) {
+	t.Parallel()
+	reconciletest.RunSource(t, func(t *testing.T) reconciletest.SourceFixture {
+		srv, c := setup(t)
+		groups := map[string]int64{}
+		return reconciletest.SourceFixture{
+			Source: vsaxdriver.NewReconcileSource(c),
+			AddSite: func(name string) string {
+				org := srv.SeedOrganization(name + " Org")
+				st := srv.SeedSite(int64(org.ID), name)
+				id := vsaxdriver.SiteSiteID(int64(st.ID))
+				groups[id] = int64(srv.SeedGroup(int64(st.ID), "Default").ID)
+				return id
+			},
+			AddDevice: func(site, name string) string {
+				return srv.SeedDevice(groups[site], vsax.Device{Name: name}, nil).Identifier
+			},
+			FailListing: func() {
+				srv.Inject(vsaxtest.Fault{Path: "/api/v3/devices", Status: 500, Times: 10})
+			},
+		}
+	})
+}
+
+func seed(srv *vsaxtest.Server) (vsax.Organization, vsax.Site, vsax.Device) {
+	org := srv.SeedOrganization("Contoso")
+	st := srv.SeedSite(int64(org.ID), "HQ")
+	g := srv.SeedGroup(int64(st.ID), "Workstations")
+	d := srv.SeedDevice(int64(g.ID), vsax.Device{Name: "CON-PC01"}, &vsax.Asset{Type: "windows",
+		LastSeenOnline: vsax.Time{Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)},
+		AssetInfo:      []vsax.AssetInfoCategory{{CategoryName: "BIOS", CategoryData: map[string]string{"Serial Number": "SN-1"}}}})
+	return org, st, d
+}
+
+// TestLoadSourceHierarchy: organizations become top sites, sites their
+// children (ParentID), devices carry asset fields from the listing, and
+// only Enrich reads the per-device detail.
+func TestLoadSourceHierarchy(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	org, st, d := seed(srv)
+	src := vsaxdriver.NewReconcileSource(c)
+	snap, err := src.LoadSource(t.Context())
+	if err != nil || !snap.Complete || snap.Source.Kind != "vsax" {
+		t.Fatalf("%+v %v", snap, err)
+	}
+	if len(snap.Sites) != 2 || snap.Sites[0].ID != vsaxdriver.OrgSiteID(int64(org.ID)) || snap.Sites[1].ParentID != snap.Sites[0].ID || snap.Sites[1].ID != vsaxdriver.SiteSiteID(int64(st.ID)) {
+		t.Errorf("sites %+v", snap.Sites)
+	}
+	dev := snap.Devices[0]
+	if dev.ID != d.Identifier || dev.SiteID != vsaxdriver.SiteSiteID(int64(st.ID)) || dev.Fields["serialNumber"] != "SN-1" || dev.Fields["type"] != "windows" || dev.Fields["lastSeenOnline"] != "2026-01-02T03:04:05Z" || dev.Fields["groupName"] != "Workstations" {
+		t.Errorf("device %+v", dev)
+	}
+	if n := srv.Count("GET", "/api/v3/devices/"); n != 0 {
+		t.Errorf("%d detail reads during LoadSource", n)
+	}
+	ptrs := []*reconcile.Device{&snap.Devices[0]}
+	if err := src.Enrich(t.Context(), ptrs); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Count("GET", "/api/v3/devices/"+d.Identifier); n != 1 || src.DetailReads() != 1 || ptrs[0].Fields["isOnline"] != "false" {
+		t.Errorf("%d detail reads, fields %v", n, ptrs[0].Fields)
+	}
+}
+
+// TestRestrictedTokenIsNeverComplete: a token limited to some
+// organizations cannot prove a device gone.
+func TestRestrictedTokenIsNeverComplete(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	seed(srv)
+	src := vsaxdriver.NewReconcileSource(c)
+	src.RestrictedToken = true
+	if snap, err := src.LoadSource(t.Context()); err != nil || snap.Complete {
+		t.Errorf("complete=%v %v", snap != nil && snap.Complete, err)
+	}
+	srv.Inject(vsaxtest.Fault{Path: "/api/v3/assets", Status: 403})
+	src.RestrictedToken = false
+	if _, err := src.LoadSource(t.Context()); !errors.Is(err, vsax.ErrForbidden) {
+		t.Errorf("403 on assets: %v", err)
+	}
+}
+
+// TestTwoInstances: two VSA X instances feed one PSA under their own
+// accounts, so their links and mappings never mix.
+func TestTwoInstances(t *testing.T) {
+	t.Parallel()
+	var snaps []*reconcile.SourceSnapshot
+	for _, acct := range []string{"east", "west"} {
+		srv, c := setup(t)
+		seed(srv)
+		src := vsaxdriver.NewReconcileSource(c)
+		src.Account = acct
+		snap, err := src.LoadSource(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		snaps = append(snaps, snap)
+	}
+	if snaps[0].Source.Account != "east" || snaps[1].Source.Account != "west" || snaps[0].Source.Kind != snaps[1].Source.Kind {
+		t.Errorf("%+v / %+v", snaps[0].Source, snaps[1].Source)
+	}
+}
+
+const hookSecret = "7F3A9C2E4B6D8F0A1C3E5A7B9D1F3A5C7E9B1D3F5A7C9E1B3D5F7A9C1E3B5D7F"
+
+func payload(id int, dev string) vsax.WebhookPayload {
+	return vsax.WebhookPayload{ID: vsax.FlexInt(id), Title: "Low disk space", Message: "The free space on C: is below 9%",
+		DateTime: vsax.Time{Time: time.Date(2026, 9, 24, 16, 15, 2, 0, time.UTC)}, Priority: vsax.PriorityCritical,
+		DeviceIdentifier: dev, OrganizationID: 4821}
+}
+
+func post(h http.Handler, method string, body []byte, sig string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(method, "/vsax", bytes.NewReader(body))
+	if sig != "" {
+		r.Header.Set("X-Hmac-Signature", sig)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+func signed(p vsax.WebhookPayload) ([]byte, string) {
+	b, _ := json.Marshal(p)
+	return b, vsax.Sign(hookSecret, b)
+}
+
+func handler(t *testing.T, rec *alertingtest.Recorder) http.Handler {
+	v, err := vsax.NewWebhookVerifier(hookSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vsaxdriver.NewWebhookHandler(v, rec)
+}
+
+// TestWebhookIntake is alertingtest.RunIntake's raise half (the suite
+// requires a resolve delivery, which VSA X never sends): a valid delivery
+// becomes one raise of source vsax, a redelivery keeps its event ID,
+// the hex-keyed signature variant is accepted too, and routing fields
+// come from DeviceIdentifier and OrganizationId.
+func TestWebhookIntake(t *testing.T) {
+	t.Parallel()
+	rec := &alertingtest.Recorder{}
+	h := handler(t, rec)
+	dev := "8f3c2a1d-4b5e-6f70-8192-a3b4c5d6e7f8"
+	body, sig := signed(payload(2733, dev))
+	for i := range 2 {
+		if w := post(h, "POST", body, sig); w.Code != 200 {
+			t.Fatalf("delivery %d: %d %s", i, w.Code, w.Body)
+		}
+	}
+	key, _ := hex.DecodeString(hookSecret)
+	m := hmac.New(sha256.New, key)
+	m.Write(body)
+	if w := post(h, "POST", body, base64.StdEncoding.EncodeToString(m.Sum(nil))); w.Code != 200 {
+		t.Errorf("hex-keyed signature: %d", w.Code)
+	}
+	got := rec.Accepted()
+	if len(got) != 3 {
+		t.Fatalf("%d alerts", len(got))
+	}
+	a := got[0]
+	if a.Source != "vsax" || a.Kind != alerting.Raise || a.EventID != "2733" || got[1].EventID != a.EventID || a.Device.ID != dev ||
+		a.Customer.ID != "org-4821" || a.Severity != alerting.SeverityCritical || a.Type != "Low disk space" || a.Time.Year() != 2026 {
+		t.Errorf("%+v", a)
+	}
+	// OrganizationId as a string decodes the same.
+	sbody := bytes.Replace(body, []byte(`"OrganizationId":4821`), []byte(`"OrganizationId":"4821"`), 1)
+	if w := post(h, "POST", sbody, vsax.Sign(hookSecret, sbody)); w.Code != 200 || rec.Accepted()[3].Customer.ID != "org-4821" {
+		t.Errorf("string OrganizationId: %d", w.Code)
+	}
+}
+
+func TestWebhookRefusals(t *testing.T) {
+	t.Parallel()
+	rec := &alertingtest.Recorder{}
+	h := handler(t, rec)
+	body, sig := signed(payload(1, "8f3c2a1d-4b5e-6f70-8192-a3b4c5d6e7f8"))
+	altered := bytes.Replace(body, []byte("Low disk"), []byte("LOW DISK"), 1)
+	bad, _ := json.Marshal(map[string]any{"Id": 0})
+	for name, c := range map[string]struct {
+		method string
+		body   []byte
+		sig    string
+		status int
+		reason alerting.Reason
+	}{
+		"wrong secret": {"POST", body, vsax.Sign("wrong", body), 401, alerting.ReasonBadSignature},
+		"altered body": {"POST", altered, sig, 401, alerting.ReasonBadSignature},
+		"no header":    {"POST", body, "", 401, alerting.ReasonBadSignature},
+		"empty body":   {"POST", nil, vsax.Sign(hookSecret, nil), 400, alerting.ReasonMalformedPayload},
+		"no Id":        {"POST", bad, vsax.Sign(hookSecret, bad), 400, alerting.ReasonMalformedPayload},
+		"oversize":     {"POST", bytes.Repeat([]byte(" "), 2<<20), sig, 413, alerting.ReasonMalformedPayload},
+		"GET":          {"GET", body, sig, 405, ""},
+	} {
+		before := len(rec.Rejected())
+		if w := post(h, c.method, c.body, c.sig); w.Code != c.status {
+			t.Errorf("%s: %d; want %d", name, w.Code, c.status)
+		}
+		if c.reason != "" {
+			if r := rec.Rejected(); len(r) != before+1 || r[len(r)-1] != c.reason {
+				t.Errorf("%s: rejections %v", name, r)
+			}
+		}
+	}
+	if len(rec.Accepted()) != 0 {
+		t.Errorf("bad input made alerts")
+	}
+	rec.FailNext(errors.New("store down"))
+	if w := post(h, "POST", body, sig); w.Code != 503 {
+		t.Errorf("store failure: %d", w.Code)
+	}
+	rec.FailNext(&alerting.RejectedError{Reason: alerting.ReasonUnmappedCustomer, EventKey: "x"})
+	if w := post(h, "POST", body, sig); w.Code/100 != 4 {
+		t.Errorf("rejected: %d", w.Code)
+	}
+}
+
+type memSecrets struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (s *memSecrets) WebhookSecret(_ context.Context, url string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[url], nil
+}
+
+func (s *memSecrets) SetWebhookSecret(_ context.Context, url, secret string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[string]string{}
+	}
+	s.m[url] = secret
+	return nil
+}
+
+// TestEnsureWebhook: created once, updated (not duplicated) after, the
+// stored secret reused, and regenerated when none is stored.
+func TestEnsureWebhook(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	store := &memSecrets{}
+	req := vsax.WebhookRequest{Name: "psa", URL: "https://psa.example/vsax", Priorities: []vsax.Priority{vsax.PriorityCritical}}
+	_, s1, err := vsaxdriver.EnsureWebhook(t.Context(), c, store, req)
+	if err != nil || len(s1) != 64 {
+		t.Fatalf("%q %v", s1, err)
+	}
+	req.Priorities = append(req.Priorities, vsax.PriorityElevated)
+	_, s2, err := vsaxdriver.EnsureWebhook(t.Context(), c, store, req)
+	if err != nil || s2 != s1 || len(srv.Webhooks()) != 1 || len(srv.Webhooks()[0].Priorities) != 2 {
+		t.Fatalf("second: %q %v %+v", s2, err, srv.Webhooks())
+	}
+	fresh := &memSecrets{}
+	_, s3, err := vsaxdriver.EnsureWebhook(t.Context(), c, fresh, req)
+	if err != nil || s3 == s1 || s3 != srv.Webhooks()[0].SecretKey || len(srv.Webhooks()) != 1 {
+		t.Fatalf("no stored secret: %q %v", s3, err)
+	}
+	// VSA X delivers with the secret EnsureWebhook returned.
+	rec := &alertingtest.Recorder{}
+	v, _ := vsax.NewWebhookVerifier(s3)
+	ts := httptest.NewServer(vsaxdriver.NewWebhookHandler(v, rec))
+	defer ts.Close()
+	if st, err := vsaxtest.Deliver(t.Context(), ts.Client(), ts.URL, s3, payload(5, "")); err != nil || st != 200 || len(rec.Accepted()) != 1 {
+		t.Errorf("%d %v", st, err)
+	}
+}
