@@ -169,11 +169,29 @@ func handler(t *testing.T, rec *alertingtest.Recorder) http.Handler {
 	return vsaxdriver.NewWebhookHandler(v, rec)
 }
 
-// TestWebhookIntake is alertingtest.RunIntake's raise half (the suite
-// requires a resolve delivery, which VSA X never sends): a valid delivery
-// becomes one raise of source vsax, a redelivery keeps its event ID,
-// the hex-keyed signature variant is accepted too, and routing fields
-// come from DeviceIdentifier and OrganizationId.
+// TestWebhookHandlerConforms: the webhook intake passes
+// alertingtest.RunIntake as a raise-only intake (VSA X sends no resolve).
+func TestWebhookHandlerConforms(t *testing.T) {
+	t.Parallel()
+	alertingtest.RunIntake(t, func(t *testing.T, rec *alertingtest.Recorder) alertingtest.IntakeFixture {
+		body, sig := signed(payload(2733, "8f3c2a1d-4b5e-6f70-8192-a3b4c5d6e7f8"))
+		hdr := func(sig string) http.Header { return http.Header{"X-Hmac-Signature": {sig}} }
+		malformed := []byte(`{"Id":2733,"Title":`)
+		return alertingtest.IntakeFixture{
+			Handler:   handler(t, rec),
+			Source:    vsaxdriver.Kind,
+			Raise:     alertingtest.Delivery{Body: body, Header: hdr(sig)},
+			RaiseOnly: true,
+			Forged:    alertingtest.Delivery{Body: body, Header: hdr(vsax.Sign("forged-secret", body))},
+			Malformed: alertingtest.Delivery{Body: malformed, Header: hdr(vsax.Sign(hookSecret, malformed))},
+		}
+	})
+}
+
+// TestWebhookIntake: a valid delivery becomes one raise of source vsax,
+// a redelivery keeps its event ID, the hex-keyed signature variant is
+// accepted too, and routing fields come from DeviceIdentifier and
+// OrganizationId.
 func TestWebhookIntake(t *testing.T) {
 	t.Parallel()
 	rec := &alertingtest.Recorder{}
