@@ -37,6 +37,9 @@ const (
 	NewSitesAsCustomers = "customers" // an unmapped source site becomes a customer with a main site
 	NewSitesAsSites     = "sites"     // ... a site under NewSitesCustomerID
 	NewSitesSkip        = "skip"      // ... is skipped
+
+	ChildSitesAsCustomers = "customers" // an unmapped child site is placed like any unmapped site (after its ancestors' mappings)
+	ChildSitesAsSites     = "sites"     // ... becomes a site of the customer its parent is placed on
 )
 
 // SiteConfig chooses customers and sites.
@@ -55,6 +58,18 @@ type SiteConfig struct {
 	// "sites", a site of NewSitesCustomerID) of the same name is reused.
 	NewSites           string `json:"new_sites,omitempty"`
 	NewSitesCustomerID int    `json:"new_sites_customer_id,omitempty"`
+	// ChildSites is what an unmapped source site with a parent
+	// (SourceSite.ParentID) becomes (mappings method). "customers"
+	// (default): its nearest mapped ancestor's mapping places it, else
+	// new_sites does, as for a top-level site. "sites": it becomes a site
+	// of the customer its parent is placed on (mapped, learned, linked,
+	// matched by name or created), matched by name under that customer
+	// first, else created with its link, and its devices go there; a
+	// parent placed on the default site or by new_sites "sites" stands
+	// for no customer of its own, and new_sites places the child; a parent
+	// that places nothing holds the child back. For sources whose sites
+	// sit under organisations (VSA X: organisation → site).
+	ChildSites string `json:"child_sites,omitempty"`
 	// ReviewSimilar holds back an unmapped source site whose name is close
 	// to an existing customer's but not equal (punctuation, a company
 	// suffix, a typo), instead of creating a second customer; the plan
@@ -329,6 +344,13 @@ func (cc *compiled) compileSites() error {
 		}
 	default:
 		return bad("sites.new_sites", "%q is not customers, sites or skip", cc.Sites.NewSites)
+	}
+	switch cc.Sites.ChildSites {
+	case "":
+		cc.Sites.ChildSites = ChildSitesAsCustomers
+	case ChildSitesAsCustomers, ChildSitesAsSites:
+	default:
+		return bad("sites.child_sites", "%q is not customers or sites", cc.Sites.ChildSites)
 	}
 	if cc.Sites.MainSiteName == "" {
 		cc.Sites.MainSiteName = "Main"

@@ -426,6 +426,10 @@ type placement struct {
 	siteID      int
 	siteRef     string
 	reason      string
+	// pooled: a catch-all site (the default site, new_sites "sites")
+	// that stands for no customer of the source site's own, so its child
+	// sites are not put under it (sites.child_sites "sites").
+	pooled bool
 }
 
 // siteKey names the placement's site in a change: its ref, else its id.
@@ -456,6 +460,7 @@ type planner struct {
 	creates  []Action // field, customer, site and type creations, in order of need
 	refs     map[string]bool
 	siteMemo map[string]*placement
+	placing  map[string]bool   // source sites whose placement is being worked out (child_sites: a parent cycle)
 	skips    map[string]string // source site → why it places nothing
 	fieldOK  []int             // indices of the mappings whose target exists or is created
 	ruleMemo []ruleRes         // site rule index+1 (0: default site) → placement
@@ -1086,6 +1091,11 @@ func (p *planner) place(d *Device, site *SourceSite) (*placement, string) {
 	if site == nil {
 		return p.defaultSite(fmt.Sprintf("source site %q unknown", d.SiteID))
 	}
+	return p.placeMemo(site)
+}
+
+// placeMemo places a whole source site once.
+func (p *planner) placeMemo(site *SourceSite) (*placement, string) {
 	if pl, ok := p.siteMemo[site.ID]; ok {
 		return pl, ""
 	}
@@ -1128,6 +1138,9 @@ func (p *planner) resolved(customerID, siteID int, why string) (*placement, stri
 func (p *planner) defaultSite(why string) (*placement, string) {
 	if ds := p.cc.Sites.DefaultSite; ds != nil {
 		pl, err := p.resolved(ds.CustomerID, ds.SiteID, "default site ("+why+")")
+		if pl != nil {
+			pl.pooled = true
+		}
 		return pl, err
 	}
 	return nil, why + " and no default site"
@@ -1137,12 +1150,14 @@ func (p *planner) defaultSite(why string) (*placement, string) {
 // the user and earlier runs said, then by what the PSA records say:
 // its configured mapping (or its nearest mapped ancestor's), the mapping
 // an earlier run learned, the PSA site or customer linked to it, and only
-// then by name or as a new customer or site.
+// then (sites.child_sites "sites") as a site of its parent's customer,
+// or by name or as a new customer or site.
 func (p *planner) placeSite(site *SourceSite) (*placement, string) {
 	if site.Excluded {
 		return nil, fmt.Sprintf("source site %q is excluded", site.Name)
 	}
-	if pl, why, ok := p.placeConfigured(site); ok {
+	child := p.cc.Sites.ChildSites == ChildSitesAsSites && site.ParentID != "" && p.sites[site.ParentID] != nil
+	if pl, why, ok := p.placeConfigured(site, !child); ok {
 		return pl, why
 	}
 	if pl, ok := p.placeLearned(site); ok {
@@ -1150,6 +1165,11 @@ func (p *planner) placeSite(site *SourceSite) (*placement, string) {
 	}
 	if pl, ok := p.placeLinked(site); ok {
 		return pl, ""
+	}
+	if child {
+		if pl, why, ok := p.placeUnderParent(site); ok {
+			return pl, why
+		}
 	}
 	switch p.cc.Sites.NewSites {
 	case NewSitesSkip:
@@ -1160,10 +1180,10 @@ func (p *planner) placeSite(site *SourceSite) (*placement, string) {
 	return p.placeAsCustomer(site)
 }
 
-// placeConfigured applies the site's mapping from the config, else the
-// nearest mapped ancestor's (Level's nested groups, VSA X's organisation
-// → site → group).
-func (p *planner) placeConfigured(site *SourceSite) (*placement, string, bool) {
+// placeConfigured applies the site's mapping from the config, else, with
+// ancestors, the nearest mapped ancestor's (Level's nested groups, VSA
+// X's organisation → site → group).
+func (p *planner) placeConfigured(site *SourceSite, ancestors bool) (*placement, string, bool) {
 	seen := map[string]bool{}
 	for cur := site; cur != nil && !seen[cur.ID]; cur = p.sites[cur.ParentID] {
 		seen[cur.ID] = true
@@ -1178,7 +1198,7 @@ func (p *planner) placeConfigured(site *SourceSite) (*placement, string, bool) {
 			pl, whyNot := p.resolved(m.CustomerID, m.SiteID, why)
 			return pl, whyNot, true
 		}
-		if cur.ParentID == "" {
+		if cur.ParentID == "" || !ancestors {
 			break
 		}
 	}
@@ -1230,7 +1250,7 @@ func (p *planner) placeLinked(site *SourceSite) (*placement, bool) {
 func (p *planner) placeAsSite(site *SourceSite) (*placement, string) {
 	cust := p.cc.Sites.NewSitesCustomerID
 	if s := p.ix.siteByName[cust][normName(site.Name)]; s != nil {
-		pl := &placement{customerID: cust, siteID: s.ID, reason: fmt.Sprintf("site %q matched by name under customer %d", site.Name, cust)}
+		pl := &placement{customerID: cust, siteID: s.ID, reason: fmt.Sprintf("site %q matched by name under customer %d", site.Name, cust), pooled: true}
 		p.linkSite(site, cust, s.ID, s.Links)
 		p.learn(site, pl)
 		return pl, ""
@@ -1238,9 +1258,52 @@ func (p *planner) placeAsSite(site *SourceSite) (*placement, string) {
 	ref := refPrefixSite + site.ID
 	p.creates = append(p.creates, Action{Kind: CreateSite, Name: site.Name, Ref: ref, Site: &NewSite{CustomerID: cust, Name: site.Name, Link: p.siteLink(site)},
 		Reason: fmt.Sprintf("source site %q is not mapped (new_sites: sites under customer %d)", site.Name, cust)})
-	pl := &placement{customerID: cust, siteRef: ref, reason: fmt.Sprintf("new site %q under customer %d", site.Name, cust)}
+	pl := &placement{customerID: cust, siteRef: ref, reason: fmt.Sprintf("new site %q under customer %d", site.Name, cust), pooled: true}
 	p.learn(site, pl)
 	return pl, ""
+}
+
+// placeUnderParent places an unmapped child site (sites.child_sites
+// "sites") as a site of the customer its parent is placed on: on its
+// site of the same name under that customer, else on a site the plan
+// creates (under the customer the plan creates for the parent, when it
+// does). ok is false when the parent stands for no customer (a pooled
+// placement, or a parent cycle): new_sites then places the site.
+func (p *planner) placeUnderParent(site *SourceSite) (pl *placement, why string, ok bool) {
+	parent := p.sites[site.ParentID]
+	if p.placing[parent.ID] {
+		return nil, "", false
+	}
+	if p.placing == nil {
+		p.placing = map[string]bool{}
+	}
+	p.placing[site.ID] = true
+	ppl, pwhy := p.placeMemo(parent)
+	delete(p.placing, site.ID)
+	if ppl == nil {
+		return nil, fmt.Sprintf("source site %q: its parent %q places nothing (%s)", site.Name, parent.Name, pwhy), true
+	}
+	if ppl.pooled {
+		return nil, "", false
+	}
+	cust, cref := ppl.customerID, ppl.customerRef
+	under := fmt.Sprintf("the customer of %q", parent.Name)
+	if c := p.ix.customers[cust]; c != nil && cref == "" {
+		under = fmt.Sprintf("customer %q", c.Name)
+		if s := p.ix.siteByName[cust][normName(site.Name)]; s != nil {
+			pl = &placement{customerID: cust, siteID: s.ID, reason: fmt.Sprintf("site %q matched by name under %s", site.Name, under)}
+			p.linkSite(site, cust, s.ID, s.Links)
+			p.learn(site, pl)
+			return pl, "", true
+		}
+	}
+	ref := refPrefixSite + site.ID
+	p.creates = append(p.creates, Action{Kind: CreateSite, Name: site.Name, Ref: ref,
+		Site:   &NewSite{CustomerID: cust, CustomerRef: cref, Name: site.Name, Link: p.siteLink(site)},
+		Reason: fmt.Sprintf("source site %q is not mapped; its parent %q is %s (child_sites: sites)", site.Name, parent.Name, under)})
+	pl = &placement{customerID: cust, customerRef: cref, siteRef: ref, reason: fmt.Sprintf("new site %q under %s", site.Name, under)}
+	p.learn(site, pl)
+	return pl, "", true
 }
 
 // placeAsCustomer places an unmapped site on the one customer of the same

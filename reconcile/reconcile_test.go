@@ -462,3 +462,130 @@ func TestNearestMappedAncestor(t *testing.T) {
 		t.Errorf("a parent loop must end in a skip, not a hang: %+v", a)
 	}
 }
+
+// childSitesWorld is an organisation → site estate (VSA X-like): Contoso
+// has no customer yet, Fabrikam is mapped, Tailspin matches a customer by
+// name; their sites are unmapped.
+func childSitesWorld() (*reconcile.SourceSnapshot, reconcile.TargetSnapshot, *reconcile.Config) {
+	src := &reconcile.SourceSnapshot{Source: reconcile.SourceInfo{Kind: "orgs"}, Complete: true, Sites: []reconcile.SourceSite{
+		{ID: "org-1", Name: "Contoso"}, {ID: "site-11", Name: "HQ", ParentID: "org-1"}, {ID: "site-12", Name: "Branch", ParentID: "org-1"},
+		{ID: "org-2", Name: "Fabrikam"}, {ID: "site-21", Name: "warehouse", ParentID: "org-2"}, {ID: "site-22", Name: "Lab", ParentID: "org-2"},
+		{ID: "org-3", Name: "Tailspin"}, {ID: "site-31", Name: "Remote", ParentID: "org-3"},
+		{ID: "org-4", Name: "Gone", Excluded: true}, {ID: "site-41", Name: "Old", ParentID: "org-4"},
+		{ID: "loop-1", Name: "L1", ParentID: "loop-2"}, {ID: "loop-2", Name: "L2", ParentID: "loop-1"},
+	}}
+	for i, site := range []string{"org-1", "site-11", "site-12", "site-21", "site-22", "site-31", "site-41", "loop-1"} {
+		src.Devices = append(src.Devices, reconcile.Device{ID: fmt.Sprintf("d%d", i), SiteID: site, Fields: map[string]string{"hostname": fmt.Sprintf("PC-%d", i)}})
+	}
+	tgt := reconcile.TargetSnapshot{
+		Customers: []reconcile.Customer{{ID: 2, Name: "Fabrikam Ltd", MainSiteID: 20}, {ID: 3, Name: "Tailspin", MainSiteID: 30}},
+		Sites: []reconcile.Site{{ID: 20, CustomerID: 2, Name: "Main"}, {ID: 21, CustomerID: 2, Name: "Warehouse"},
+			{ID: 30, CustomerID: 3, Name: "Main"}},
+		AssetTypes: []reconcile.AssetType{{ID: 3, Name: "PC"}}, Fields: []reconcile.FieldDef{{Name: "inventory_number", Native: true}},
+		SiteLinkKinds: []string{"*"},
+	}
+	cfg := &reconcile.Config{FieldMappings: []reconcile.FieldMapping{{Source: "hostname", Target: "inventory_number"}},
+		AssetTypes: reconcile.TypeConfig{Mode: reconcile.TypeFixed, Default: "PC"},
+		Sites: reconcile.SiteConfig{ChildSites: reconcile.ChildSitesAsSites,
+			Mappings: []reconcile.SiteMapping{{SourceSiteID: "org-2", CustomerID: 2}}}}
+	return src, tgt, cfg
+}
+
+// TestChildSitesBecomeSitesOfTheirParentsCustomer: with child_sites
+// "sites" an unmapped child site becomes a site of the customer its
+// parent is placed on (created, mapped or matched by name), matched by
+// name under it first; a second run writes nothing.
+func TestChildSitesBecomeSitesOfTheirParentsCustomer(t *testing.T) {
+	t.Parallel()
+	src, tgt, cfg := childSitesWorld()
+	target := reconciletest.NewTarget(tgt)
+	cs := plan(t, src, target.Snapshot(), cfg)
+	var made []string
+	for _, a := range cs.Actions {
+		switch a.Kind {
+		case reconcile.CreateCustomer:
+			made = append(made, "customer "+a.Name)
+		case reconcile.CreateSite:
+			made = append(made, fmt.Sprintf("site %s under %d%s", a.Name, a.Site.CustomerID, a.Site.CustomerRef))
+		case reconcile.LinkSite:
+			made = append(made, fmt.Sprintf("link %s to site %d", a.Name, a.LinkSiteID))
+		}
+	}
+	want := []string{"customer Contoso", "site HQ under 0customer:org-1", "site Branch under 0customer:org-1",
+		"link warehouse to site 21", "site Lab under 2", "link Tailspin to site 0", "site Remote under 3", "customer L2", "site L1 under 0customer:loop-2"}
+	if !slices.Equal(made, want) {
+		t.Errorf("creations\n got %q\nwant %q\n%s", made, want, table(cs))
+	}
+	if a := find(cs, "d3"); a.Write.SiteID != 21 {
+		t.Errorf("warehouse device on %+v (%s)", a.Write, a.Reason)
+	}
+	if a := find(cs, "d6"); a.Kind != reconcile.SkipDevice || !strings.Contains(a.Reason, `parent "Gone" places nothing`) {
+		t.Errorf("child of an excluded parent: %s %s", a.Kind, a.Reason)
+	}
+	if err := reconcile.Apply(t.Context(), cs, target, reconcile.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if s := cs.Summary(); s.Failed != 0 {
+		t.Fatalf("summary = %s\n%s", s, table(cs))
+	}
+	snap := target.Snapshot()
+	siteOf := map[int]reconcile.Site{}
+	for _, s := range snap.Sites {
+		siteOf[s.ID] = s
+	}
+	custOf := map[string]string{}
+	for _, c := range snap.Customers {
+		custOf[fmt.Sprint(c.ID)] = c.Name
+	}
+	got := map[string]string{}
+	for _, a := range snap.Assets {
+		got[a.Fields["inventory_number"]] = custOf[fmt.Sprint(a.CustomerID)] + "/" + siteOf[a.SiteID].Name
+	}
+	wantAt := map[string]string{"PC-0": "Contoso/Main", "PC-1": "Contoso/HQ", "PC-2": "Contoso/Branch", "PC-3": "Fabrikam Ltd/Warehouse",
+		"PC-4": "Fabrikam Ltd/Lab", "PC-5": "Tailspin/Remote", "PC-7": "L2/L1"}
+	if fmt.Sprint(got) != fmt.Sprint(wantAt) {
+		t.Errorf("assets at\n got %v\nwant %v", got, wantAt)
+	}
+	second := plan(t, src, target.Snapshot(), cfg)
+	if n := second.Writes(); n != 0 {
+		t.Fatalf("second run plans %d writes:\n%s", n, table(second))
+	}
+	// The learned mappings alone (no links) place them the same.
+	noLinks := target.Snapshot()
+	noLinks.SiteLinkKinds = nil
+	for i := range noLinks.Sites {
+		noLinks.Sites[i].Links = nil
+	}
+	for i := range noLinks.Customers {
+		noLinks.Customers[i].Links = nil
+	}
+	var learned []reconcile.Mapping
+	for _, m := range cs.NewMappings {
+		learned = append(learned, reconcile.Mapping{Kind: "orgs", SourceSiteID: m.SourceSiteID, CustomerID: m.CustomerID, SiteID: m.SiteID})
+	}
+	third, err := reconcile.Plan(src, &noLinks, cfg, reconcile.WithLearnedMappings(learned))
+	if err != nil || third.Writes() != 0 {
+		t.Fatalf("with learned mappings: %v, %d writes:\n%s", err, third.Writes(), table(third))
+	}
+}
+
+// TestChildSitesOfAPooledParent: a parent placed on the default site
+// stands for no customer, so its child goes where new_sites says (the
+// default site), not into a new site of the default customer.
+func TestChildSitesOfAPooledParent(t *testing.T) {
+	t.Parallel()
+	src, tgt, cfg := childSitesWorld()
+	cfg.Sites.NewSites = reconcile.NewSitesSkip
+	cfg.Sites.DefaultSite = &reconcile.SiteRef{CustomerID: 3, SiteID: 30}
+	cs := plan(t, src, tgt, cfg)
+	if a := find(cs, "d1"); a.Kind != reconcile.CreateAsset || a.Write.SiteID != 30 || !strings.Contains(a.Reason, "default site") {
+		t.Errorf("child of a pooled parent: %s %+v %s", a.Kind, a.Write, a.Reason)
+	}
+	if a := find(cs, "d4"); a.Write.SiteRef == "" {
+		t.Errorf("child of a mapped parent must still get a site of its own: %+v %s", a.Write, a.Reason)
+	}
+	cfg.Sites.ChildSites = "nested"
+	if _, err := reconcile.Plan(src, &tgt, cfg); err == nil || !strings.Contains(err.Error(), "sites.child_sites") {
+		t.Errorf("bad child_sites: %v", err)
+	}
+}
