@@ -24,8 +24,11 @@
 //   - Sites: explicit mappings from source site to PSA customer and site,
 //     or ordered criteria rules; a default site; what an unmapped source
 //     site becomes (a customer with a main site, a site under one customer,
-//     or nothing; a PSA customer or site of the same name is reused); the
-//     top level of new customers; whether matched assets may move.
+//     or nothing; a PSA customer or site of the same name is reused);
+//     what an unmapped child site (SourceSite.ParentID) becomes: placed by
+//     its nearest mapped ancestor, or (child_sites "sites") a site of the
+//     customer its parent is placed on; the top level of new customers;
+//     whether matched assets may move.
 //   - Field mappings: source field to PSA field (native, info or custom,
 //     by name), only-fill-empty, create-missing, and fields that churn and
 //     so do not trigger an update on their own.

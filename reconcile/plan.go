@@ -1221,7 +1221,7 @@ func (p *planner) placeLearned(site *SourceSite) (*placement, bool) {
 	if pl == nil {
 		return nil, false
 	}
-	p.renamed(site, c)
+	p.renamedAt(site, pl)
 	return pl, true
 }
 
@@ -1240,7 +1240,7 @@ func (p *planner) placeLinked(site *SourceSite) (*placement, bool) {
 	if pl == nil {
 		return nil, false
 	}
-	p.renamed(site, p.ix.customers[pl.customerID])
+	p.renamedAt(site, pl)
 	p.learn(site, pl)
 	return pl, true
 }
@@ -1287,7 +1287,10 @@ func (p *planner) placeUnderParent(site *SourceSite) (pl *placement, why string,
 		return nil, "", false
 	}
 	cust, cref := ppl.customerID, ppl.customerRef
-	under := fmt.Sprintf("the customer of %q", parent.Name)
+	under := "a new customer"
+	if top := p.sites[strings.TrimPrefix(cref, refPrefixCust)]; cref != "" && top != nil {
+		under = fmt.Sprintf("new customer %q", top.Name)
+	}
 	if c := p.ix.customers[cust]; c != nil && cref == "" {
 		under = fmt.Sprintf("customer %q", c.Name)
 		if s := p.ix.siteByName[cust][normName(site.Name)]; s != nil {
@@ -1379,6 +1382,19 @@ func (p *planner) renamed(site *SourceSite, c *Customer) {
 	if c != nil && normName(c.Name) != normName(site.Name) {
 		p.notice(site, NoticeRenamed, fmt.Sprintf("source site %q is PSA customer %q (kept by its link or mapping; the PSA name is left as it is)", site.Name, c.Name))
 	}
+}
+
+// renamedAt reports a source site whose PSA record has another name: a
+// child site that is a site of its parent's customer (sites.child_sites
+// "sites") is compared with its PSA site, any other with its customer.
+func (p *planner) renamedAt(site *SourceSite, pl *placement) {
+	if p.cc.Sites.ChildSites == ChildSitesAsSites && site.ParentID != "" && p.sites[site.ParentID] != nil {
+		if s := p.ix.sites[pl.siteID]; s != nil && normName(s.Name) != normName(site.Name) {
+			p.notice(site, NoticeRenamed, fmt.Sprintf("source site %q is PSA site %q (kept by its link or mapping; the PSA name is left as it is)", site.Name, s.Name))
+		}
+		return
+	}
+	p.renamed(site, p.ix.customers[pl.customerID])
 }
 
 // notice adds a notice about a source site.

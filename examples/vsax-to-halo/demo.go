@@ -72,9 +72,13 @@ func (d *demo) seed() {
 	for _, e := range estate {
 		org := d.vs.SeedOrganization(e.org)
 		d.orgs[e.org] = org
+		var groups []vsax.Group
+		for _, name := range e.sites {
+			site := d.vs.SeedSite(int64(org.ID), name)
+			groups = append(groups, d.vs.SeedGroup(int64(site.ID), "Workstations"))
+		}
 		for i := range e.n {
-			site := d.vs.SeedSite(int64(org.ID), e.sites[i%len(e.sites)])
-			g := d.vs.SeedGroup(int64(site.ID), "Workstations")
+			g := groups[i%len(groups)]
 			typ, os := "windows", "Windows 11 Pro"
 			if i%4 == 3 {
 				typ, os = "mac", "macOS 15"

@@ -12,7 +12,10 @@
 // https://acme.vsax.net), VSAX_TOKEN_ID, VSAX_TOKEN_SECRET.
 //
 // Without -config the default applies: each VSA X organization becomes a
-// Halo customer with a main site (vsaxdriver's ByOrganization placement);
+// Halo customer (with a main site) and each of its VSA X sites a Halo
+// site of that customer, matched by name first (sites.child_sites
+// "sites"); map an organization in sites.mappings to put it on an
+// existing customer, its sites then go under that customer;
 // the device name goes to the asset tag (inventory_number), the BIOS
 // serial to the asset field "Serial Number", and OS, IP addresses and last
 // user to fields of those names where the tenant has them; assets match
@@ -138,7 +141,6 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 // syncOnce runs one reconcile and prints its plan and summary.
 func syncOnce(ctx context.Context, o options, cfg *reconcile.Config, hc *halo.Client, vc *vsax.Client, status *progress.Printer, stdout io.Writer) int {
 	src := vsaxdriver.NewReconcileSource(vc)
-	src.ByOrganization = true
 	before := map[string]progress.Stats{"halo": hc.Stats(), "vsax": vc.Stats()}
 	res, err := reconcile.Run(ctx, src, halodriver.NewReconcileTarget(hc), cfg, reconcile.RunOptions{
 		DryRun:       o.dryRun,
@@ -197,7 +199,7 @@ func loadConfig(ctx context.Context, path string, hc *halo.Client) (*reconcile.C
 // DefaultConfig is the documented default (see the package doc).
 func DefaultConfig(group int, exists func(string) bool) *reconcile.Config {
 	cfg := &reconcile.Config{
-		Sites: reconcile.SiteConfig{Method: reconcile.SiteMappings, NewSites: reconcile.NewSitesAsCustomers, MainSiteName: "Main"},
+		Sites: reconcile.SiteConfig{Method: reconcile.SiteMappings, NewSites: reconcile.NewSitesAsCustomers, ChildSites: reconcile.ChildSitesAsSites, MainSiteName: "Main"},
 		FieldMappings: []reconcile.FieldMapping{
 			{Source: "name", Target: "inventory_number"},
 			{Source: "serialNumber", Target: "Serial Number"},

@@ -30,6 +30,13 @@ func TestDemoSecondRunChangesNothing(t *testing.T) {
 	if !strings.HasPrefix(sums[1], "summary: created=0 updated=0 ") || !strings.Contains(sums[1], "deactivated=0") || !strings.Contains(sums[1], "failed=0") {
 		t.Errorf("second run: %s", sums[1])
 	}
+	// VSA X sites become Halo sites of their organization's customer
+	// (sites.child_sites "sites"), the existing one or a new one.
+	for _, want := range []string{`its parent "Contoso" is customer "Contoso"`, `its parent "Fabrikam" is new customer "Fabrikam"`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no site created under the organization's customer (%s):\n%s", want, out.String())
+		}
+	}
 	if !strings.Contains(errOut.String(), "halo") {
 		t.Errorf("progress: %s", errOut.String())
 	}

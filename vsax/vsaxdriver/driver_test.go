@@ -11,6 +11,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -96,6 +97,51 @@ func TestLoadSourceHierarchy(t *testing.T) {
 	}
 	if n := srv.Count("GET", "/api/v3/devices/"+d.Identifier); n != 1 || src.DetailReads() != 1 || ptrs[0].Fields["isOnline"] != "false" {
 		t.Errorf("%d detail reads, fields %v", n, ptrs[0].Fields)
+	}
+}
+
+// TestSitesUnderTheirOrganization: with reconcile's sites.child_sites
+// "sites" an organization becomes a customer and its VSA X sites sites
+// of it, devices on their site; a second run writes nothing.
+func TestSitesUnderTheirOrganization(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	org, st, _ := seed(srv)
+	lab := srv.SeedSite(int64(org.ID), "Lab")
+	srv.SeedDevice(int64(srv.SeedGroup(int64(lab.ID), "Servers").ID), vsax.Device{Name: "CON-SRV1"}, nil)
+	target := reconciletest.NewTarget(reconcile.TargetSnapshot{SiteLinkKinds: []string{vsaxdriver.Kind},
+		Fields: []reconcile.FieldDef{{Name: "inventory_number", Native: true}}, AssetTypes: []reconcile.AssetType{{ID: 1, Name: "PC"}}})
+	cfg := &reconcile.Config{FieldMappings: []reconcile.FieldMapping{{Source: "name", Target: "inventory_number"}},
+		AssetTypes: reconcile.TypeConfig{Mode: reconcile.TypeFixed, Default: "PC"},
+		Sites:      reconcile.SiteConfig{ChildSites: reconcile.ChildSitesAsSites}}
+	for run := 1; run <= 2; run++ {
+		res, err := reconcile.Run(t.Context(), vsaxdriver.NewReconcileSource(c), target, cfg, reconcile.RunOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := res.Changeset.Writes(); run == 2 && n != 0 {
+			t.Fatalf("second run: %d writes", n)
+		}
+	}
+	snap := target.Snapshot()
+	if len(snap.Customers) != 1 || snap.Customers[0].Name != "Contoso" || snap.Customers[0].Links[vsaxdriver.Kind] != vsaxdriver.OrgSiteID(int64(org.ID)) {
+		t.Fatalf("customers %+v", snap.Customers)
+	}
+	names := map[int]string{}
+	for _, s := range snap.Sites {
+		if s.CustomerID != snap.Customers[0].ID {
+			t.Errorf("site %+v not under Contoso", s)
+		}
+		names[s.ID] = s.Name + "=" + s.Links[vsaxdriver.Kind]
+	}
+	var at []string
+	for _, a := range snap.Assets {
+		at = append(at, a.Fields["inventory_number"]+"@"+names[a.SiteID])
+	}
+	slices.Sort(at)
+	want := []string{"CON-PC01@HQ=" + vsaxdriver.SiteSiteID(int64(st.ID)), "CON-SRV1@Lab=" + vsaxdriver.SiteSiteID(int64(lab.ID))}
+	if !slices.Equal(at, want) {
+		t.Errorf("assets %v; want %v", at, want)
 	}
 }
 

@@ -55,11 +55,13 @@ type ReconcileSource struct {
 	// snapshot is then never Complete, so nothing is deactivated.
 	RestrictedToken bool
 	// ByOrganization places devices in their organization instead of
-	// their site: the snapshot's sites are the organizations only, so
-	// reconcile's "unmapped site → new customer" makes one PSA customer per
-	// organization. Use it until reconcile can place an unmapped site
-	// under its parent's customer (SourceSite.ParentID is honoured only
-	// for configured mappings today).
+	// their site: the snapshot's sites are the organizations only (no
+	// VSA X sites), so each organization becomes one PSA customer with
+	// every device on its main site. Without it, organizations are top
+	// sites and VSA X sites their children (ParentID): give reconcile
+	// sites.child_sites "sites" to make each VSA X site a site of its
+	// organization's customer (the default "customers" makes an unmapped
+	// VSA X site a customer of its own unless its organization is mapped).
 	ByOrganization bool
 	// Concurrency bounds the detail reads in flight (default 4).
 	Concurrency int
