@@ -15,6 +15,7 @@ import (
 
 	"github.com/mspsync/mspsync/dattormm/dattormmtest"
 	"github.com/mspsync/mspsync/halo/halotest"
+	"github.com/mspsync/mspsync/level/leveltest"
 	"github.com/mspsync/mspsync/vsax/vsaxtest"
 )
 
@@ -23,6 +24,7 @@ var demoSecrets = []string{
 	halotest.DefaultClientSecret,
 	dattormmtest.DefaultAPISecret,
 	vsaxtest.DefaultTokenSecret,
+	leveltest.DefaultAPIKey,
 	"demo-secret-6f1d9a2c4b7e8f30a1b2c3d4e5f60718", // datto-alerts-to-halo's webhook secret
 	"demo-mail-secret-9b2e4c6a8d0f1e3c5a7b",        // datto-alerts-to-halo's mail endpoint secret
 }
