@@ -95,13 +95,21 @@ func (s *Store) AddRequest(ctx context.Context, r alerting.Request) (alerting.Re
 	if err != nil {
 		return alerting.Request{}, fmt.Errorf("pgstore: encoding request: %w", err)
 	}
+	// Adds take turns (a transaction lock), so each sees every earlier add
+	// committed and its trim keeps exactly the newest entries; a trim that
+	// ran beside an uncommitted add would leave that add's row behind.
 	var seq int64
-	err = s.queryRow(ctx, `WITH ins AS (
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('mspsync_requests'))`); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `WITH ins AS (
 			INSERT INTO mspsync_requests (event_key, source, status, doc) VALUES ($1, $2, $3, $4) RETURNING seq
 		), trim AS (
 			DELETE FROM mspsync_requests WHERE seq <= (SELECT seq FROM ins) - $5
 		)
-		SELECT seq FROM ins`, []any{r.EventKey, r.Source, string(r.Status), doc, s.requestLogSize()}, &seq)
+		SELECT seq FROM ins`, r.EventKey, r.Source, string(r.Status), doc, s.requestLogSize()).Scan(&seq)
+	})
 	if err != nil {
 		return alerting.Request{}, wrap("add request", ctx, err)
 	}
