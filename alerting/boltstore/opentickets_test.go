@@ -1,7 +1,6 @@
 package boltstore_test
 
 import (
-	"path/filepath"
 	"testing"
 
 	"github.com/mspsync/mspsync/alerting"
@@ -16,13 +15,5 @@ var _ alerting.OpenTickets = (*boltstore.Store)(nil)
 // only while a ticket is open.
 func TestOpenTickets(t *testing.T) {
 	t.Parallel()
-	storetest.RunOpenTickets(t,
-		func(t *testing.T) alerting.Store { return open(t, filepath.Join(t.TempDir(), "alerts.db")) },
-		func(t *testing.T, s alerting.Store) alerting.Store {
-			bs := s.(*boltstore.Store)
-			if err := bs.Close(); err != nil {
-				t.Fatal(err)
-			}
-			return open(t, bs.Path())
-		})
+	storetest.RunOpenTickets(t, newStore, reopen)
 }

@@ -15,12 +15,5 @@ var _ alerting.OpenTickets = (*pgstore.Store)(nil)
 // only while a ticket is open.
 func TestOpenTickets(t *testing.T) {
 	dsn(t)
-	storetest.RunOpenTickets(t,
-		func(t *testing.T) alerting.Store { return open(t, schema(t)) },
-		func(t *testing.T, s alerting.Store) alerting.Store {
-			ps := s.(*pgstore.Store)
-			name := ps.Schema()
-			ps.Close()
-			return open(t, name)
-		})
+	storetest.RunOpenTickets(t, func(t *testing.T) alerting.Store { return open(t, schema(t)) }, reopen)
 }
