@@ -107,18 +107,13 @@ type Client struct {
 type service struct{ c *Client }
 
 type config struct {
-	apiURL      string
-	key, secret string
-	staticToken string
-	reads       *rate.Limiter
-	retry       httpx.RetryPolicy
-	hc          *http.Client
-	logger      *slog.Logger
-	userAgent   string
-	counters    *httpx.Counters
-	pageSize    int
-	pause       time.Duration
-	clock       httpx.Clock
+	httpx.ClientSettings // Limiter: the read budget
+	apiURL               string
+	key, secret          string
+	staticToken          string
+	pageSize             int
+	pause                time.Duration
+	clock                httpx.Clock
 }
 
 // Option configures a Client.
@@ -147,33 +142,27 @@ func WithStaticToken(token string) Option {
 // Pass rate.NewLimiter(rate.Inf, 0) to switch client-side limiting off;
 // that also lifts the write budgets.
 func WithRateLimit(l *rate.Limiter) Option {
-	return func(c *config) error { c.reads = l; return nil }
+	return func(c *config) error { c.Limiter = l; return nil }
 }
 
 // WithRetryPolicy replaces DefaultRetryPolicy.
 func WithRetryPolicy(p RetryPolicy) Option {
-	return func(c *config) error { c.retry = p; return nil }
+	return func(c *config) error { c.Retry = p; return nil }
 }
 
 // WithHTTPClient sets the HTTP client for API and token requests.
 func WithHTTPClient(hc *http.Client) Option {
-	return func(c *config) error {
-		if hc == nil {
-			return errors.New("dattormm: nil HTTP client")
-		}
-		c.hc = hc
-		return nil
-	}
+	return func(c *config) error { return c.SetHTTPClient(Vendor, hc) }
 }
 
 // WithLogger sets the logger for requests, retries and waits (Debug).
-func WithLogger(l *slog.Logger) Option { return func(c *config) error { c.logger = l; return nil } }
+func WithLogger(l *slog.Logger) Option { return func(c *config) error { c.Logger = l; return nil } }
 
 // WithUserAgent replaces "mspsync/<version> (dattormm)".
-func WithUserAgent(ua string) Option { return func(c *config) error { c.userAgent = ua; return nil } }
+func WithUserAgent(ua string) Option { return func(c *config) error { c.UserAgent = ua; return nil } }
 
 // WithCounters makes the client count into cs.
-func WithCounters(cs *Counters) Option { return func(c *config) error { c.counters = cs; return nil } }
+func WithCounters(cs *Counters) Option { return func(c *config) error { c.Counters = cs; return nil } }
 
 // WithRateLimitPause sets how long the client pauses after a 429 without
 // Retry-After (default DefaultRateLimitPause, 60 s: the window must drain).
@@ -218,7 +207,7 @@ func WithPageSize(n int) Option {
 // ("https://merlot-api.centrastage.net"; see Region). The API lives under
 // /api and the token endpoint at /auth/oauth/token.
 func NewClient(apiURL string, opts ...Option) (*Client, error) {
-	cfg := config{retry: DefaultRetryPolicy(), pause: DefaultRateLimitPause}
+	cfg := config{ClientSettings: httpx.ClientSettings{Retry: DefaultRetryPolicy()}, pause: DefaultRateLimitPause}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
 			return nil, err
@@ -237,7 +226,7 @@ func NewClient(apiURL string, opts ...Option) (*Client, error) {
 		return nil, errors.New("dattormm: no credentials: use WithAPIKey")
 	}
 	c := &Client{cfg: cfg, ops: map[string]*rate.Limiter{}}
-	c.reads = cfg.reads
+	c.reads = cfg.Limiter
 	if c.reads == nil {
 		c.reads = rate.NewLimiter(perMinute(DefaultReadsPerMinute), 20)
 	}
@@ -252,23 +241,17 @@ func NewClient(apiURL string, opts ...Option) (*Client, error) {
 		auth = httpx.BearerToken(cfg.staticToken)
 	} else {
 		c.auth = httpx.PasswordGrant(httpx.TokenAuthConfig{
-			Vendor: Vendor, TokenURL: root + "/auth/oauth/token", HTTPClient: cfg.hc,
+			Vendor: Vendor, TokenURL: root + "/auth/oauth/token", HTTPClient: cfg.HTTPClient,
 		}, publicClientID, publicClientSecret, cfg.key, cfg.secret)
 		auth = c.auth
 	}
-	c.eng, err = httpx.New(httpx.Config{
-		Vendor:         Vendor,
-		BaseURL:        root + "/api/",
-		HTTPClient:     cfg.hc,
-		UserAgent:      cfg.userAgent,
-		Logger:         cfg.logger,
-		Retry:          cfg.retry,
-		Auth:           auth,
-		ExtractMessage: c.extractMessage,
-		Counters:       cfg.counters,
-		RateLimitPause: cfg.pause,
-		Clock:          cfg.clock,
-	})
+	ec := cfg.EngineConfig(Vendor, root+"/api/")
+	ec.Limiter = nil // the client waits on its own read and write budgets
+	ec.Auth = auth
+	ec.ExtractMessage = c.extractMessage
+	ec.RateLimitPause = cfg.pause
+	ec.Clock = cfg.clock
+	c.eng, err = httpx.New(ec)
 	if err != nil {
 		return nil, err
 	}

@@ -94,6 +94,7 @@ type Client struct {
 type service struct{ c *Client }
 
 type config struct {
+	httpx.ClientSettings
 	resourceURL     string
 	authURL         string
 	discover        bool
@@ -101,13 +102,7 @@ type config struct {
 	clientID        string
 	clientSecret    string
 	scopes          []string
-	limiter         *rate.Limiter
-	retry           httpx.RetryPolicy
-	hc              *http.Client
 	tokenHC         *http.Client
-	logger          *slog.Logger
-	userAgent       string
-	counters        *httpx.Counters
 	closedStatusIDs []int
 	noteOutcomeID   int
 	batchSize       int
@@ -190,22 +185,22 @@ func WithTenant(tenant string) Option {
 // WithRateLimit replaces the default limiter (DefaultRateLimit). Pass
 // rate.NewLimiter(rate.Inf, 0) to switch client-side limiting off.
 func WithRateLimit(l *rate.Limiter) Option {
-	return func(c *config) error { c.limiter = l; return nil }
+	return func(c *config) error { c.Limiter = l; return nil }
 }
 
 // WithRetryPolicy replaces DefaultRetryPolicy.
 func WithRetryPolicy(p RetryPolicy) Option {
-	return func(c *config) error { c.retry = p; return nil }
+	return func(c *config) error { c.Retry = p; return nil }
 }
 
 // WithHTTPClient sets the HTTP client for API and token requests (the
 // innermost transport; auth, limiter and retries wrap it).
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
-		if hc == nil {
-			return errors.New("halo: nil HTTP client")
+		if err := c.SetHTTPClient(Vendor, hc); err != nil {
+			return err
 		}
-		c.hc, c.tokenHC = hc, hc
+		c.tokenHC = hc
 		return nil
 	}
 }
@@ -213,18 +208,18 @@ func WithHTTPClient(hc *http.Client) Option {
 // WithLogger sets the logger for requests, retries and waits (Debug) and
 // Halo's _warning messages (Warn).
 func WithLogger(l *slog.Logger) Option {
-	return func(c *config) error { c.logger = l; return nil }
+	return func(c *config) error { c.Logger = l; return nil }
 }
 
 // WithUserAgent replaces "mspsync/<version> (halo)".
 func WithUserAgent(ua string) Option {
-	return func(c *config) error { c.userAgent = ua; return nil }
+	return func(c *config) error { c.UserAgent = ua; return nil }
 }
 
 // WithCounters makes the client count into cs (to report several clients
 // together).
 func WithCounters(cs *Counters) Option {
-	return func(c *config) error { c.counters = cs; return nil }
+	return func(c *config) error { c.Counters = cs; return nil }
 }
 
 // WithClosedStatusIDs sets the statuses that mean closed (default 9). The
@@ -284,8 +279,7 @@ func WithStaticToken(token string) Option {
 func NewClient(resourceURL string, opts ...Option) (*Client, error) {
 	cfg := config{
 		scopes:          []string{DefaultScope},
-		limiter:         DefaultRateLimit(),
-		retry:           DefaultRetryPolicy(),
+		ClientSettings:  httpx.ClientSettings{Limiter: DefaultRateLimit(), Retry: DefaultRetryPolicy()},
 		closedStatusIDs: []int{DefaultClosedStatusID},
 		noteOutcomeID:   DefaultNoteOutcomeID,
 		batchSize:       DefaultBatchSize,
@@ -319,18 +313,10 @@ func NewClient(resourceURL string, opts ...Option) (*Client, error) {
 		}, c.fetchToken)
 		auth = c.auth
 	}
-	c.eng, err = httpx.New(httpx.Config{
-		Vendor:         Vendor,
-		BaseURL:        cfg.resourceURL + "/api/",
-		HTTPClient:     cfg.hc,
-		UserAgent:      cfg.userAgent,
-		Logger:         cfg.logger,
-		Limiter:        cfg.limiter,
-		Retry:          cfg.retry,
-		Auth:           auth,
-		ExtractMessage: extractMessage,
-		Counters:       cfg.counters,
-	})
+	ec := cfg.EngineConfig(Vendor, cfg.resourceURL+"/api/")
+	ec.Auth = auth
+	ec.ExtractMessage = extractMessage
+	c.eng, err = httpx.New(ec)
 	if err != nil {
 		return nil, err
 	}

@@ -69,14 +69,9 @@ type Client struct {
 type service struct{ c *Client }
 
 type config struct {
+	httpx.ClientSettings
 	baseURL       string
 	key           string
-	limiter       *rate.Limiter
-	retry         httpx.RetryPolicy
-	hc            *http.Client
-	logger        *slog.Logger
-	userAgent     string
-	counters      *httpx.Counters
 	pageSize      int
 	resolveMethod string
 }
@@ -106,33 +101,27 @@ func WithBaseURL(u string) Option {
 // WithRateLimit replaces the client-side limiter (DefaultRateLimit). Pass
 // rate.NewLimiter(rate.Inf, 0) to switch client-side limiting off.
 func WithRateLimit(l *rate.Limiter) Option {
-	return func(c *config) error { c.limiter = l; return nil }
+	return func(c *config) error { c.Limiter = l; return nil }
 }
 
 // WithRetryPolicy replaces DefaultRetryPolicy.
 func WithRetryPolicy(p RetryPolicy) Option {
-	return func(c *config) error { c.retry = p; return nil }
+	return func(c *config) error { c.Retry = p; return nil }
 }
 
 // WithHTTPClient sets the HTTP client.
 func WithHTTPClient(hc *http.Client) Option {
-	return func(c *config) error {
-		if hc == nil {
-			return errors.New("level: nil HTTP client")
-		}
-		c.hc = hc
-		return nil
-	}
+	return func(c *config) error { return c.SetHTTPClient(Vendor, hc) }
 }
 
 // WithLogger sets the logger for requests, retries and waits (Debug).
-func WithLogger(l *slog.Logger) Option { return func(c *config) error { c.logger = l; return nil } }
+func WithLogger(l *slog.Logger) Option { return func(c *config) error { c.Logger = l; return nil } }
 
 // WithUserAgent replaces "mspsync/<version> (level)".
-func WithUserAgent(ua string) Option { return func(c *config) error { c.userAgent = ua; return nil } }
+func WithUserAgent(ua string) Option { return func(c *config) error { c.UserAgent = ua; return nil } }
 
 // WithCounters makes the client count into cs.
-func WithCounters(cs *Counters) Option { return func(c *config) error { c.counters = cs; return nil } }
+func WithCounters(cs *Counters) Option { return func(c *config) error { c.Counters = cs; return nil } }
 
 // WithPageSize sets the limit of list requests (default and maximum 100).
 func WithPageSize(n int) Option {
@@ -162,7 +151,7 @@ func WithResolveMethod(method string) Option {
 // NewClient returns a client for Level's API (DefaultBaseURL unless
 // WithBaseURL). WithAPIKey is required.
 func NewClient(opts ...Option) (*Client, error) {
-	cfg := config{baseURL: DefaultBaseURL, retry: DefaultRetryPolicy(), pageSize: DefaultPageSize, resolveMethod: http.MethodPost}
+	cfg := config{ClientSettings: httpx.ClientSettings{Retry: DefaultRetryPolicy()}, baseURL: DefaultBaseURL, pageSize: DefaultPageSize, resolveMethod: http.MethodPost}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
 			return nil, err
@@ -180,23 +169,14 @@ func NewClient(opts ...Option) (*Client, error) {
 		root += "/v2"
 	}
 	cfg.baseURL = root
-	lim := cfg.limiter
-	if lim == nil {
-		lim = DefaultRateLimit()
+	ec := cfg.EngineConfig(Vendor, root+"/")
+	if ec.Limiter == nil {
+		ec.Limiter = DefaultRateLimit()
 	}
+	ec.Auth = httpx.StaticHeader{Name: "Authorization", Value: cfg.key}
+	ec.ExtractMessage = extractMessage
 	c := &Client{cfg: cfg}
-	c.eng, err = httpx.New(httpx.Config{
-		Vendor:         Vendor,
-		BaseURL:        root + "/",
-		HTTPClient:     cfg.hc,
-		UserAgent:      cfg.userAgent,
-		Logger:         cfg.logger,
-		Limiter:        lim,
-		Retry:          cfg.retry,
-		Auth:           httpx.StaticHeader{Name: "Authorization", Value: cfg.key},
-		ExtractMessage: extractMessage,
-		Counters:       cfg.counters,
-	})
+	c.eng, err = httpx.New(ec)
 	if err != nil {
 		return nil, err
 	}

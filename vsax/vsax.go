@@ -64,14 +64,9 @@ type Client struct {
 type service struct{ c *Client }
 
 type config struct {
+	httpx.ClientSettings
 	id, secret string
 	auth       httpx.Authenticator
-	limiter    *rate.Limiter
-	retry      httpx.RetryPolicy
-	hc         *http.Client
-	logger     *slog.Logger
-	userAgent  string
-	counters   *httpx.Counters
 	pageSize   int
 }
 
@@ -107,33 +102,27 @@ func WithAuthHeader(name, value string) Option {
 // DefaultRequestsPerSecond). Pass rate.NewLimiter(rate.Inf, 0) to switch
 // it off.
 func WithRateLimit(l *rate.Limiter) Option {
-	return func(c *config) error { c.limiter = l; return nil }
+	return func(c *config) error { c.Limiter = l; return nil }
 }
 
 // WithRetryPolicy replaces DefaultRetryPolicy.
 func WithRetryPolicy(p RetryPolicy) Option {
-	return func(c *config) error { c.retry = p; return nil }
+	return func(c *config) error { c.Retry = p; return nil }
 }
 
 // WithHTTPClient sets the HTTP client.
 func WithHTTPClient(hc *http.Client) Option {
-	return func(c *config) error {
-		if hc == nil {
-			return errors.New("vsax: nil HTTP client")
-		}
-		c.hc = hc
-		return nil
-	}
+	return func(c *config) error { return c.SetHTTPClient(Vendor, hc) }
 }
 
 // WithLogger sets the logger for requests, retries and waits (Debug).
-func WithLogger(l *slog.Logger) Option { return func(c *config) error { c.logger = l; return nil } }
+func WithLogger(l *slog.Logger) Option { return func(c *config) error { c.Logger = l; return nil } }
 
 // WithUserAgent replaces "mspsync/<version> (vsax)".
-func WithUserAgent(ua string) Option { return func(c *config) error { c.userAgent = ua; return nil } }
+func WithUserAgent(ua string) Option { return func(c *config) error { c.UserAgent = ua; return nil } }
 
 // WithCounters makes the client count into cs.
-func WithCounters(cs *Counters) Option { return func(c *config) error { c.counters = cs; return nil } }
+func WithCounters(cs *Counters) Option { return func(c *config) error { c.Counters = cs; return nil } }
 
 // WithPageSize sets $top of list requests (default and maximum
 // MaxPageSize).
@@ -177,7 +166,7 @@ func BaseURL(instance string) (string, error) {
 // NewClient returns a client for a VSA X instance: the full API URL or
 // the bare host (see BaseURL). WithTokenAuth is required.
 func NewClient(instance string, opts ...Option) (*Client, error) {
-	cfg := config{retry: DefaultRetryPolicy(), pageSize: MaxPageSize}
+	cfg := config{ClientSettings: httpx.ClientSettings{Retry: DefaultRetryPolicy()}, pageSize: MaxPageSize}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
 			return nil, err
@@ -194,23 +183,14 @@ func NewClient(instance string, opts ...Option) (*Client, error) {
 		}
 		auth = httpx.BasicAuth(cfg.id, cfg.secret)
 	}
-	lim := cfg.limiter
-	if lim == nil {
-		lim = rate.NewLimiter(DefaultRequestsPerSecond, 1)
+	ec := cfg.EngineConfig(Vendor, base)
+	if ec.Limiter == nil {
+		ec.Limiter = rate.NewLimiter(DefaultRequestsPerSecond, 1)
 	}
+	ec.Auth = auth
+	ec.ExtractMessage = extractMessage
 	c := &Client{cfg: cfg}
-	c.eng, err = httpx.New(httpx.Config{
-		Vendor:         Vendor,
-		BaseURL:        base,
-		HTTPClient:     cfg.hc,
-		UserAgent:      cfg.userAgent,
-		Logger:         cfg.logger,
-		Limiter:        lim,
-		Retry:          cfg.retry,
-		Auth:           auth,
-		ExtractMessage: extractMessage,
-		Counters:       cfg.counters,
-	})
+	c.eng, err = httpx.New(ec)
 	if err != nil {
 		return nil, err
 	}

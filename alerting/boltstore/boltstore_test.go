@@ -24,24 +24,27 @@ func open(t testing.TB, path string) *boltstore.Store {
 	return s
 }
 
+// newStore is a storetest.Factory: an empty store in a new file.
+func newStore(t *testing.T) alerting.Store { return open(t, filepath.Join(t.TempDir(), "alerts.db")) }
+
+// reopen closes s and opens its file again: a storetest.Reopen, and a
+// storetest.Crash too (bbolt's Close writes nothing).
+func reopen(t *testing.T, s alerting.Store) alerting.Store {
+	bs := s.(*boltstore.Store)
+	if err := bs.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return open(t, bs.Path())
+}
+
 func TestContract(t *testing.T) {
 	t.Parallel()
-	storetest.Run(t, func(t *testing.T) alerting.Store {
-		return open(t, filepath.Join(t.TempDir(), "alerts.db"))
-	})
+	storetest.Run(t, newStore)
 }
 
 func TestDurable(t *testing.T) {
 	t.Parallel()
-	storetest.RunDurable(t,
-		func(t *testing.T) alerting.Store { return open(t, filepath.Join(t.TempDir(), "alerts.db")) },
-		func(t *testing.T, s alerting.Store) alerting.Store {
-			bs := s.(*boltstore.Store)
-			if err := bs.Close(); err != nil {
-				t.Fatal(err)
-			}
-			return open(t, bs.Path())
-		})
+	storetest.RunDurable(t, newStore, reopen)
 }
 
 // TestCrash: bbolt's Close writes nothing, so closing without releasing
@@ -49,15 +52,7 @@ func TestDurable(t *testing.T) {
 // do to the file (TestKilledProcess does it with a real kill).
 func TestCrash(t *testing.T) {
 	t.Parallel()
-	storetest.RunCrash(t,
-		func(t *testing.T) alerting.Store { return open(t, filepath.Join(t.TempDir(), "alerts.db")) },
-		func(t *testing.T, s alerting.Store) alerting.Store {
-			bs := s.(*boltstore.Store)
-			if err := bs.Close(); err != nil {
-				t.Fatal(err)
-			}
-			return open(t, bs.Path())
-		})
+	storetest.RunCrash(t, newStore, reopen)
 }
 
 func TestSecondOpenFailsFast(t *testing.T) {

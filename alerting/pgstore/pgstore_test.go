@@ -57,16 +57,18 @@ func open(t testing.TB, name string) *pgstore.Store {
 	return s
 }
 
+// reopen closes s and opens its schema again (a storetest.Reopen).
+func reopen(t *testing.T, s alerting.Store) alerting.Store {
+	ps := s.(*pgstore.Store)
+	name := ps.Schema()
+	ps.Close()
+	return open(t, name)
+}
+
 func TestContract(t *testing.T) {
 	dsn(t)
 	storetest.Run(t, func(t *testing.T) alerting.Store { return open(t, schema(t)) })
-	storetest.RunDurable(t, func(t *testing.T) alerting.Store { return open(t, schema(t)) },
-		func(t *testing.T, s alerting.Store) alerting.Store {
-			ps := s.(*pgstore.Store)
-			name := ps.Schema()
-			ps.Close()
-			return open(t, name)
-		})
+	storetest.RunDurable(t, func(t *testing.T) alerting.Store { return open(t, schema(t)) }, reopen)
 	storetest.RunCrash(t, func(t *testing.T) alerting.Store { return open(t, schema(t)) },
 		func(t *testing.T, s alerting.Store) alerting.Store {
 			ps := s.(*pgstore.Store)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/mspsync/mspsync/dattormm"
@@ -107,62 +106,33 @@ func (s *ReconcileSource) ExpensiveFields() []string { return AuditFields }
 // macAddresses. A device without an audit (not found, or not of class
 // device) keeps those fields empty.
 func (s *ReconcileSource) Enrich(ctx context.Context, devices []*reconcile.Device) error {
-	n := s.Concurrency
-	if n <= 0 {
-		n = 4
-	}
-	work := make(chan *reconcile.Device)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var firstErr error
-	for range n {
-		wg.Go(func() {
-			for d := range work {
-				a, err := s.c.Audit.Device(ctx, d.ID)
-				s.audits.Add(1)
-				if err != nil {
-					var he *dattormm.Error
-					if errors.As(err, &he) && (he.StatusCode == 400 || he.StatusCode == 404) {
-						continue
-					}
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = fmt.Errorf("dattormm: audit of device %s: %w", d.ID, err)
-					}
-					mu.Unlock()
-					continue
-				}
-				var macs []string
-				for _, nic := range a.NICs {
-					if m := dattormm.NormalizeMAC(nic.MACAddress); m != "" {
-						macs = append(macs, m)
-					}
-				}
-				mu.Lock()
-				d.Fields["serialNumber"] = a.BIOS.SerialNumber
-				d.Fields["manufacturer"] = a.SystemInfo.Manufacturer
-				d.Fields["model"] = a.SystemInfo.Model
-				d.Fields["macAddresses"] = strings.Join(macs, ",")
-				mu.Unlock()
-			}
-		})
-	}
+	audited := make([]*reconcile.Device, 0, len(devices))
 	for _, d := range devices {
 		if d.Fields["deviceClass"] != "" && d.Fields["deviceClass"] != "device" {
 			continue // printers, ESXi hosts and network devices have no device audit
 		}
-		mu.Lock()
-		stop := firstErr != nil
-		mu.Unlock()
-		if stop || ctx.Err() != nil {
-			break
+		audited = append(audited, d)
+	}
+	return reconcile.EnrichEach(ctx, audited, s.Concurrency, func(ctx context.Context, d *reconcile.Device) error {
+		a, err := s.c.Audit.Device(ctx, d.ID)
+		s.audits.Add(1)
+		if err != nil {
+			var he *dattormm.Error
+			if errors.As(err, &he) && (he.StatusCode == 400 || he.StatusCode == 404) {
+				return nil
+			}
+			return fmt.Errorf("dattormm: audit of device %s: %w", d.ID, err)
 		}
-		work <- d
-	}
-	close(work)
-	wg.Wait()
-	if firstErr != nil {
-		return firstErr
-	}
-	return ctx.Err()
+		var macs []string
+		for _, nic := range a.NICs {
+			if m := dattormm.NormalizeMAC(nic.MACAddress); m != "" {
+				macs = append(macs, m)
+			}
+		}
+		d.Fields["serialNumber"] = a.BIOS.SerialNumber
+		d.Fields["manufacturer"] = a.SystemInfo.Manufacturer
+		d.Fields["model"] = a.SystemInfo.Model
+		d.Fields["macAddresses"] = strings.Join(macs, ",")
+		return nil
+	})
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/mspsync/mspsync/reconcile"
@@ -167,53 +166,20 @@ func (s *ReconcileSource) ExpensiveFields() []string { return DetailFields }
 // number at a time) and fills computerType, isOnline and
 // externalIpAddress. A device VSA X no longer knows keeps them empty.
 func (s *ReconcileSource) Enrich(ctx context.Context, devices []*reconcile.Device) error {
-	n := s.Concurrency
-	if n <= 0 {
-		n = 4
-	}
-	work := make(chan *reconcile.Device)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var firstErr error
-	for range n {
-		wg.Go(func() {
-			for d := range work {
-				det, err := s.c.Devices.Get(ctx, d.ID)
-				s.details.Add(1)
-				if err != nil {
-					if errors.Is(err, vsax.ErrNotFound) {
-						continue
-					}
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = fmt.Errorf("vsax: detail of device %s: %w", d.ID, err)
-					}
-					mu.Unlock()
-					continue
-				}
-				mu.Lock()
-				d.Fields["computerType"] = det.ComputerType
-				d.Fields["isOnline"] = strconv.FormatBool(det.IsOnline)
-				d.Fields["externalIpAddress"] = det.ExternalIPAddress
-				mu.Unlock()
+	return reconcile.EnrichEach(ctx, devices, s.Concurrency, func(ctx context.Context, d *reconcile.Device) error {
+		det, err := s.c.Devices.Get(ctx, d.ID)
+		s.details.Add(1)
+		if err != nil {
+			if errors.Is(err, vsax.ErrNotFound) {
+				return nil
 			}
-		})
-	}
-	for _, d := range devices {
-		mu.Lock()
-		stop := firstErr != nil
-		mu.Unlock()
-		if stop || ctx.Err() != nil {
-			break
+			return fmt.Errorf("vsax: detail of device %s: %w", d.ID, err)
 		}
-		work <- d
-	}
-	close(work)
-	wg.Wait()
-	if firstErr != nil {
-		return firstErr
-	}
-	return ctx.Err()
+		d.Fields["computerType"] = det.ComputerType
+		d.Fields["isOnline"] = strconv.FormatBool(det.IsOnline)
+		d.Fields["externalIpAddress"] = det.ExternalIPAddress
+		return nil
+	})
 }
 
 // loadSites adds VSA X sites under their organizations (not with
