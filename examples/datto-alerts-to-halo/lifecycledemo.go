@@ -115,8 +115,10 @@ func (d *demo) lifecycleDemo(ctx context.Context, stdout io.Writer) error {
 	// A new alert in Datto on a device of an earlier alert, with its
 	// monitor's context (so its alert type).
 	newAlert := func(like dattormm.Alert) dattormm.Alert {
+		// Raised a second after now: Datto keeps milliseconds, and an alert
+		// stamped in the millisecond of the first start would read as older.
 		return d.ds.SeedAlert(dattormm.Alert{Priority: like.Priority, Diagnostics: "Raised by the demo monitor.",
-			AlertContext: like.AlertContext, AlertSourceInfo: like.AlertSourceInfo})
+			AlertContext: like.AlertContext, AlertSourceInfo: like.AlertSourceInfo, Timestamp: dattormm.Time{Time: time.Now().Add(time.Second)}})
 	}
 	resolveInDatto := func(al dattormm.Alert) {
 		cur, _ := d.ds.Alert(al.AlertUID)
@@ -231,6 +233,10 @@ func (l *lifeDemo) entry(ctx context.Context, uid string, kind alerting.Kind) (a
 // ticket's state in Halo now.
 func (l *lifeDemo) record(ctx context.Context, d *demo, what, uid string, kind alerting.Kind) error {
 	r, err := l.entry(ctx, uid, kind)
+	for deadline := time.Now().Add(5 * time.Second); err != nil && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond) // the worker may still be writing the entry
+		r, err = l.entry(ctx, uid, kind)
+	}
 	if err != nil {
 		return err
 	}
