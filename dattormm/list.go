@@ -121,34 +121,16 @@ func (l list[T]) page(ctx context.Context, cursor string) (*Page[T], error) {
 // all walks every page. It ends with an error matching ErrIncomplete when
 // Datto reported a totalCount the pages did not add up to.
 func (l list[T]) all(ctx context.Context) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		n, total := 0, -1
-		pages := httpx.Iterate(ctx, "", func(ctx context.Context, cursor string) (httpx.Page[T], error) {
-			p, err := l.page(ctx, cursor)
-			if err != nil {
-				return httpx.Page[T]{}, err
-			}
-			if p.Total >= 0 {
-				total = p.Total
-			}
-			return *p, nil
-		})
-		for v, err := range pages {
-			if err != nil {
-				var zero T
-				yield(zero, err)
-				return
-			}
-			n++
-			if !yield(v, nil) {
-				return
-			}
+	fetch := func(ctx context.Context, cursor string) (httpx.Page[T], error) {
+		p, err := l.page(ctx, cursor)
+		if err != nil {
+			return httpx.Page[T]{}, err
 		}
-		if total >= 0 && n != total {
-			var zero T
-			yield(zero, fmt.Errorf("%w: %s returned %d of %d items", ErrIncomplete, l.path, n, total))
-		}
+		return *p, nil
 	}
+	return httpx.IterateCounted(ctx, "", fetch, func(walked, total int) error {
+		return fmt.Errorf("%w: %s returned %d of %d items", ErrIncomplete, l.path, walked, total)
+	})
 }
 
 // pageSize is the configured page size clamped to the account's page

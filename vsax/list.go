@@ -123,32 +123,16 @@ func (l list[T]) page(ctx context.Context, cursor string) (*Page[T], error) {
 // all walks every page. It ends with an error matching ErrIncomplete when
 // the items did not add up to the last Meta.TotalCount.
 func (l list[T]) all(ctx context.Context) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		n, total := 0, -1
-		pages := httpx.Iterate(ctx, "", func(ctx context.Context, cursor string) (httpx.Page[T], error) {
-			p, err := l.page(ctx, cursor)
-			if err != nil {
-				return httpx.Page[T]{}, err
-			}
-			total = p.Total
-			return *p, nil
-		})
-		for v, err := range pages {
-			if err != nil {
-				var zero T
-				yield(zero, err)
-				return
-			}
-			n++
-			if !yield(v, nil) {
-				return
-			}
+	fetch := func(ctx context.Context, cursor string) (httpx.Page[T], error) {
+		p, err := l.page(ctx, cursor)
+		if err != nil {
+			return httpx.Page[T]{}, err
 		}
-		if total >= 0 && n != total {
-			var zero T
-			yield(zero, fmt.Errorf("%w: %s returned %d of %d items", ErrIncomplete, l.path, n, total))
-		}
+		return *p, nil
 	}
+	return httpx.IterateCounted(ctx, "", fetch, func(walked, total int) error {
+		return fmt.Errorf("%w: %s returned %d of %d items", ErrIncomplete, l.path, walked, total)
+	})
 }
 
 func (c *Client) malformed(method, path string, raw []byte, err error) error {

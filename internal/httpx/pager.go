@@ -77,3 +77,35 @@ func Collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
 	}
 	return out, nil
 }
+
+// IterateCounted is Iterate for vendors that report how many items a list
+// has (Page.Total ≥ 0): after the last page it compares the items walked
+// with the last total reported and, when they differ, ends with the error
+// incomplete(walked, total) — so a partial listing is never taken for the
+// whole list.
+func IterateCounted[T any](ctx context.Context, first string, fetch FetchFunc[T], incomplete func(walked, total int) error) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		n, total := 0, -1
+		pages := Iterate(ctx, first, func(ctx context.Context, cursor string) (Page[T], error) {
+			p, err := fetch(ctx, cursor)
+			if err == nil && p.Total >= 0 {
+				total = p.Total
+			}
+			return p, err
+		})
+		for v, err := range pages {
+			if err != nil {
+				yield(zero, err)
+				return
+			}
+			n++
+			if !yield(v, nil) {
+				return
+			}
+		}
+		if total >= 0 && n != total {
+			yield(zero, incomplete(n, total))
+		}
+	}
+}

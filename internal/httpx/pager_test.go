@@ -3,6 +3,7 @@ package httpx
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"testing"
 )
@@ -118,5 +119,30 @@ func TestIterateChecksContextBetweenPages(t *testing.T) {
 	got, err := Collect(Iterate(ctx, "0", fetch))
 	if !errors.Is(err, context.Canceled) || calls != 1 || len(got) != 1 {
 		t.Errorf("got %v, err %v, calls %d", got, err, calls)
+	}
+}
+
+func TestIterateCountedEndsAnIncompleteWalk(t *testing.T) {
+	t.Parallel()
+	errShort := errors.New("short")
+	pages := map[string]Page[int]{"": {Items: []int{1, 2}, Total: 5, Next: "2"}, "2": {Items: []int{3}, Total: 4}}
+	fetch := func(_ context.Context, c string) (Page[int], error) { return pages[c], nil }
+	var got []int
+	var last error
+	for v, err := range IterateCounted(t.Context(), "", fetch, func(n, total int) error { return fmt.Errorf("%w: %d of %d", errShort, n, total) }) {
+		if err != nil {
+			last = err
+			continue
+		}
+		got = append(got, v)
+	}
+	if len(got) != 3 || !errors.Is(last, errShort) || last.Error() != "short: 3 of 4" {
+		t.Fatalf("items %v, end %v; want 3 items then short: 3 of 4 (the last total reported)", got, last)
+	}
+	pages["2"] = Page[int]{Items: []int{3, 4}, Total: 4}
+	for _, err := range IterateCounted(t.Context(), "", fetch, func(n, total int) error { return errShort }) {
+		if err != nil {
+			t.Fatalf("a complete walk ended with %v", err)
+		}
 	}
 }
