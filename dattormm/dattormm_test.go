@@ -11,7 +11,7 @@ import (
 
 	"github.com/mspsync/mspsync/dattormm"
 	"github.com/mspsync/mspsync/dattormm/dattormmtest"
-	"github.com/mspsync/mspsync/internal/fakeapi"
+	"github.com/mspsync/mspsync/fakeapi"
 )
 
 func setup(t *testing.T, opts ...dattormmtest.Option) (*dattormmtest.Server, *dattormm.Client) {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/mspsync/mspsync/dattormm"
 	"github.com/mspsync/mspsync/dattormm/dattormmtest"
-	"github.com/mspsync/mspsync/internal/fakeapi"
+	"github.com/mspsync/mspsync/fakeapi"
 	"github.com/mspsync/mspsync/internal/httpxtest"
 )
 

@@ -16,7 +16,7 @@ import (
 // or epoch milliseconds, a null stays null, UDFs keep their nulls), except
 // for the fields the caller changed, which are sent even when set to their
 // zero value.
-type Extra = wire.Extra
+type Extra = map[string]json.RawMessage
 
 // Time is a Datto timestamp. The API documents ISO strings but sends epoch
 // milliseconds for devices and alerts (and seconds elsewhere); Time accepts

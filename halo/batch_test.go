@@ -7,9 +7,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/mspsync/mspsync/fakeapi"
 	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/halo/halotest"
-	"github.com/mspsync/mspsync/internal/fakeapi"
 )
 
 // creates returns n create records in site, each with its own datto_id.

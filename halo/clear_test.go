@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mspsync/mspsync/fakeapi"
 	"github.com/mspsync/mspsync/halo"
-	"github.com/mspsync/mspsync/internal/fakeapi"
 )
 
 // A field read from Halo and set to its zero value is sent, so the caller

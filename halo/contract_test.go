@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mspsync/mspsync/fakeapi"
 	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/halo/halotest"
 	"github.com/mspsync/mspsync/internal/apispec"
-	"github.com/mspsync/mspsync/internal/fakeapi"
 )
 
 // TestContract calls every exported method of the client and of each of its

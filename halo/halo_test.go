@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mspsync/mspsync/fakeapi"
 	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/halo/halotest"
-	"github.com/mspsync/mspsync/internal/fakeapi"
 )
 
 func setup(t *testing.T, opts ...halotest.Option) (*halotest.Server, *halo.Client) {

@@ -10,7 +10,7 @@ import (
 
 // Extra holds the fields of a Halo object that this package does not
 // model. They are written back on save, so a read-modify-write keeps them.
-type Extra = wire.Extra
+type Extra = map[string]json.RawMessage
 
 // Ptr returns a pointer to v, for the optional fields of write structs.
 func Ptr[T any](v T) *T { return &v }

@@ -9,7 +9,7 @@ import (
 
 // Extra holds the fields of a Level object this package does not model;
 // they survive a decode and encode unchanged.
-type Extra = wire.Extra
+type Extra = map[string]json.RawMessage
 
 // Group is a Level group. Groups nest to any depth and are Level's
 // customers: there are no organizations or sites.

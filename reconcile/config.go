@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/mspsync/mspsync/config"
-	"github.com/mspsync/mspsync/internal/criteria"
+	"github.com/mspsync/mspsync/criteria"
 )
 
 // Config is what a reconcile does, as data: load it from JSON with

@@ -4,7 +4,7 @@ import (
 	"context"
 	"slices"
 
-	"github.com/mspsync/mspsync/internal/criteria"
+	"github.com/mspsync/mspsync/criteria"
 )
 
 // Criterion tests one field of a device in a site or asset-type rule (see

@@ -42,7 +42,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/mspsync/mspsync/dattormm"
-	"github.com/mspsync/mspsync/internal/fakeapi"
+	"github.com/mspsync/mspsync/fakeapi"
 )
 
 // Credentials the server accepts unless told otherwise.

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/mspsync/mspsync/dattormm"
-	"github.com/mspsync/mspsync/internal/fakeapi"
+	"github.com/mspsync/mspsync/fakeapi"
 )
 
 func (s *Server) routes() {

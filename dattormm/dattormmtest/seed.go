@@ -4,7 +4,7 @@ import (
 	"strconv"
 
 	"github.com/mspsync/mspsync/dattormm"
-	"github.com/mspsync/mspsync/internal/fakeapi"
+	"github.com/mspsync/mspsync/fakeapi"
 )
 
 // SeedSite stores a site, giving it an id and uid when it has none.

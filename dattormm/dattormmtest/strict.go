@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mspsync/mspsync/internal/fakeapi"
+	"github.com/mspsync/mspsync/fakeapi"
 )
 
 // schemaRoots are the request bodies the fake takes, by the names of

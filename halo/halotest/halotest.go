@@ -54,8 +54,8 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/mspsync/mspsync/fakeapi"
 	"github.com/mspsync/mspsync/halo"
-	"github.com/mspsync/mspsync/internal/fakeapi"
 )
 
 // Credentials the server accepts unless told otherwise.

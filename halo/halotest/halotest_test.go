@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mspsync/mspsync/fakeapi"
 	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/halo/halotest"
-	"github.com/mspsync/mspsync/internal/fakeapi"
 )
 
 // post sends body to /api/<path> with a fresh token and returns the status

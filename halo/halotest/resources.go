@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mspsync/mspsync/fakeapi"
 	"github.com/mspsync/mspsync/halo"
-	"github.com/mspsync/mspsync/internal/fakeapi"
 )
 
 // resource describes one Halo route to the generic handlers.

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/mspsync/mspsync/internal/apispec"
-	"github.com/mspsync/mspsync/internal/fakeapi/schemagen"
+	"github.com/mspsync/mspsync/internal/schemagen"
 )
 
 var update = goflag.Bool("update", false, "rewrite schema_gen.go from the OpenAPI document in $"+apispec.EnvVar)

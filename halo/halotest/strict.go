@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mspsync/mspsync/internal/fakeapi"
+	"github.com/mspsync/mspsync/fakeapi"
 )
 
 // resourceSchemas names the spec schema of each resource's POST body (an

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mspsync/mspsync/internal/fakeapi"
+	"github.com/mspsync/mspsync/fakeapi"
 	"github.com/mspsync/mspsync/internal/httpx"
 )
 

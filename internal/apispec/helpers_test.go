@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/mspsync/mspsync/internal/fakeapi"
+	"github.com/mspsync/mspsync/fakeapi"
 	"github.com/mspsync/mspsync/internal/httpx"
 )
 

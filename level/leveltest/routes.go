@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mspsync/mspsync/internal/fakeapi"
+	"github.com/mspsync/mspsync/fakeapi"
 )
 
 // requestSchemas are the write bodies Level accepts (vendors/level.md §7).

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mspsync/mspsync/internal/fakeapi"
+	"github.com/mspsync/mspsync/fakeapi"
 )
 
 const api = "/api/v3"

@@ -37,7 +37,7 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/mspsync/mspsync/internal/fakeapi"
+	"github.com/mspsync/mspsync/fakeapi"
 	"github.com/mspsync/mspsync/vsax"
 )
 

@@ -8,6 +8,8 @@
 // document) so that a fake refuses a body the vendor would refuse.
 //
 // Vendor fakes add only what is theirs: routes, auth rules, paging scheme and
-// error shapes. They are public (halo/halotest, dattormm/dattormmtest); this
-// package is internal so their surface stays small.
+// error shapes (see halo/halotest or dattormm/dattormmtest). The package is
+// public because the vendor fakes expose its Server, Fault, Request and
+// Record, and so that a user can build a fake, the same way, of an API
+// mspsync has no client for.
 package fakeapi
