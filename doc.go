@@ -23,11 +23,26 @@
 //	reconcile, alerting          vendor-neutral engines: pure planning, small interfaces
 //	examples/...                 programs; go run ./examples/<name> -demo needs no credentials
 //
-// Every client talks HTTP through one engine (internal/httpx): OAuth2 or
-// static credentials, a client-side rate limiter set from the vendor's
+// Every client talks HTTP through one engine (internal to this module): OAuth2
+// or static credentials, a client-side rate limiter set from the vendor's
 // documented limits, retries that never replay a create the server may have
 // processed, Retry-After with a ceiling, typed errors that never carry a
 // secret, and iterators that refuse to loop.
+//
+// # Types every client shares
+//
+// This package holds what all clients have in common, so that one
+// errors.As or errors.Is works for any vendor: Error (status, vendor
+// message, request ID, sanitised URL and cause) and its sentinels
+// (ErrNotFound, ErrUnauthorized, ErrRateLimited, ...), RedirectError,
+// SettingsError, RetryPolicy, Counters and Stats, Page and Clock. Each
+// vendor package re-exports them under the same names (halo.Error is
+// mspsync.Error).
+//
+//	var apiErr *mspsync.Error
+//	if errors.As(err, &apiErr) && errors.Is(err, mspsync.ErrRateLimited) {
+//		log.Printf("%s asks us to wait %s", apiErr.Vendor, apiErr.RetryAfter)
+//	}
 //
 // # Wiring Datto RMM into HaloPSA
 //
@@ -43,7 +58,9 @@
 //	if err != nil {
 //		return err
 //	}
-//	res, err := reconcile.Run(ctx, dc.ReconcileSource(), hc.ReconcileTarget(), cfg, reconcile.RunOptions{DryRun: dryRun})
+//	src := dattormmdriver.NewReconcileSource(dc)
+//	tgt := halodriver.NewReconcileTarget(hc)
+//	res, err := reconcile.Run(ctx, src, tgt, cfg, reconcile.RunOptions{DryRun: dryRun})
 //	if err != nil {
 //		return err // a partial Datto listing deactivates nothing
 //	}

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/mspsync/mspsync"
 	"github.com/mspsync/mspsync/internal/httpx"
 )
 
@@ -62,24 +63,24 @@ const BlockWindow = 5 * time.Minute
 // DefaultRetryPolicy retries 5xx and transport errors with backoff from 2 s
 // to 60 s, and honours Retry-After up to two minutes. A 429 without
 // Retry-After waits DefaultRateLimitPause instead (see WithRateLimitPause).
-func DefaultRetryPolicy() httpx.RetryPolicy {
-	return httpx.RetryPolicy{MaxAttempts: 5, MinWait: 2 * time.Second, MaxWait: 60 * time.Second, MaxRetryAfter: 2 * time.Minute}
+func DefaultRetryPolicy() mspsync.RetryPolicy {
+	return mspsync.RetryPolicy{MaxAttempts: 5, MinWait: 2 * time.Second, MaxWait: 60 * time.Second, MaxRetryAfter: 2 * time.Minute}
 }
 
 // RetryPolicy is the engine's retry policy (see WithRetryPolicy).
-type RetryPolicy = httpx.RetryPolicy
+type RetryPolicy = mspsync.RetryPolicy
 
 // Stats is a snapshot of a client's request counters.
-type Stats = httpx.Stats
+type Stats = mspsync.Stats
 
 // Counters counts requests, retries and waits; share one between clients
 // with WithCounters.
-type Counters = httpx.Counters
+type Counters = mspsync.Counters
 
 // Clock is the time source of the client's retry waits and rate-limit
 // pauses (see WithClock): Now, and Sleep(ctx, d) that returns ctx.Err()
 // when ctx ends first.
-type Clock = httpx.Clock
+type Clock = mspsync.Clock
 
 // Client is a Datto RMM API client. It is safe for concurrent use.
 type Client struct {
@@ -113,7 +114,7 @@ type config struct {
 	staticToken          string
 	pageSize             int
 	pause                time.Duration
-	clock                httpx.Clock
+	clock                mspsync.Clock
 }
 
 // Option configures a Client.

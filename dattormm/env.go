@@ -1,6 +1,9 @@
 package dattormm
 
-import "github.com/mspsync/mspsync/internal/httpx"
+import (
+	"github.com/mspsync/mspsync"
+	"github.com/mspsync/mspsync/internal/httpx"
+)
 
 // The environment variables FromEnv reads.
 const (
@@ -11,11 +14,11 @@ const (
 
 // SettingsError names the settings FromEnv found missing; it matches
 // ErrMissingSetting.
-type SettingsError = httpx.SettingsError
+type SettingsError = mspsync.SettingsError
 
 // ErrMissingSetting matches the error of FromEnv when settings are
 // missing.
-var ErrMissingSetting = httpx.ErrMissingSetting
+var ErrMissingSetting = mspsync.ErrMissingSetting
 
 // FromEnv builds a client from DATTO_API_URL, DATTO_API_KEY and
 // DATTO_API_SECRET, then applies opts. Every missing variable is named in

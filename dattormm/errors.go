@@ -7,31 +7,32 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/mspsync/mspsync"
 	"github.com/mspsync/mspsync/internal/httpx"
 )
 
-// Error is the error type of every failed call (see httpx.Error).
-type Error = httpx.Error
+// Error is the error type of every failed call (see mspsync.Error).
+type Error = mspsync.Error
 
 // RedirectError describes a refused redirect (see ErrRedirect).
-type RedirectError = httpx.RedirectError
+type RedirectError = mspsync.RedirectError
 
 // Sentinels for errors.Is.
 var (
-	ErrNotFound     = httpx.ErrNotFound
-	ErrUnauthorized = httpx.ErrUnauthorized
-	ErrForbidden    = httpx.ErrForbidden
-	ErrRateLimited  = httpx.ErrRateLimited
-	ErrConflict     = httpx.ErrConflict
-	ErrServerError  = httpx.ErrServerError
-	ErrMalformed    = httpx.ErrMalformedResponse
-	ErrNoProgress   = httpx.ErrNoProgress
-	ErrForeignHost  = httpx.ErrForeignHost
+	ErrNotFound     = mspsync.ErrNotFound
+	ErrUnauthorized = mspsync.ErrUnauthorized
+	ErrForbidden    = mspsync.ErrForbidden
+	ErrRateLimited  = mspsync.ErrRateLimited
+	ErrConflict     = mspsync.ErrConflict
+	ErrServerError  = mspsync.ErrServerError
+	ErrMalformed    = mspsync.ErrMalformedResponse
+	ErrNoProgress   = mspsync.ErrNoProgress
+	ErrForeignHost  = mspsync.ErrForeignHost
 	// ErrRedirect matches a redirect the client refused to follow because
 	// it would have carried credentials to another origin (scheme, host
 	// and port), from https to http, or away from the token endpoint. The
 	// error names the target; errors.As gives a *RedirectError.
-	ErrRedirect = httpx.ErrRedirect
+	ErrRedirect = mspsync.ErrRedirect
 	// ErrBlocked matches a 403 that is Datto's temporary IP block after
 	// too many requests: one within BlockWindow of a 429, or one whose body
 	// is not JSON or mentions a rate or block. It also matches ErrForbidden

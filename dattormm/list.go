@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mspsync/mspsync"
 	"github.com/mspsync/mspsync/internal/httpx"
 )
 
@@ -21,7 +22,7 @@ var ErrIncomplete = errors.New("dattormm: listing incomplete")
 
 // Page is one page of a list: its items, Datto's totalCount (-1 when it
 // sent none) and the absolute URL of the next page ("" after the last).
-type Page[T any] = httpx.Page[T]
+type Page[T any] = mspsync.Page[T]
 
 // Collect drains a list iterator into a slice, returning the items it got
 // before an error together with the error.
@@ -121,10 +122,10 @@ func (l list[T]) page(ctx context.Context, cursor string) (*Page[T], error) {
 // all walks every page. It ends with an error matching ErrIncomplete when
 // Datto reported a totalCount the pages did not add up to.
 func (l list[T]) all(ctx context.Context) iter.Seq2[T, error] {
-	fetch := func(ctx context.Context, cursor string) (httpx.Page[T], error) {
+	fetch := func(ctx context.Context, cursor string) (mspsync.Page[T], error) {
 		p, err := l.page(ctx, cursor)
 		if err != nil {
-			return httpx.Page[T]{}, err
+			return mspsync.Page[T]{}, err
 		}
 		return *p, nil
 	}
@@ -160,7 +161,7 @@ func (c *Client) pageSize(ctx context.Context) (int, error) {
 
 func (c *Client) malformed(method, path string, raw []byte, err error) error {
 	return &Error{Vendor: Vendor, Method: method, URL: c.eng.BaseURL().String() + path, StatusCode: http.StatusOK,
-		Message: "unexpected response shape: " + err.Error(), Body: raw, Kind: httpx.ErrMalformedResponse, Err: err}
+		Message: "unexpected response shape: " + err.Error(), Body: raw, Kind: mspsync.ErrMalformedResponse, Err: err}
 }
 
 // get reads one object.

@@ -1,6 +1,9 @@
 package halo
 
-import "github.com/mspsync/mspsync/internal/httpx"
+import (
+	"github.com/mspsync/mspsync"
+	"github.com/mspsync/mspsync/internal/httpx"
+)
 
 // The environment variables FromEnv reads.
 const (
@@ -13,11 +16,11 @@ const (
 
 // SettingsError names the settings FromEnv found missing; it matches
 // ErrMissingSetting.
-type SettingsError = httpx.SettingsError
+type SettingsError = mspsync.SettingsError
 
 // ErrMissingSetting matches the error of FromEnv when settings are
 // missing.
-var ErrMissingSetting = httpx.ErrMissingSetting
+var ErrMissingSetting = mspsync.ErrMissingSetting
 
 // FromEnv builds a client from HALO_URL, HALO_CLIENT_ID,
 // HALO_CLIENT_SECRET and the optional HALO_TENANT and HALO_AUTH_URL, then

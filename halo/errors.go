@@ -8,32 +8,33 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mspsync/mspsync"
 	"github.com/mspsync/mspsync/internal/httpx"
 )
 
-// Error is the error type of every failed call (see httpx.Error): status,
+// Error is the error type of every failed call (see mspsync.Error): status,
 // method, sanitised URL, Halo's message and the raw body.
-type Error = httpx.Error
+type Error = mspsync.Error
 
 // RedirectError describes a refused redirect (see ErrRedirect).
-type RedirectError = httpx.RedirectError
+type RedirectError = mspsync.RedirectError
 
 // Sentinels for errors.Is.
 var (
-	ErrNotFound     = httpx.ErrNotFound
-	ErrUnauthorized = httpx.ErrUnauthorized
-	ErrForbidden    = httpx.ErrForbidden
-	ErrRateLimited  = httpx.ErrRateLimited
-	ErrConflict     = httpx.ErrConflict
-	ErrServerError  = httpx.ErrServerError
-	ErrMalformed    = httpx.ErrMalformedResponse
-	ErrNoProgress   = httpx.ErrNoProgress
-	ErrForeignHost  = httpx.ErrForeignHost
+	ErrNotFound     = mspsync.ErrNotFound
+	ErrUnauthorized = mspsync.ErrUnauthorized
+	ErrForbidden    = mspsync.ErrForbidden
+	ErrRateLimited  = mspsync.ErrRateLimited
+	ErrConflict     = mspsync.ErrConflict
+	ErrServerError  = mspsync.ErrServerError
+	ErrMalformed    = mspsync.ErrMalformedResponse
+	ErrNoProgress   = mspsync.ErrNoProgress
+	ErrForeignHost  = mspsync.ErrForeignHost
 	// ErrRedirect matches a redirect the client refused to follow because
 	// it would have carried credentials to another origin (scheme, host
 	// and port), from https to http, or away from the token endpoint. The
 	// error names the target; errors.As gives a *RedirectError.
-	ErrRedirect = httpx.ErrRedirect
+	ErrRedirect = mspsync.ErrRedirect
 	// ErrOutcomeRequired matches Halo's rejection of an action without an
 	// outcome ("An Outcome must be entered for this Action").
 	ErrOutcomeRequired = errors.New("halo: action needs an outcome")

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/time/rate"
 
+	"github.com/mspsync/mspsync"
 	"github.com/mspsync/mspsync/internal/httpx"
 )
 
@@ -41,23 +42,23 @@ func DefaultRateLimit() *rate.Limiter { return rate.NewLimiter(rate.Every(1100*t
 
 // DefaultRetryPolicy backs off long enough for a rolling five-minute window:
 // 5 s doubling to 60 s, six attempts, Retry-After honoured up to 60 s.
-func DefaultRetryPolicy() httpx.RetryPolicy {
-	return httpx.RetryPolicy{MaxAttempts: 6, MinWait: 5 * time.Second, MaxWait: 60 * time.Second, MaxRetryAfter: 60 * time.Second}
+func DefaultRetryPolicy() mspsync.RetryPolicy {
+	return mspsync.RetryPolicy{MaxAttempts: 6, MinWait: 5 * time.Second, MaxWait: 60 * time.Second, MaxRetryAfter: 60 * time.Second}
 }
 
 // RetryPolicy is the engine's retry policy (see WithRetryPolicy).
-type RetryPolicy = httpx.RetryPolicy
+type RetryPolicy = mspsync.RetryPolicy
 
 // Stats is a snapshot of a client's request counters.
-type Stats = httpx.Stats
+type Stats = mspsync.Stats
 
 // Counters counts requests, retries and waits; share one between clients
 // with WithCounters.
-type Counters = httpx.Counters
+type Counters = mspsync.Counters
 
 // Page is one page of a list: its items, Halo's record_count (Total) and
 // the next page number (Next, "" after the last page).
-type Page[T any] = httpx.Page[T]
+type Page[T any] = mspsync.Page[T]
 
 // Client is a HaloPSA API client. It is safe for concurrent use.
 type Client struct {

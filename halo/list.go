@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/mspsync/mspsync"
 	"github.com/mspsync/mspsync/internal/httpx"
 )
 
@@ -137,10 +138,10 @@ func listPage[T any](ctx context.Context, c *Client, path, key string, filters a
 
 // listAll iterates over every page of a paged list.
 func listAll[T any](ctx context.Context, c *Client, path, key string, filters any, pageSize int) iter.Seq2[T, error] {
-	return httpx.Iterate(ctx, "", func(ctx context.Context, cursor string) (httpx.Page[T], error) {
+	return httpx.Iterate(ctx, "", func(ctx context.Context, cursor string) (mspsync.Page[T], error) {
 		p, err := listPage[T](ctx, c, path, key, filters, pageSize, cursor)
 		if err != nil {
-			return httpx.Page[T]{}, err
+			return mspsync.Page[T]{}, err
 		}
 		return *p, nil
 	})
@@ -214,5 +215,5 @@ func saveOne[T identified](ctx context.Context, c *Client, path string, record T
 
 func (c *Client) malformed(method, path string, raw []byte, err error) error {
 	return &Error{Vendor: Vendor, Method: method, URL: c.eng.BaseURL().String() + path, StatusCode: http.StatusOK,
-		Message: "unexpected response shape: " + err.Error(), Body: raw, Kind: httpx.ErrMalformedResponse, Err: err}
+		Message: "unexpected response shape: " + err.Error(), Body: raw, Kind: mspsync.ErrMalformedResponse, Err: err}
 }

@@ -1,6 +1,9 @@
 package level
 
-import "github.com/mspsync/mspsync/internal/httpx"
+import (
+	"github.com/mspsync/mspsync"
+	"github.com/mspsync/mspsync/internal/httpx"
+)
 
 // The environment variables FromEnv reads.
 const (
@@ -11,11 +14,11 @@ const (
 
 // SettingsError names the settings FromEnv found missing; it matches
 // ErrMissingSetting.
-type SettingsError = httpx.SettingsError
+type SettingsError = mspsync.SettingsError
 
 // ErrMissingSetting matches the error of FromEnv when settings are
 // missing.
-var ErrMissingSetting = httpx.ErrMissingSetting
+var ErrMissingSetting = mspsync.ErrMissingSetting
 
 // FromEnv builds a client from LEVEL_API_KEY and the optional LEVEL_URL
 // (or LEVEL_API_URL), then applies opts. A missing key is named in a

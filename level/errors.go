@@ -5,35 +5,36 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"github.com/mspsync/mspsync"
 	"github.com/mspsync/mspsync/internal/httpx"
 )
 
-// Error is the error type of every failed call (see httpx.Error): status,
+// Error is the error type of every failed call (see mspsync.Error): status,
 // method, sanitised URL, Level's message and the raw body.
-type Error = httpx.Error
+type Error = mspsync.Error
 
 // RedirectError describes a refused redirect (see ErrRedirect).
-type RedirectError = httpx.RedirectError
+type RedirectError = mspsync.RedirectError
 
 // Sentinels for errors.Is.
 var (
-	ErrNotFound     = httpx.ErrNotFound
-	ErrUnauthorized = httpx.ErrUnauthorized
+	ErrNotFound     = mspsync.ErrNotFound
+	ErrUnauthorized = mspsync.ErrUnauthorized
 	// ErrForbidden matches a 403: the key is read-only (writes such as
 	// resolving an alert need a read/write key) or the resource lies
 	// outside the key's account.
-	ErrForbidden   = httpx.ErrForbidden
-	ErrRateLimited = httpx.ErrRateLimited
-	ErrConflict    = httpx.ErrConflict
-	ErrServerError = httpx.ErrServerError
-	ErrMalformed   = httpx.ErrMalformedResponse
-	ErrNoProgress  = httpx.ErrNoProgress
-	ErrForeignHost = httpx.ErrForeignHost
+	ErrForbidden   = mspsync.ErrForbidden
+	ErrRateLimited = mspsync.ErrRateLimited
+	ErrConflict    = mspsync.ErrConflict
+	ErrServerError = mspsync.ErrServerError
+	ErrMalformed   = mspsync.ErrMalformedResponse
+	ErrNoProgress  = mspsync.ErrNoProgress
+	ErrForeignHost = mspsync.ErrForeignHost
 	// ErrRedirect matches a redirect the client refused to follow because
 	// it would have carried the API key to another origin (scheme, host
 	// and port) or from https to http. The error names the target;
 	// errors.As gives a *RedirectError.
-	ErrRedirect = httpx.ErrRedirect
+	ErrRedirect = mspsync.ErrRedirect
 )
 
 // extractMessage reads Level's error shape {"error": "..."}, then

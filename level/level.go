@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/mspsync/mspsync"
 	"github.com/mspsync/mspsync/internal/httpx"
 )
 
@@ -38,19 +39,19 @@ const MaxPageSize = 100
 
 // DefaultRetryPolicy retries 5xx and transport errors with backoff from 1 s
 // to 30 s and honours Retry-After up to two minutes.
-func DefaultRetryPolicy() httpx.RetryPolicy {
-	return httpx.RetryPolicy{MaxAttempts: 5, MinWait: time.Second, MaxWait: 30 * time.Second, MaxRetryAfter: 2 * time.Minute}
+func DefaultRetryPolicy() mspsync.RetryPolicy {
+	return mspsync.RetryPolicy{MaxAttempts: 5, MinWait: time.Second, MaxWait: 30 * time.Second, MaxRetryAfter: 2 * time.Minute}
 }
 
 // RetryPolicy is the engine's retry policy (see WithRetryPolicy).
-type RetryPolicy = httpx.RetryPolicy
+type RetryPolicy = mspsync.RetryPolicy
 
 // Stats is a snapshot of a client's request counters.
-type Stats = httpx.Stats
+type Stats = mspsync.Stats
 
 // Counters counts requests, retries and waits; share one between clients
 // with WithCounters.
-type Counters = httpx.Counters
+type Counters = mspsync.Counters
 
 // Client is a Level API client. It is safe for concurrent use.
 type Client struct {

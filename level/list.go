@@ -10,13 +10,14 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/mspsync/mspsync"
 	"github.com/mspsync/mspsync/internal/httpx"
 )
 
 // Page is one page of a list: its items and the cursor of the next page
 // (the last item's ID; "" after the last page). Total is always -1: Level
 // reports no counts.
-type Page[T any] = httpx.Page[T]
+type Page[T any] = mspsync.Page[T]
 
 // Collect drains a list iterator into a slice, returning the items it got
 // before an error together with the error.
@@ -95,10 +96,10 @@ func (l list[T]) page(ctx context.Context, cursor string) (*Page[T], error) {
 // all walks every page; it stops at the first error and on a cursor seen
 // before (ErrNoProgress).
 func (l list[T]) all(ctx context.Context) iter.Seq2[T, error] {
-	return httpx.Iterate(ctx, "", func(ctx context.Context, cursor string) (httpx.Page[T], error) {
+	return httpx.Iterate(ctx, "", func(ctx context.Context, cursor string) (mspsync.Page[T], error) {
 		p, err := l.page(ctx, cursor)
 		if err != nil {
-			return httpx.Page[T]{}, err
+			return mspsync.Page[T]{}, err
 		}
 		return *p, nil
 	})
@@ -106,7 +107,7 @@ func (l list[T]) all(ctx context.Context) iter.Seq2[T, error] {
 
 func (c *Client) malformed(path string, raw []byte, err error) error {
 	return &Error{Vendor: Vendor, Method: http.MethodGet, URL: c.cfg.baseURL + "/" + path, StatusCode: http.StatusOK,
-		Message: "unexpected response shape: " + err.Error(), Body: raw, Kind: httpx.ErrMalformedResponse, Err: err}
+		Message: "unexpected response shape: " + err.Error(), Body: raw, Kind: mspsync.ErrMalformedResponse, Err: err}
 }
 
 // get reads one object.

@@ -20,13 +20,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mspsync/mspsync/internal/httpx"
+	"github.com/mspsync/mspsync"
 )
 
 // Stats is a client's request counters at one moment (requests, reads,
 // writes, retries, rate-limit waits); every client's Stats method returns
 // one.
-type Stats = httpx.Stats
+type Stats = mspsync.Stats
 
 // Printer writes progress lines. It is safe for concurrent use.
 type Printer struct {

@@ -1,6 +1,9 @@
 package vsax
 
-import "github.com/mspsync/mspsync/internal/httpx"
+import (
+	"github.com/mspsync/mspsync"
+	"github.com/mspsync/mspsync/internal/httpx"
+)
 
 // The environment variables FromEnv reads.
 const (
@@ -11,11 +14,11 @@ const (
 
 // SettingsError names the settings FromEnv found missing; it matches
 // ErrMissingSetting.
-type SettingsError = httpx.SettingsError
+type SettingsError = mspsync.SettingsError
 
 // ErrMissingSetting matches the error of FromEnv when settings are
 // missing.
-var ErrMissingSetting = httpx.ErrMissingSetting
+var ErrMissingSetting = mspsync.ErrMissingSetting
 
 // FromEnv builds a client from VSAX_URL, VSAX_TOKEN_ID and
 // VSAX_TOKEN_SECRET, then applies opts. Every missing variable is named in

@@ -6,31 +6,32 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/mspsync/mspsync"
 	"github.com/mspsync/mspsync/internal/httpx"
 )
 
-// Error is the error type of every failed call (see httpx.Error): status,
+// Error is the error type of every failed call (see mspsync.Error): status,
 // method, sanitised URL, VSA X's Meta.ErrorMessage and the raw body.
-type Error = httpx.Error
+type Error = mspsync.Error
 
 // RedirectError describes a refused redirect (see ErrRedirect).
-type RedirectError = httpx.RedirectError
+type RedirectError = mspsync.RedirectError
 
 // Sentinels for errors.Is.
 var (
-	ErrNotFound     = httpx.ErrNotFound
-	ErrUnauthorized = httpx.ErrUnauthorized
-	ErrForbidden    = httpx.ErrForbidden
-	ErrRateLimited  = httpx.ErrRateLimited
-	ErrConflict     = httpx.ErrConflict
-	ErrServerError  = httpx.ErrServerError
-	ErrMalformed    = httpx.ErrMalformedResponse
-	ErrNoProgress   = httpx.ErrNoProgress
-	ErrForeignHost  = httpx.ErrForeignHost
+	ErrNotFound     = mspsync.ErrNotFound
+	ErrUnauthorized = mspsync.ErrUnauthorized
+	ErrForbidden    = mspsync.ErrForbidden
+	ErrRateLimited  = mspsync.ErrRateLimited
+	ErrConflict     = mspsync.ErrConflict
+	ErrServerError  = mspsync.ErrServerError
+	ErrMalformed    = mspsync.ErrMalformedResponse
+	ErrNoProgress   = mspsync.ErrNoProgress
+	ErrForeignHost  = mspsync.ErrForeignHost
 	// ErrRedirect matches a redirect the client refused to follow because
 	// it would have carried the token to another origin or from https to
 	// http. The error names the target; errors.As gives a *RedirectError.
-	ErrRedirect = httpx.ErrRedirect
+	ErrRedirect = mspsync.ErrRedirect
 	// ErrIncomplete ends a walk whose items did not add up to the
 	// Meta.TotalCount VSA X reported: the listing is partial and must not
 	// be read as "the rest was deleted".

@@ -12,13 +12,14 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mspsync/mspsync"
 	"github.com/mspsync/mspsync/internal/httpx"
 )
 
 // Page is one page of a list: its items, Meta.TotalCount (-1 when VSA X
 // sent none) and the cursor of the next page ("" after the last). The
 // cursor is the next $skip in decimal.
-type Page[T any] = httpx.Page[T]
+type Page[T any] = mspsync.Page[T]
 
 // Collect drains a list iterator into a slice, returning the items it got
 // before an error together with the error.
@@ -123,10 +124,10 @@ func (l list[T]) page(ctx context.Context, cursor string) (*Page[T], error) {
 // all walks every page. It ends with an error matching ErrIncomplete when
 // the items did not add up to the last Meta.TotalCount.
 func (l list[T]) all(ctx context.Context) iter.Seq2[T, error] {
-	fetch := func(ctx context.Context, cursor string) (httpx.Page[T], error) {
+	fetch := func(ctx context.Context, cursor string) (mspsync.Page[T], error) {
 		p, err := l.page(ctx, cursor)
 		if err != nil {
-			return httpx.Page[T]{}, err
+			return mspsync.Page[T]{}, err
 		}
 		return *p, nil
 	}
@@ -137,7 +138,7 @@ func (l list[T]) all(ctx context.Context) iter.Seq2[T, error] {
 
 func (c *Client) malformed(method, path string, raw []byte, err error) error {
 	return &Error{Vendor: Vendor, Method: method, URL: httpx.SanitizeURL(c.eng.BaseURL().String() + path), StatusCode: http.StatusOK,
-		Message: "unexpected response shape: " + err.Error(), Body: raw, Kind: httpx.ErrMalformedResponse, Err: err}
+		Message: "unexpected response shape: " + err.Error(), Body: raw, Kind: mspsync.ErrMalformedResponse, Err: err}
 }
 
 // do sends one request and decodes the envelope's Data into out (nil

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/mspsync/mspsync"
 	"github.com/mspsync/mspsync/internal/httpx"
 )
 
@@ -28,19 +29,19 @@ const MaxPageSize = 100
 // DefaultRetryPolicy retries 429 (any method) and 502/503/504 (replay-safe
 // requests) with backoff from 1 s to 30 s, honouring Retry-After up to two
 // minutes. 401 and 403 are never retried.
-func DefaultRetryPolicy() httpx.RetryPolicy {
-	return httpx.RetryPolicy{MaxAttempts: 5, MinWait: time.Second, MaxWait: 30 * time.Second, MaxRetryAfter: 2 * time.Minute}
+func DefaultRetryPolicy() mspsync.RetryPolicy {
+	return mspsync.RetryPolicy{MaxAttempts: 5, MinWait: time.Second, MaxWait: 30 * time.Second, MaxRetryAfter: 2 * time.Minute}
 }
 
 // RetryPolicy is the engine's retry policy (see WithRetryPolicy).
-type RetryPolicy = httpx.RetryPolicy
+type RetryPolicy = mspsync.RetryPolicy
 
 // Stats is a snapshot of a client's request counters.
-type Stats = httpx.Stats
+type Stats = mspsync.Stats
 
 // Counters counts requests, retries and waits; share one between clients
 // with WithCounters.
-type Counters = httpx.Counters
+type Counters = mspsync.Counters
 
 // Client is a Kaseya VSA X (Pulseway v3) API client. It is safe for
 // concurrent use.

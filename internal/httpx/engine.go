@@ -22,10 +22,6 @@ import (
 	"github.com/mspsync/mspsync/internal/version"
 )
 
-// ErrMalformedResponse is matched by an *Error whose response was a success
-// status but whose body could not be decoded (truncated or invalid JSON).
-var ErrMalformedResponse = errors.New("malformed response body")
-
 var errNoBurst = errors.New("rate limiter burst is zero")
 
 // MaxResponseBody caps a success response read into memory (64 MiB).
@@ -89,7 +85,7 @@ type Engine struct {
 	ua      string
 	log     *slog.Logger
 	limiter *rate.Limiter
-	retry   RetryPolicy
+	retry   policy
 	auth    Authenticator
 	extract MessageExtractor
 	reqIDs  []string
@@ -125,7 +121,7 @@ func New(cfg Config) (*Engine, error) {
 		ua:      cfg.UserAgent,
 		log:     cfg.Logger,
 		limiter: cfg.Limiter,
-		retry:   cfg.Retry.withDefaults(),
+		retry:   policy(cfg.Retry).withDefaults(),
 		auth:    cfg.Auth,
 		extract: cfg.ExtractMessage,
 		reqIDs:  cfg.RequestIDHeaders,
@@ -232,8 +228,7 @@ func (e *Engine) waitPause(ctx context.Context) error {
 		if d <= 0 {
 			return nil
 		}
-		e.c.waits.Add(1)
-		e.c.waitNanos.Add(int64(d))
+		e.c.AddWait(d)
 		e.log.Debug("rate limited: every request waits for the window to drain", "vendor", e.vendor, "wait", d)
 		if err := e.clock.Sleep(ctx, d); err != nil {
 			return err
@@ -427,7 +422,7 @@ func (e *Engine) afterSendError(ctx context.Context, c *call, sent bool, err err
 	}
 	terr := e.transportError(c.r.Method, c.rurl, err)
 	if !retryableTransportError(err) || (sent && !c.safe) || c.attempt >= e.retry.MaxAttempts {
-		e.c.failures.Add(1)
+		e.c.AddFailure()
 		return true, terr
 	}
 	wait := e.retry.backoff(c.attempt - 1)
@@ -452,7 +447,7 @@ func (e *Engine) afterResponse(ctx context.Context, c *call, resp *http.Response
 		// The body broke off mid-stream: a transport failure after sending.
 		terr := e.transportError(c.r.Method, c.rurl, rerr)
 		if !c.safe || c.attempt >= e.retry.MaxAttempts {
-			e.c.failures.Add(1)
+			e.c.AddFailure()
 			return nil, true, terr
 		}
 		done, err := e.backOff(ctx, c, e.retry.backoff(c.attempt-1), "reading body: "+rerr.Error(), resp.StatusCode)
@@ -471,7 +466,7 @@ func (e *Engine) afterResponse(ctx context.Context, c *call, resp *http.Response
 func (e *Engine) success(c *call, resp *http.Response, raw []byte, out any) (*Response, error) {
 	res := &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: raw, Attempts: c.attempt}
 	if err := decodeInto(raw, out); err != nil {
-		e.c.failures.Add(1)
+		e.c.AddFailure()
 		return res, &Error{Vendor: e.vendor, Method: c.r.Method, URL: c.rurl, StatusCode: resp.StatusCode,
 			Message: "malformed response body: " + err.Error(), Body: errorBody(raw),
 			RequestID: e.requestID(resp.Header), Kind: ErrMalformedResponse, Err: err}
@@ -487,7 +482,7 @@ func (e *Engine) afterErrorStatus(ctx context.Context, c *call, resp *http.Respo
 	if resp.StatusCode == http.StatusUnauthorized && !c.refreshed && e.auth != nil && !c.r.NoAuth && e.auth.Refresh(resp.Request) {
 		c.refreshed = true
 		c.attempt-- // the replay after a refresh is not a retry of the policy
-		e.c.refreshes.Add(1)
+		e.c.AddRefresh()
 		e.log.Debug("401: refreshing credentials and replaying once", "vendor", e.vendor, "method", c.r.Method, "url", c.rurl)
 		return false, nil
 	}
@@ -503,7 +498,7 @@ func (e *Engine) afterErrorStatus(ctx context.Context, c *call, resp *http.Respo
 	if retryStatus(resp.StatusCode, c.safe) && c.attempt < e.retry.MaxAttempts {
 		wait := apiErr.RetryAfter
 		if wait > e.retry.MaxRetryAfter {
-			e.c.failures.Add(1)
+			e.c.AddFailure()
 			return true, apiErr // too long to block: the caller decides
 		}
 		if wait <= 0 && resp.StatusCode == http.StatusTooManyRequests && e.pauseFor > 0 {
@@ -514,7 +509,7 @@ func (e *Engine) afterErrorStatus(ctx context.Context, c *call, resp *http.Respo
 		}
 		return e.backOff(ctx, c, wait, "status", resp.StatusCode)
 	}
-	e.c.failures.Add(1)
+	e.c.AddFailure()
 	return true, apiErr
 }
 
@@ -562,12 +557,7 @@ func (e *Engine) once(ctx context.Context, r Request, u *url.URL, rurl string, b
 		}
 	}
 
-	e.c.requests.Add(1)
-	if write {
-		e.c.writes.Add(1)
-	} else {
-		e.c.reads.Add(1)
-	}
+	e.c.AddRequest(write)
 	start := time.Now()
 	resp, err := e.hc.Do(req)
 	if err != nil {
@@ -595,8 +585,7 @@ func (e *Engine) waitLimiter(ctx context.Context, lim *rate.Limiter) error {
 	if d <= 0 {
 		return nil
 	}
-	e.c.waits.Add(1)
-	e.c.waitNanos.Add(int64(d))
+	e.c.AddWait(d)
 	e.log.Debug("rate limit: waiting", "vendor", e.vendor, "wait", d)
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -611,8 +600,7 @@ func (e *Engine) waitLimiter(ctx context.Context, lim *rate.Limiter) error {
 
 // sleep waits before a retry, counting and logging it.
 func (e *Engine) sleep(ctx context.Context, r Request, rurl string, attempt int, d time.Duration, reason string, status int) error {
-	e.c.retries.Add(1)
-	e.c.retryNanos.Add(int64(d))
+	e.c.AddRetry(d)
 	e.log.Debug("retrying", "vendor", e.vendor, "method", r.Method, "path", strings.SplitN(r.Path, "?", 2)[0], "attempt", attempt, "status", status, "reason", reason, "wait", d)
 	if err := e.clock.Sleep(ctx, d); err != nil {
 		return &Error{Vendor: e.vendor, Method: r.Method, URL: rurl, Message: err.Error(), Err: err}

@@ -303,7 +303,7 @@ func TestParseRetryAfter(t *testing.T) {
 
 func TestBackoffFullJitterWithinBounds(t *testing.T) {
 	t.Parallel()
-	p := RetryPolicy{MinWait: 100 * time.Millisecond, MaxWait: time.Second}.withDefaults()
+	p := policy{MinWait: 100 * time.Millisecond, MaxWait: time.Second}.withDefaults()
 	seenLow := false
 	for n := range 8 {
 		ceil := min(p.MinWait<<n, p.MaxWait)

@@ -3,127 +3,43 @@ package httpx
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/mspsync/mspsync"
 )
 
-// Sentinels matched by errors.Is against an *Error. A vendor decoder may set
-// Error.Kind to one of them to override the mapping from the status code.
+// The public error types and sentinels live in package mspsync, so that no
+// exported API of a vendor package aliases an internal type; the engine
+// uses them under their old names.
+type (
+	// Error is mspsync.Error.
+	Error = mspsync.Error
+	// RedirectError is mspsync.RedirectError.
+	RedirectError = mspsync.RedirectError
+	// SettingsError is mspsync.SettingsError.
+	SettingsError = mspsync.SettingsError
+)
+
+// Sentinels, as in package mspsync.
 var (
-	ErrUnauthorized = errors.New("unauthorized")
-	ErrForbidden    = errors.New("forbidden")
-	ErrNotFound     = errors.New("not found")
-	ErrRateLimited  = errors.New("rate limited")
-	// ErrConflict covers 409 Conflict and 412 Precondition Failed.
-	ErrConflict = errors.New("conflict or precondition failed")
-	// ErrServerError covers every 5xx status.
-	ErrServerError = errors.New("server error")
+	ErrUnauthorized      = mspsync.ErrUnauthorized
+	ErrForbidden         = mspsync.ErrForbidden
+	ErrNotFound          = mspsync.ErrNotFound
+	ErrRateLimited       = mspsync.ErrRateLimited
+	ErrConflict          = mspsync.ErrConflict
+	ErrServerError       = mspsync.ErrServerError
+	ErrForeignHost       = mspsync.ErrForeignHost
+	ErrRedirect          = mspsync.ErrRedirect
+	ErrMissingSetting    = mspsync.ErrMissingSetting
+	ErrMalformedResponse = mspsync.ErrMalformedResponse
+	ErrNoProgress        = mspsync.ErrNoProgress
 )
 
-// ErrForeignHost is returned when an absolute URL handed to the engine (a
-// vendor's next-page link, say) points at another scheme or host than the
-// client's base URL. Following it would send credentials elsewhere.
-var ErrForeignHost = errors.New("url points outside the configured base URL")
-
-// MaxErrorBody is the number of bytes of an error response's body that
-// are read and kept on an *Error (64 KiB); the rest is never read.
-const MaxErrorBody = 64 << 10
-
-// Error is the one error type of every vendor client. Vendor packages
-// re-export it as a type alias (halo.Error, dattormm.Error, ...).
-//
-// Error never contains a secret: URL is sanitised, and Message, Body and
-// the cause shown by Error pass through SanitizeText.
-type Error struct {
-	Vendor     string        // "halo", "dattormm", ...
-	Method     string        // HTTP method
-	URL        string        // sanitised request URL
-	StatusCode int           // HTTP status; 0 when no response was received
-	Code       string        // vendor error code, if the vendor has one
-	Message    string        // vendor message extracted from its error shape
-	Body       []byte        // response body, at most MaxErrorBody bytes, sanitised
-	RetryAfter time.Duration // parsed Retry-After, 0 when absent
-	RequestID  string        // vendor request-ID header, when the response had one
-	Kind       error         // sentinel chosen by the vendor (it may match several through its own Is); overrides the status mapping
-	Err        error         // underlying cause (token endpoint failure, ...), if any
-}
-
-// Error renders "vendor: METHOD url: status: message".
-func (e *Error) Error() string {
-	var b strings.Builder
-	if e.Vendor != "" {
-		b.WriteString(e.Vendor)
-		b.WriteString(": ")
-	}
-	b.WriteString(e.Method)
-	b.WriteByte(' ')
-	b.WriteString(e.URL)
-	if e.StatusCode != 0 {
-		fmt.Fprintf(&b, ": %d %s", e.StatusCode, http.StatusText(e.StatusCode))
-	}
-	if e.Message != "" {
-		b.WriteString(": ")
-		b.WriteString(SanitizeText(e.Message))
-	}
-	if e.RetryAfter > 0 {
-		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
-	}
-	if cause := e.cause(); cause != "" {
-		b.WriteString(": ")
-		b.WriteString(cause)
-	}
-	return b.String()
-}
-
-// cause is the text of Err that Error adds: only when no response was
-// received (the cause is then the only explanation) and Message does not
-// already say it. A *url.Error is reduced to its inner error, since method
-// and URL are shown already. The text is sanitised.
-func (e *Error) cause() string {
-	if e.Err == nil || (e.StatusCode != 0 && e.Message != "") {
-		return ""
-	}
-	err := e.Err
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	s := err.Error()
-	if e.Message != "" && strings.Contains(e.Message, s) {
-		return ""
-	}
-	return SanitizeText(s)
-}
-
-// Unwrap returns the underlying cause, if any.
-func (e *Error) Unwrap() error { return e.Err }
-
-// Is reports whether target is the sentinel this error stands for.
-func (e *Error) Is(target error) bool {
-	if e.Kind != nil {
-		return target == e.Kind || errors.Is(e.Kind, target)
-	}
-	switch target {
-	case ErrUnauthorized:
-		return e.StatusCode == http.StatusUnauthorized
-	case ErrForbidden:
-		return e.StatusCode == http.StatusForbidden
-	case ErrNotFound:
-		return e.StatusCode == http.StatusNotFound || e.StatusCode == http.StatusGone
-	case ErrRateLimited:
-		return e.StatusCode == http.StatusTooManyRequests
-	case ErrConflict:
-		return e.StatusCode == http.StatusConflict || e.StatusCode == http.StatusPreconditionFailed
-	case ErrServerError:
-		return e.StatusCode >= 500 && e.StatusCode <= 599
-	}
-	return false
-}
+// MaxErrorBody is mspsync.MaxErrorBody.
+const MaxErrorBody = mspsync.MaxErrorBody
 
 // Extracted is what a vendor's MessageExtractor finds in an error response.
 type Extracted struct {

@@ -2,25 +2,13 @@ package httpx
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"github.com/mspsync/mspsync"
 	"iter"
 )
 
-// ErrNoProgress ends an iteration whose vendor returned a page that does not
-// advance (a cursor seen before, or an empty page that claims more).
-var ErrNoProgress = errors.New("pagination did not advance")
-
-// Page is one page of a list.
-type Page[T any] struct {
-	Items []T
-	// Total is the vendor's count of all matching items, when it reports
-	// one (Halo record_count); -1 or 0 when unknown.
-	Total int
-	// Next is the cursor of the next page: a page number, a cursor ID or an
-	// absolute next link. "" means this was the last page.
-	Next string
-}
+// Page is mspsync.Page.
+type Page[T any] = mspsync.Page[T]
 
 // FetchFunc fetches the page at cursor.
 type FetchFunc[T any] func(ctx context.Context, cursor string) (Page[T], error)

@@ -2,7 +2,6 @@ package httpx
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -10,36 +9,9 @@ import (
 	"strings"
 )
 
-// ErrRedirect is matched by an *Error (and a *RedirectError) when the
-// engine refused to follow a redirect because it would have carried
-// credentials elsewhere: to another origin, from https to http, or away
-// from a token endpoint at all.
-var ErrRedirect = errors.New("redirect refused: credentials stay on the origin they were configured for")
-
 // maxRedirects is how many same-origin redirects a request follows (the
 // standard library's default).
 const maxRedirects = 10
-
-// RedirectError says which redirect was refused and why. It matches
-// ErrRedirect, and ErrForeignHost when the target is another origin.
-type RedirectError struct {
-	Status int    // status of the redirecting response (302, 307, 308, ...)
-	From   string // sanitised URL of the request that was redirected
-	To     string // sanitised redirect target
-	Reason string // "another origin", "https to http", "token requests follow no redirect"
-	// Foreign is true when To is another origin than the original request.
-	Foreign bool
-}
-
-// Error names the refused target.
-func (e *RedirectError) Error() string {
-	return fmt.Sprintf("refused %d redirect to %s: %s (credentials stay on %s)", e.Status, e.To, e.Reason, originOf(e.From))
-}
-
-// Is matches ErrRedirect, and ErrForeignHost for a cross-origin target.
-func (e *RedirectError) Is(target error) bool {
-	return target == ErrRedirect || (e.Foreign && target == ErrForeignHost)
-}
 
 // Origin returns u's origin as "scheme://host:port" in lower case, with the
 // scheme's default port made explicit, so that two spellings of one origin
@@ -61,14 +33,6 @@ func Origin(u *url.URL) string {
 
 // SameOrigin reports whether a and b have the same scheme, host and port.
 func SameOrigin(a, b *url.URL) bool { return Origin(a) == Origin(b) }
-
-func originOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "the configured host"
-	}
-	return u.Scheme + "://" + u.Host
-}
 
 // checkCredentialedRedirect returns a *RedirectError when following a
 // redirect from the original request first to req would move credentials:

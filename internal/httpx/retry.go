@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"github.com/mspsync/mspsync"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -14,37 +15,19 @@ import (
 	"time"
 )
 
-// RetryPolicy says how often and how long the engine retries. The zero value
-// of a field means its default; use DefaultRetryPolicy to see them.
-type RetryPolicy struct {
-	// MaxAttempts is the total number of attempts including the first
-	// (default 4). 1 disables retries. The one extra attempt after a token
-	// refresh on 401 is not counted.
-	MaxAttempts int
-	// MinWait is the base of the exponential backoff (default 500ms).
-	MinWait time.Duration
-	// MaxWait caps a computed backoff (default 30s).
-	MaxWait time.Duration
-	// MaxRetryAfter caps a server-dictated wait (Retry-After; default 60s).
-	// A longer Retry-After is not slept: the request fails with an *Error
-	// matching ErrRateLimited whose RetryAfter says how long to wait.
-	MaxRetryAfter time.Duration
-	// MaxConnectWait caps the wait after a connection could not be opened
-	// (refused, DNS failure, TLS handshake failure; default 1s, starting
-	// at 100ms): such a failure is retried briefly, for seconds rather than
-	// minutes, and then reported. Certificate errors are never retried.
-	MaxConnectWait time.Duration
-}
+// RetryPolicy is mspsync.RetryPolicy.
+type RetryPolicy = mspsync.RetryPolicy
+
+// policy is a RetryPolicy with the engine's methods.
+type policy mspsync.RetryPolicy
 
 // connectMinWait is the first wait after a failed connection.
 const connectMinWait = 100 * time.Millisecond
 
 // DefaultRetryPolicy returns the policy used when a client sets none.
-func DefaultRetryPolicy() RetryPolicy {
-	return RetryPolicy{MaxAttempts: 4, MinWait: 500 * time.Millisecond, MaxWait: 30 * time.Second, MaxRetryAfter: 60 * time.Second, MaxConnectWait: time.Second}
-}
+func DefaultRetryPolicy() RetryPolicy { return mspsync.DefaultRetryPolicy() }
 
-func (p RetryPolicy) withDefaults() RetryPolicy {
+func (p policy) withDefaults() policy {
 	d := DefaultRetryPolicy()
 	if p.MaxAttempts <= 0 {
 		p.MaxAttempts = d.MaxAttempts
@@ -70,7 +53,7 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 // connectBackoff returns the wait before retry number n after a failed
 // connection: full jitter in [0, min(MaxConnectWait, b·2ⁿ)], b being
 // 100ms or MinWait if that is smaller.
-func (p RetryPolicy) connectBackoff(n int) time.Duration {
+func (p policy) connectBackoff(n int) time.Duration {
 	base := min(p.MinWait, connectMinWait)
 	ceil := p.MaxConnectWait
 	if n < 32 {
@@ -99,7 +82,7 @@ func connectFailure(err error) bool {
 
 // backoff returns the wait before retry number n (0 for the first retry):
 // full jitter, uniformly random in [0, min(MaxWait, MinWait·2ⁿ)].
-func (p RetryPolicy) backoff(n int) time.Duration {
+func (p policy) backoff(n int) time.Duration {
 	ceil := p.MaxWait
 	if n < 32 {
 		if d := p.MinWait << n; d > 0 && d < ceil {

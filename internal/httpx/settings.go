@@ -1,29 +1,9 @@
 package httpx
 
 import (
-	"errors"
 	"os"
 	"strings"
 )
-
-// ErrMissingSetting matches a SettingsError: a client could not be built
-// because settings were missing.
-var ErrMissingSetting = errors.New("missing settings")
-
-// SettingsError names every setting a client needs and did not get, so a
-// user fixes them all at once. Each vendor package re-exports it.
-type SettingsError struct {
-	Vendor  string
-	Missing []string
-}
-
-// Error names the vendor and the missing settings.
-func (e *SettingsError) Error() string {
-	return e.Vendor + ": missing settings: " + strings.Join(e.Missing, ", ") + " (set them in the environment)"
-}
-
-// Is matches ErrMissingSetting.
-func (e *SettingsError) Is(target error) bool { return target == ErrMissingSetting }
 
 // Env reads a vendor's settings from the environment, trimming values and
 // remembering the required ones that are empty.
