@@ -113,7 +113,8 @@ func (d *demo) alerts(ctx context.Context, stdout io.Writer, status *progress.Pr
 	}
 	cfg := alerting.Config{Ticket: alerting.TicketDefaults{Type: fmt.Sprint(types[0].ID)},
 		CatchAll: &alerting.CatchAll{Customer: "Contoso"}}
-	eng, err := alerting.New(cfg, memstore.New(), halodriver.NewAlertSink(d.hc), alerting.WithLogger(d.logger),
+	store := memstore.New()
+	eng, err := alerting.New(cfg, store, halodriver.NewAlertSink(d.hc), alerting.WithLogger(d.logger),
 		alerting.WithRetryBackoff(10*time.Millisecond, 100*time.Millisecond), alerting.WithPollInterval(20*time.Millisecond))
 	if err != nil {
 		return err
@@ -123,11 +124,10 @@ func (d *demo) alerts(ctx context.Context, stdout io.Writer, status *progress.Pr
 	defer cancel()
 	go eng.Run(ctx)
 
-	secrets := &memSecrets{m: map[string]string{}}
 	var handler atomic.Pointer[vsaxdriver.WebhookHandler]
 	rcv := httptest.NewServer(httpHandlerFunc(handler.Load))
 	defer rcv.Close()
-	_, secret, err := vsaxdriver.EnsureWebhook(ctx, d.vc, secrets, vsax.WebhookRequest{Name: "mspsync", URL: rcv.URL + "/vsax",
+	_, secret, err := vsaxdriver.EnsureWebhook(ctx, d.vc, store, "", vsax.WebhookRequest{Name: "mspsync", URL: rcv.URL + "/vsax",
 		Priorities: []vsax.Priority{vsax.PriorityElevated, vsax.PriorityCritical}})
 	if err != nil {
 		return err
@@ -137,7 +137,7 @@ func (d *demo) alerts(ctx context.Context, stdout io.Writer, status *progress.Pr
 		return err
 	}
 	handler.Store(vsaxdriver.NewWebhookHandler(v, eng))
-	status.Printf("webhook registered in VSA X for %s/vsax; its secret is kept by the caller", rcv.URL)
+	status.Printf("webhook registered in VSA X for %s/vsax; its secret is kept in the alert store", rcv.URL)
 
 	sends := []struct {
 		what string
@@ -189,17 +189,6 @@ func waitPending(ctx context.Context, eng *alerting.Engine) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return fmt.Errorf("alerts still pending after 10s")
-}
-
-type memSecrets struct{ m map[string]string }
-
-func (s *memSecrets) WebhookSecret(_ context.Context, url string) (string, error) {
-	return s.m[url], nil
-}
-
-func (s *memSecrets) SetWebhookSecret(_ context.Context, url, secret string) error {
-	s.m[url] = secret
-	return nil
 }
 
 // httpHandlerFunc serves with the handler get returns (set once the

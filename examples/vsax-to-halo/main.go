@@ -104,7 +104,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		return fail(exitSettings, err)
 	}
 	if !o.demo {
-		if err := vc.Check(ctx); err != nil {
+		if _, err := vc.Ping(ctx); err != nil {
 			return fail(exitSettings, err)
 		}
 	}
