@@ -105,6 +105,9 @@ func TestListStops(t *testing.T) {
 		"count mismatch": {[]string{`{"Data":[{"Id":1}],"Meta":{"TotalCount":5}}`}, 1, vsax.ErrIncomplete},
 		"no count, full": {[]string{`{"Data":[{"Id":1},{"Id":2}],"Meta":{}}`, `{"Data":[],"Meta":{}}`}, 2, nil},
 		"total reached":  {[]string{`{"Data":[{"Id":1},{"Id":2}],"Meta":{"TotalCount":2}}`}, 1, nil},
+		// An item removed while paging: the count adds up to the last
+		// total, but one item may have shifted past $skip unread.
+		"total changed": {[]string{`{"Data":[{"Id":1},{"Id":2}],"Meta":{"TotalCount":4}}`, `{"Data":[{"Id":4}],"Meta":{"TotalCount":3}}`}, 2, vsax.ErrIncomplete},
 	} {
 		n := 0
 		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -147,45 +147,6 @@ func TestSitesUnderTheirOrganization(t *testing.T) {
 	}
 }
 
-// TestRestrictedTokenIsNeverComplete: a token limited to some
-// organizations cannot prove a device gone.
-func TestRestrictedTokenIsNeverComplete(t *testing.T) {
-	t.Parallel()
-	srv, c := setup(t)
-	seed(srv)
-	src := vsaxdriver.NewReconcileSource(c)
-	src.RestrictedToken = true
-	if snap, err := src.LoadSource(t.Context()); err != nil || snap.Complete {
-		t.Errorf("complete=%v %v", snap != nil && snap.Complete, err)
-	}
-	srv.Inject(vsaxtest.Fault{Path: "/api/v3/assets", Status: 403})
-	src.RestrictedToken = false
-	if _, err := src.LoadSource(t.Context()); !errors.Is(err, vsax.ErrForbidden) {
-		t.Errorf("403 on assets: %v", err)
-	}
-}
-
-// TestTwoInstances: two VSA X instances feed one PSA under their own
-// accounts, so their links and mappings never mix.
-func TestTwoInstances(t *testing.T) {
-	t.Parallel()
-	var snaps []*reconcile.SourceSnapshot
-	for _, acct := range []string{"east", "west"} {
-		srv, c := setup(t)
-		seed(srv)
-		src := vsaxdriver.NewReconcileSource(c)
-		src.Account = acct
-		snap, err := src.LoadSource(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
-		snaps = append(snaps, snap)
-	}
-	if snaps[0].Source.Account != "east" || snaps[1].Source.Account != "west" || snaps[0].Source.Kind != snaps[1].Source.Kind {
-		t.Errorf("%+v / %+v", snaps[0].Source, snaps[1].Source)
-	}
-}
-
 const hookSecret = "7F3A9C2E4B6D8F0A1C3E5A7B9D1F3A5C7E9B1D3F5A7C9E1B3D5F7A9C1E3B5D7F"
 
 func payload(id int, dev string) vsax.WebhookPayload {

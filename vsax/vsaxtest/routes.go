@@ -120,7 +120,7 @@ func (s *Server) collection(h func(string, http.HandlerFunc), name string, t *fa
 				writeError(w, http.StatusNotFound, "Entity is not found.")
 				return
 			}
-			writeData(w, []any{})
+			writeData(w, s.customFieldValues(name+"/"+r.PathValue("id")))
 		})
 	}
 }
