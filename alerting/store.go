@@ -2,6 +2,7 @@ package alerting
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 )
@@ -100,6 +101,24 @@ type Cursors interface {
 	// SetCursor stores value under name.
 	SetCursor(ctx context.Context, name, value string) error
 }
+
+// Secrets is an optional Store extension that keeps small named secrets
+// in the alert store's database: a webhook signing key a vendor shows only
+// once (when the webhook is created or its key regenerated), so that every
+// replica and every restart verifies deliveries with the same key. Values
+// are stored as given (protect the database as you protect the secrets)
+// and never logged. memstore, boltstore and pgstore implement it.
+type Secrets interface {
+	// Secret returns the value stored under name, or "" when there is
+	// none.
+	Secret(ctx context.Context, name string) (string, error)
+	// SetSecret stores value under name (last write wins); an empty value
+	// deletes the secret. An empty name is refused.
+	SetSecret(ctx context.Context, name, value string) error
+}
+
+// ErrEmptySecretName is returned by SetSecret for an empty name.
+var ErrEmptySecretName = errors.New("alerting: empty secret name")
 
 // PendingItem is one accepted alert event waiting to be processed.
 type PendingItem struct {

@@ -27,7 +27,20 @@ type Config struct {
 	Lifecycle LifecycleConfig `json:"lifecycle"`
 	// Users sets the asset's user.
 	Users UserConfig `json:"users"`
+	// Entities limits what a run writes, for an import done in stages:
+	// "customers" creates and links customers only, "sites" customers and
+	// sites, "all" (the default, "") assets too. Devices are still placed
+	// (that is how customers and sites are found), but no field, asset
+	// type or asset is created, updated or deactivated.
+	Entities string `json:"entities,omitempty"`
 }
+
+// Entities values: how far a run goes.
+const (
+	EntitiesAll       = "all"       // customers, sites and assets (the default)
+	EntitiesCustomers = "customers" // customers only
+	EntitiesSites     = "sites"     // customers and sites
+)
 
 // Site matching methods and new-site modes.
 const (
@@ -316,12 +329,30 @@ func (c *Config) check(src SourceInfo) (*compiled, error) {
 		cc.compileMatching,
 		cc.compileAssetTypes,
 		func() error { return cc.compileUsers(src) },
+		cc.compileEntities,
 	} {
 		if err := step(); err != nil {
 			return nil, err
 		}
 	}
 	return cc, nil
+}
+
+// compileEntities checks entities.
+func (cc *compiled) compileEntities() error {
+	switch cc.Entities {
+	case "":
+		cc.Entities = EntitiesAll
+	case EntitiesAll, EntitiesCustomers, EntitiesSites:
+	default:
+		return bad("entities", "%q is not all, customers or sites", cc.Entities)
+	}
+	return nil
+}
+
+// assetsLimited reports whether entities leaves assets out.
+func (c *Config) assetsLimited() bool {
+	return c.Entities == EntitiesCustomers || c.Entities == EntitiesSites
 }
 
 // compileSites checks sites (method, new sites, mappings) and compiles the

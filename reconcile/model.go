@@ -86,6 +86,11 @@ type SourceSnapshot struct {
 	// Devices absent from an incomplete snapshot are never treated as
 	// deleted.
 	Complete bool `json:"complete"`
+	// IncompleteReason says why Complete is false ("the token sees only
+	// some organizations", "devices: 950 of 1001 listed"); the plan
+	// repeats it in a notice when it would otherwise deactivate absent
+	// devices.
+	IncompleteReason string `json:"incomplete_reason,omitempty"`
 }
 
 // Customer is a PSA customer. Links holds the source sites it stands

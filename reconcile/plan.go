@@ -101,8 +101,12 @@ type Changeset struct {
 	// the IDs of what it created, and Run keeps them in its MappingStore.
 	NewMappings []PlannedMapping `json:"new_mappings,omitempty"`
 	// Notices are what a person should know about the source sites:
-	// renames, possible duplicates, stale mappings.
+	// renames, possible duplicates, stale mappings; and about the listing
+	// (source_incomplete, with no source site).
 	Notices []Notice `json:"notices,omitempty"`
+	// Entities is set when the config limited the run ("customers" or
+	// "sites"): the plan has no field, asset type or asset actions.
+	Entities string `json:"entities,omitempty"`
 }
 
 // NoticeKind says what a notice is about.
@@ -113,6 +117,7 @@ const (
 	NoticeRenamed           NoticeKind = "renamed"            // the source site and its PSA customer have different names
 	NoticePossibleDuplicate NoticeKind = "possible_duplicate" // a new customer's name is close to an existing one
 	NoticeMappingStale      NoticeKind = "mapping_stale"      // a learned mapping points at a deleted customer or site
+	NoticeSourceIncomplete  NoticeKind = "source_incomplete"  // the listing was partial: absent devices are not deactivated
 )
 
 // Notice is something about a source site that changes nothing but
@@ -599,6 +604,13 @@ func Plan(src *SourceSnapshot, tgt *TargetSnapshot, cfg *Config, opts ...PlanOpt
 	}
 	if retire {
 		deviceActions = p.absent(deviceActions)
+	} else if !src.Complete && p.retiresDeleted() && kind != "" && !cc.assetsLimited() {
+		why := src.IncompleteReason
+		if why == "" {
+			why = "a listing did not finish"
+		}
+		p.plan.Notices = append(p.plan.Notices, Notice{Kind: NoticeSourceIncomplete,
+			Message: "the source listing is incomplete (" + why + "): nothing is deactivated for being absent"})
 	}
 	if n := len(p.creates); n <= front && len(deviceActions) <= cap(all)-front {
 		// The devices' actions are still in all, after the room.
@@ -611,7 +623,36 @@ func Plan(src *SourceSnapshot, tgt *TargetSnapshot, cfg *Config, opts ...PlanOpt
 	sort.SliceStable(p.plan.NewMappings, func(i, j int) bool {
 		return p.plan.NewMappings[i].SourceSiteID < p.plan.NewMappings[j].SourceSiteID
 	})
+	if cc.assetsLimited() {
+		p.limit(cc.Entities)
+	}
 	return p.plan, nil
+}
+
+// limit keeps only the customer (and, for "sites", site) actions of the
+// plan, and the new mappings that refer to nothing it dropped.
+func (p *planner) limit(entities string) {
+	sites := entities == EntitiesSites
+	kept := map[string]bool{}
+	var out []Action
+	for _, a := range p.plan.Actions {
+		switch {
+		case a.Kind == CreateCustomer, a.Kind == CreateSite && sites, a.Kind == LinkSite && (sites || a.LinkSiteID == 0):
+		default:
+			continue
+		}
+		kept[a.Ref], kept[a.SiteRef] = true, true
+		out = append(out, a)
+	}
+	p.plan.Actions = out
+	var ms []PlannedMapping
+	for _, m := range p.plan.NewMappings {
+		if (m.CustomerRef == "" || kept[m.CustomerRef]) && (m.SiteRef == "" || kept[m.SiteRef]) {
+			ms = append(ms, m)
+		}
+	}
+	p.plan.NewMappings = ms
+	p.plan.Entities = entities
 }
 
 // mapFields fills in the device's mapped values.

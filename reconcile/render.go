@@ -114,6 +114,12 @@ func (cs *Changeset) WriteTable(w io.Writer, all bool) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if cs.Entities != "" && cs.Entities != EntitiesAll {
+		what := map[string]string{EntitiesCustomers: "customers only", EntitiesSites: "customers and sites only"}[cs.Entities]
+		if _, err := fmt.Fprintf(w, "entities: %s (no asset is created, updated or deactivated)\n", what); err != nil {
+			return err
+		}
+	}
 	for _, n := range cs.Notices {
 		if _, err := fmt.Fprintf(w, "notice (%s): %s\n", n.Kind, n.Message); err != nil {
 			return err

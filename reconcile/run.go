@@ -54,7 +54,7 @@ func Run(ctx context.Context, src Source, tgt Target, cfg *Config, opts RunOptio
 		return nil, fmt.Errorf("reconcile: loading the source: %w", err)
 	}
 	res := &RunResult{}
-	if en, ok := src.(Enricher); ok {
+	if en, ok := src.(Enricher); ok && !cfg.assetsLimited() {
 		need, err := devicesNeedingEnrichment(ss, ts, cfg, en.ExpensiveFields())
 		if err != nil {
 			return nil, err

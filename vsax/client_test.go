@@ -105,6 +105,9 @@ func TestListStops(t *testing.T) {
 		"count mismatch": {[]string{`{"Data":[{"Id":1}],"Meta":{"TotalCount":5}}`}, 1, vsax.ErrIncomplete},
 		"no count, full": {[]string{`{"Data":[{"Id":1},{"Id":2}],"Meta":{}}`, `{"Data":[],"Meta":{}}`}, 2, nil},
 		"total reached":  {[]string{`{"Data":[{"Id":1},{"Id":2}],"Meta":{"TotalCount":2}}`}, 1, nil},
+		// An item removed while paging: the count adds up to the last
+		// total, but one item may have shifted past $skip unread.
+		"total changed": {[]string{`{"Data":[{"Id":1},{"Id":2}],"Meta":{"TotalCount":4}}`, `{"Data":[{"Id":4}],"Meta":{"TotalCount":3}}`}, 2, vsax.ErrIncomplete},
 	} {
 		n := 0
 		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -127,7 +130,7 @@ func TestRateLimitedIsRetried(t *testing.T) {
 	t.Parallel()
 	srv, c := setup(t)
 	srv.Inject(vsaxtest.Fault{Path: "/api/v3/environment", Status: 429, RetryAfter: "0", Times: 2})
-	if err := c.Check(t.Context()); err != nil {
+	if _, err := c.Ping(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if n := srv.Count("GET", "/api/v3/environment"); n != 3 {
@@ -144,7 +147,7 @@ func TestErrorEnvelope(t *testing.T) {
 		t.Errorf("%v", err)
 	}
 	bad, _ := vsaxtest.NewServer(t).NewClient(vsax.WithTokenAuth("wrong", "SECRET-x"))
-	err = bad.Check(t.Context())
+	_, err = bad.Ping(t.Context())
 	if !errors.Is(err, vsax.ErrUnauthorized) || strings.Contains(err.Error(), "SECRET-x") {
 		t.Errorf("%v", err)
 	}
@@ -262,6 +265,41 @@ func TestCredentialsNeverFollowARedirectToAnotherHost(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			return c.Check(ctx)
+			_, err = c.Ping(ctx)
+			return err
 		}}})
+}
+
+// TestPing: one GET /environment, with the Basic token, and what it
+// learned in one line.
+func TestPing(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	org := srv.SeedOrganization("Contoso")
+	srv.SeedDevice(int64(srv.SeedGroup(int64(srv.SeedSite(int64(org.ID), "HQ").ID), "G").ID), vsax.Device{Name: "PC"}, nil)
+	srv.ResetRequests()
+	p, err := c.Ping(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 1 || reqs[0].Method != "GET" || reqs[0].Path != "/api/v3/environment" {
+		t.Fatalf("requests %+v", reqs)
+	}
+	if p.BaseURL != c.BaseURL() || p.CustomerName != "vsaxtest" || p.ServerType != "SaaS" || p.DevicesInUse != 1 || p.DevicesLimit != 10000 || p.LicenseExpires.Year() != 2099 {
+		t.Errorf("%+v", p)
+	}
+	s := p.String()
+	for _, want := range []string{"VSA X " + c.BaseURL() + " ok: ", `"vsaxtest"`, "SaaS", "devices 1/10000", "license until 2099-12-01"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("String() = %q; lacks %q", s, want)
+		}
+	}
+	if strings.Contains(s, "\n") {
+		t.Errorf("String() is not one line: %q", s)
+	}
+	empty := (&vsax.PingInfo{BaseURL: "https://x/api/v3/", DevicesInUse: -1, DevicesLimit: -1}).String()
+	if empty != "VSA X https://x/api/v3/ ok: 0s" {
+		t.Errorf("bare PingInfo: %q", empty)
+	}
 }

@@ -67,7 +67,7 @@ func TestContract(t *testing.T) {
 
 	calls := map[string]func(ctx context.Context) error{
 		"Client.BaseURL":  func(context.Context) error { c.BaseURL(); return nil },
-		"Client.Check":    func(ctx context.Context) error { return c.Check(ctx) },
+		"Client.Ping":     func(ctx context.Context) error { _, err := c.Ping(ctx); return err },
 		"Client.Counters": func(context.Context) error { c.Counters(); return nil },
 		"Client.Stats":    func(context.Context) error { c.Stats(); return nil },
 

@@ -9,8 +9,8 @@
 // API Access → Third-Party Tokens; VSA X shows both once). There is no
 // token exchange: a 401 (wrong, expired or IP-restricted token) or 403
 // (missing permission, organisation restriction) is final, never retried,
-// and its error says what to fix. Client.Check (GET /environment) tests
-// URL and token. FromEnv reads VSAX_URL, VSAX_TOKEN_ID and
+// and its error says what to fix. Client.Ping (GET /environment) tests
+// URL and token and returns a PingInfo. FromEnv reads VSAX_URL, VSAX_TOKEN_ID and
 // VSAX_TOKEN_SECRET. NewClient takes the full API URL or the bare host
 // and appends /api/v3/ when it is missing.
 //

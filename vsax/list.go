@@ -122,18 +122,38 @@ func (l list[T]) page(ctx context.Context, cursor string) (*Page[T], error) {
 }
 
 // all walks every page. It ends with an error matching ErrIncomplete when
-// the items did not add up to the last Meta.TotalCount.
+// the items did not add up to the last Meta.TotalCount, or when
+// Meta.TotalCount changed between pages: with offsets, an item removed
+// before the next $skip shifts another past it unread.
 func (l list[T]) all(ctx context.Context) iter.Seq2[T, error] {
-	fetch := func(ctx context.Context, cursor string) (mspsync.Page[T], error) {
-		p, err := l.page(ctx, cursor)
-		if err != nil {
-			return mspsync.Page[T]{}, err
+	return func(yield func(T, error) bool) {
+		first, changed := -1, -1
+		fetch := func(ctx context.Context, cursor string) (mspsync.Page[T], error) {
+			p, err := l.page(ctx, cursor)
+			if err != nil {
+				return mspsync.Page[T]{}, err
+			}
+			switch {
+			case p.Total < 0:
+			case first < 0:
+				first = p.Total
+			case p.Total != first:
+				changed = p.Total
+			}
+			return *p, nil
 		}
-		return *p, nil
+		for v, err := range httpx.IterateCounted(ctx, "", fetch, func(walked, total int) error {
+			return fmt.Errorf("%w: %s returned %d of %d items", ErrIncomplete, l.path, walked, total)
+		}) {
+			if !yield(v, err) || err != nil {
+				return
+			}
+		}
+		if changed >= 0 {
+			var zero T
+			yield(zero, fmt.Errorf("%w: %s changed from %d to %d items while it was read", ErrIncomplete, l.path, first, changed))
+		}
 	}
-	return httpx.IterateCounted(ctx, "", fetch, func(walked, total int) error {
-		return fmt.Errorf("%w: %s returned %d of %d items", ErrIncomplete, l.path, walked, total)
-	})
 }
 
 func (c *Client) malformed(method, path string, raw []byte, err error) error {

@@ -2,8 +2,11 @@ package vsax
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/mspsync/mspsync/internal/httpx"
 )
@@ -11,18 +14,12 @@ import (
 // EnvironmentService reads the instance's environment.
 type EnvironmentService service
 
-// Get reads GET /environment: the connection check. A 401 or 403 says
-// what to fix in the token.
+// Get reads GET /environment: product version, customer and license. A
+// 401 or 403 says what to fix in the token.
 func (s *EnvironmentService) Get(ctx context.Context) (Environment, error) {
 	var env Environment
 	err := s.c.get(ctx, "environment", &env)
 	return env, err
-}
-
-// Check verifies the instance URL and the token (GET /environment).
-func (c *Client) Check(ctx context.Context) error {
-	_, err := c.Environment.Get(ctx)
-	return err
 }
 
 // OrganizationsService reads organizations.
@@ -262,4 +259,73 @@ func (s *CustomFieldsService) Get(ctx context.Context, fieldID int64) (CustomFie
 	var v CustomField
 	err := s.c.get(ctx, "customFields/"+id(fieldID), &v)
 	return v, err
+}
+
+// PingInfo is what Ping learned about the instance.
+type PingInfo struct {
+	BaseURL        string        // the API base URL, ending in /api/v3/
+	CustomerID     string        // the instance ("acme.vsax.net")
+	CustomerName   string        // who it belongs to
+	ProductVersion string        // with the server region
+	ServerType     string        // "SaaS" or "On-Prem"
+	LicenseExpires time.Time     // zero when VSA X did not say
+	DevicesInUse   int           // licensed devices in use (-1: not said)
+	DevicesLimit   int           // and the limit (-1: not said)
+	Latency        time.Duration // how long GET /environment took
+}
+
+// String is a one-line summary: `VSA X https://acme.vsax.net/api/v3/ ok:
+// "Acme" (acme.vsax.net), 10.4.1 build 123, SaaS, devices 1477/10000,
+// license until 2027-12-01, 85ms`.
+func (p *PingInfo) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "VSA X %s ok", p.BaseURL)
+	sep := ": "
+	add := func(format string, args ...any) {
+		b.WriteString(sep)
+		fmt.Fprintf(&b, format, args...)
+		sep = ", "
+	}
+	switch {
+	case p.CustomerName != "" && p.CustomerID != "":
+		add("%q (%s)", p.CustomerName, p.CustomerID)
+	case p.CustomerName != "":
+		add("%q", p.CustomerName)
+	case p.CustomerID != "":
+		add("%s", p.CustomerID)
+	}
+	if p.ProductVersion != "" {
+		add("%s", p.ProductVersion)
+	}
+	if p.ServerType != "" {
+		add("%s", p.ServerType)
+	}
+	if p.DevicesInUse >= 0 && p.DevicesLimit >= 0 {
+		add("devices %d/%d", p.DevicesInUse, p.DevicesLimit)
+	}
+	if !p.LicenseExpires.IsZero() {
+		add("license until %s", p.LicenseExpires.Format(time.DateOnly))
+	}
+	add("%s", p.Latency.Round(time.Millisecond))
+	return b.String()
+}
+
+// Ping checks the instance URL and the token with one GET /environment
+// and returns what it learned. A 401 or 403 is not retried and its error
+// says what to fix in the token.
+func (c *Client) Ping(ctx context.Context) (*PingInfo, error) {
+	start := time.Now()
+	env, err := c.Environment.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := &PingInfo{BaseURL: c.BaseURL(), CustomerID: env.CustomerID, CustomerName: env.CustomerName,
+		ProductVersion: env.ProductVersion, ServerType: env.ServerType, DevicesInUse: -1, DevicesLimit: -1, Latency: time.Since(start)}
+	if l := env.License; l != nil {
+		p.LicenseExpires = l.ExpirationDate.Time
+		if l.Devices != nil {
+			p.DevicesInUse, p.DevicesLimit = l.Devices.TotalInUse, l.Devices.Limit
+		}
+	}
+	return p, nil
 }

@@ -7,7 +7,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mspsync/mspsync/internal/wire"
 )
+
+// Extra holds the fields of a VSA X object its Go type does not model;
+// they are kept as sent and written back (see the package doc).
+type Extra = map[string]json.RawMessage
 
 // FlexInt is an integer VSA X sends as a JSON number or as a string (the
 // webhook's OrganizationId). Null and "" decode as 0. It encodes as a
@@ -134,9 +140,35 @@ func (p *Priority) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Environment is GET /environment: the instance's facts. VSA X's fields
-// vary by version, so they are kept as raw JSON.
-type Environment map[string]json.RawMessage
+// Environment is GET /environment: the instance's product version,
+// customer and license. Fields it does not model are kept in Extra.
+type Environment struct {
+	ProductVersion string   `json:"ProductVersion,omitempty"` // with the server region: "1.1.0 build 123 release 1001, US"
+	CustomerID     string   `json:"CustomerId,omitempty"`     // the instance: "acme.vsax.net"
+	CustomerName   string   `json:"CustomerName,omitempty"`
+	ServerType     string   `json:"ServerType,omitempty"` // "SaaS" or "On-Prem"
+	Language       string   `json:"Language,omitempty"`
+	License        *License `json:"License,omitempty"`
+	Extra          Extra    `json:"-"`
+	seen           wire.Seen
+}
+
+// License is the instance's license: expiry and allocations.
+type License struct {
+	ExpirationDate Time          `json:"ExpirationDate"`
+	UserAccounts   *LicenseCount `json:"UserAccounts,omitempty"`
+	Devices        *LicenseCount `json:"Devices,omitempty"`
+	Extra          Extra         `json:"-"`
+	seen           wire.Seen
+}
+
+// LicenseCount is an allocation: how many are in use of the limit.
+type LicenseCount struct {
+	TotalInUse int   `json:"TotalInUse"`
+	Limit      int   `json:"Limit"`
+	Extra      Extra `json:"-"`
+	seen       wire.Seen
+}
 
 // ContactInformation is a site's contact block.
 type ContactInformation struct {
@@ -158,6 +190,8 @@ type Organization struct {
 	HasCustomFields bool     `json:"HasCustomFields,omitempty"`
 	PsaMappingID    *FlexInt `json:"PsaMappingId,omitempty"`
 	PsaMappingType  *string  `json:"PsaMappingType,omitempty"`
+	Extra           Extra    `json:"-"`
+	seen            wire.Seen
 }
 
 // Site is a site of an organization (ParentID; → PSA site). Sites name
@@ -171,6 +205,8 @@ type Site struct {
 	PsaMappingID       *FlexInt            `json:"PsaMappingId,omitempty"`
 	PsaIntegrationType *string             `json:"PsaIntegrationType,omitempty"`
 	ContactInformation *ContactInformation `json:"ContactInformation,omitempty"`
+	Extra              Extra               `json:"-"`
+	seen               wire.Seen
 }
 
 // Package is an agent installer of a group (detail view only).
@@ -192,6 +228,8 @@ type Group struct {
 	PsaMappingID           *FlexInt  `json:"PsaMappingId,omitempty"`
 	PsaMappingType         *string   `json:"PsaMappingType,omitempty"`
 	Packages               []Package `json:"Packages,omitempty"`
+	Extra                  Extra     `json:"-"`
+	seen                   wire.Seen
 }
 
 // LocalIPAddress is a network adapter of a device or asset.
@@ -235,6 +273,8 @@ type Device struct {
 	LowNotifications      int              `json:"LowNotifications,omitempty"`
 	ClientVersion         string           `json:"ClientVersion,omitempty"`
 	LocalIPAddresses      []LocalIPAddress `json:"LocalIpAddresses,omitempty"`
+	Extra                 Extra            `json:"-"`
+	seen                  wire.Seen
 }
 
 // AssetIP is one address of an asset's adapter.
@@ -329,6 +369,8 @@ type Asset struct {
 	// SiteID is sent by VSA X only (not in the Pulseway reference); 0
 	// when absent.
 	SiteID FlexInt `json:"SiteId,omitempty"`
+	Extra  Extra   `json:"-"`
+	seen   wire.Seen
 }
 
 // Category returns the named AssetInfo category's data (nil when absent).
@@ -418,36 +460,18 @@ type CustomFieldValue struct {
 	Name  string  `json:"Name"`
 	Value *string `json:"Value"`
 	Type  string  `json:"Type"` // Text, Number, Date, Boolean
+	Extra Extra   `json:"-"`
+	seen  wire.Seen
 }
 
-// CustomField is a custom field definition (GET /customFields).
+// CustomField is a custom field definition (GET /customFields); its other
+// fields (usage, assignment) are kept in Extra as sent.
 type CustomField struct {
-	ID   FlexInt `json:"Id"`
-	Name string  `json:"Name"`
-	Type string  `json:"Type,omitempty"`
-	// Extra holds the definition's other fields as sent.
-	Extra map[string]json.RawMessage `json:"-"`
-}
-
-// UnmarshalJSON keeps unknown definition fields in Extra.
-func (f *CustomField) UnmarshalJSON(b []byte) error {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
-		return err
-	}
-	type plain CustomField
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*f = CustomField(p)
-	delete(m, "Id")
-	delete(m, "Name")
-	delete(m, "Type")
-	if len(m) > 0 {
-		f.Extra = m
-	}
-	return nil
+	ID    FlexInt `json:"Id"`
+	Name  string  `json:"Name"`
+	Type  string  `json:"Type,omitempty"`
+	Extra Extra   `json:"-"`
+	seen  wire.Seen
 }
 
 // Notification is a VSA X alert. The list has no device; the detail adds
@@ -459,6 +483,8 @@ type Notification struct {
 	Priority           Priority `json:"Priority"`
 	ComputerIdentifier string   `json:"ComputerIdentifier,omitempty"`
 	Read               bool     `json:"Read,omitempty"`
+	Extra              Extra    `json:"-"`
+	seen               wire.Seen
 }
 
 // Webhook is a notification webhook. SecretKey is set only in the
@@ -475,6 +501,8 @@ type Webhook struct {
 	SecretKey       string            `json:"SecretKey,omitempty"`
 	CreatedAt       Time              `json:"CreatedAt,omitzero"`
 	UpdatedAt       Time              `json:"UpdatedAt,omitzero"`
+	Extra           Extra             `json:"-"`
+	seen            wire.Seen
 }
 
 // WebhookRequest is the body of a webhook create or update. A nil
@@ -487,4 +515,160 @@ type WebhookRequest struct {
 	Headers         map[string]string `json:"Headers,omitempty"`
 	URL             string            `json:"Url"`
 	Language        string            `json:"Language,omitempty"`
+}
+
+// UnmarshalJSON keeps the fields Environment does not model in Extra and
+// remembers what it was sent, so an unchanged value encodes as received.
+func (v *Environment) UnmarshalJSON(b []byte) error {
+	type plain Environment
+	return wire.Unmarshal(b, (*plain)(v), &v.Extra, &v.seen)
+}
+
+// MarshalJSON writes the modelled fields and Extra.
+func (v Environment) MarshalJSON() ([]byte, error) {
+	type plain Environment
+	return wire.Marshal(plain(v), v.Extra, v.seen)
+}
+
+// UnmarshalJSON keeps the fields License does not model in Extra and
+// remembers what it was sent, so an unchanged value encodes as received.
+func (v *License) UnmarshalJSON(b []byte) error {
+	type plain License
+	return wire.Unmarshal(b, (*plain)(v), &v.Extra, &v.seen)
+}
+
+// MarshalJSON writes the modelled fields and Extra.
+func (v License) MarshalJSON() ([]byte, error) {
+	type plain License
+	return wire.Marshal(plain(v), v.Extra, v.seen)
+}
+
+// UnmarshalJSON keeps the fields LicenseCount does not model in Extra and
+// remembers what it was sent, so an unchanged value encodes as received.
+func (v *LicenseCount) UnmarshalJSON(b []byte) error {
+	type plain LicenseCount
+	return wire.Unmarshal(b, (*plain)(v), &v.Extra, &v.seen)
+}
+
+// MarshalJSON writes the modelled fields and Extra.
+func (v LicenseCount) MarshalJSON() ([]byte, error) {
+	type plain LicenseCount
+	return wire.Marshal(plain(v), v.Extra, v.seen)
+}
+
+// UnmarshalJSON keeps the fields Organization does not model in Extra and
+// remembers what it was sent, so an unchanged value encodes as received.
+func (v *Organization) UnmarshalJSON(b []byte) error {
+	type plain Organization
+	return wire.Unmarshal(b, (*plain)(v), &v.Extra, &v.seen)
+}
+
+// MarshalJSON writes the modelled fields and Extra.
+func (v Organization) MarshalJSON() ([]byte, error) {
+	type plain Organization
+	return wire.Marshal(plain(v), v.Extra, v.seen)
+}
+
+// UnmarshalJSON keeps the fields Site does not model in Extra and
+// remembers what it was sent, so an unchanged value encodes as received.
+func (v *Site) UnmarshalJSON(b []byte) error {
+	type plain Site
+	return wire.Unmarshal(b, (*plain)(v), &v.Extra, &v.seen)
+}
+
+// MarshalJSON writes the modelled fields and Extra.
+func (v Site) MarshalJSON() ([]byte, error) {
+	type plain Site
+	return wire.Marshal(plain(v), v.Extra, v.seen)
+}
+
+// UnmarshalJSON keeps the fields Group does not model in Extra and
+// remembers what it was sent, so an unchanged value encodes as received.
+func (v *Group) UnmarshalJSON(b []byte) error {
+	type plain Group
+	return wire.Unmarshal(b, (*plain)(v), &v.Extra, &v.seen)
+}
+
+// MarshalJSON writes the modelled fields and Extra.
+func (v Group) MarshalJSON() ([]byte, error) {
+	type plain Group
+	return wire.Marshal(plain(v), v.Extra, v.seen)
+}
+
+// UnmarshalJSON keeps the fields Device does not model in Extra and
+// remembers what it was sent, so an unchanged value encodes as received.
+func (v *Device) UnmarshalJSON(b []byte) error {
+	type plain Device
+	return wire.Unmarshal(b, (*plain)(v), &v.Extra, &v.seen)
+}
+
+// MarshalJSON writes the modelled fields and Extra.
+func (v Device) MarshalJSON() ([]byte, error) {
+	type plain Device
+	return wire.Marshal(plain(v), v.Extra, v.seen)
+}
+
+// UnmarshalJSON keeps the fields Asset does not model in Extra and
+// remembers what it was sent, so an unchanged value encodes as received.
+func (v *Asset) UnmarshalJSON(b []byte) error {
+	type plain Asset
+	return wire.Unmarshal(b, (*plain)(v), &v.Extra, &v.seen)
+}
+
+// MarshalJSON writes the modelled fields and Extra.
+func (v Asset) MarshalJSON() ([]byte, error) {
+	type plain Asset
+	return wire.Marshal(plain(v), v.Extra, v.seen)
+}
+
+// UnmarshalJSON keeps the fields Notification does not model in Extra and
+// remembers what it was sent, so an unchanged value encodes as received.
+func (v *Notification) UnmarshalJSON(b []byte) error {
+	type plain Notification
+	return wire.Unmarshal(b, (*plain)(v), &v.Extra, &v.seen)
+}
+
+// MarshalJSON writes the modelled fields and Extra.
+func (v Notification) MarshalJSON() ([]byte, error) {
+	type plain Notification
+	return wire.Marshal(plain(v), v.Extra, v.seen)
+}
+
+// UnmarshalJSON keeps the fields Webhook does not model in Extra and
+// remembers what it was sent, so an unchanged value encodes as received.
+func (v *Webhook) UnmarshalJSON(b []byte) error {
+	type plain Webhook
+	return wire.Unmarshal(b, (*plain)(v), &v.Extra, &v.seen)
+}
+
+// MarshalJSON writes the modelled fields and Extra.
+func (v Webhook) MarshalJSON() ([]byte, error) {
+	type plain Webhook
+	return wire.Marshal(plain(v), v.Extra, v.seen)
+}
+
+// UnmarshalJSON keeps the fields CustomField does not model in Extra and
+// remembers what it was sent, so an unchanged value encodes as received.
+func (v *CustomField) UnmarshalJSON(b []byte) error {
+	type plain CustomField
+	return wire.Unmarshal(b, (*plain)(v), &v.Extra, &v.seen)
+}
+
+// MarshalJSON writes the modelled fields and Extra.
+func (v CustomField) MarshalJSON() ([]byte, error) {
+	type plain CustomField
+	return wire.Marshal(plain(v), v.Extra, v.seen)
+}
+
+// UnmarshalJSON keeps the fields CustomFieldValue does not model in Extra and
+// remembers what it was sent, so an unchanged value encodes as received.
+func (v *CustomFieldValue) UnmarshalJSON(b []byte) error {
+	type plain CustomFieldValue
+	return wire.Unmarshal(b, (*plain)(v), &v.Extra, &v.seen)
+}
+
+// MarshalJSON writes the modelled fields and Extra.
+func (v CustomFieldValue) MarshalJSON() ([]byte, error) {
+	type plain CustomFieldValue
+	return wire.Marshal(plain(v), v.Extra, v.seen)
 }

@@ -62,7 +62,7 @@ func TestAuthFailuresAreFinal(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = c.Check(t.Context())
+		_, err = c.Ping(t.Context())
 		if n.Load() != 1 {
 			t.Errorf("%d: %d requests; want 1 (never retried)", status, n.Load())
 		}

@@ -50,7 +50,8 @@ var (
 	bucketCursors    = []byte("cursors")
 	bucketMeta       = []byte("meta")
 	bucketAwaiting   = []byte("awaiting_sync")
-	allBuckets       = [][]byte{bucketPending, bucketPendingIDs, bucketProcessed, bucketGroups, bucketTickets, bucketAlerts, bucketCursors, bucketMeta, bucketAwaiting}
+	bucketSecrets    = []byte("secrets") // alerting.Secrets
+	allBuckets       = [][]byte{bucketPending, bucketPendingIDs, bucketProcessed, bucketGroups, bucketTickets, bucketAlerts, bucketCursors, bucketMeta, bucketAwaiting, bucketSecrets}
 	keySchema        = []byte("schema")
 )
 
@@ -731,6 +732,31 @@ func (s *Store) SetCursor(ctx context.Context, name, value string) error {
 	}
 	return s.update(ctx, func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketCursors).Put([]byte(name), []byte(value))
+	})
+}
+
+var _ alerting.Secrets = (*Store)(nil)
+
+// Secret implements alerting.Secrets.
+func (s *Store) Secret(ctx context.Context, name string) (string, error) {
+	var v string
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		v = string(tx.Bucket(bucketSecrets).Get([]byte(name)))
+		return nil
+	})
+	return v, err
+}
+
+// SetSecret implements alerting.Secrets.
+func (s *Store) SetSecret(ctx context.Context, name, value string) error {
+	if name == "" {
+		return alerting.ErrEmptySecretName
+	}
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		if value == "" {
+			return tx.Bucket(bucketSecrets).Delete([]byte(name))
+		}
+		return tx.Bucket(bucketSecrets).Put([]byte(name), []byte(value))
 	})
 }
 

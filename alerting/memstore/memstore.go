@@ -31,6 +31,7 @@ type Store struct {
 
 	cmu     sync.Mutex
 	cursors map[string]string
+	secrets map[string]string // alerting.Secrets, under cmu
 
 	requests requestLog // requestlog.go
 }
@@ -54,6 +55,7 @@ func New(opts ...Option) *Store {
 		byTicket:  map[string]string{},
 		alerts:    map[string]alerting.AlertRecord{},
 		cursors:   map[string]string{},
+		secrets:   map[string]string{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -342,3 +344,33 @@ func (e notFound) Error() string {
 }
 
 func (e notFound) Unwrap() error { return alerting.ErrNotFound }
+
+var _ alerting.Secrets = (*Store)(nil)
+
+// Secret implements alerting.Secrets.
+func (s *Store) Secret(ctx context.Context, name string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	s.cmu.Lock()
+	defer s.cmu.Unlock()
+	return s.secrets[name], nil
+}
+
+// SetSecret implements alerting.Secrets.
+func (s *Store) SetSecret(ctx context.Context, name, value string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if name == "" {
+		return alerting.ErrEmptySecretName
+	}
+	s.cmu.Lock()
+	defer s.cmu.Unlock()
+	if value == "" {
+		delete(s.secrets, name)
+	} else {
+		s.secrets[name] = value
+	}
+	return nil
+}

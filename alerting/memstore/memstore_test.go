@@ -14,3 +14,10 @@ func TestContract(t *testing.T) {
 		return memstore.New()
 	})
 }
+
+// TestSecrets runs storetest.RunSecrets (memstore keeps nothing across a
+// restart, so the reopen case is skipped).
+func TestSecrets(t *testing.T) {
+	t.Parallel()
+	storetest.RunSecrets(t, func(t *testing.T) alerting.Store { return memstore.New() }, nil)
+}

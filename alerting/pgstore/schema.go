@@ -65,6 +65,8 @@ var migrations = []string{
 	migrationMappings,
 	// 4: which groups resolve sync may have work for (opentickets.go).
 	migrationAwaitsSync,
+	// 5: named secrets, alerting.Secrets (secrets.go).
+	migrationSecrets,
 }
 
 // SchemaVersion is the schema version this package writes.

@@ -35,6 +35,9 @@
 //     read-modify-write loops lose no update. GroupByTicket follows the
 //     ticket IDs of the stored version only.
 //   - Cursors: "" when unset, last write wins.
+//   - Secrets (RunSecrets, for stores that implement alerting.Secrets):
+//     "" when unset, last write wins, an empty value deletes, an empty
+//     name is refused, values survive a reopen.
 //   - Restarts: claims and group leases of a store that was closed or
 //     crashed are free within FreedWithin for the store that follows it,
 //     whatever their lease times say (RunDurable, RunCrash).

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mspsync/mspsync/alerting"
 	"github.com/mspsync/mspsync/alerting/memstore"
+	"github.com/mspsync/mspsync/alerting/receiver"
 	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/halo/halodriver"
 	"github.com/mspsync/mspsync/halo/halotest"
@@ -113,7 +114,11 @@ func (d *demo) alerts(ctx context.Context, stdout io.Writer, status *progress.Pr
 	}
 	cfg := alerting.Config{Ticket: alerting.TicketDefaults{Type: fmt.Sprint(types[0].ID)},
 		CatchAll: &alerting.CatchAll{Customer: "Contoso"}}
-	eng, err := alerting.New(cfg, memstore.New(), halodriver.NewAlertSink(d.hc), alerting.WithLogger(d.logger),
+	if err := checkTicketType(ctx, d.hc, cfg.Ticket.Type, d.logger); err != nil {
+		return err
+	}
+	store := memstore.New()
+	eng, err := alerting.New(cfg, store, halodriver.NewAlertSink(d.hc), alerting.WithLogger(d.logger),
 		alerting.WithRetryBackoff(10*time.Millisecond, 100*time.Millisecond), alerting.WithPollInterval(20*time.Millisecond))
 	if err != nil {
 		return err
@@ -123,12 +128,20 @@ func (d *demo) alerts(ctx context.Context, stdout io.Writer, status *progress.Pr
 	defer cancel()
 	go eng.Run(ctx)
 
-	secrets := &memSecrets{m: map[string]string{}}
-	var handler atomic.Pointer[vsaxdriver.WebhookHandler]
-	rcv := httptest.NewServer(httpHandlerFunc(handler.Load))
+	// The receiver of -serve (alertRoutes behind alerting/receiver's
+	// limits), on a local port; its verifier is known once the webhook
+	// is registered.
+	var routes atomic.Pointer[http.Handler]
+	rcv := httptest.NewServer(receiver.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := routes.Load(); h != nil {
+			(*h).ServeHTTP(w, r)
+			return
+		}
+		http.Error(w, "not ready", http.StatusServiceUnavailable)
+	}), receiver.DefaultLimits()))
 	defer rcv.Close()
-	_, secret, err := vsaxdriver.EnsureWebhook(ctx, d.vc, secrets, vsax.WebhookRequest{Name: "mspsync", URL: rcv.URL + "/vsax",
-		Priorities: []vsax.Priority{vsax.PriorityElevated, vsax.PriorityCritical}})
+	o := options{publicURL: rcv.URL + "/webhooks/vsax"}
+	_, secret, err := vsaxdriver.EnsureWebhook(ctx, d.vc, store, "", webhookRequest(o))
 	if err != nil {
 		return err
 	}
@@ -136,8 +149,9 @@ func (d *demo) alerts(ctx context.Context, stdout io.Writer, status *progress.Pr
 	if err != nil {
 		return err
 	}
-	handler.Store(vsaxdriver.NewWebhookHandler(v, eng))
-	status.Printf("webhook registered in VSA X for %s/vsax; its secret is kept by the caller", rcv.URL)
+	h := alertRoutes(eng, v, d.logger)
+	routes.Store(&h)
+	status.Printf("webhook registered in VSA X for %s; its secret is kept in the alert store", o.publicURL)
 
 	sends := []struct {
 		what string
@@ -189,28 +203,4 @@ func waitPending(ctx context.Context, eng *alerting.Engine) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return fmt.Errorf("alerts still pending after 10s")
-}
-
-type memSecrets struct{ m map[string]string }
-
-func (s *memSecrets) WebhookSecret(_ context.Context, url string) (string, error) {
-	return s.m[url], nil
-}
-
-func (s *memSecrets) SetWebhookSecret(_ context.Context, url, secret string) error {
-	s.m[url] = secret
-	return nil
-}
-
-// httpHandlerFunc serves with the handler get returns (set once the
-// webhook's secret is known).
-type httpHandlerFunc func() *vsaxdriver.WebhookHandler
-
-func (f httpHandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h := f()
-	if h == nil {
-		http.Error(w, "not ready", http.StatusServiceUnavailable)
-		return
-	}
-	h.ServeHTTP(w, r)
 }

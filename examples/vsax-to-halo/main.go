@@ -6,6 +6,19 @@
 //	go run ./examples/vsax-to-halo -dry-run           # plan only, real APIs
 //	go run ./examples/vsax-to-halo -config sync.json  # apply a saved config
 //	go run ./examples/vsax-to-halo -print-config      # the default config, to start from
+//	go run ./examples/vsax-to-halo -check             # one line each: VSA X (GET /environment) and Halo
+//	go run ./examples/vsax-to-halo -serve -public-url https://hooks.example/webhooks/vsax -alert-config alerts.json
+//
+// -serve receives VSA X notifications as Halo tickets: it registers the
+// notification webhook for -public-url in VSA X (or updates the one with
+// that URL), keeps its secret in the alert store (-store: a bbolt file or
+// a postgres:// DSN; VSA X shows a secret only once, so a store without
+// it regenerates it), checks that the ticket type of -alert-config has no
+// mandatory fields (Halo's hasmandatorytechfields/hasmandatoryuserfields
+// on GET /TicketType/{id}; the seed requires such a type), and serves
+// /webhooks/vsax, /healthz and /readyz on -listen with alerting/receiver's
+// timeouts and body caps. VSA X sends no resolve events: those tickets are
+// closed in Halo. -log-format json writes one JSON object a line.
 //
 // Environment: HALO_URL, HALO_AUTH_URL (optional), HALO_TENANT (optional),
 // HALO_CLIENT_ID, HALO_CLIENT_SECRET, VSAX_URL (the instance, e.g.
@@ -55,8 +68,10 @@ import (
 )
 
 type options struct {
-	demo, dryRun, asJSON, printConfig, verbose, all bool
-	configPath                                      string
+	demo, dryRun, asJSON, printConfig, verbose, all, check, serve bool
+	configPath, logFormat                                         string
+	// -serve: the alert receiver.
+	listen, store, publicURL, alertConfig string
 }
 
 const (
@@ -74,6 +89,13 @@ func main() {
 	flag.BoolVar(&o.all, "all", false, "list unchanged assets in the table too")
 	flag.BoolVar(&o.verbose, "v", false, "log every request to stderr")
 	flag.StringVar(&o.configPath, "config", "", "JSON reconcile.Config (default: the built-in default)")
+	flag.BoolVar(&o.check, "check", false, "check the connection to VSA X (GET /environment) and Halo, print one line each, and exit")
+	flag.StringVar(&o.logFormat, "log-format", "text", "log lines as text or json")
+	flag.BoolVar(&o.serve, "serve", false, "receive VSA X notifications as Halo tickets: register the webhook for -public-url (its secret kept in -store) and serve it on -listen")
+	flag.StringVar(&o.listen, "listen", "127.0.0.1:8080", "with -serve: address to serve /webhooks/vsax, /healthz and /readyz on")
+	flag.StringVar(&o.store, "store", "mspsync-vsax-alerts.db", "with -serve: alert state and the webhook secret: a bbolt file, or a postgres:// DSN")
+	flag.StringVar(&o.publicURL, "public-url", "", "with -serve: the URL VSA X posts notifications to (https://…/webhooks/vsax)")
+	flag.StringVar(&o.alertConfig, "alert-config", "", "with -serve: JSON alerting.Config (ticket.type: a Halo ticket type without mandatory fields)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -86,25 +108,40 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "vsax-to-halo:", err)
 		return code
 	}
+	logger, err := newLogger(o.logFormat, o.verbose, stderr, status.Logger(o.verbose))
+	if err != nil {
+		return fail(exitSettings, err)
+	}
 	var hc *halo.Client
 	var vc *vsax.Client
 	var d *demo
-	var err error
 	if o.demo {
 		status.Printf("demo: starting in-process Halo and VSA X fakes with a sample estate")
-		d, err = startDemo(status.Logger(o.verbose))
+		d, err = startDemo(logger)
 		if err == nil {
 			defer d.close()
 			hc, vc = d.hc, d.vc
 		}
 	} else {
-		hc, vc, err = clientsFromEnv(status.Logger(o.verbose))
+		hc, vc, err = clientsFromEnv(logger)
 	}
 	if err != nil {
 		return fail(exitSettings, err)
 	}
+	if o.check {
+		if err := check(ctx, hc, vc, stdout); err != nil {
+			return fail(exitFailed, err)
+		}
+		return exitOK
+	}
+	if o.serve && !o.demo {
+		if err := serveAlerts(ctx, o, hc, vc, logger); err != nil && !errors.Is(err, context.Canceled) {
+			return fail(exitFailed, err)
+		}
+		return exitOK
+	}
 	if !o.demo {
-		if err := vc.Check(ctx); err != nil {
+		if _, err := vc.Ping(ctx); err != nil {
 			return fail(exitSettings, err)
 		}
 	}

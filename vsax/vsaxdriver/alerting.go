@@ -26,14 +26,17 @@ const MaxWebhookBody = 1 << 20
 //
 // Routing: the alert's device is the DeviceIdentifier (the engine finds
 // the PSA asset linked to it), its customer reference the organization
-// ("org-<OrganizationId>", the SourceSite ID reconcile maps), then the
-// engine's default customer. VSA X never sends a resolve.
+// ("org-<OrganizationId>", the SourceSite ID reconcile maps; with an
+// Account "<account>:org-<OrganizationId>"), then the engine's default
+// customer. VSA X never sends a resolve.
 type WebhookHandler struct {
 	Verifier *vsax.WebhookVerifier
 	Engine   alerting.Acceptor
 	Logger   *slog.Logger
 	// Account is the VSA X instance whose webhooks this handler receives
-	// (Alert.Account); "" for a deployment with one instance.
+	// (Alert.Account, and the prefix of the customer reference, as
+	// ReconcileSource.Account prefixes its sites); "" for a deployment
+	// with one instance.
 	Account string
 }
 
@@ -80,6 +83,9 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	a := ToAlert(&p)
 	a.Account = h.Account
+	if a.Customer.ID != "" {
+		a.Customer.ID = AccountSiteID(h.Account, a.Customer.ID)
+	}
 	a.Raw = body
 	if _, err := h.Engine.Accept(ctx, a); err != nil {
 		var re *alerting.RejectedError

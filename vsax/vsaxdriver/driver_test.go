@@ -2,22 +2,24 @@ package vsaxdriver_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/mspsync/mspsync/alerting"
 	"github.com/mspsync/mspsync/alerting/alertingtest"
+	"github.com/mspsync/mspsync/alerting/boltstore"
+	"github.com/mspsync/mspsync/alerting/memstore"
 	"github.com/mspsync/mspsync/reconcile"
 	"github.com/mspsync/mspsync/reconcile/reconciletest"
 	"github.com/mspsync/mspsync/vsax"
@@ -142,45 +144,6 @@ func TestSitesUnderTheirOrganization(t *testing.T) {
 	want := []string{"CON-PC01@HQ=" + vsaxdriver.SiteSiteID(int64(st.ID)), "CON-SRV1@Lab=" + vsaxdriver.SiteSiteID(int64(lab.ID))}
 	if !slices.Equal(at, want) {
 		t.Errorf("assets %v; want %v", at, want)
-	}
-}
-
-// TestRestrictedTokenIsNeverComplete: a token limited to some
-// organizations cannot prove a device gone.
-func TestRestrictedTokenIsNeverComplete(t *testing.T) {
-	t.Parallel()
-	srv, c := setup(t)
-	seed(srv)
-	src := vsaxdriver.NewReconcileSource(c)
-	src.RestrictedToken = true
-	if snap, err := src.LoadSource(t.Context()); err != nil || snap.Complete {
-		t.Errorf("complete=%v %v", snap != nil && snap.Complete, err)
-	}
-	srv.Inject(vsaxtest.Fault{Path: "/api/v3/assets", Status: 403})
-	src.RestrictedToken = false
-	if _, err := src.LoadSource(t.Context()); !errors.Is(err, vsax.ErrForbidden) {
-		t.Errorf("403 on assets: %v", err)
-	}
-}
-
-// TestTwoInstances: two VSA X instances feed one PSA under their own
-// accounts, so their links and mappings never mix.
-func TestTwoInstances(t *testing.T) {
-	t.Parallel()
-	var snaps []*reconcile.SourceSnapshot
-	for _, acct := range []string{"east", "west"} {
-		srv, c := setup(t)
-		seed(srv)
-		src := vsaxdriver.NewReconcileSource(c)
-		src.Account = acct
-		snap, err := src.LoadSource(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
-		snaps = append(snaps, snap)
-	}
-	if snaps[0].Source.Account != "east" || snaps[1].Source.Account != "west" || snaps[0].Source.Kind != snaps[1].Source.Kind {
-		t.Errorf("%+v / %+v", snaps[0].Source, snaps[1].Source)
 	}
 }
 
@@ -316,47 +279,48 @@ func TestWebhookRefusals(t *testing.T) {
 	}
 }
 
-type memSecrets struct {
-	mu sync.Mutex
-	m  map[string]string
-}
-
-func (s *memSecrets) WebhookSecret(_ context.Context, url string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m[url], nil
-}
-
-func (s *memSecrets) SetWebhookSecret(_ context.Context, url, secret string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = map[string]string{}
-	}
-	s.m[url] = secret
-	return nil
-}
-
 // TestEnsureWebhook: created once, updated (not duplicated) after, the
-// stored secret reused, and regenerated when none is stored.
+// secret kept in the alert store's database (boltstore, reopened) and
+// reused, regenerated when that database has none, and VSA X's delivery
+// verifies with what EnsureWebhook returned.
 func TestEnsureWebhook(t *testing.T) {
 	t.Parallel()
 	srv, c := setup(t)
-	store := &memSecrets{}
+	path := filepath.Join(t.TempDir(), "alerts.db")
+	store, err := boltstore.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	req := vsax.WebhookRequest{Name: "psa", URL: "https://psa.example/vsax", Priorities: []vsax.Priority{vsax.PriorityCritical}}
-	_, s1, err := vsaxdriver.EnsureWebhook(t.Context(), c, store, req)
-	if err != nil || len(s1) != 64 {
+	_, s1, err := vsaxdriver.EnsureWebhook(t.Context(), c, store, "", req)
+	if err != nil || len(s1) != 64 || s1 != srv.Webhooks()[0].SecretKey {
 		t.Fatalf("%q %v", s1, err)
 	}
+	if v, _ := store.Secret(t.Context(), vsaxdriver.WebhookSecretName("", req.URL)); v != s1 {
+		t.Fatalf("stored %q", v)
+	}
+	store.Close()
+	if store, err = boltstore.Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	srv.ResetRequests()
 	req.Priorities = append(req.Priorities, vsax.PriorityElevated)
-	_, s2, err := vsaxdriver.EnsureWebhook(t.Context(), c, store, req)
+	req.URL += "/" // the same webhook
+	_, s2, err := vsaxdriver.EnsureWebhook(t.Context(), c, store, "", req)
 	if err != nil || s2 != s1 || len(srv.Webhooks()) != 1 || len(srv.Webhooks()[0].Priorities) != 2 {
 		t.Fatalf("second: %q %v %+v", s2, err, srv.Webhooks())
 	}
-	fresh := &memSecrets{}
-	_, s3, err := vsaxdriver.EnsureWebhook(t.Context(), c, fresh, req)
+	if n := srv.Count("PUT", "/api/v3/notifications/webhooks/"); n != 1 || srv.Count("POST", "/api/v3/notifications/webhooks") != 0 {
+		t.Errorf("second run: %d updates, %d posts; want 1 update, no create or regenerate", n, srv.Count("POST", "/api/v3/notifications/webhooks"))
+	}
+	fresh := memstore.New()
+	_, s3, err := vsaxdriver.EnsureWebhook(t.Context(), c, fresh, "", req)
 	if err != nil || s3 == s1 || s3 != srv.Webhooks()[0].SecretKey || len(srv.Webhooks()) != 1 {
 		t.Fatalf("no stored secret: %q %v", s3, err)
+	}
+	if n := srv.Count("POST", "/api/v3/notifications/webhooks/"+fmt.Sprint(srv.Webhooks()[0].ID)+"/regenerateSecretKey"); n != 1 {
+		t.Errorf("%d regenerations", n)
 	}
 	// VSA X delivers with the secret EnsureWebhook returned.
 	rec := &alertingtest.Recorder{}
@@ -365,5 +329,32 @@ func TestEnsureWebhook(t *testing.T) {
 	defer ts.Close()
 	if st, err := vsaxtest.Deliver(t.Context(), ts.Client(), ts.URL, s3, payload(5, "")); err != nil || st != 200 || len(rec.Accepted()) != 1 {
 		t.Errorf("%d %v", st, err)
+	}
+}
+
+// TestEnsureWebhookLostCreateReply: a create that reached VSA X but whose
+// answer was lost (502 after it took effect) is not sent again: the
+// webhook is found by its URL and its secret regenerated and stored.
+func TestEnsureWebhookLostCreateReply(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	store := memstore.New()
+	srv.Inject(vsaxtest.Fault{Method: "POST", Path: "/api/v3/notifications/webhooks", Status: 502, Applied: true})
+	req := vsax.WebhookRequest{Name: "psa", URL: "https://psa.example/vsax", Priorities: []vsax.Priority{vsax.PriorityCritical}}
+	_, secret, err := vsaxdriver.EnsureWebhook(t.Context(), c, store, "east", req)
+	if err != nil || len(srv.Webhooks()) != 1 || secret != srv.Webhooks()[0].SecretKey {
+		t.Fatalf("%q %v %+v", secret, err, srv.Webhooks())
+	}
+	if n := srv.Count("POST", "/api/v3/notifications/webhooks"); n != 2 { // the create, once, and the regenerate
+		t.Errorf("%d POSTs; want the create once and one regenerate", n)
+	}
+	if v, _ := store.Secret(t.Context(), vsaxdriver.WebhookSecretName("east", req.URL)); v != secret {
+		t.Errorf("stored %q", v)
+	}
+	// A refusal creates nothing and stores nothing.
+	bad := req
+	bad.URL, bad.Priorities = "https://psa.example/other", nil
+	if _, _, err := vsaxdriver.EnsureWebhook(t.Context(), c, store, "east", bad); err == nil || len(srv.Webhooks()) != 1 {
+		t.Errorf("refused create: %v, %d webhooks", err, len(srv.Webhooks()))
 	}
 }

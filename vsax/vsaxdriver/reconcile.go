@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -20,11 +21,27 @@ const Kind = "vsax"
 // asset-type rules.
 const AssetTypeField = "type"
 
-// SourceFields are the device field names a reconcile config can map.
-// Custom field values are not listed here: VSA X reads them per device.
+// SourceFields are the device field names a reconcile config can map
+// (SourceInfo.Fields). LoadSource adds one CustomFieldPrefix+name field
+// per custom field definition of the instance.
+//
+//   - from the device list (GET /devices): name, identifier,
+//     organizationId, organizationName, siteId, siteName, groupId,
+//     groupName, isAgentInstalled, isMdmEnrolled, hasCustomFields;
+//   - from the asset record (GET /assets, read with the listing): type
+//     (AssetTypeField), description, operatingSystem, serialNumber (BIOS
+//     "Serial Number"), ipAddresses, macAddresses, publicIpAddress,
+//     lastSeenOnline, lastUpdated, lastUser, clientVersion, tags,
+//     externalUrl;
+//   - from the device detail (GET /devices/{id}, one request per device,
+//     read through Enrich only when a plan needs them): computerType,
+//     isOnline, externalIpAddress;
+//   - custom field values (GET /devices/{id}/customfields, through Enrich
+//     too, only for devices with HasCustomFields): "customField.<Name>"
+//     ("customField.Contract"), the value as VSA X sends it.
 var SourceFields = []string{
 	"name", "identifier", "organizationId", "organizationName", "siteId", "siteName", "groupId", "groupName",
-	"isAgentInstalled", "isMdmEnrolled",
+	"isAgentInstalled", "isMdmEnrolled", "hasCustomFields",
 	// from the asset record (GET /assets, read with the listing)
 	AssetTypeField, "description", "operatingSystem", "serialNumber", "ipAddresses", "macAddresses",
 	"publicIpAddress", "lastSeenOnline", "lastUpdated", "lastUser", "clientVersion", "tags", "externalUrl",
@@ -36,6 +53,10 @@ var SourceFields = []string{
 // they are read only through Enrich.
 var DetailFields = []string{"computerType", "isOnline", "externalIpAddress"}
 
+// CustomFieldPrefix starts the name of a custom field's device field:
+// "customField.Contract" is the value of the custom field "Contract".
+const CustomFieldPrefix = "customField."
+
 // OrgSiteID and SiteSiteID are the SourceSite IDs of an organization and
 // a site.
 func OrgSiteID(orgID int64) string { return "org-" + strconv.FormatInt(orgID, 10) }
@@ -43,12 +64,26 @@ func OrgSiteID(orgID int64) string { return "org-" + strconv.FormatInt(orgID, 10
 // SiteSiteID is the SourceSite ID of a VSA X site.
 func SiteSiteID(siteID int64) string { return "site-" + strconv.FormatInt(siteID, 10) }
 
+// AccountSiteID scopes a SourceSite ID to a VSA X instance: with several
+// instances feeding one PSA their organization and site IDs overlap, so a
+// source with an Account names its sites "<account>:org-<Id>" (and the
+// webhook handler its customer references the same way). Without an
+// account the ID is unchanged.
+func AccountSiteID(account, id string) string {
+	if account == "" {
+		return id
+	}
+	return account + ":" + id
+}
+
 // ReconcileSource is the reconcile.Source (and Enricher) of a VSA X
 // instance.
 type ReconcileSource struct {
 	c *vsax.Client
 	// Account names the instance for the engines (SourceInfo.Account);
-	// give each its own when several VSA X instances feed one PSA.
+	// give each its own when several VSA X instances feed one PSA. It
+	// also prefixes the source site IDs (AccountSiteID), whose numbers
+	// overlap between instances.
 	Account string
 	// RestrictedToken says the token sees only some organizations: the
 	// snapshot is then never Complete, so nothing is deactivated.
@@ -65,6 +100,7 @@ type ReconcileSource struct {
 	// Concurrency bounds the detail reads in flight (default 4).
 	Concurrency int
 	details     atomic.Int64
+	customNames []string // CustomFieldPrefix+name of each definition, set by LoadSource
 }
 
 var (
@@ -86,41 +122,88 @@ func Info() reconcile.SourceInfo {
 // DetailReads returns how many device details the driver has read.
 func (s *ReconcileSource) DetailReads() int64 { return s.details.Load() }
 
-// LoadSource lists organizations, sites, devices and assets. A listing
-// error fails the load. VSA X has no deleted flag: the snapshot is
-// Complete only when every listing was read to the end with as many items
-// as Meta.TotalCount (vsax.ErrIncomplete otherwise) and the token is not
-// restricted to some organizations.
+// LoadSource lists organizations, sites, custom field definitions,
+// assets and devices. An HTTP error fails the load. VSA X has no deleted
+// flag, so the snapshot is Complete only when every listing was read to
+// the end with as many items as Meta.TotalCount and the token is not
+// restricted to some organizations; otherwise the devices read so far are
+// returned with IncompleteReason saying why, and the plan deactivates
+// nothing for being absent.
 func (s *ReconcileSource) LoadSource(ctx context.Context) (*reconcile.SourceSnapshot, error) {
 	snap := &reconcile.SourceSnapshot{Source: Info()}
 	snap.Source.Account = s.Account
-	for o, err := range s.c.Organizations.All(ctx, nil) {
-		if err != nil {
-			return nil, fmt.Errorf("vsax: listing organizations: %w", err)
+	var partial []string
+	// walk reads one listing; a count that does not add up is noted, any
+	// other error ends the load.
+	walk := func(what string, each func() error, err error) error {
+		if err == nil {
+			return each()
 		}
-		snap.Sites = append(snap.Sites, reconcile.SourceSite{ID: OrgSiteID(int64(o.ID)), Name: o.Name})
+		if errors.Is(err, vsax.ErrIncomplete) {
+			partial = append(partial, err.Error())
+			return nil
+		}
+		return fmt.Errorf("vsax: listing %s: %w", what, err)
 	}
-	if err := s.loadSites(ctx, snap); err != nil {
-		return nil, err
+	for o, err := range s.c.Organizations.All(ctx, nil) {
+		if err := walk("organizations", func() error {
+			snap.Sites = append(snap.Sites, reconcile.SourceSite{ID: AccountSiteID(s.Account, OrgSiteID(int64(o.ID))), Name: o.Name})
+			return nil
+		}, err); err != nil {
+			return nil, err
+		}
 	}
+	if !s.ByOrganization {
+		for st, err := range s.c.Sites.All(ctx, nil) {
+			if err := walk("sites", func() error {
+				snap.Sites = append(snap.Sites, reconcile.SourceSite{ID: AccountSiteID(s.Account, SiteSiteID(int64(st.ID))), Name: st.Name,
+					ParentID: AccountSiteID(s.Account, OrgSiteID(int64(st.ParentID)))})
+				return nil
+			}, err); err != nil {
+				return nil, err
+			}
+		}
+	}
+	s.customNames = s.customNames[:0]
+	for f, err := range s.c.CustomFields.All(ctx, nil) {
+		if errors.Is(err, vsax.ErrForbidden) {
+			break // a token without the permission: no custom fields to map
+		}
+		if err := walk("custom fields", func() error {
+			s.customNames = append(s.customNames, CustomFieldPrefix+f.Name)
+			return nil
+		}, err); err != nil {
+			return nil, err
+		}
+	}
+	snap.Source.Fields = append(slices.Clip(snap.Source.Fields), s.customNames...)
 	assets := map[string]*vsax.Asset{}
 	for a, err := range s.c.Assets.All(ctx, nil) {
-		if err != nil {
-			return nil, fmt.Errorf("vsax: listing assets: %w", err)
+		if err := walk("assets", func() error {
+			assets[strings.ToLower(a.Identifier)] = &a
+			return nil
+		}, err); err != nil {
+			return nil, err
 		}
-		assets[strings.ToLower(a.Identifier)] = &a
 	}
 	for d, err := range s.c.Devices.All(ctx, nil) {
-		if err != nil {
-			return nil, fmt.Errorf("vsax: listing devices: %w", err)
+		if err := walk("devices", func() error {
+			dev := DeviceToReconcile(&d, assets[strings.ToLower(d.Identifier)])
+			if s.ByOrganization {
+				dev.SiteID = OrgSiteID(int64(d.OrganizationID))
+			}
+			dev.SiteID = AccountSiteID(s.Account, dev.SiteID)
+			snap.Devices = append(snap.Devices, dev)
+			return nil
+		}, err); err != nil {
+			return nil, err
 		}
-		dev := DeviceToReconcile(&d, assets[strings.ToLower(d.Identifier)])
-		if s.ByOrganization {
-			dev.SiteID = OrgSiteID(int64(d.OrganizationID))
-		}
-		snap.Devices = append(snap.Devices, dev)
 	}
-	snap.Complete = !s.RestrictedToken
+	if s.RestrictedToken {
+		partial = append(partial, "the VSA X token is restricted to some organizations")
+	}
+	snap.Complete = len(partial) == 0
+	snap.IncompleteReason = strings.Join(partial, "; ")
 	return snap, nil
 }
 
@@ -133,7 +216,7 @@ func DeviceToReconcile(d *vsax.Device, a *vsax.Asset) reconcile.Device {
 		"organizationId": strconv.FormatInt(int64(d.OrganizationID), 10), "organizationName": d.OrganizationName,
 		"siteId": strconv.FormatInt(int64(d.SiteID), 10), "siteName": d.SiteName,
 		"groupId": strconv.FormatInt(int64(d.GroupID), 10), "groupName": d.GroupName,
-		"isAgentInstalled": b(d.IsAgentInstalled), "isMdmEnrolled": b(d.IsMdmEnrolled),
+		"isAgentInstalled": b(d.IsAgentInstalled), "isMdmEnrolled": b(d.IsMdmEnrolled), "hasCustomFields": b(d.HasCustomFields),
 	}
 	dev := reconcile.Device{ID: d.Identifier, SiteID: SiteSiteID(int64(d.SiteID)), Name: d.Name, Fields: f}
 	if a != nil {
@@ -159,12 +242,17 @@ func DeviceToReconcile(d *vsax.Device, a *vsax.Asset) reconcile.Device {
 	return dev
 }
 
-// ExpensiveFields names the device-detail fields.
-func (s *ReconcileSource) ExpensiveFields() []string { return DetailFields }
+// ExpensiveFields names the device-detail fields and the custom fields
+// LoadSource found.
+func (s *ReconcileSource) ExpensiveFields() []string {
+	return append(slices.Clip(DetailFields), s.customNames...)
+}
 
 // Enrich reads each device's detail (GET /devices/{Identifier}, a bounded
 // number at a time) and fills computerType, isOnline and
-// externalIpAddress. A device VSA X no longer knows keeps them empty.
+// externalIpAddress; for a device with custom fields it also reads their
+// values (GET /devices/{Identifier}/customfields) into
+// "customField.<Name>". A device VSA X no longer knows keeps them empty.
 func (s *ReconcileSource) Enrich(ctx context.Context, devices []*reconcile.Device) error {
 	return reconcile.EnrichEach(ctx, devices, s.Concurrency, func(ctx context.Context, d *reconcile.Device) error {
 		det, err := s.c.Devices.Get(ctx, d.ID)
@@ -178,21 +266,22 @@ func (s *ReconcileSource) Enrich(ctx context.Context, devices []*reconcile.Devic
 		d.Fields["computerType"] = det.ComputerType
 		d.Fields["isOnline"] = strconv.FormatBool(det.IsOnline)
 		d.Fields["externalIpAddress"] = det.ExternalIPAddress
+		if len(s.customNames) == 0 || !det.HasCustomFields {
+			return nil
+		}
+		values, err := s.c.Devices.CustomFields(ctx, d.ID)
+		s.details.Add(1)
+		if err != nil {
+			if errors.Is(err, vsax.ErrNotFound) {
+				return nil
+			}
+			return fmt.Errorf("vsax: custom fields of device %s: %w", d.ID, err)
+		}
+		for _, v := range values {
+			if v.Value != nil {
+				d.Fields[CustomFieldPrefix+v.Name] = *v.Value
+			}
+		}
 		return nil
 	})
-}
-
-// loadSites adds VSA X sites under their organizations (not with
-// ByOrganization).
-func (s *ReconcileSource) loadSites(ctx context.Context, snap *reconcile.SourceSnapshot) error {
-	if s.ByOrganization {
-		return nil
-	}
-	for st, err := range s.c.Sites.All(ctx, nil) {
-		if err != nil {
-			return fmt.Errorf("vsax: listing sites: %w", err)
-		}
-		snap.Sites = append(snap.Sites, reconcile.SourceSite{ID: SiteSiteID(int64(st.ID)), Name: st.Name, ParentID: OrgSiteID(int64(st.ParentID))})
-	}
-	return nil
 }

@@ -25,7 +25,11 @@ func (s *Server) routes() {
 		s.Handle(method+" "+api+path, s.authed(f))
 	}
 	h("GET /environment", func(w http.ResponseWriter, r *http.Request) {
-		writeData(w, map[string]any{"Name": "vsaxtest", "Version": "fake", "ServerTime": time.Now().UTC().Format(time.RFC3339)})
+		writeData(w, map[string]any{"ProductVersion": "10.0.0 build 1 release 1, vsaxtest", "CustomerId": s.HostURL()[strings.Index(s.HostURL(), "//")+2:],
+			"CustomerName": "vsaxtest", "ServerType": "SaaS", "Language": "en",
+			"License": map[string]any{"ExpirationDate": "2099-12-01T00:00:00",
+				"UserAccounts": map[string]any{"TotalInUse": 1, "Limit": 10},
+				"Devices":      map[string]any{"TotalInUse": s.devices.Len(), "Limit": 10000}}})
 	})
 	s.collection(h, "organizations", s.orgs, true)
 	s.collection(h, "sites", s.sites, true)
@@ -116,7 +120,7 @@ func (s *Server) collection(h func(string, http.HandlerFunc), name string, t *fa
 				writeError(w, http.StatusNotFound, "Entity is not found.")
 				return
 			}
-			writeData(w, []any{})
+			writeData(w, s.customFieldValues(name+"/"+r.PathValue("id")))
 		})
 	}
 }

@@ -32,6 +32,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -55,8 +56,8 @@ type Server struct {
 
 	orgs, sites, groups, devices, assets, notifications, webhooks, fields *fakeapi.Table
 
-	mu  sync.Mutex
-	seq int
+	mu       sync.Mutex
+	cfValues map[string][]fakeapi.Record // "devices/<id>" → custom field values, under mu
 }
 
 // Fault is an injected failure (Server.Inject): a status with VSA X's
@@ -137,11 +138,12 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// guids numbers the Identifiers of every server of the process, so two
+// fakes (two VSA X instances) never hand out the same one.
+var guids atomic.Int64
+
 func (s *Server) nextGUID() string {
-	s.mu.Lock()
-	s.seq++
-	n := s.seq
-	s.mu.Unlock()
+	n := guids.Add(1)
 	return fmt.Sprintf("%08x-0000-4000-8000-%012x", n, n)
 }
 
@@ -220,6 +222,40 @@ func (s *Server) SeedNotification(deviceID, message string, p vsax.Priority, at 
 // SeedCustomField adds a custom field definition.
 func (s *Server) SeedCustomField(name, typ string) vsax.CustomField {
 	return decode[vsax.CustomField](s.fields.Insert(fakeapi.Record{"Name": name, "Type": typ}))
+}
+
+// SetCustomField sets a custom field's value on a device (defining the
+// field when it is new) and marks the device HasCustomFields, as VSA X
+// shows it.
+func (s *Server) SetCustomField(identifier, name, value, typ string) {
+	var def fakeapi.Record
+	for _, r := range s.fields.List(func(r fakeapi.Record) bool { return fakeapi.Str(r["Name"]) == name }) {
+		def = r
+	}
+	if def == nil {
+		def = s.fields.Insert(fakeapi.Record{"Name": name, "Type": typ})
+	}
+	s.devices.Update(identifier, func(r fakeapi.Record) { r["HasCustomFields"] = true })
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cfValues == nil {
+		s.cfValues = map[string][]fakeapi.Record{}
+	}
+	key := "devices/" + strings.ToLower(identifier)
+	vals := s.cfValues[key]
+	for i, v := range vals {
+		if v["Name"] == name {
+			vals = append(vals[:i], vals[i+1:]...)
+			break
+		}
+	}
+	s.cfValues[key] = append(vals, fakeapi.Record{"Id": def["Id"], "Name": name, "Value": value, "Type": typ})
+}
+
+func (s *Server) customFieldValues(key string) []fakeapi.Record {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]fakeapi.Record{}, s.cfValues[strings.ToLower(key)]...)
 }
 
 // Webhooks returns the registered webhooks with their secrets (what VSA
