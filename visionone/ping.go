@@ -60,7 +60,9 @@ var ErrWrongRegion error = wrongRegion{}
 
 type wrongRegion struct{}
 
-func (wrongRegion) Error() string        { return "API key refused: wrong region, or the key is wrong, expired or revoked" }
+func (wrongRegion) Error() string {
+	return "API key refused: wrong region, or the key is wrong, expired or revoked"
+}
 func (wrongRegion) Is(target error) bool { return target == ErrUnauthorized }
 
 // Ping checks the key on its host with two small reads: the workbench

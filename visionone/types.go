@@ -45,29 +45,29 @@ const (
 
 // WorkbenchAlert is a workbench alert (GET /v3.0/workbench/alerts[/{id}]).
 type WorkbenchAlert struct {
-	SchemaVersion       string       `json:"schemaVersion,omitempty"`
-	ID                  string       `json:"id"`
-	InvestigationStatus string       `json:"investigationStatus,omitempty"` // deprecated by Vision One
-	Status              string       `json:"status,omitempty"`
-	InvestigationResult string       `json:"investigationResult,omitempty"`
-	WorkbenchLink       string       `json:"workbenchLink,omitempty"`
-	AlertProvider       string       `json:"alertProvider,omitempty"` // SAE | TI
-	ModelID             string       `json:"modelId,omitempty"`
-	Model               string       `json:"model,omitempty"`
-	ModelType           string       `json:"modelType,omitempty"` // preset | custom
-	Score               int          `json:"score,omitempty"`
-	Severity            string       `json:"severity,omitempty"` // critical | high | medium | low
-	Description         string       `json:"description,omitempty"`
-	CreatedDateTime     *time.Time   `json:"createdDateTime,omitempty"`
-	UpdatedDateTime     *time.Time   `json:"updatedDateTime,omitempty"`
-	FirstInvestigated   *time.Time   `json:"firstInvestigatedDateTime,omitempty"`
-	IncidentID          string       `json:"incidentId,omitempty"`
-	CaseID              string       `json:"caseId,omitempty"`
-	OwnerIDs            []string     `json:"ownerIds,omitempty"`
-	ImpactScope         *ImpactScope `json:"impactScope,omitempty"`
+	SchemaVersion       string        `json:"schemaVersion,omitempty"`
+	ID                  string        `json:"id"`
+	InvestigationStatus string        `json:"investigationStatus,omitempty"` // deprecated by Vision One
+	Status              string        `json:"status,omitempty"`
+	InvestigationResult string        `json:"investigationResult,omitempty"`
+	WorkbenchLink       string        `json:"workbenchLink,omitempty"`
+	AlertProvider       string        `json:"alertProvider,omitempty"` // SAE | TI
+	ModelID             string        `json:"modelId,omitempty"`
+	Model               string        `json:"model,omitempty"`
+	ModelType           string        `json:"modelType,omitempty"` // preset | custom
+	Score               int           `json:"score,omitempty"`
+	Severity            string        `json:"severity,omitempty"` // critical | high | medium | low
+	Description         string        `json:"description,omitempty"`
+	CreatedDateTime     *time.Time    `json:"createdDateTime,omitempty"`
+	UpdatedDateTime     *time.Time    `json:"updatedDateTime,omitempty"`
+	FirstInvestigated   *time.Time    `json:"firstInvestigatedDateTime,omitempty"`
+	IncidentID          string        `json:"incidentId,omitempty"`
+	CaseID              string        `json:"caseId,omitempty"`
+	OwnerIDs            []string      `json:"ownerIds,omitempty"`
+	ImpactScope         *ImpactScope  `json:"impactScope,omitempty"`
 	MatchedRules        []MatchedRule `json:"matchedRules,omitempty"`
-	Indicators          []Indicator  `json:"indicators,omitempty"`
-	Extra               Extra        `json:"-"`
+	Indicators          []Indicator   `json:"indicators,omitempty"`
+	Extra               Extra         `json:"-"`
 	// ETag is the alert's ETag response header (Workbench.Get only); an
 	// update sends it back in If-Match.
 	ETag string `json:"-"`
@@ -316,19 +316,19 @@ func (v HighRiskDevice) MarshalJSON() ([]byte, error) {
 // Its exact JSON is not confirmed: fields are decoded leniently (ip as a
 // string or a list) and everything else is kept in Extra.
 type AttackSurfaceDevice struct {
-	ID                 string     `json:"id"`
-	DeviceName         string     `json:"deviceName,omitempty"`
-	IP                 StringList `json:"ip,omitempty"`
-	LatestRiskScore    *int       `json:"latestRiskScore,omitempty"`
-	Criticality        string     `json:"criticality,omitempty"`
-	OSPlatform         string     `json:"osPlatform,omitempty"`
-	LastUser           string     `json:"lastUser,omitempty"`
-	InstalledAgents    []string   `json:"installedAgents,omitempty"`
-	DiscoveredBy       []string   `json:"discoveredBy,omitempty"`
+	ID                 string          `json:"id"`
+	DeviceName         string          `json:"deviceName,omitempty"`
+	IP                 StringList      `json:"ip,omitempty"`
+	LatestRiskScore    *int            `json:"latestRiskScore,omitempty"`
+	Criticality        string          `json:"criticality,omitempty"`
+	OSPlatform         string          `json:"osPlatform,omitempty"`
+	LastUser           string          `json:"lastUser,omitempty"`
+	InstalledAgents    []string        `json:"installedAgents,omitempty"`
+	DiscoveredBy       []string        `json:"discoveredBy,omitempty"`
 	AssetCustomTags    json.RawMessage `json:"assetCustomTags,omitempty"`
-	FirstSeenDateTime  *time.Time `json:"firstSeenDateTime,omitempty"`
-	LastDetectDateTime *time.Time `json:"lastDetectDateTime,omitempty"`
-	Extra              Extra      `json:"-"`
+	FirstSeenDateTime  *time.Time      `json:"firstSeenDateTime,omitempty"`
+	LastDetectDateTime *time.Time      `json:"lastDetectDateTime,omitempty"`
+	Extra              Extra           `json:"-"`
 
 	seen wire.Seen
 }
