@@ -924,3 +924,6 @@ func (rg *region) listASRM(c *Customer, l asrmList, w http.ResponseWriter, r *ht
 	}, field, desc)
 	p.write(w, r, all)
 }
+
+// ClearFaults drops the faults queued on the customer's region host.
+func (c *Customer) ClearFaults() { c.r.ClearFaults() }
