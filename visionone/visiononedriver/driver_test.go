@@ -25,9 +25,9 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) now() time.Time        { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration)   { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-func at(t time.Time) *time.Time        { return &t }
+func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+func at(t time.Time) *time.Time      { return &t }
 func ids(as []alerting.Alert) []string {
 	var out []string
 	for _, a := range as {
@@ -107,7 +107,7 @@ func TestWorkbenchPollerWindowAndRestart(t *testing.T) {
 	f.clk.add(5 * time.Minute)
 	f.cust.AddAlert(visionone.WorkbenchAlert{ID: "WB-4", CreatedDateTime: at(f.clk.now())})
 	f.cust.AddAlert(visionone.WorkbenchAlert{ID: "WB-5-LATE", CreatedDateTime: at(now.Add(-2 * time.Minute))}) // recorded late
-	f.poll(t, f.poller(t)) // a new poller: the restart
+	f.poll(t, f.poller(t))                                                                                     // a new poller: the restart
 	if got := ids(f.rec.Accepted()); strings.Join(got, ",") != "WB-2,WB-3,WB-5-LATE,WB-4" {
 		t.Fatalf("after the restart: %v; want WB-4 and the late WB-5-LATE added, nothing again", got)
 	}
@@ -330,7 +330,9 @@ func TestMappingPrecedence(t *testing.T) {
 
 type catalog struct{ types []visiononedriver.PSARecord }
 
-func (c catalog) TicketTypes(context.Context) ([]visiononedriver.PSARecord, error) { return c.types, nil }
+func (c catalog) TicketTypes(context.Context) ([]visiononedriver.PSARecord, error) {
+	return c.types, nil
+}
 func (c catalog) Customer(_ context.Context, id string) (visiononedriver.PSARecord, error) {
 	if id == "99" || id == "7" {
 		return visiononedriver.PSARecord{ID: id}, nil
@@ -567,7 +569,9 @@ func TestOpenAlertListerConforms(t *testing.T) {
 			Raise: func(t *testing.T) string {
 				return cust.AddAlert(visionone.WorkbenchAlert{CreatedDateTime: at(time.Now().Add(-time.Minute))}).ID
 			},
-			Resolve: func(t *testing.T, id string) { cust.SetAlertStatus(id, visionone.StatusClosed, visionone.ResultFalsePositive) },
+			Resolve: func(t *testing.T, id string) {
+				cust.SetAlertStatus(id, visionone.StatusClosed, visionone.ResultFalsePositive)
+			},
 			BreakListing: func(t *testing.T) {
 				cust.Inject(visiononetest.Fault{Path: "/v3.0/workbench/alerts", Status: http.StatusInternalServerError})
 			},
