@@ -203,6 +203,18 @@ func TestDisabledKindsAreNotPolled(t *testing.T) {
 	}
 }
 
+// TestTicketsOffPollsNothing: a customer whose ticket creation is off is
+// not polled at all.
+func TestTicketsOffPollsNothing(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.cfg.CreateTickets = new(false)
+	f.cust.AddAlert(visionone.WorkbenchAlert{CreatedDateTime: at(f.clk.now().Add(-time.Minute))})
+	if res := f.poll(t, f.poller(t)); !res.Off || len(f.cust.Requests()) != 0 || len(f.rec.Accepted()) != 0 {
+		t.Errorf("tickets off: %+v, %d requests, %d alerts", res, len(f.cust.Requests()), len(f.rec.Accepted()))
+	}
+}
+
 // TestNewAssetPoller: attack-surface devices first seen since the last
 // poll that match the watchlist filter become alerts.
 func TestNewAssetPoller(t *testing.T) {

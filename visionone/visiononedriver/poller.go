@@ -143,6 +143,12 @@ type PollResult struct {
 	Raised     map[AlertKind]int
 	Duplicates int
 	Rejected   int
+	// Ignored counts the alerts the engine recorded and ignored by
+	// configuration (an alert type switched off).
+	Ignored int
+	// Off is set when the customer's ticket creation is off: nothing was
+	// polled.
+	Off bool
 	// Baseline counts the high-risk entries the first poll found without
 	// a time inside the first-run window: taken as the starting point,
 	// not raised.
@@ -153,11 +159,15 @@ type PollResult struct {
 }
 
 // Poll runs one pass over the kinds enabled for the customer that have an
-// API (workbench alerts, high-risk users and devices, new assets; risk
+// API — none while the customer's ticket creation is off (workbench alerts, high-risk users and devices, new assets; risk
 // events come from notifications only). A kind that fails keeps its
 // position and is tried again on the next pass; the error joins them.
 func (p *Poller) Poll(ctx context.Context) (PollResult, error) {
 	res := PollResult{Raised: map[AlertKind]int{}}
+	if !p.cust.TicketsOn() {
+		res.Off = true
+		return res, nil
+	}
 	var errs []error
 	for _, k := range []AlertKind{KindWorkbench, KindHighRiskUser, KindHighRiskDevice, KindNewAsset} {
 		if !p.cust.Enabled(k) {
@@ -222,6 +232,8 @@ func (p *Poller) accept(ctx context.Context, a alerting.Alert, k AlertKind, res 
 		return fmt.Errorf("recording %s: %w", a.EventID, err)
 	case r.Outcome == alerting.OutcomeDuplicate:
 		res.Duplicates++
+	case r.Outcome == alerting.OutcomeIgnored:
+		res.Ignored++
 	default:
 		res.Raised[k]++
 	}
@@ -453,7 +465,11 @@ func (p *Poller) entryTime(extra visionone.Extra) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// Kinds returns the kinds the poller polls for its customer.
+// Kinds returns the kinds the poller polls for its customer (none while
+// its ticket creation is off).
 func (p *Poller) Kinds() []AlertKind {
+	if !p.cust.TicketsOn() {
+		return nil
+	}
 	return slices.DeleteFunc([]AlertKind{KindWorkbench, KindHighRiskUser, KindHighRiskDevice, KindNewAsset}, func(k AlertKind) bool { return !p.cust.Enabled(k) })
 }
