@@ -16,6 +16,7 @@ import (
 	"github.com/mspsync/mspsync/dattormm/dattormmtest"
 	"github.com/mspsync/mspsync/halo/halotest"
 	"github.com/mspsync/mspsync/level/leveltest"
+	"github.com/mspsync/mspsync/visionone/visiononetest"
 	"github.com/mspsync/mspsync/vsax/vsaxtest"
 )
 
@@ -25,6 +26,8 @@ var demoSecrets = []string{
 	dattormmtest.DefaultAPISecret,
 	vsaxtest.DefaultTokenSecret,
 	leveltest.DefaultAPIKey,
+	visiononetest.KeyPrefix,                        // every API key of the Vision One fake starts with it
+	"demo-v1-notify-token-4f2a9c7e1b3d5a60",        // visionone-to-halo's notification token
 	"demo-secret-6f1d9a2c4b7e8f30a1b2c3d4e5f60718", // datto-alerts-to-halo's webhook secret
 	"demo-mail-secret-9b2e4c6a8d0f1e3c5a7b",        // datto-alerts-to-halo's mail endpoint secret
 }
