@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/mspsync/mspsync/level"
 	"github.com/mspsync/mspsync/reconcile"
@@ -46,6 +47,10 @@ type ReconcileSource struct {
 	// Account names the Level account for the engines (SourceInfo.Account);
 	// leave it empty when one account feeds the PSA.
 	Account string
+	scope   *Scope // Scoped
+
+	mu   sync.Mutex
+	last *reconcile.SourceSnapshot
 }
 
 var _ reconcile.Source = (*ReconcileSource)(nil)
@@ -54,8 +59,8 @@ var _ reconcile.Source = (*ReconcileSource)(nil)
 func NewReconcileSource(c *level.Client) *ReconcileSource { return &ReconcileSource{c: c} }
 
 // LoadSource lists every group (as sites, ParentID = parent group) and
-// every device with its operating system, CPUs, network interfaces and
-// security. A listing error fails the load.
+// every device (of the scope, for a Scoped source) with its operating
+// system, CPUs and network interfaces. A listing error fails the load.
 func (s *ReconcileSource) LoadSource(ctx context.Context) (*reconcile.SourceSnapshot, error) {
 	snap := &reconcile.SourceSnapshot{Source: Info()}
 	snap.Source.Account = s.Account
@@ -67,6 +72,13 @@ func (s *ReconcileSource) LoadSource(ctx context.Context) (*reconcile.SourceSnap
 		names[g.ID] = g.Name
 		snap.Sites = append(snap.Sites, reconcile.SourceSite{ID: g.ID, Name: g.Name, ParentID: g.ParentID})
 	}
+	if s.scope != nil {
+		if err := s.loadScoped(ctx, snap, names); err != nil {
+			return nil, err
+		}
+		s.remember(snap)
+		return snap, nil
+	}
 	opts := &level.DeviceListOptions{DeviceIncludes: level.DeviceIncludes{OperatingSystem: true, CPUs: true, NetworkInterfaces: true}}
 	for d, err := range s.c.Devices.All(ctx, opts) {
 		if err != nil {
@@ -77,7 +89,22 @@ func (s *ReconcileSource) LoadSource(ctx context.Context) (*reconcile.SourceSnap
 		snap.Devices = append(snap.Devices, rd)
 	}
 	snap.Complete = true
+	s.remember(snap)
 	return snap, nil
+}
+
+func (s *ReconcileSource) remember(snap *reconcile.SourceSnapshot) {
+	s.mu.Lock()
+	s.last = snap
+	s.mu.Unlock()
+}
+
+// LastSnapshot returns what the last successful LoadSource loaded (nil
+// before one), for SyncStatus.Finish and DeviceEvents.
+func (s *ReconcileSource) LastSnapshot() *reconcile.SourceSnapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last
 }
 
 // DeviceToReconcile names a device's fields the way reconcile configs map
