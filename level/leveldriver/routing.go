@@ -206,6 +206,9 @@ func (e *Enricher) Enrich(ctx context.Context, a *alerting.Alert) error {
 	if a.Device.Hostname == "" {
 		a.Device.Hostname = d.DisplayName()
 	}
+	if a.Device.Hostname != "" && !strings.Contains(a.Body, "Device: ") {
+		a.Body = strings.TrimSpace(a.Body + "\nDevice: " + a.Device.Hostname)
+	}
 	a.Customer = alerting.CustomerRef{}
 	if d.GroupID == "" {
 		return nil
