@@ -63,8 +63,8 @@ func TestEarlySyncDebouncesABurstIntoOneSync(t *testing.T) {
 	es.Event(env("device_created", "d2"))
 	es.Event(env("device_updated", "d1"))
 	es.Event(env("group_updated", "g1"))
-	es.Event(env("alert_active", "a1"))      // not ours
-	es.Event(env("automation_done", "x1"))   // ignored
+	es.Event(env("alert_active", "a1"))    // not ours
+	es.Event(env("automation_done", "x1")) // ignored
 	es.Event(Envelope{EventType: "device_deleted", Data: json.RawMessage(`{"id":"bad id"}`)})
 	if invalidated != 1 {
 		t.Errorf("group events invalidated %d times, want 1", invalidated)
