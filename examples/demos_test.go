@@ -30,6 +30,7 @@ var demoSecrets = []string{
 	"demo-v1-notify-token-4f2a9c7e1b3d5a60",        // visionone-to-halo's notification token
 	"demo-secret-6f1d9a2c4b7e8f30a1b2c3d4e5f60718", // datto-alerts-to-halo's webhook secret
 	"demo-mail-secret-9b2e4c6a8d0f1e3c5a7b",        // datto-alerts-to-halo's mail endpoint secret
+	"level-demo-webhook-secret-5c2e9a7b41d3f086",   // level-to-halo's webhook signing secret
 }
 
 // TestDemosLeakNoSecret builds every example, runs its -demo (verbose

@@ -43,3 +43,17 @@ func ExampleAlertsService_Resolve() {
 	fmt.Println(got.Name, "resolved:", got.IsResolved)
 	// Output: CPU usage resolved: true
 }
+
+// Check the connection with one cheap read.
+func ExampleClient_Ping() {
+	srv := leveltest.New()
+	defer srv.Close()
+	srv.SeedGroup(level.Group{Name: "Acme"})
+	lc, _ := srv.NewClient()
+	p, err := lc.Ping(context.Background())
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(p.HasGroups, p.FirstGroup)
+	// Output: true Acme
+}

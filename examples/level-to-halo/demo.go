@@ -6,9 +6,11 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/mspsync/mspsync/alerting"
 	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/halo/halotest"
 	"github.com/mspsync/mspsync/level"
+	"github.com/mspsync/mspsync/level/leveldriver"
 	"github.com/mspsync/mspsync/level/leveltest"
 	"github.com/mspsync/mspsync/reconcile"
 )
@@ -51,12 +53,13 @@ type demo struct {
 	lc     *level.Client
 	groups []demoGroup
 	// devices maps each seeded device's hostname to its Level group name
-	// ("" for an ungrouped device).
-	devices map[string]string
+	// ("" for an ungrouped device); deviceIDs to its Level ID.
+	devices   map[string]string
+	deviceIDs map[string]string
 }
 
 func startDemo(logger *slog.Logger) (*demo, error) {
-	d := &demo{hs: halotest.New(), ls: leveltest.New(), devices: map[string]string{}}
+	d := &demo{hs: halotest.New(), ls: leveltest.New(), devices: map[string]string{}, deviceIDs: map[string]string{}}
 	d.seed()
 	var err error
 	if d.hc, err = d.hs.NewClient(halo.WithLogger(logger)); err != nil {
@@ -89,6 +92,8 @@ func (d *demo) seed() {
 		d.hs.SeedSite(halo.Site{Name: "Main", ClientID: c.ID})
 	}
 	lab := d.hs.SeedSite(halo.Site{Name: "Berlin Lab", ClientID: customers["Northwind GmbH"]})
+	d.hs.SeedTicketType(halo.TicketType{Name: "Monitoring alert"})
+	d.hs.SeedTicketType(halo.TicketType{Name: "Disk alert"})
 	sites["Northwind GmbH/Berlin Lab"] = lab.ID
 
 	ids := map[string]string{}
@@ -100,13 +105,14 @@ func (d *demo) seed() {
 			role, os = "server", "Microsoft Windows Server 2022 Standard"
 		}
 		host := fmt.Sprintf("%s-%02d", strings.ToUpper(strings.ReplaceAll(abbrev(group), " ", "")), n)
-		d.ls.SeedDevice(level.Device{Hostname: host, GroupID: groupID, Role: role, Platform: "Windows",
+		dev := d.ls.SeedDevice(level.Device{Hostname: host, GroupID: groupID, Role: role, Platform: "Windows",
 			SerialNumber: fmt.Sprintf("LV%05d", 1000+n), Manufacturer: "Dell Inc.", Model: "OptiPlex 7010",
 			LastLoggedInUser: fmt.Sprintf(`CORP\user%02d`, n),
 			OperatingSystem:  &level.OperatingSystem{FullOperatingSystem: os},
 			NetworkInterfaces: []level.NetworkInterface{{Interface: "Ethernet", MACAddress: fmt.Sprintf("00:1a:2b:00:00:%02x", n),
 				IPAddresses: []string{fmt.Sprintf("10.0.%d.%d", n/200, n%200+10)}}}})
 		d.devices[host] = group
+		d.deviceIDs[host] = dev.ID
 	}
 	for _, g := range demoTree {
 		g.id = d.ls.SeedGroup(level.Group{Name: g.name, ParentID: ids[g.parent]}).ID
@@ -139,17 +145,31 @@ func abbrev(name string) string {
 	return b.String()
 }
 
-// config is the demo's config: the default for the Halo fake, with the
-// mappings of demoTree's mapped groups.
-func (d *demo) config(ctx context.Context) (*reconcile.Config, error) {
-	cfg, err := loadDefaultConfig(ctx, d.hc)
+// config is the demo's config: both switches on, the default import
+// config for the Halo fake with the mappings of demoTree's mapped groups,
+// and a policy map that gives "CPU usage" and "Disk space low" a ticket
+// type each (so any other alert name opens no ticket). No catch_all: an
+// alert of a device under no mapped group is rejected.
+func (d *demo) config(ctx context.Context) (*Config, error) {
+	sync, err := loadDefaultConfig(ctx, d.hc)
 	if err != nil {
 		return nil, err
 	}
 	for _, g := range d.groups {
 		if g.customer != "" {
-			cfg.Sites.Mappings = append(cfg.Sites.Mappings, reconcile.SiteMapping{SourceSiteID: g.id, CustomerID: g.mappedCustomerID, SiteID: g.mappedSiteID})
+			sync.Sites.Mappings = append(sync.Sites.Mappings, reconcile.SiteMapping{SourceSiteID: g.id, CustomerID: g.mappedCustomerID, SiteID: g.mappedSiteID})
 		}
 	}
+	types, err := d.hc.TicketTypes.List(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("reading Halo ticket types: %w", err)
+	}
+	typeID := map[string]string{}
+	for _, t := range types {
+		typeID[t.Name] = fmt.Sprint(t.ID)
+	}
+	cfg := &Config{SendDevices: true, SendAlerts: true, Sync: sync, Alerts: alerting.DefaultConfig(),
+		Policies: leveldriver.PolicyMap{"CPU usage": typeID["Monitoring alert"], "Disk space low": typeID["Disk alert"]}}
+	cfg.Alerts.Close = alerting.CloseAlways
 	return cfg, nil
 }

@@ -79,16 +79,18 @@ type Envelope struct {
 // to the alerting engine: POST only, body capped, signature checked on the
 // raw bytes before anything is decoded, alert_active → raise,
 // alert_resolved → resolve, the event ID is Level's event_id (kept by its
-// retries and manual re-runs, so the engine deduplicates them). When the
-// event's data lacks device_id or name and Client is set, the alert is
-// read again from the API. Other event types (device_*, group_*) are
-// acknowledged and passed to OnOtherEvent, if set (an early sync).
+// retries and manual re-runs, so the engine deduplicates them). The
+// handler makes no Level request: an event whose data lacks device_id or
+// name is recorded as it came and completed by the Enricher in the
+// engine's worker, which also finds the alert's group. Alert and device
+// IDs are checked (printable, no spaces, at most 256 bytes) before
+// anything is recorded. Other event types (device_*, group_*) are
+// acknowledged and passed to OnOtherEvent, if set (an early sync: see
+// EarlySync); unknown ones too.
 type WebhookHandler struct {
 	Verifier *Verifier
 	Engine   alerting.Acceptor
-	// Client, when set, re-reads an alert whose webhook data is incomplete.
-	Client *level.Client
-	Logger *slog.Logger
+	Logger   *slog.Logger
 	// Account is set on every alert as Alert.Account.
 	Account string
 	// OnOtherEvent, when set, is called with every verified event that is
@@ -150,12 +152,9 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusBadRequest, alerting.ReasonMalformedPayload, errors.New("level: alert event without data.id"))
 		return
 	}
-	if (la.DeviceID == "" || la.Name == "") && h.Client != nil {
-		if full, err := h.Client.Alerts.Get(ctx, la.ID); err == nil {
-			la = *full
-		} else {
-			log.Warn("level alert re-read failed; using the webhook's fields", "alert", la.ID, "err", err)
-		}
+	if !ValidID(la.ID) || (la.DeviceID != "" && !ValidID(la.DeviceID)) {
+		refuse(http.StatusBadRequest, alerting.ReasonMalformedPayload, errors.New("level: alert or device id is not a Level id"))
+		return
 	}
 	a := ToAlert(&env, &la)
 	a.Account = h.Account
@@ -172,6 +171,21 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	log.Debug("level alert accepted", "event", a.EventID, "outcome", res.Outcome)
 	intake.Reply(w, http.StatusOK, "")
+}
+
+// ValidID reports whether s can be a Level ID: 1 to 256 printable ASCII
+// characters without spaces or quotes (Level's IDs are base64 GIDs; they
+// are never parsed).
+func ValidID(s string) bool {
+	if s == "" || len(s) > 256 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c > '~' || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // severities maps Level's severities onto the engine's scale (alga-psa's

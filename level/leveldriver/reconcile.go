@@ -1,14 +1,56 @@
 // Package leveldriver plugs the Level client into mspsync's engines: a
-// reconcile.Source of Level's nested groups and devices, a webhook intake
-// for the alerting engine (X-Level-Signature checked) and an alert
-// resolver.
+// reconcile.Source of Level's nested groups and devices, webhook intakes
+// for the alerting engine, an Enricher that routes alerts by group, and an
+// alert resolver.
+//
+// # Import
 //
 // Level has nested groups only. Each group becomes a reconcile.SourceSite
 // whose ParentID is its parent group, so the reconcile engine puts a
 // device in its nearest mapped ancestor group; a device under no mapped
 // group is skipped with that reason (or goes to the config's default
 // site), and an ungrouped device (no group_id) has SiteID "" and uses the
-// default site.
+// default site. ReconcileSource.Scoped loads a few devices and groups for
+// an early sync (EarlySync turns device_* and group_* webhooks into
+// debounced ones). Sync wraps reconcile.Run with what operators read:
+// each group mapping's SyncStatus (Unsynced → Syncing → Synced, or Failed
+// with the reason) and each device's DeviceEvents (the write sent to the
+// PSA and its outcome), kept as JSON lines.
+//
+// # Alerts
+//
+// WebhookHandler takes Level's native webhooks (X-Level-Signature:
+// sha256=<hex HMAC-SHA256 of the raw body>, checked in constant time
+// before anything is decoded): alert_active raises, alert_resolved
+// resolves, event_id deduplicates Level's retries and manual re-runs.
+// TemplateHandler takes the older automation-template form (vendors doc
+// §11.2), protected by a shared secret header. Neither calls Level: the
+// Enricher, in the engine's worker, re-reads an alert whose data is
+// incomplete, confirms resolves, and gives a raise its customer: alerts
+// have no group, so the device's group_id is walked up to its nearest
+// mapped ancestor (MappedGroups: the alerting config's customers of
+// source "level" and the import's mappings, ImportMappings). The engine's
+// first routing step, the PSA asset the import linked to the device, still
+// comes first; a device under no mapped group goes to the config's
+// catch_all (the default customer) or is rejected with
+// unmapped_customer.
+//
+// PolicyMap maps policies to PSA ticket types. Native webhooks carry no
+// policy ID and the API has no policy endpoints, so the key is the alert
+// name (the monitor); a template delivery's policy_id keys it instead. An
+// alert whose policy is not mapped opens no ticket: accepted, counted
+// (alert_type_not_mapped) and logged.
+//
+// NewResolver resolves the Level alert of a ticket closed in the PSA:
+// POST /alerts/{id}/resolve, once more with PUT on 405, 404 = already
+// resolved. A resolve Level sent is recorded as such, so resolve sync
+// never sends it back.
+//
+// # Permissions
+//
+// Level: a read-only API key imports and routes; resolving alerts needs a
+// read/write key (403 otherwise). The webhook secret is Level's, from
+// Settings → Webhooks (administrators only).
 package leveldriver
 
 import (
@@ -16,6 +58,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/mspsync/mspsync/level"
 	"github.com/mspsync/mspsync/reconcile"
@@ -46,6 +89,10 @@ type ReconcileSource struct {
 	// Account names the Level account for the engines (SourceInfo.Account);
 	// leave it empty when one account feeds the PSA.
 	Account string
+	scope   *Scope // Scoped
+
+	mu   sync.Mutex
+	last *reconcile.SourceSnapshot
 }
 
 var _ reconcile.Source = (*ReconcileSource)(nil)
@@ -54,8 +101,8 @@ var _ reconcile.Source = (*ReconcileSource)(nil)
 func NewReconcileSource(c *level.Client) *ReconcileSource { return &ReconcileSource{c: c} }
 
 // LoadSource lists every group (as sites, ParentID = parent group) and
-// every device with its operating system, CPUs, network interfaces and
-// security. A listing error fails the load.
+// every device (of the scope, for a Scoped source) with its operating
+// system, CPUs and network interfaces. A listing error fails the load.
 func (s *ReconcileSource) LoadSource(ctx context.Context) (*reconcile.SourceSnapshot, error) {
 	snap := &reconcile.SourceSnapshot{Source: Info()}
 	snap.Source.Account = s.Account
@@ -67,6 +114,13 @@ func (s *ReconcileSource) LoadSource(ctx context.Context) (*reconcile.SourceSnap
 		names[g.ID] = g.Name
 		snap.Sites = append(snap.Sites, reconcile.SourceSite{ID: g.ID, Name: g.Name, ParentID: g.ParentID})
 	}
+	if s.scope != nil {
+		if err := s.loadScoped(ctx, snap, names); err != nil {
+			return nil, err
+		}
+		s.remember(snap)
+		return snap, nil
+	}
 	opts := &level.DeviceListOptions{DeviceIncludes: level.DeviceIncludes{OperatingSystem: true, CPUs: true, NetworkInterfaces: true}}
 	for d, err := range s.c.Devices.All(ctx, opts) {
 		if err != nil {
@@ -77,7 +131,22 @@ func (s *ReconcileSource) LoadSource(ctx context.Context) (*reconcile.SourceSnap
 		snap.Devices = append(snap.Devices, rd)
 	}
 	snap.Complete = true
+	s.remember(snap)
 	return snap, nil
+}
+
+func (s *ReconcileSource) remember(snap *reconcile.SourceSnapshot) {
+	s.mu.Lock()
+	s.last = snap
+	s.mu.Unlock()
+}
+
+// LastSnapshot returns what the last successful LoadSource loaded (nil
+// before one), for SyncStatus.Finish and DeviceEvents.
+func (s *ReconcileSource) LastSnapshot() *reconcile.SourceSnapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last
 }
 
 // DeviceToReconcile names a device's fields the way reconcile configs map

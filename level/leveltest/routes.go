@@ -91,15 +91,10 @@ func (s *Server) routes() {
 		if anc != "" {
 			sub = s.subtree(anc)
 		}
-		var out []fakeapi.Record
-		for _, d := range s.devices.List(nil) {
+		s.selectPage(w, r, s.devices, func(d fakeapi.Record) bool {
 			g := fakeapi.Str(d["group_id"])
-			if (group != "" && g != group) || (sub != nil && !sub[g]) {
-				continue
-			}
-			out = append(out, withIncludes(d, q))
-		}
-		s.list(w, r, out)
+			return (group == "" || g == group) && (sub == nil || sub[g])
+		}, func(d fakeapi.Record) fakeapi.Record { return withIncludes(d, q) })
 	})
 	h("GET /devices/{id}", func(w http.ResponseWriter, r *http.Request) {
 		d, ok := s.devices.Get(r.PathValue("id"))
@@ -241,6 +236,66 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, items []fakeapi.Re
 // capped at 100), starting_after the key of the item to start after (an
 // unknown cursor is a 400), has_more, no total.
 func (s *Server) listBy(w http.ResponseWriter, r *http.Request, items []fakeapi.Record, key string) {
+	s.page(w, r, items, key, nil)
+}
+
+// limitOf reads limit: 1–100, default 20, larger values capped; false
+// after answering 400.
+func (s *Server) limitOf(w http.ResponseWriter, r *http.Request) (int, bool) {
+	limit := DefaultLimit
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			s.Error(w, http.StatusBadRequest, "limit must be between 1 and 100")
+			return 0, false
+		}
+		limit = min(n, MaxLimit)
+	}
+	return limit, true
+}
+
+// selectPage is the list handler over a stored table: it finds the
+// cursor's position without copying records, then copies (and renders)
+// only the page, so walking a large table stays linear.
+func (s *Server) selectPage(w http.ResponseWriter, r *http.Request, t *fakeapi.Table, match func(fakeapi.Record) bool, render func(fakeapi.Record) fakeapi.Record) {
+	limit, ok := s.limitOf(w, r)
+	if !ok {
+		return
+	}
+	if match == nil {
+		match = func(fakeapi.Record) bool { return true }
+	}
+	from := 0
+	if after := r.URL.Query().Get("starting_after"); after != "" {
+		from = -1
+		i := 0
+		t.Select(func(rec fakeapi.Record) bool {
+			if match(rec) {
+				i++
+				if from < 0 && fakeapi.Str(rec["id"]) == after {
+					from = i
+				}
+			}
+			return false
+		}, 0, 0)
+		if from < 0 {
+			s.Error(w, http.StatusBadRequest, "starting_after does not name an item of this list")
+			return
+		}
+	}
+	items, total := t.Select(match, from, limit)
+	page := make([]fakeapi.Record, 0, len(items))
+	for _, it := range items {
+		if render != nil {
+			it = render(it)
+		}
+		page = append(page, it)
+	}
+	fakeapi.WriteJSON(w, http.StatusOK, map[string]any{"data": page, "has_more": from+len(items) < total})
+}
+
+// page is listBy with render applied to the items of the page only.
+func (s *Server) page(w http.ResponseWriter, r *http.Request, items []fakeapi.Record, key string, render func(fakeapi.Record) fakeapi.Record) {
 	q := r.URL.Query()
 	limit := DefaultLimit
 	if v := q.Get("limit"); v != "" {
@@ -266,9 +321,12 @@ func (s *Server) listBy(w http.ResponseWriter, r *http.Request, items []fakeapi.
 		}
 	}
 	end := min(from+limit, len(items))
-	page := items[from:end]
-	if page == nil {
-		page = []fakeapi.Record{}
+	page := make([]fakeapi.Record, 0, end-from)
+	for _, it := range items[from:end] {
+		if render != nil {
+			it = render(it)
+		}
+		page = append(page, it)
 	}
 	fakeapi.WriteJSON(w, http.StatusOK, map[string]any{"data": page, "has_more": end < len(items)})
 }
