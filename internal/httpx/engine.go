@@ -234,6 +234,7 @@ func (e *Engine) waitPause(ctx context.Context) error {
 		}
 		e.c.waits.Add(1)
 		e.c.waitNanos.Add(int64(d))
+		e.c.notify(Activity{Kind: ActivityWait, Vendor: e.vendor, Reason: "rate limited: every request waits for the window to drain", Wait: d})
 		e.log.Debug("rate limited: every request waits for the window to drain", "vendor", e.vendor, "wait", d)
 		if err := e.clock.Sleep(ctx, d); err != nil {
 			return err
@@ -488,6 +489,7 @@ func (e *Engine) afterErrorStatus(ctx context.Context, c *call, resp *http.Respo
 		c.refreshed = true
 		c.attempt-- // the replay after a refresh is not a retry of the policy
 		e.c.refreshes.Add(1)
+		e.c.notify(Activity{Kind: ActivityRefresh, Vendor: e.vendor, Method: c.r.Method, Path: pathOnly(c.r.Path), Status: http.StatusUnauthorized})
 		e.log.Debug("401: refreshing credentials and replaying once", "vendor", e.vendor, "method", c.r.Method, "url", c.rurl)
 		return false, nil
 	}
@@ -597,6 +599,7 @@ func (e *Engine) waitLimiter(ctx context.Context, lim *rate.Limiter) error {
 	}
 	e.c.waits.Add(1)
 	e.c.waitNanos.Add(int64(d))
+	e.c.notify(Activity{Kind: ActivityWait, Vendor: e.vendor, Reason: "client-side rate limit", Wait: d})
 	e.log.Debug("rate limit: waiting", "vendor", e.vendor, "wait", d)
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -613,11 +616,25 @@ func (e *Engine) waitLimiter(ctx context.Context, lim *rate.Limiter) error {
 func (e *Engine) sleep(ctx context.Context, r Request, rurl string, attempt int, d time.Duration, reason string, status int) error {
 	e.c.retries.Add(1)
 	e.c.retryNanos.Add(int64(d))
-	e.log.Debug("retrying", "vendor", e.vendor, "method", r.Method, "path", strings.SplitN(r.Path, "?", 2)[0], "attempt", attempt, "status", status, "reason", reason, "wait", d)
+	e.c.notify(Activity{Kind: ActivityRetry, Vendor: e.vendor, Method: r.Method, Path: pathOnly(r.Path), Attempt: attempt, Status: status, Reason: reason, Wait: d})
+	e.log.Debug("retrying", "vendor", e.vendor, "method", r.Method, "path", pathOnly(r.Path), "attempt", attempt, "status", status, "reason", reason, "wait", d)
 	if err := e.clock.Sleep(ctx, d); err != nil {
 		return &Error{Vendor: e.vendor, Method: r.Method, URL: rurl, Message: err.Error(), Err: err}
 	}
 	return nil
+}
+
+// pathOnly is a request path without its query (which may hold a secret)
+// and, for an absolute URL, without scheme and host.
+func pathOnly(p string) string {
+	p, _, _ = strings.Cut(p, "?")
+	if _, rest, ok := strings.Cut(p, "://"); ok {
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			return rest[i:]
+		}
+		return "/"
+	}
+	return p
 }
 
 func (e *Engine) transportError(method, rurl string, err error) *Error {

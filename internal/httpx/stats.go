@@ -12,6 +12,7 @@ import (
 type Counters struct {
 	requests, reads, writes, retries, waits, refreshes, failures atomic.Int64
 	waitNanos, retryNanos                                        atomic.Int64
+	observer                                                     atomic.Pointer[func(Activity)]
 }
 
 // Stats is a snapshot of Counters.
