@@ -226,7 +226,7 @@ func orUnknown(s string) string {
 
 // verbs are the short action names of the report.
 var verbs = map[ActionKind]string{
-	CreateField: "new field", CreateCustomer: "new customer", CreateSite: "new site", CreateAssetType: "new type",
+	CreateField: "new field", CreateCustomer: "new cust.", CreateSite: "new site", CreateAssetType: "new type",
 	CreateAsset: "create", UpdateAsset: "update", DeactivateAsset: "deactivate", UnchangedAsset: "unchanged",
 	SkipDevice: "skip", AmbiguousDevice: "ambiguous", LinkSite: "link site",
 }
@@ -241,24 +241,48 @@ func (n *namer) line(a *Action, site, asset string, width int) string {
 	if name == "" && a.DeviceID != "" {
 		name = a.DeviceID
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "  %-12s %-16s %-20s %-18s ", verb, shorten(site, 16), shorten(name, 20), shorten(asset, 18))
-	b.WriteString(n.details(a))
+	head := fmt.Sprintf("  %-10s %-14s %-18s %-16s ", verb, shorten(site, 14), shorten(name, 18), shorten(asset, 16))
+	tail := ""
 	if r := a.Result; r != nil {
 		switch {
 		case r.OK:
-			b.WriteString(" [ok]")
+			tail = " [ok]"
 		case r.NotRun:
-			b.WriteString(" [not applied]")
+			tail = " [not applied]"
 		default:
-			b.WriteString(" [FAILED: " + r.Error + "]")
+			tail = " [FAILED: " + shorten(r.Error, 60) + "]"
 		}
 	}
-	return clip(strings.TrimRight(b.String(), " "), width)
+	room := width - utf8.RuneCountInString(head) - utf8.RuneCountInString(tail)
+	return clip(strings.TrimRight(head+fit(n.details(a), room), " ")+tail, width)
+}
+
+// fit joins parts with "; " into at most room runes, ending with "(+N
+// more)" for the parts left out.
+func fit(parts []string, room int) string {
+	out := ""
+	for i, p := range parts {
+		next := p
+		if i > 0 {
+			next = out + "; " + p
+		}
+		more := ""
+		if left := len(parts) - i - 1; left > 0 {
+			more = fmt.Sprintf("; (+%d more)", left)
+		}
+		if utf8.RuneCountInString(next+more) > room {
+			if i == 0 {
+				return clip(p, max(room-utf8.RuneCountInString(more), 8)) + more
+			}
+			return out + fmt.Sprintf("; (+%d more)", len(parts)-i)
+		}
+		out = next
+	}
+	return out
 }
 
 // details is an action's changes (old → new) or, for the others, why.
-func (n *namer) details(a *Action) string {
+func (n *namer) details(a *Action) []string {
 	switch a.Kind {
 	case CreateAsset:
 		parts := make([]string, 0, len(a.Write.Fields)+1)
@@ -266,9 +290,9 @@ func (n *namer) details(a *Action) string {
 			parts = append(parts, "type "+t)
 		}
 		for _, f := range a.Write.Fields {
-			parts = append(parts, f.Name+"="+shorten(f.Value, 24))
+			parts = append(parts, f.Name+"="+shorten(f.Value, 20))
 		}
-		return strings.Join(parts, ", ")
+		return parts
 	case UpdateAsset, DeactivateAsset, LinkSite:
 		parts := make([]string, 0, len(a.Changes))
 		for _, c := range a.Changes {
@@ -276,11 +300,11 @@ func (n *namer) details(a *Action) string {
 			if o == "" {
 				o = `""`
 			}
-			parts = append(parts, fmt.Sprintf("%s: %s → %s", c.Field, shorten(o, 24), shorten(v, 24)))
+			parts = append(parts, fmt.Sprintf("%s: %s → %s", c.Field, shorten(o, 20), shorten(v, 20)))
 		}
-		return strings.Join(parts, "; ")
+		return parts
 	}
-	return a.Reason
+	return []string{shorten(a.Reason, 200)}
 }
 
 // value names the IDs and refs of site, type and user changes.
@@ -336,11 +360,11 @@ func shorten(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// clip keeps a line to width runes.
+// clip keeps a line to width runes, ending in "…" when it cut.
 func clip(s string, width int) string {
 	if utf8.RuneCountInString(s) <= width {
 		return s
 	}
 	r := []rune(s)
-	return string(r[:width-1]) + "…"
+	return strings.TrimRight(string(r[:width-1]), " …,;") + "…"
 }
