@@ -37,15 +37,17 @@ func TestPlanFileRoundTrip(t *testing.T) {
 
 	edit := func(f func(s string) string) string { return f(buf.String()) }
 	for name, tc := range map[string]struct{ file, want string }{
-		"version":      {edit(func(s string) string { return strings.Replace(s, `"version": 1`, `"version": 2`, 1) }), "version 2"},
-		"format":       {edit(func(s string) string { return strings.Replace(s, `mspsync-reconcile-plan`, `other`, 1) }), `format "other"`},
-		"unknown key":  {edit(func(s string) string { return strings.Replace(s, `"version": 1,`, `"version": 1, "extra": 1,`, 1) }), `unknown field "extra"`},
-		"trailing":     {buf.String() + "{}", "data after the plan"},
-		"applied":      {edit(func(s string) string { return strings.Replace(s, `"reason"`, `"result": {"ok": true}, "reason"`, 1) }), "was applied already"},
-		"no write":     {edit(func(s string) string { return strings.Replace(s, `"write": {`, `"nowrite": {`, 1) }), "unknown field"},
-		"kind":         {edit(func(s string) string { return strings.Replace(s, `"kind": "create_asset"`, `"kind": "explode"`, 1) }), "unknown action kind"},
-		"dangling ref": {edit(func(s string) string { return strings.Replace(s, `"site_ref": "site:s-fab"`, `"site_ref": "site:nowhere"`, 1) }), `is created by no action`},
-		"empty":        {"", "not a plan file"},
+		"version":     {edit(func(s string) string { return strings.Replace(s, `"version": 1`, `"version": 2`, 1) }), "version 2"},
+		"format":      {edit(func(s string) string { return strings.Replace(s, `mspsync-reconcile-plan`, `other`, 1) }), `format "other"`},
+		"unknown key": {edit(func(s string) string { return strings.Replace(s, `"version": 1,`, `"version": 1, "extra": 1,`, 1) }), `unknown field "extra"`},
+		"trailing":    {buf.String() + "{}", "data after the plan"},
+		"applied":     {edit(func(s string) string { return strings.Replace(s, `"reason"`, `"result": {"ok": true}, "reason"`, 1) }), "was applied already"},
+		"no write":    {edit(func(s string) string { return strings.Replace(s, `"write": {`, `"nowrite": {`, 1) }), "unknown field"},
+		"kind":        {edit(func(s string) string { return strings.Replace(s, `"kind": "create_asset"`, `"kind": "explode"`, 1) }), "unknown action kind"},
+		"dangling ref": {edit(func(s string) string {
+			return strings.Replace(s, `"site_ref": "site:s-fab"`, `"site_ref": "site:nowhere"`, 1)
+		}), `is created by no action`},
+		"empty": {"", "not a plan file"},
 	} {
 		_, err := reconcile.ReadChangeset(strings.NewReader(tc.file))
 		var pe *reconcile.PlanFileError
