@@ -12,11 +12,13 @@ import (
 type Counters struct {
 	requests, reads, writes, retries, waits, refreshes, failures atomic.Int64
 	waitNanos, retryNanos                                        atomic.Int64
+	observer                                                     atomic.Pointer[func(Activity)]
 }
 
 // AddRequest counts one attempt sent; write says whether its method writes
-// (anything but GET, HEAD and OPTIONS). The HTTP engine calls the Add
-// methods; a program that makes its own calls may count them here too.
+// (anything but GET, HEAD and OPTIONS). The HTTP engine calls AddRequest,
+// AddFailure and Record; a program that makes its own calls may count them
+// here too.
 func (c *Counters) AddRequest(write bool) {
 	c.requests.Add(1)
 	if write {
@@ -25,21 +27,6 @@ func (c *Counters) AddRequest(write bool) {
 		c.reads.Add(1)
 	}
 }
-
-// AddWait counts one wait of d on a client-side rate limiter.
-func (c *Counters) AddWait(d time.Duration) {
-	c.waits.Add(1)
-	c.waitNanos.Add(int64(d))
-}
-
-// AddRetry counts one retry scheduled after a wait of d.
-func (c *Counters) AddRetry(d time.Duration) {
-	c.retries.Add(1)
-	c.retryNanos.Add(int64(d))
-}
-
-// AddRefresh counts one credential refresh after a 401.
-func (c *Counters) AddRefresh() { c.refreshes.Add(1) }
 
 // AddFailure counts one call that returned an error.
 func (c *Counters) AddFailure() { c.failures.Add(1) }

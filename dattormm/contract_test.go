@@ -52,6 +52,7 @@ func TestContract(t *testing.T) {
 		"Client.Counters":      func(context.Context) error { c.Counters(); return nil },
 		"Client.Stats":         func(context.Context) error { c.Stats(); return nil },
 		"Client.TokensFetched": func(context.Context) error { c.TokensFetched(); return nil },
+		"Client.Ping":          func(ctx context.Context) error { _, err := c.Ping(ctx); return err },
 		"Client.SyncRateLimit": func(ctx context.Context) error { _, err := c.SyncRateLimit(ctx); return err },
 
 		"Account.Get":   func(ctx context.Context) error { _, err := c.Account.Get(ctx); return err },

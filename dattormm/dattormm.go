@@ -204,9 +204,27 @@ func WithPageSize(n int) Option {
 	}
 }
 
+// CleanAPIURL returns the API root NewClient uses for an API URL in the
+// forms users paste: "https://merlot-api.centrastage.net" as Datto shows it
+// next to the API keys, with "/api", "/api/v2" or "/api/v3" (as the API
+// documentation writes it), with or without trailing slashes or scheme,
+// or just a platform name ("merlot", see Region).
+func CleanAPIURL(raw string) (string, error) {
+	s := strings.TrimSpace(raw)
+	if slices.Contains(Platforms, strings.ToLower(s)) {
+		return Region(s)
+	}
+	u, err := httpx.CleanBaseURL(s, "/api/v2", "/api/v3", "/api")
+	if err != nil {
+		return "", fmt.Errorf("dattormm: API URL: %w", err)
+	}
+	return u, nil
+}
+
 // NewClient returns a client for the account's API URL
-// ("https://merlot-api.centrastage.net"; see Region). The API lives under
-// /api and the token endpoint at /auth/oauth/token.
+// ("https://merlot-api.centrastage.net"; see Region and CleanAPIURL for
+// the forms it takes). The API lives under /api and the token endpoint at
+// /auth/oauth/token, outside it.
 func NewClient(apiURL string, opts ...Option) (*Client, error) {
 	cfg := config{ClientSettings: httpx.ClientSettings{Retry: DefaultRetryPolicy()}, pause: DefaultRateLimitPause}
 	for _, o := range opts {
@@ -214,13 +232,9 @@ func NewClient(apiURL string, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	base, err := httpx.ParseBaseURL(apiURL)
+	root, err := CleanAPIURL(apiURL)
 	if err != nil {
-		return nil, fmt.Errorf("dattormm: API URL: %w", err)
-	}
-	root := strings.TrimRight(base.String(), "/")
-	if strings.HasSuffix(root, "/api") {
-		root = strings.TrimSuffix(root, "/api") // a common mistake: the token endpoint is outside /api
+		return nil, err
 	}
 	cfg.apiURL = root
 	if cfg.key == "" && cfg.staticToken == "" {

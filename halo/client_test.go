@@ -40,7 +40,7 @@ func TestNewClientValidates(t *testing.T) {
 		opts []Option
 		want string
 	}{
-		"relative URL":  {"acme.halopsa.com", []Option{WithClientCredentials("a", "b")}, "must be absolute"},
+		"relative URL":  {"/api", []Option{WithClientCredentials("a", "b")}, "must be absolute"},
 		"no creds":      {base, nil, "no credentials"},
 		"empty secret":  {base, []Option{WithClientCredentials("a", " ")}, "must not be empty"},
 		"bad auth URL":  {base, []Option{WithClientCredentials("a", "b"), WithAuthURL("/auth")}, "auth URL"},

@@ -76,6 +76,7 @@ func TestContract(t *testing.T) {
 		"Client.ClosedStatusIDs": func(context.Context) error { c.ClosedStatusIDs(); return nil },
 		"Client.Counters":        func(context.Context) error { c.Counters(); return nil },
 		"Client.IsClosed":        func(context.Context) error { c.IsClosed(&ticket); return nil },
+		"Client.Ping":            func(ctx context.Context) error { _, err := c.Ping(ctx); return err },
 		"Client.Stats":           func(context.Context) error { c.Stats(); return nil },
 
 		"Clients.All": func(ctx context.Context) error { return apispec.Drain(c.Clients.All(ctx, clientOpts)) },

@@ -87,6 +87,11 @@ type Client struct {
 	fieldsMu sync.Mutex
 	fields   map[string]FieldRef // lower-cased name → field
 
+	// pinged is the auth server and tenant of the last token fetch, for
+	// Ping (discovery may have found them).
+	pingMu sync.Mutex
+	pinged struct{ authURL, tenant string }
+
 	// createMu sends one batch of asset creates, and its read back, at a
 	// time, so that the read back finds the batch among the newest assets.
 	createMu sync.Mutex
@@ -139,15 +144,45 @@ func WithScopes(scopes ...string) Option {
 
 // WithAuthURL sets the authorisation server (token endpoint = authURL +
 // "/token"), for instances whose auth server is not <resource URL>/auth
-// (trial instances, for example).
+// (trial instances, for example). It takes the "Authorisation Server" of
+// Halo's API settings as shown ("https://acme.halopsa.com/auth"), with or
+// without a trailing slash or scheme, and the token URL itself (a
+// trailing "/token" is dropped).
 func WithAuthURL(authURL string) Option {
 	return func(c *config) error {
-		if _, err := httpx.ParseBaseURL(authURL); err != nil {
-			return fmt.Errorf("halo: auth URL: %w", err)
+		u, err := CleanAuthURL(authURL)
+		if err != nil {
+			return err
 		}
-		c.authURL = strings.TrimRight(authURL, "/")
+		c.authURL = u
 		return nil
 	}
+}
+
+// CleanResourceURL returns the instance root NewClient uses for a resource
+// URL in any of the forms users paste: "https://acme.halopsa.com",
+// "https://acme.halopsa.com/api" or ".../api/" as Halo's API settings show
+// the resource server, "acme.halopsa.com" (https is assumed), each with
+// or without trailing slashes. An on-premises path prefix is kept
+// ("https://it.example.com/halo/api" → "https://it.example.com/halo").
+func CleanResourceURL(raw string) (string, error) {
+	u, err := httpx.CleanBaseURL(raw, "/api")
+	if err != nil {
+		return "", fmt.Errorf("halo: resource URL: %w", err)
+	}
+	return u, nil
+}
+
+// CleanAuthURL returns the authorisation server URL for an auth URL in the
+// forms users paste: with or without scheme or trailing slashes, or the
+// token endpoint itself ("https://acme.halopsa.com/auth/token" →
+// "https://acme.halopsa.com/auth").
+func CleanAuthURL(raw string) (string, error) {
+	u, err := httpx.CleanBaseURL(raw, "/token")
+	if err != nil {
+		return "", fmt.Errorf("halo: auth URL: %w", err)
+	}
+	return u, nil
 }
 
 // WithAuthDiscovery looks the auth server (and the tenant, when none is
@@ -276,7 +311,10 @@ func WithStaticToken(token string) Option {
 }
 
 // NewClient returns a client for the Halo instance at resourceURL
-// ("https://acme.halopsa.com"; the API lives under /api).
+// ("https://acme.halopsa.com"; the API lives under /api). The resource URL
+// may be given with "/api" as Halo's settings page shows it, or without;
+// see CleanResourceURL. The auth server is <instance>/auth unless
+// WithAuthURL or WithAuthDiscovery says otherwise.
 func NewClient(resourceURL string, opts ...Option) (*Client, error) {
 	cfg := config{
 		scopes:          []string{DefaultScope},
@@ -291,11 +329,11 @@ func NewClient(resourceURL string, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	base, err := httpx.ParseBaseURL(resourceURL)
+	root, err := CleanResourceURL(resourceURL)
 	if err != nil {
-		return nil, fmt.Errorf("halo: resource URL: %w", err)
+		return nil, err
 	}
-	cfg.resourceURL = strings.TrimRight(base.String(), "/")
+	cfg.resourceURL = root
 	if cfg.clientID == "" && cfg.staticToken == "" {
 		return nil, errors.New("halo: no credentials: use WithClientCredentials")
 	}
@@ -365,6 +403,9 @@ func (c *Client) fetchToken(ctx context.Context) (*oauth2.Token, error) {
 			c.eng.Logger().Warn("halo: auth discovery failed; using the default auth URL", "err", err)
 		}
 	}
+	c.pingMu.Lock()
+	c.pinged.authURL, c.pinged.tenant = authURL, tenant
+	c.pingMu.Unlock()
 	tu := tokenURL(authURL, tenant)
 	cc := httpx.ClientCredentials(httpx.TokenAuthConfig{Vendor: Vendor, TokenURL: tu, HTTPClient: c.cfg.tokenHC},
 		c.cfg.clientID, c.cfg.clientSecret, []string{strings.Join(c.cfg.scopes, " ")}, nil)

@@ -5,6 +5,7 @@
 //
 //	p := progress.New(os.Stderr)
 //	hc, _ := halo.FromEnv(halo.WithLogger(p.Logger(false)))
+//	hc.Counters().Observe(p.Activity) // retries and waits as they happen
 //	stop := p.Watch(3*time.Second, map[string]func() progress.Stats{"halo": hc.Stats})
 //	defer stop()
 //	p.Printf("loading %d devices", n)
@@ -28,23 +29,51 @@ import (
 // one.
 type Stats = mspsync.Stats
 
+// Activity is one retry, rate-limit wait or credential refresh of a
+// client, reported as it happens: pass Printer.Activity to a client's
+// Counters().Observe.
+type Activity = mspsync.Activity
+
 // Printer writes progress lines. It is safe for concurrent use.
 type Printer struct {
 	mu    sync.Mutex
 	w     io.Writer
 	start time.Time
+	json  *slog.Logger // set by NewJSON: every line is a JSON log record
 }
 
 // New returns a Printer writing to w (usually os.Stderr), its clock
 // starting now.
 func New(w io.Writer) *Printer { return &Printer{w: w, start: time.Now()} }
 
+// NewJSON returns a Printer that writes each line as a JSON log record
+// (log/slog's JSON handler: time, level, msg) to w, for programs run with
+// -log-format json; its Logger writes JSON records too.
+func NewJSON(w io.Writer) *Printer {
+	return &Printer{w: w, start: time.Now(), json: slog.New(slog.NewJSONHandler(w, nil))}
+}
+
 // Printf writes one line.
 func (p *Printer) Printf(format string, args ...any) {
 	line := fmt.Sprintf(format, args...)
+	if p.json != nil {
+		p.json.Info(line)
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	fmt.Fprintf(p.w, "[%6.1fs] %s\n", time.Since(p.start).Seconds(), line)
+}
+
+// Activity prints a client's retry, wait or refresh as it happens (a
+// JSON record with its fields when the Printer is NewJSON's).
+func (p *Printer) Activity(a Activity) {
+	if p.json != nil {
+		p.json.Info(a.String(), "kind", string(a.Kind), "vendor", a.Vendor, "method", a.Method, "path", a.Path,
+			"attempt", a.Attempt, "status", a.Status, "reason", a.Reason, "wait", a.Wait)
+		return
+	}
+	p.Printf("%s", a)
 }
 
 // Watch prints each named client's counters every interval while they
@@ -91,10 +120,19 @@ func (p *Printer) Watch(interval time.Duration, clients map[string]func() Stats)
 	}
 }
 
-// Logger returns a logger for the clients' WithLogger that shows retries,
-// rate-limit waits, token refreshes and anything at Info or above as
-// progress lines; the per-request Debug lines only when verbose is set.
+// Logger returns a logger for the clients' WithLogger that shows anything
+// at Info or above as progress lines, and the per-request Debug lines only
+// when verbose is set. Retries, waits and refreshes are not taken from
+// the log: pass Activity to each client's Counters().Observe. A NewJSON
+// Printer's logger writes JSON records.
 func (p *Printer) Logger(verbose bool) *slog.Logger {
+	if p.json != nil {
+		level := slog.LevelInfo
+		if verbose {
+			level = slog.LevelDebug
+		}
+		return slog.New(slog.NewJSONHandler(p.w, &slog.HandlerOptions{Level: level}))
+	}
 	return slog.New(&handler{p: p, verbose: verbose})
 }
 
@@ -106,14 +144,8 @@ type handler struct {
 
 func (h *handler) Enabled(context.Context, slog.Level) bool { return true }
 
-// interesting reports whether a Debug record is one a person watching
-// wants anyway: the engine's retries, waits and re-authentications.
-func interesting(msg string) bool {
-	return msg == "retrying" || strings.HasPrefix(msg, "rate limit") || strings.HasPrefix(msg, "401")
-}
-
 func (h *handler) Handle(_ context.Context, r slog.Record) error {
-	if r.Level < slog.LevelInfo && !h.verbose && !interesting(r.Message) {
+	if r.Level < slog.LevelInfo && !h.verbose {
 		return nil
 	}
 	var b strings.Builder

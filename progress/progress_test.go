@@ -2,6 +2,9 @@ package progress_test
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
 	"log/slog"
 	"regexp"
 	"strings"
@@ -49,14 +52,14 @@ func TestPrinterLinesAndWatch(t *testing.T) {
 	}
 }
 
-func TestLoggerShowsRetriesNotEveryRequest(t *testing.T) {
+func TestLoggerShowsInfoNotEveryRequest(t *testing.T) {
 	var out syncBuffer
 	log := progress.New(&out).Logger(false)
 	log.Debug("request", "method", "GET")
-	log.Debug("retrying", "attempt", 2, "wait", "1s")
+	log.Debug("retrying", "attempt", 2, "wait", "1s") // retries come from Activity, not from the log
 	log.Info("done")
 	s := out.String()
-	if strings.Contains(s, "request method=GET") || !strings.Contains(s, "retrying attempt=2 wait=1s") || !strings.Contains(s, "done") {
+	if strings.Contains(s, "request method=GET") || strings.Contains(s, "retrying") || !strings.Contains(s, "done") {
 		t.Errorf("quiet logger wrote:\n%s", s)
 	}
 	out = syncBuffer{}
@@ -65,3 +68,53 @@ func TestLoggerShowsRetriesNotEveryRequest(t *testing.T) {
 		t.Errorf("verbose logger wrote %q", out.String())
 	}
 }
+
+func TestActivityAndJSON(t *testing.T) {
+	var out syncBuffer
+	a := progress.Activity{Kind: "retry", Vendor: "halo", Method: "GET", Path: "Asset", Attempt: 2, Status: 429, Wait: 1500 * time.Millisecond}
+	progress.New(&out).Activity(a)
+	if !strings.Contains(out.String(), "halo: retrying GET Asset (attempt 2, status 429) in 1.5s") {
+		t.Errorf("text activity %q", out.String())
+	}
+	out = syncBuffer{}
+	p := progress.NewJSON(&out)
+	p.Printf("loading %d devices", 3)
+	p.Activity(a)
+	p.Logger(false).Info("done", "n", 1)
+	p.Logger(false).Debug("request")
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("want 3 JSON lines:\n%s", out.String())
+	}
+	for i, want := range []map[string]any{{"msg": "loading 3 devices"}, {"kind": "retry", "vendor": "halo", "status": 429.0}, {"msg": "done", "n": 1.0}} {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(lines[i]), &m); err != nil {
+			t.Fatalf("line %d %q: %v", i, lines[i], err)
+		}
+		for k, v := range want {
+			if m[k] != v {
+				t.Errorf("line %d: %s = %v, want %v", i, k, m[k], v)
+			}
+		}
+	}
+}
+
+func TestRunChecks(t *testing.T) {
+	var out bytes.Buffer
+	ok := progress.PingCheck("halo", func(context.Context) (*info, error) { return &info{"tenant acme"}, nil })
+	bad := progress.PingCheck("datto", func(context.Context) (*info, error) { return nil, errors.New("dial tcp: connection refused") })
+	err := progress.RunChecks(t.Context(), &out, ok, bad)
+	if out.String() != "halo: ok: tenant acme\ndatto: FAILED: dial tcp: connection refused\n" {
+		t.Errorf("output %q", out.String())
+	}
+	if err == nil || !strings.Contains(err.Error(), "datto: dial tcp") {
+		t.Errorf("err = %v", err)
+	}
+	if err := progress.RunChecks(t.Context(), &out, ok); err != nil {
+		t.Errorf("all ok: %v", err)
+	}
+}
+
+type info struct{ s string }
+
+func (i *info) String() string { return i.s }

@@ -23,13 +23,67 @@ type ApplyOptions struct {
 // the plan's source listing was not complete.
 var ErrPartialListing = errors.New("reconcile: source listing incomplete; nothing is deactivated for being absent")
 
+// WriteCounts splits a changeset's writes by outcome.
+type WriteCounts struct {
+	Planned int `json:"planned"` // write actions in the plan
+	Applied int `json:"applied"` // written (Result.OK)
+	Failed  int `json:"failed"`  // tried, or refused before trying, and failed
+	NotRun  int `json:"not_run"` // never started: Apply was stopped first
+}
+
+// String renders "N planned: N applied, N failed, N not applied".
+func (c WriteCounts) String() string {
+	return fmt.Sprintf("%d planned: %d applied, %d failed, %d not applied", c.Planned, c.Applied, c.Failed, c.NotRun)
+}
+
+// WriteCounts counts the plan's writes by their results (a plan not yet
+// applied has only Planned).
+func (cs *Changeset) WriteCounts() WriteCounts {
+	var c WriteCounts
+	for i := range cs.Actions {
+		a := &cs.Actions[i]
+		if !a.IsWrite() {
+			continue
+		}
+		c.Planned++
+		switch r := a.Result; {
+		case r == nil:
+		case r.OK:
+			c.Applied++
+		case r.NotRun:
+			c.NotRun++
+		default:
+			c.Failed++
+		}
+	}
+	return c
+}
+
+// StoppedError is what Apply returns when its context ended before every
+// write was started: how far it got, and the context's error (matched by
+// errors.Is(err, context.Canceled) or context.DeadlineExceeded).
+type StoppedError struct {
+	Writes WriteCounts
+	Err    error
+}
+
+// Error says how far Apply got.
+func (e *StoppedError) Error() string {
+	return fmt.Sprintf("reconcile: apply stopped (%v): %s", e.Err, e.Writes)
+}
+
+// Unwrap returns the context's error.
+func (e *StoppedError) Unwrap() error { return e.Err }
+
 // Apply carries out a plan's writes against t and records each action's
 // Result: fields, customers, sites and asset types first (in order), then
 // asset creates, updates and deactivations in batches, a bounded number at
 // a time. An asset whose customer, site or type failed to be created fails
-// too. When ctx ends, Apply stops starting work, marks what did not run and
-// returns ctx.Err(); otherwise it returns nil, and failures are in the
-// results (Summary().Failed).
+// too. When ctx ends, Apply stops starting work (writes in flight finish
+// and are recorded), marks what did not run (Result.NotRun) and returns a
+// *StoppedError saying how far it got, which matches ctx.Err(); otherwise
+// it returns nil, and failures are in the results (Summary().Failed,
+// WriteCounts()).
 func Apply(ctx context.Context, cs *Changeset, t Target, opts ApplyOptions) error {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 4
@@ -45,17 +99,15 @@ func Apply(ctx context.Context, cs *Changeset, t Target, opts ApplyOptions) erro
 	}
 	// Fields, customers, sites and asset types, one at a time and in order.
 	if err := ap.applyPrerequisites(ctx); err != nil {
-		markCancelled(cs, err)
-		return err
+		return markCancelled(cs, err)
 	}
 	ap.resolveMappings()
 	// Asset writes, refs resolved, then saved in concurrent batches.
 	pending, writes := ap.resolveAssetWrites()
-	err := ap.saveAssets(ctx, pending, writes)
-	if err != nil {
-		markCancelled(cs, err)
+	if err := ap.saveAssets(ctx, pending, writes); err != nil {
+		return markCancelled(cs, err)
 	}
-	return err
+	return nil
 }
 
 // applier is the state of one Apply call.
@@ -302,10 +354,13 @@ func (ap *applier) saveBatch(ctx context.Context, b assetBatch, pending []*Actio
 	ap.step(b.to - b.from)
 }
 
-func markCancelled(cs *Changeset, err error) {
+// markCancelled marks every write not started as not run and returns
+// the *StoppedError Apply reports.
+func markCancelled(cs *Changeset, err error) error {
 	for i := range cs.Actions {
 		if a := &cs.Actions[i]; a.IsWrite() && a.Result == nil {
-			a.Result = &Result{Error: "not run: " + err.Error()}
+			a.Result = &Result{Error: "not run: " + err.Error(), NotRun: true}
 		}
 	}
+	return &StoppedError{Writes: cs.WriteCounts(), Err: err}
 }

@@ -13,25 +13,33 @@ import (
 // The first error fn returns stops the feeding of further devices (calls
 // in flight finish) and is returned. Otherwise, when ctx is done, no
 // further device is handed out and ctx.Err() is returned.
+//
+// Under Run, each finished call is reported as PhaseEnrich progress
+// (done of len(devices)) to RunOptions.OnProgress.
 func EnrichEach(ctx context.Context, devices []*Device, concurrency int, fn func(ctx context.Context, d *Device) error) error {
 	n := concurrency
 	if n <= 0 {
 		n = 4
 	}
+	report := progressOf(ctx)
 	work := make(chan *Device)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var firstErr error
+	done := 0
 	for range n {
 		wg.Go(func() {
 			for d := range work {
-				if err := fn(ctx, d); err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
+				err := fn(ctx, d)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
 				}
+				done++
+				if report != nil {
+					report(done, len(devices))
+				}
+				mu.Unlock()
 			}
 		})
 	}

@@ -76,6 +76,9 @@ type Result struct {
 	OK    bool   `json:"ok"`
 	ID    int    `json:"id,omitempty"`
 	Error string `json:"error,omitempty"`
+	// NotRun marks a write Apply never started because its context ended
+	// (Error says "not run: context canceled").
+	NotRun bool `json:"not_run,omitempty"`
 }
 
 // IsWrite reports whether applying the action writes to the PSA.

@@ -15,6 +15,12 @@ type RunOptions struct {
 	ApplyOptions
 	// Step, when set, is told what Run is doing ("loading the PSA", ...).
 	Step func(msg string)
+	// OnProgress, when set, receives typed progress events: each phase
+	// starting and ending, the devices an Enricher has read (through
+	// EnrichEach: 312 of 400) and the writes applied. Calls are made one
+	// at a time, from Run's goroutines; keep them quick. ApplyOptions'
+	// Progress, when also set, is still called.
+	OnProgress func(ProgressEvent)
 	// Mappings, when set, keeps what the import learns: the mappings of
 	// earlier runs place their sites (after the config's own), and the
 	// sites this run places by link, by name or on customers and sites it
@@ -30,6 +36,9 @@ type RunResult struct {
 	// Enriched is how many devices the Enricher was asked to complete
 	// (Datto audit reads, one request each).
 	Enriched int
+	// Target is the PSA snapshot the plan was made against (for
+	// WriteReport's names).
+	Target *TargetSnapshot
 }
 
 // Run loads both sides, completes expensive source fields only for the
@@ -43,16 +52,22 @@ func Run(ctx context.Context, src Source, tgt Target, cfg *Config, opts RunOptio
 			opts.Step(fmt.Sprintf(format, args...))
 		}
 	}
+	rep := &reporter{fn: opts.OnProgress}
 	step("loading the PSA")
+	rep.started(PhaseLoadTarget, 0)
 	ts, err := tgt.LoadTarget(ctx)
+	rep.done(PhaseLoadTarget, 0, 0, err)
 	if err != nil {
 		return nil, fmt.Errorf("reconcile: loading the target: %w", err)
 	}
 	step("loading the RMM")
+	rep.started(PhaseLoadSource, 0)
 	ss, err := src.LoadSource(ctx)
 	if err != nil {
+		rep.done(PhaseLoadSource, 0, 0, err)
 		return nil, fmt.Errorf("reconcile: loading the source: %w", err)
 	}
+	rep.done(PhaseLoadSource, len(ss.Devices), len(ss.Devices), nil)
 	res := &RunResult{}
 	if en, ok := src.(Enricher); ok && !cfg.assetsLimited() {
 		need, err := devicesNeedingEnrichment(ss, ts, cfg, en.ExpensiveFields())
@@ -61,7 +76,15 @@ func Run(ctx context.Context, src Source, tgt Target, cfg *Config, opts RunOptio
 		}
 		if len(need) > 0 {
 			step("reading expensive fields of %d devices", len(need))
-			if err := en.Enrich(ctx, need); err != nil {
+			rep.started(PhaseEnrich, len(need))
+			var done, total int
+			ectx := withProgress(ctx, func(d, t int) {
+				done, total = d, t
+				rep.progress(PhaseEnrich, d, t)
+			})
+			err := en.Enrich(ectx, need)
+			rep.done(PhaseEnrich, done, total, err)
+			if err != nil {
 				return nil, fmt.Errorf("reconcile: enriching devices: %w", err)
 			}
 		}
@@ -74,19 +97,41 @@ func Run(ctx context.Context, src Source, tgt Target, cfg *Config, opts RunOptio
 		}
 	}
 	step("planning %d devices against %d assets", len(ss.Devices), len(ts.Assets))
+	rep.started(PhasePlan, len(ss.Devices))
 	cs, err := Plan(ss, ts, cfg, WithLearnedMappings(learned))
+	rep.done(PhasePlan, len(ss.Devices), len(ss.Devices), err)
 	if err != nil {
 		return nil, err
 	}
 	res.Changeset = cs
+	res.Target = ts
 	if opts.DryRun {
 		return res, nil
 	}
 	if cs.Writes() > 0 {
 		step("applying %d writes", cs.Writes())
-		err = Apply(ctx, cs, tgt, opts.ApplyOptions)
+		err = applyReported(ctx, cs, tgt, opts.ApplyOptions, rep)
 	}
 	return res, errors.Join(err, saveLearned(ctx, opts, cs, learned))
+}
+
+// applyReported runs Apply, reporting PhaseApply to rep besides opts'
+// own Progress.
+func applyReported(ctx context.Context, cs *Changeset, tgt Target, opts ApplyOptions, rep *reporter) error {
+	total := cs.Writes()
+	done := 0
+	rep.started(PhaseApply, total)
+	inner := opts.Progress
+	opts.Progress = func(d, t int) {
+		done = d
+		rep.progress(PhaseApply, d, t)
+		if inner != nil {
+			inner(d, t)
+		}
+	}
+	err := Apply(ctx, cs, tgt, opts)
+	rep.done(PhaseApply, done, total, err)
+	return err
 }
 
 // saveLearned keeps the mappings the run found or created that the store

@@ -40,7 +40,7 @@ const (
 // runs the user grouping modes on engines of their own, and prints the
 // tickets, the request log and the metrics.
 func runDemo(ctx context.Context, o options, stdout, stderr io.Writer) error {
-	d, err := startDemo(ctx, stderr)
+	d, err := startDemoLogs(ctx, stderr, o.logFormat == "json")
 	if err != nil {
 		return err
 	}
@@ -64,10 +64,20 @@ type demo struct {
 }
 
 func startDemo(ctx context.Context, stderr io.Writer) (*demo, error) {
+	return startDemoLogs(ctx, stderr, false)
+}
+
+// startDemoLogs starts the demo, its progress and logs on stderr as JSON
+// records when jsonLogs is set (-log-format json).
+func startDemoLogs(ctx context.Context, stderr io.Writer, jsonLogs bool) (*demo, error) {
 	d := &demo{
 		hs: halotest.New(), ds: dattormmtest.New(), status: progress.New(stderr),
 		logger:   slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		grouping: map[int]alerting.Grouping{},
+	}
+	if jsonLogs {
+		d.status = progress.NewJSON(stderr)
+		d.logger = slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	d.status.Printf("demo: seeding the fakes (Halo: Contoso Ltd with two sites, Fabrikam, two Northwind Traders, Tailspin Toys Inc, Woodgrove Bank, Unassigned; Datto: five sites, seven alerts)")
 	d.w = seedAlertsDemo(d.hs, d.ds)

@@ -6,6 +6,12 @@
 //	go run ./examples/datto-alerts-to-halo -demo     # in-process fakes; a scripted burst of alerts
 //	go run ./examples/datto-alerts-to-halo           # a real receiver on 127.0.0.1:8080
 //	go run ./examples/datto-alerts-to-halo -config new.json -dry-route requests.json   # where would these alerts go?
+//	go run ./examples/datto-alerts-to-halo -check    # check the Halo and Datto connections, one line each
+//
+// -check connects to each vendor (a token and one cheap read), prints
+// "halo: ok: ..." or "halo: FAILED: ..." and the same for datto, and exits
+// 1 if one failed (with -demo: against the demo's fakes). -log-format json
+// writes the logs on stderr as JSON records (log/slog's JSON handler).
 //
 // Routes: POST /webhooks/datto (paste the payloads printed by -print-templates
 // into Datto RMM's webhook settings), GET /healthz (the process is up),
@@ -94,6 +100,8 @@ type options struct {
 	pollSince                 string
 	demo, printTemplates      bool
 	json                      bool
+	check                     bool
+	logFormat                 string
 }
 
 func main() {
@@ -110,6 +118,8 @@ func main() {
 	flag.StringVar(&o.dryRoute, "dry-route", "", "replay the alerts of this file (a JSON array of alerts, or GET /requests' JSON; @store: -store's request log) through -config and print where each would go, writing nothing")
 	flag.BoolVar(&o.json, "json", false, "with -dry-route: print JSON")
 	flag.BoolVar(&o.demo, "demo", false, "run a scripted burst of alerts against in-process fakes and exit")
+	flag.BoolVar(&o.check, "check", false, "check the Halo and Datto connections (a token and one read each), print one line each, and exit")
+	flag.StringVar(&o.logFormat, "log-format", "text", "logs on stderr: text or json")
 	flag.BoolVar(&o.printTemplates, "print-templates", false, "print the Datto RMM webhook payloads for DATTO_WEBHOOK_SECRET and exit")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -124,10 +134,21 @@ const (
 )
 
 func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	fail := func(code int, err error) int {
 		fmt.Fprintln(stderr, "datto-alerts-to-halo:", err)
 		return code
+	}
+	var logger *slog.Logger
+	switch o.logFormat {
+	case "", "text":
+		logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	case "json":
+		logger = slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	default:
+		return fail(exitSettings, fmt.Errorf("-log-format %q: want text or json", o.logFormat))
+	}
+	if o.check {
+		return runCheck(ctx, o, logger, stdout, stderr)
 	}
 	if o.demo {
 		if err := runDemo(ctx, o, stdout, stderr); err != nil {

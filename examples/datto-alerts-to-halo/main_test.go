@@ -174,3 +174,41 @@ func TestStoreLabelHidesThePassword(t *testing.T) {
 		t.Errorf("label = %q", got)
 	}
 }
+
+// TestCheckAndLogFormat runs -demo -check against the fakes (one line per
+// vendor), -check against a closed port (the cause and the host, exit 1)
+// and refuses an unknown -log-format.
+func TestCheckAndLogFormat(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(t.Context(), options{demo: true, check: true}, &out, &errOut); code != exitOK {
+		t.Fatalf("exit %d\n%s", code, errOut.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "halo: ok: http://127.0.0.1:") || !strings.HasPrefix(lines[1], `datto: ok: account "Fake MSP"`) {
+		t.Errorf("-check printed:\n%s", out.String())
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	t.Setenv("HALO_URL", "http://"+addr)
+	t.Setenv("HALO_CLIENT_ID", "id")
+	t.Setenv("HALO_CLIENT_SECRET", "cs-SECRET")
+	t.Setenv("DATTO_API_URL", "http://"+addr+"/api")
+	t.Setenv("DATTO_API_KEY", "key")
+	t.Setenv("DATTO_API_SECRET", "ds-SECRET")
+	out.Reset()
+	if code := run(t.Context(), options{check: true, logFormat: "json"}, &out, &errOut); code != exitFailed {
+		t.Fatalf("closed port: exit %d\n%s", code, out.String())
+	}
+	if !strings.Contains(out.String(), "halo: FAILED: halo: POST http://"+addr+"/auth/token") || !strings.Contains(out.String(), "connection refused") ||
+		strings.Contains(out.String(), "SECRET") {
+		t.Errorf("closed port:\n%s", out.String())
+	}
+	if code := run(t.Context(), options{demo: true, logFormat: "xml"}, &out, &errOut); code != exitSettings {
+		t.Errorf("-log-format xml: exit %d", code)
+	}
+}

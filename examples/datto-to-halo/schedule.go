@@ -90,42 +90,12 @@ type runReport struct {
 	Run      int                       `json:"run"`
 	Started  time.Time                 `json:"started"`
 	Took     string                    `json:"took"`
-	Status   string                    `json:"status"` // ok, failed, cancelled, locked
+	Status   string                    `json:"status"` // ok, failed, cancelled, locked, conflict
 	Error    string                    `json:"error,omitempty"`
 	DryRun   bool                      `json:"dry_run,omitempty"`
 	Summary  *reconcile.Summary        `json:"summary,omitempty"`
-	Writes   writeCounts               `json:"writes"`
+	Writes   reconcile.WriteCounts     `json:"writes"`
 	Requests map[string]progress.Stats `json:"requests,omitempty"`
-}
-
-// writeCounts splits a plan's writes by outcome.
-type writeCounts struct {
-	Planned int `json:"planned"`
-	Applied int `json:"applied"`
-	Failed  int `json:"failed"`
-	NotRun  int `json:"not_run"` // left when the run was stopped or cancelled
-}
-
-// countWrites counts cs's writes by result.
-func countWrites(cs *reconcile.Changeset) writeCounts {
-	var c writeCounts
-	for i := range cs.Actions {
-		a := &cs.Actions[i]
-		if !a.IsWrite() {
-			continue
-		}
-		c.Planned++
-		switch r := a.Result; {
-		case r == nil: // dry run
-		case r.OK:
-			c.Applied++
-		case strings.HasPrefix(r.Error, "not run: "):
-			c.NotRun++
-		default:
-			c.Failed++
-		}
-	}
-	return c
 }
 
 // String renders the report as one line.
@@ -140,7 +110,7 @@ func (r runReport) String() string {
 		if r.DryRun {
 			b.WriteString("; dry run, nothing written")
 		} else {
-			fmt.Fprintf(&b, "; writes: %d applied, %d failed, %d not run of %d", r.Writes.Applied, r.Writes.Failed, r.Writes.NotRun, r.Writes.Planned)
+			fmt.Fprintf(&b, "; writes: %s", r.Writes)
 		}
 	}
 	for _, k := range []string{"halo", "datto"} {

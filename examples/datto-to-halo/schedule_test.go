@@ -80,8 +80,8 @@ func TestEveryKeepsRunning(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, errOut)
 	}
 	for _, want := range []*regexp.Regexp{
-		regexp.MustCompile(`run 1 ok: summary: created=56 updated=5 .* failed=0; writes: 61 applied, 0 failed, 0 not run of 61; halo \d+ requests`),
-		regexp.MustCompile(`run 2 ok: summary: created=0 updated=0 unchanged=54 .*; writes: 0 applied, 0 failed, 0 not run of 0`),
+		regexp.MustCompile(`run 1 ok: summary: created=56 updated=5 .* failed=0; writes: 61 planned: 61 applied, 0 failed, 0 not applied; halo \d+ requests`),
+		regexp.MustCompile(`run 2 ok: summary: created=0 updated=0 unchanged=54 .*; writes: 0 planned: 0 applied, 0 failed, 0 not applied`),
 		regexp.MustCompile(`run 3 ok: summary: created=0 updated=0 unchanged=54`),
 		regexp.MustCompile(`\d+ learned site mappings kept in .*m\.json`),
 		regexp.MustCompile(`next run at `),
@@ -147,11 +147,11 @@ func TestCancelledRunIsReported(t *testing.T) {
 	if code != exitFailed {
 		t.Errorf("exit %d, want %d for a run stopped half-way", code, exitFailed)
 	}
-	re := regexp.MustCompile(`run 1 cancelled \(context canceled\): summary: created=56 updated=5 .* failed=58; writes: 3 applied, 0 failed, 58 not run of 61`)
+	re := regexp.MustCompile(`run 1 cancelled \(stopped: context canceled\): summary: created=56 updated=5 .* failed=58; writes: 61 planned: 3 applied, 0 failed, 58 not applied`)
 	if !re.MatchString(errOut.String()) {
 		t.Errorf("stderr lacks the cancelled run's report %q:\n%s", re, errOut.String())
 	}
-	if n := strings.Count(out.String(), "not run: context canceled"); n != 58 {
+	if n := strings.Count(out.String(), "[not applied]"); n != 58 {
 		t.Errorf("%d writes marked not run in the table, want 58:\n%s", n, out.String())
 	}
 	if !strings.Contains(out.String(), "summary: created=56") || strings.Contains(errOut.String(), "run 2") {

@@ -5,11 +5,15 @@
 //
 //	go run ./examples/quickstart -demo          # in-process fakes, no credentials
 //	go run ./examples/quickstart [-json]        # real APIs, settings from the environment
+//	go run ./examples/quickstart -check         # only check both connections, one line each
 //
 // Environment: HALO_URL, HALO_AUTH_URL (optional), HALO_TENANT (optional),
 // HALO_CLIENT_ID, HALO_CLIENT_SECRET, DATTO_API_URL, DATTO_API_KEY,
-// DATTO_API_SECRET. Progress (requests, retries, rate-limit waits) goes to
-// stderr; the tables (or JSON) to stdout.
+// DATTO_API_SECRET. Progress (requests, and retries and rate-limit waits
+// as they happen) goes to stderr, as JSON log records with -log-format
+// json; the tables (or JSON) to stdout. -check connects to each vendor (a
+// token and one cheap read), prints "halo: ok: ..." or "halo: FAILED:
+// ..." and the same for datto, and exits 1 if one failed.
 package main
 
 import (
@@ -39,12 +43,14 @@ func main() {
 	demo := flag.Bool("demo", false, "run against in-process fakes seeded with sample data")
 	asJSON := flag.Bool("json", false, "print JSON instead of tables")
 	verbose := flag.Bool("v", false, "log every request to stderr")
+	check := flag.Bool("check", false, "check the Halo and Datto connections, print one line each, and exit")
+	logFormat := flag.String("log-format", "text", "progress and logs on stderr: text or json")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *demo, *asJSON, *verbose, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, flags{demo: *demo, asJSON: *asJSON, verbose: *verbose, check: *check, logFormat: *logFormat}, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
-		if errors.Is(err, halo.ErrMissingSetting) {
+		if errors.Is(err, halo.ErrMissingSetting) || errors.Is(err, errUsage) {
 			os.Exit(2)
 		}
 		os.Exit(1)
@@ -64,8 +70,26 @@ type Row struct {
 	Count int    `json:"count"`
 }
 
-func run(ctx context.Context, demo, asJSON, verbose bool, stdout, stderr io.Writer) error {
-	status := progress.New(stderr)
+// flags are the command line.
+type flags struct {
+	demo, asJSON, verbose, check bool
+	logFormat                    string
+}
+
+// errUsage marks a bad flag value (exit status 2, like missing settings).
+var errUsage = errors.New("bad usage")
+
+func run(ctx context.Context, f flags, stdout, stderr io.Writer) error {
+	demo, asJSON, verbose := f.demo, f.asJSON, f.verbose
+	var status *progress.Printer
+	switch f.logFormat {
+	case "", "text":
+		status = progress.New(stderr)
+	case "json":
+		status = progress.NewJSON(stderr)
+	default:
+		return fmt.Errorf("-log-format %q: want text or json (%w)", f.logFormat, errUsage)
+	}
 	logger := status.Logger(verbose)
 	var hc *halo.Client
 	var dc *dattormm.Client
@@ -86,6 +110,11 @@ func run(ctx context.Context, demo, asJSON, verbose bool, stdout, stderr io.Writ
 		if hc, dc, err = clientsFromEnv(logger); err != nil {
 			return err
 		}
+	}
+	hc.Counters().Observe(status.Activity) // retries and waits as they happen
+	dc.Counters().Observe(status.Activity)
+	if f.check {
+		return progress.RunChecks(ctx, stdout, progress.PingCheck("halo", hc.Ping), progress.PingCheck("datto", dc.Ping))
 	}
 	stopWatch := status.Watch(2*time.Second, map[string]func() halo.Stats{"halo": hc.Stats, "datto": dc.Stats})
 	sum, err := collect(ctx, status, hc, dc)

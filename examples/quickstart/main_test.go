@@ -12,7 +12,7 @@ import (
 
 func TestDemo(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if err := run(t.Context(), true, false, false, &out, &errOut); err != nil {
+	if err := run(t.Context(), flags{demo: true}, &out, &errOut); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"Datto RMM sites (3)", "Northwind Traders", "HaloPSA customers (2)", "Fabrikam"} {
@@ -24,7 +24,7 @@ func TestDemo(t *testing.T) {
 		t.Errorf("no progress on stderr:\n%s", errOut.String())
 	}
 	out.Reset()
-	if err := run(t.Context(), true, true, false, &out, &errOut); err != nil {
+	if err := run(t.Context(), flags{demo: true, asJSON: true}, &out, &errOut); err != nil {
 		t.Fatal(err)
 	}
 	var sum Summary
@@ -38,9 +38,36 @@ func TestMissingSettingsNamed(t *testing.T) {
 		t.Setenv(k, "")
 	}
 	t.Setenv("HALO_URL", "https://acme.halopsa.example")
-	err := run(t.Context(), false, false, false, &bytes.Buffer{}, &bytes.Buffer{})
+	err := run(t.Context(), flags{}, &bytes.Buffer{}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "HALO_CLIENT_ID, HALO_CLIENT_SECRET") ||
 		!strings.Contains(err.Error(), "DATTO_API_URL, DATTO_API_KEY, DATTO_API_SECRET") || !errors.Is(err, halo.ErrMissingSetting) {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestCheckAndJSONLogs runs -demo -check (one line per vendor), and the
+// demo with -log-format json (every stderr line a JSON record).
+func TestCheckAndJSONLogs(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if err := run(t.Context(), flags{demo: true, check: true}, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "halo: ok: http://127.0.0.1:") || !strings.Contains(lines[0], `acting as agent "API"`) ||
+		!strings.HasPrefix(lines[1], `datto: ok: account "Fake MSP"`) || !strings.Contains(lines[1], "24 devices") {
+		t.Errorf("-check printed:\n%s", out.String())
+	}
+	errOut.Reset()
+	if err := run(t.Context(), flags{demo: true, logFormat: "json"}, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	for l := range strings.SplitSeq(strings.TrimSpace(errOut.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil || m["msg"] == nil {
+			t.Errorf("not a JSON record: %q", l)
+		}
+	}
+	if err := run(t.Context(), flags{demo: true, logFormat: "yaml"}, &out, &errOut); !errors.Is(err, errUsage) {
+		t.Errorf("-log-format yaml: %v", err)
 	}
 }

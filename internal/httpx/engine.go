@@ -228,7 +228,7 @@ func (e *Engine) waitPause(ctx context.Context) error {
 		if d <= 0 {
 			return nil
 		}
-		e.c.AddWait(d)
+		e.c.Record(Activity{Kind: ActivityWait, Vendor: e.vendor, Reason: "rate limited: every request waits for the window to drain", Wait: d})
 		e.log.Debug("rate limited: every request waits for the window to drain", "vendor", e.vendor, "wait", d)
 		if err := e.clock.Sleep(ctx, d); err != nil {
 			return err
@@ -482,7 +482,7 @@ func (e *Engine) afterErrorStatus(ctx context.Context, c *call, resp *http.Respo
 	if resp.StatusCode == http.StatusUnauthorized && !c.refreshed && e.auth != nil && !c.r.NoAuth && e.auth.Refresh(resp.Request) {
 		c.refreshed = true
 		c.attempt-- // the replay after a refresh is not a retry of the policy
-		e.c.AddRefresh()
+		e.c.Record(Activity{Kind: ActivityRefresh, Vendor: e.vendor, Method: c.r.Method, Path: pathOnly(c.r.Path), Status: http.StatusUnauthorized})
 		e.log.Debug("401: refreshing credentials and replaying once", "vendor", e.vendor, "method", c.r.Method, "url", c.rurl)
 		return false, nil
 	}
@@ -585,7 +585,7 @@ func (e *Engine) waitLimiter(ctx context.Context, lim *rate.Limiter) error {
 	if d <= 0 {
 		return nil
 	}
-	e.c.AddWait(d)
+	e.c.Record(Activity{Kind: ActivityWait, Vendor: e.vendor, Reason: "client-side rate limit", Wait: d})
 	e.log.Debug("rate limit: waiting", "vendor", e.vendor, "wait", d)
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -600,12 +600,25 @@ func (e *Engine) waitLimiter(ctx context.Context, lim *rate.Limiter) error {
 
 // sleep waits before a retry, counting and logging it.
 func (e *Engine) sleep(ctx context.Context, r Request, rurl string, attempt int, d time.Duration, reason string, status int) error {
-	e.c.AddRetry(d)
-	e.log.Debug("retrying", "vendor", e.vendor, "method", r.Method, "path", strings.SplitN(r.Path, "?", 2)[0], "attempt", attempt, "status", status, "reason", reason, "wait", d)
+	e.c.Record(Activity{Kind: ActivityRetry, Vendor: e.vendor, Method: r.Method, Path: pathOnly(r.Path), Attempt: attempt, Status: status, Reason: reason, Wait: d})
+	e.log.Debug("retrying", "vendor", e.vendor, "method", r.Method, "path", pathOnly(r.Path), "attempt", attempt, "status", status, "reason", reason, "wait", d)
 	if err := e.clock.Sleep(ctx, d); err != nil {
 		return &Error{Vendor: e.vendor, Method: r.Method, URL: rurl, Message: err.Error(), Err: err}
 	}
 	return nil
+}
+
+// pathOnly is a request path without its query (which may hold a secret)
+// and, for an absolute URL, without scheme and host.
+func pathOnly(p string) string {
+	p, _, _ = strings.Cut(p, "?")
+	if _, rest, ok := strings.Cut(p, "://"); ok {
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			return rest[i:]
+		}
+		return "/"
+	}
+	return p
 }
 
 func (e *Engine) transportError(method, rurl string, err error) *Error {

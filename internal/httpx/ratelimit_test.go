@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -121,8 +122,8 @@ func TestConnectionFailuresAreRetriedBriefly(t *testing.T) {
 		clk := httpxtest.NewClock().AutoAdvance()
 		e := newEngine(t, "http://"+addr+"/api", func(c *Config) { c.Clock = clk; c.Retry = slowPolicy })
 		_, err := e.Do(t.Context(), Request{Method: http.MethodPost, Path: "x"}, nil)
-		if err == nil || !strings.Contains(err.Error(), "connection refused") {
-			t.Fatalf("err = %v", err)
+		if err == nil || !strings.Contains(err.Error(), "connection refused") || !strings.Contains(err.Error(), "test: POST http://"+addr+"/api/x") {
+			t.Fatalf("err = %v; want the operation, the host and the cause", err)
 		}
 		if s := e.Counters().Snapshot(); s.Requests != int64(slowPolicy.MaxAttempts) {
 			t.Errorf("attempts = %d", s.Requests)
@@ -170,6 +171,61 @@ func TestConnectionFailuresAreRetriedBriefly(t *testing.T) {
 		}
 		checkBrief(t, "TLS handshake", clk)
 	})
+}
+
+// TestTLSMismatchIsRetriedBrieflyAndNamed points an https base URL at a
+// plain HTTP server (a wrong scheme in a pasted URL): the handshake fails,
+// is retried for seconds only, and the error names the operation, the host
+// and the cause.
+func TestTLSMismatchIsRetriedBrieflyAndNamed(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { calls.Add(1) }))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	clk := httpxtest.NewClock().AutoAdvance()
+	e := newEngine(t, "https://"+host+"/api", func(c *Config) {
+		c.Clock = clk
+		c.Retry = slowPolicy
+		c.Auth = BearerToken("bt-SECRET")
+	})
+	_, err := e.Do(t.Context(), Request{Method: http.MethodPost, Path: "Assets", Query: url.Values{"api_key": {"ak-SECRET"}}}, nil)
+	if err == nil {
+		t.Fatal("no error from an https request to a plain HTTP server")
+	}
+	msg := err.Error()
+	for _, want := range []string{"test: POST https://" + host + "/api/Assets", "HTTP response to HTTPS client"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not say %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "SECRET") {
+		t.Errorf("secret in error: %s", msg)
+	}
+	var he *Error
+	if !errors.As(err, &he) || he.StatusCode != 0 || he.Err == nil {
+		t.Errorf("want an *Error with the transport cause and no status: %#v", err)
+	}
+	if calls.Load() != 0 {
+		t.Errorf("the handler ran %d times", calls.Load())
+	}
+	if s := e.Counters().Snapshot(); s.Requests != int64(slowPolicy.MaxAttempts) || s.Retries != int64(slowPolicy.MaxAttempts-1) || s.Failures != 1 {
+		t.Errorf("counters %+v; want %d attempts, %d retries, 1 failure", s, slowPolicy.MaxAttempts, slowPolicy.MaxAttempts-1)
+	}
+	checkBrief(t, "TLS mismatch", clk)
+
+	// The same mistake in the token URL: retried as briefly, and named.
+	tclk := httpxtest.NewClock().AutoAdvance()
+	auth := ClientCredentials(TokenAuthConfig{Vendor: "test", TokenURL: "https://" + host + "/auth/token"}, "id", "cs-SECRET", nil, nil)
+	te := newEngine(t, "https://"+host+"/api", func(c *Config) { c.Clock = tclk; c.Retry = slowPolicy; c.Auth = auth })
+	_, err = te.Do(t.Context(), Request{Path: "x"}, nil)
+	if err == nil || !strings.Contains(err.Error(), "POST https://"+host+"/auth/token") || !strings.Contains(err.Error(), "HTTP response to HTTPS client") || strings.Contains(err.Error(), "SECRET") {
+		t.Errorf("token endpoint: err = %v", err)
+	}
+	if auth.Fetches() != int64(slowPolicy.MaxAttempts) {
+		t.Errorf("token fetches = %d, want %d", auth.Fetches(), slowPolicy.MaxAttempts)
+	}
+	checkBrief(t, "TLS mismatch at the token endpoint", tclk)
 }
 
 func TestCertificateErrorIsNotRetried(t *testing.T) {

@@ -77,7 +77,10 @@ func connectFailure(err error) bool {
 	if errors.As(err, &dns) || errors.As(err, &rh) || errors.As(err, &alert) {
 		return true
 	}
-	return strings.Contains(err.Error(), "TLS handshake")
+	// net/http replaces the record-header error of an https request to a
+	// plain HTTP server by this text: no TLS connection was opened.
+	msg := err.Error()
+	return strings.Contains(msg, "TLS handshake") || strings.Contains(msg, "HTTP response to HTTPS client")
 }
 
 // backoff returns the wait before retry number n (0 for the first retry):
