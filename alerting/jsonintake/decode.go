@@ -139,7 +139,7 @@ func (d *decoded) readAlert(v map[string]string) error {
 		Source: v["source"], EventID: v["event_id"], AlertID: v["alert_id"], Type: v["alert_type"],
 		User: v["user_email"], Customer: alerting.CustomerRef{ID: v["customer_ref"], Name: v["customer_name"]},
 		Device: alerting.Device{ID: v["device_id"], Hostname: v["device_name"]},
-		Title: v["title"], Body: v["body"],
+		Title:  v["title"], Body: v["body"],
 	}
 	var missing []string
 	for _, k := range []string{"source", "event_id", "action"} {

@@ -47,7 +47,7 @@ func toIntake(e saasAlertsEvent) jsonintake.Alert {
 // alert to the engine (here a Recorder standing in for it).
 func Example_saasAlerts() {
 	const secret = "5d2a8f0c7e9b1a3d5f7c9e1b3a5d7f9c" // openssl rand -hex 16, shared with the sender
-	engine := &alertingtest.Recorder{}                 // an *alerting.Engine in a program
+	engine := &alertingtest.Recorder{}                // an *alerting.Engine in a program
 	h, err := jsonintake.NewHandler(engine, jsonintake.WithSources("saasalerts"), jsonintake.WithSigningSecrets(secret))
 	if err != nil {
 		panic(err)
