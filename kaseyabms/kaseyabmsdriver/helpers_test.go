@@ -68,3 +68,5 @@ func (w *world) config(g alerting.Grouping) alerting.Config {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func kaseyabmstestAccount(name string) kaseyabms.AccountSummary { return kaseyabms.AccountSummary{AccountName: name} }
