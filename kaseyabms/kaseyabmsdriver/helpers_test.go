@@ -69,4 +69,6 @@ func (w *world) config(g alerting.Grouping) alerting.Config {
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
-func kaseyabmstestAccount(name string) kaseyabms.AccountSummary { return kaseyabms.AccountSummary{AccountName: name} }
+func kaseyabmstestAccount(name string) kaseyabms.AccountSummary {
+	return kaseyabms.AccountSummary{AccountName: name}
+}

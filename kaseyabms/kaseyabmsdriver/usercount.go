@@ -68,8 +68,8 @@ type LineState struct {
 	ContractID int       `json:"contract_id"`
 	ServiceID  int       `json:"service_id"`
 	LineID     int       `json:"line_id,omitempty"`
-	Units      int       `json:"units"`             // the units the line was added with
-	Reported   int       `json:"reported"`          // the last count the source reported
+	Units      int       `json:"units"`               // the units the line was added with
+	Reported   int       `json:"reported"`            // the last count the source reported
 	Uncertain  bool      `json:"uncertain,omitempty"` // an add whose answer was lost: it may be on the contract
 	Updated    time.Time `json:"updated"`
 }
@@ -116,7 +116,9 @@ type fileLines struct {
 	lines map[string]LineState
 }
 
-func lineKey(contractID, serviceID int) string { return strconv.Itoa(contractID) + "/" + strconv.Itoa(serviceID) }
+func lineKey(contractID, serviceID int) string {
+	return strconv.Itoa(contractID) + "/" + strconv.Itoa(serviceID)
+}
 
 func (f *fileLines) Line(_ context.Context, contractID, serviceID int) (LineState, bool, error) {
 	f.mu.Lock()
