@@ -25,7 +25,7 @@ type world struct {
 	contract                kaseyabms.ContractLookup
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	srv := kaseyabmstest.NewServer(t)
 	c, err := srv.NewClient()
