@@ -5,12 +5,17 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/mspsync/mspsync/alerting"
+	"github.com/mspsync/mspsync/alerting/jsonintake"
 	"github.com/mspsync/mspsync/kaseyabms"
 	"github.com/mspsync/mspsync/kaseyabms/kaseyabmstest"
 )
@@ -134,3 +139,85 @@ func kaseyabmstestAccount(name string) kaseyabms.AccountSummary {
 func kaseyabmstestContact(account int) kaseyabms.Contact {
 	return kaseyabms.Contact{AccountID: account, FirstName: "Sam", EmailAddress: "sam@other.example", IsActive: true}
 }
+
+// TestRealModeServesTheIntake runs the real mode against the fake BMS: a
+// signed alert posted to /alerts/json becomes a ticket; a forged one is
+// refused.
+func TestRealModeServesTheIntake(t *testing.T) {
+	srv := kaseyabmstest.NewServer(t)
+	acme := srv.SeedAccount(kaseyabmstestAccount("Contoso"))
+	desk := srv.SeedContact(kaseyabms.Contact{AccountID: acme.ID, FirstName: "Front", LastName: "Desk", IsActive: true})
+	t.Setenv("BMS_URL", srv.URL())
+	t.Setenv("BMS_TENANT", srv.Tenant)
+	t.Setenv("BMS_USERNAME", srv.Username)
+	t.Setenv("BMS_PASSWORD", srv.Password)
+	const secret = "0123456789abcdef0123456789abcdef"
+	t.Setenv(EnvSecret, secret)
+	cfg := filepath.Join(t.TempDir(), "cfg.json")
+	os.WriteFile(cfg, []byte(`{"alerting": {"grouping": "user", "customers": [{"source": "saasalerts", "source_customer": "org-1",
+		"customer": "`+itoa(acme.ID)+`", "contact": "`+itoa(desk.ID)+`"}], "ticket": {"type": "2", "source": "5", "queue": "Security"}},
+		"bms": {"group_key_field": 9}}`), 0o600)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan int, 1)
+	var errs syncBuffer
+	go func() {
+		done <- run(ctx, options{configPath: cfg, listen: addr, store: filepath.Join(t.TempDir(), "s.db"), lines: filepath.Join(t.TempDir(), "l.json")}, io.Discard, &errs)
+	}()
+	body := []byte(`{"source":"saasalerts","event_id":"e1","action":"raise","alert_type":"Too Many Downloads","user_email":"ann@contoso.example","customer_ref":"org-1"}`)
+	post := func(sig string) int {
+		for range 200 { // the server may not listen yet
+			req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/alerts/json", bytes.NewReader(body))
+			req.Header.Set(jsonintake.SignatureHeader, sig)
+			resp, err := http.DefaultClient.Do(req)
+			if err == nil {
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		t.Fatal("the receiver never answered")
+		return 0
+	}
+	if code := post(jsonintake.Sign("another-secret-0123456789abcdef", body)); code != http.StatusUnauthorized {
+		t.Errorf("forged delivery answered %d", code)
+	}
+	if code := post(jsonintake.Sign(secret, body)); code != http.StatusOK {
+		t.Fatalf("signed delivery answered %d: %s", code, errs.String())
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(srv.Tickets()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != exitOK {
+		t.Errorf("exit %d: %s", code, errs.String())
+	}
+	tks := srv.Tickets()
+	if len(tks) != 1 || tks[0].AccountID != acme.ID || tks[0].ContactID != desk.ID || tks[0].QueueID != kaseyabmstest.QueueSecurity {
+		t.Fatalf("tickets %+v", tks)
+	}
+	if cf := srv.TicketCustomFields(tks[0].ID); len(cf) != 1 || cf[0].CustomFieldID != 9 {
+		t.Errorf("custom fields %+v", cf)
+	}
+	if strings.Contains(errs.String(), secret) || strings.Contains(errs.String(), srv.Password) {
+		t.Error("the log shows a secret")
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
