@@ -15,6 +15,7 @@ import (
 
 	"github.com/mspsync/mspsync/dattormm/dattormmtest"
 	"github.com/mspsync/mspsync/halo/halotest"
+	"github.com/mspsync/mspsync/kaseyabms/kaseyabmstest"
 	"github.com/mspsync/mspsync/level/leveltest"
 	"github.com/mspsync/mspsync/visionone/visiononetest"
 	"github.com/mspsync/mspsync/vsax/vsaxtest"
@@ -26,8 +27,10 @@ var demoSecrets = []string{
 	dattormmtest.DefaultAPISecret,
 	vsaxtest.DefaultTokenSecret,
 	leveltest.DefaultAPIKey,
-	visiononetest.KeyPrefix,                        // every API key of the Vision One fake starts with it
-	"demo-v1-notify-token-4f2a9c7e1b3d5a60",        // visionone-to-halo's notification token
+	visiononetest.KeyPrefix,                 // every API key of the Vision One fake starts with it
+	"demo-v1-notify-token-4f2a9c7e1b3d5a60", // visionone-to-halo's notification token
+	kaseyabmstest.DefaultPassword,
+	"demo-alerts-secret-3c9e7a1f5b2d4068a9c1",      // alerts-to-bms's intake signing secret
 	"demo-secret-6f1d9a2c4b7e8f30a1b2c3d4e5f60718", // datto-alerts-to-halo's webhook secret
 	"demo-mail-secret-9b2e4c6a8d0f1e3c5a7b",        // datto-alerts-to-halo's mail endpoint secret
 	"level-demo-webhook-secret-5c2e9a7b41d3f086",   // level-to-halo's webhook signing secret

@@ -1,14 +1,13 @@
 package vsax
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/mspsync/mspsync/internal/intake"
 )
 
 // SignatureHeader is the header VSA X signs notification webhooks with:
@@ -27,9 +26,9 @@ var (
 // Which bytes VSA X keys the HMAC with is not documented (vendors/vsax.md
 // §10.4): the verifier accepts a signature made with the secret string's
 // bytes and, failing that, with its hex-decoded bytes. Comparisons run in
-// constant time.
+// constant time (the shared intake.HMACVerifier, base64).
 type WebhookVerifier struct {
-	keys [][]byte
+	hmac *intake.HMACVerifier
 }
 
 // NewWebhookVerifier returns a verifier for secret (the 64 hex characters
@@ -39,40 +38,30 @@ func NewWebhookVerifier(secret string) (*WebhookVerifier, error) {
 	if secret == "" {
 		return nil, errors.New("vsax: empty webhook secret")
 	}
-	v := &WebhookVerifier{keys: [][]byte{[]byte(secret)}}
+	keys := [][]byte{[]byte(secret)}
 	if b, err := hex.DecodeString(secret); err == nil && len(b) > 0 {
-		v.keys = append(v.keys, b)
+		keys = append(keys, b)
 	}
-	return v, nil
+	h, err := intake.NewHMACVerifier(intake.Base64, "", keys...)
+	if err != nil {
+		return nil, fmt.Errorf("vsax: %w", err)
+	}
+	return &WebhookVerifier{hmac: h}, nil
 }
 
 // Sign returns the signature header value of body under secret's string
 // bytes (what tests and the fake send).
 func Sign(secret string, body []byte) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(body)
-	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+	return intake.Sign(intake.Base64, "", []byte(secret), body)
 }
 
-// Verify checks sig (the header's value) over the raw body.
+// Verify checks sig (the header's value) over the raw body. The error is
+// ErrMissingSignature or ErrBadSignature.
 func (v *WebhookVerifier) Verify(body []byte, sig string) error {
-	sig = strings.TrimSpace(sig)
-	if sig == "" {
+	switch err := v.hmac.Verify(body, sig); {
+	case errors.Is(err, intake.ErrNoSignature):
 		return ErrMissingSignature
-	}
-	got, err := base64.StdEncoding.DecodeString(sig)
-	if err != nil {
-		return ErrBadSignature
-	}
-	ok := false
-	for _, k := range v.keys {
-		m := hmac.New(sha256.New, k)
-		m.Write(body)
-		if hmac.Equal(m.Sum(nil), got) {
-			ok = true
-		}
-	}
-	if !ok {
+	case err != nil:
 		return ErrBadSignature
 	}
 	return nil

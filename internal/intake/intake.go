@@ -1,6 +1,9 @@
-// Package intake holds what the HTTP alert intakes share (the Datto RMM
-// webhook of dattormm and dattormmdriver, the mail endpoint of
-// alerting/receiver): the shared-secret check and the JSON answer.
+// Package intake holds what the HTTP alert intakes share: the
+// shared-secret check (Secrets: the Datto RMM webhook of dattormm, the mail
+// endpoint of alerting/receiver, the tokens of alerting/jsonintake), the
+// HMAC-SHA256 signature check (HMACVerifier: Level's X-Level-Signature,
+// VSA X's x-hmac-signature, alerting/jsonintake's signature header) and
+// the JSON answer (Reply).
 package intake
 
 import (

@@ -2,9 +2,6 @@ package leveldriver
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,32 +34,27 @@ const (
 var ErrBadSignature = errors.New("level: missing or wrong X-Level-Signature")
 
 // Verifier checks X-Level-Signature with the secret set in Level's webhook
-// settings.
-type Verifier struct{ secret []byte }
+// settings (the shared intake.HMACVerifier: hex, "sha256=" prefix).
+type Verifier struct{ hmac *intake.HMACVerifier }
 
 // NewVerifier returns the verifier of secret (non-empty).
 func NewVerifier(secret string) (*Verifier, error) {
 	if strings.TrimSpace(secret) == "" {
 		return nil, errors.New("level: empty webhook secret")
 	}
-	return &Verifier{secret: []byte(secret)}, nil
+	h, err := intake.NewHMACVerifier(intake.Hex, "sha256=", []byte(secret))
+	if err != nil {
+		return nil, fmt.Errorf("level: %w", err)
+	}
+	return &Verifier{hmac: h}, nil
 }
 
 // Verify checks sig ("sha256=<hex>", hex in either case) against body in
-// constant time.
+// constant time. The error matches ErrBadSignature (and
+// intake.ErrSignature) and says what was wrong, never the secret.
 func (v *Verifier) Verify(body []byte, sig string) error {
-	hexsig, ok := strings.CutPrefix(strings.TrimSpace(sig), "sha256=")
-	if !ok {
-		return ErrBadSignature
-	}
-	got, err := hex.DecodeString(hexsig)
-	if err != nil {
-		return ErrBadSignature
-	}
-	m := hmac.New(sha256.New, v.secret)
-	m.Write(body)
-	if !hmac.Equal(got, m.Sum(nil)) {
-		return ErrBadSignature
+	if err := v.hmac.Verify(body, sig); err != nil {
+		return fmt.Errorf("%w (%w)", ErrBadSignature, err)
 	}
 	return nil
 }
