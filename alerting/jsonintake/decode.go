@@ -33,6 +33,15 @@ var schema = map[string]valueType{
 	"device_id": idValue, "device_name": textValue, "user_count": countValue,
 }
 
+// deciding are the keys that decide what a delivery does and where it
+// goes. A sender that pastes text into a template must put them before
+// the text; one whose first occurrence follows free text is still used,
+// but reported (late), since text before it could have supplied it.
+var deciding = map[string]bool{
+	"kind": true, "source": true, "event_id": true, "alert_id": true, "action": true,
+	"customer_ref": true, "device_id": true, "user_count": true,
+}
+
 // maxNoted caps the key names a decode reports, and noteLen each name.
 const (
 	maxNoted = 16
@@ -46,8 +55,9 @@ type decoded struct {
 	count UserCount
 	// duplicates and unknown name the keys that occurred more than once
 	// (the first occurrence was used) and the keys the schema does not
-	// have (ignored): names only, capped, for the log.
-	duplicates, unknown []string
+	// have (ignored); late the deciding keys whose first occurrence came
+	// after free text. Names only, capped, for the log.
+	duplicates, unknown, late []string
 	// severity is set when the body's severity was not recognised (the
 	// alert's severity is then unknown): the name, for the log.
 	severity string
@@ -81,6 +91,7 @@ func decode(body []byte) (decoded, error) {
 	}
 	vals := map[string]string{}
 	seen := map[string]bool{}
+	textSeen := false // a key holding free text (or an unknown key) came already
 	for {
 		t, err := dec.Token()
 		if err != nil {
@@ -108,10 +119,17 @@ func decode(body []byte) (decoded, error) {
 			continue
 		case !known:
 			seen[key] = true
+			textSeen = true
 			d.unknown = note(d.unknown, key)
 			continue
 		}
 		seen[key] = true
+		switch {
+		case deciding[key] && textSeen:
+			d.late = note(d.late, key)
+		case !deciding[key] && key != "time":
+			textSeen = true
+		}
 		s, err := scalar(key, typ, v, nested)
 		if err != nil {
 			return d, err

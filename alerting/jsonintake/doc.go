@@ -6,30 +6,31 @@
 // like the vendor webhook handlers of the driver packages; it passes
 // alertingtest.RunIntake. A second kind of delivery reports how many users
 // a customer has, for PSA sinks that bill per user (WithUserCounter).
-// Serve it behind alerting/receiver, which adds the server's timeouts and
-// connection limits.
+// Serve it with alerting/receiver (receiver.Serve or receiver.NewServer),
+// which adds the server's timeouts, caps and connection limits.
 //
 // # Alert deliveries
 //
 // POST one JSON object (UTF-8; Content-Type is not checked, but send
-// application/json) with these keys:
+// application/json) with these keys, deciding keys first (see "What is
+// refused"):
 //
 //	{
-//	  "kind":          "alert",              // optional; "alert" is the default
-//	  "source":        "saasalerts",         // required: one of WithSources
-//	  "event_id":      "evt-8d41",           // required: this delivery's ID
-//	  "action":        "raise",              // required: "raise" or "resolve"
-//	  "alert_id":      "alert-17",           // optional: shared by raise and resolve; default event_id
-//	  "alert_type":    "Too Many Downloads", // required for a raise
-//	  "user_email":    "ann@contoso.example",// optional: address or UPN of the user concerned
-//	  "customer_ref":  "org-42",             // optional: the sender's customer (organisation) ID
-//	  "customer_name": "Contoso",            // optional: its name (auto-matching uses it)
-//	  "severity":      "high",               // optional: info, low, medium, high, critical (or warning, major, …)
-//	  "title":         "…",                  // optional: default alert_type + ": " + user_email
-//	  "body":          "…",                  // optional: default a summary of the fields
-//	  "time":          "2025-05-01T09:30:00Z", // optional: RFC 3339
-//	  "device_id":     "…",                  // optional: a device the alert concerns
-//	  "device_name":   "…"                   // optional
+//	  "kind":          "alert",               // optional; "alert" is the default
+//	  "source":        "saasalerts",          // required: one of WithSources
+//	  "event_id":      "evt-8d41",            // required: this delivery's ID
+//	  "action":        "raise",               // required: "raise" or "resolve"
+//	  "alert_id":      "alert-17",            // optional: shared by raise and resolve; default event_id
+//	  "customer_ref":  "org-42",              // optional: the sender's customer (organisation) ID
+//	  "device_id":     "",                    // optional: a device the alert concerns
+//	  "time":          "2025-05-01T09:30:00Z",// optional: RFC 3339
+//	  "alert_type":    "Too Many Downloads",  // required for a raise
+//	  "user_email":    "ann@contoso.example", // optional: address or UPN of the user concerned
+//	  "customer_name": "Contoso",             // optional: the customer's name (auto-matching uses it)
+//	  "device_name":   "",                    // optional
+//	  "severity":      "high",                // optional: info, low, medium, high, critical (or warning, major, …)
+//	  "title":         "…",                   // optional: default alert_type + ": " + user_email
+//	  "body":          "…"                    // optional: default a summary of the fields
 //	}
 //
 // event_id, alert_id, customer_ref and device_id may also be non-negative
@@ -45,7 +46,7 @@
 // # User count deliveries
 //
 //	{"kind": "user_count", "source": "saasalerts", "customer_ref": "org-42",
-//	 "customer_name": "Contoso", "user_count": 57, "time": "2025-05-01T00:00:00Z"}
+//	 "user_count": 57, "time": "2025-05-01T00:00:00Z", "customer_name": "Contoso"}
 //
 // source, customer_ref and user_count (an integer from 0 to MaxUserCount)
 // are required. The count goes to the UserCounter of WithUserCounter (a
@@ -74,7 +75,7 @@
 // is ever logged or put into an answer. Signing a delivery with openssl
 // and curl:
 //
-//	body='{"source":"saasalerts","event_id":"evt-8d41","action":"raise","alert_type":"Too Many Downloads","user_email":"ann@contoso.example","customer_ref":"org-42","customer_name":"Contoso"}'
+//	body='{"kind":"alert","source":"saasalerts","event_id":"evt-8d41","action":"raise","customer_ref":"org-42","alert_type":"Too Many Downloads","user_email":"ann@contoso.example","customer_name":"Contoso"}'
 //	sig=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$ALERTS_SECRET" -hex | sed 's/^.* //')
 //	curl -sS https://mspsync.example/alerts/json \
 //	  -H 'Content-Type: application/json' \
@@ -102,11 +103,19 @@
 // changes nothing.
 //
 // Each key is read from its first occurrence, as in the Datto RMM
-// intake: a repeated key is ignored and its name logged, so text that
-// ends up after the decisive keys cannot change the source, IDs or
-// action. Keys the schema does not have are ignored (names logged). A
-// severity the engine does not know leaves the alert's severity unknown
-// rather than losing the alert.
+// intake: a repeated key is ignored and its name logged, never obeyed,
+// and never a reason to refuse the alert. Keys the schema does not have
+// are ignored (names logged). A severity the engine does not know leaves
+// the alert's severity unknown rather than losing the alert.
+//
+// A JSON encoder escapes text, so nothing in a value can become a key.
+// A sender that instead pastes text into a template string (as Datto RMM
+// does) must put the deciding keys — kind, source, event_id, action,
+// alert_id, customer_ref, device_id — before the first free text, with an
+// empty value when it has none, as in the schema above: text that repeats
+// one of them is then only a repeat. A deciding key whose first
+// occurrence follows free text is still used, but logged, since text
+// could have supplied it. Alert and UserCount marshal in that order.
 //
 // # Answers
 //

@@ -89,7 +89,7 @@ func ExampleWithUserCounter() {
 	h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/alerts/json?token="+token, bytes.NewReader(body)))
 	fmt.Println(w.Code)
 	// Output:
-	// {"kind":"user_count","source":"saasalerts","customer_ref":"org-42","customer_name":"Contoso","user_count":57}
+	// {"kind":"user_count","source":"saasalerts","customer_ref":"org-42","user_count":57,"customer_name":"Contoso"}
 	// saasalerts reports 57 users for org-42 (Contoso)
 	// 200
 }

@@ -129,8 +129,9 @@ func WithMaxBody(n int64) Option {
 	}
 }
 
-// WithLogger logs refusals (reasons and key names, never bodies or
-// secrets) and acceptances at debug level.
+// WithLogger logs refusals (status, reason and a message that quotes no
+// secret), repeated, late and unknown key names, an unrecognised severity
+// (clipped), never a body, token or signature; acceptances at debug level.
 func WithLogger(l *slog.Logger) Option {
 	return func(h *Handler) error { h.log = l; return nil }
 }
@@ -223,10 +224,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	source = got
-	if len(d.duplicates) > 0 || len(d.unknown) > 0 || d.severity != "" {
-		// Names only, never values: the first occurrence of each key decided.
-		h.log.Warn("json intake: repeated or unknown keys ignored, or severity not recognised",
-			"source", source, "repeated", d.duplicates, "unknown", d.unknown, "severity", d.severity)
+	if len(d.duplicates) > 0 || len(d.late) > 0 {
+		// Names only, never values: the first occurrence of each key
+		// decided. A repeat, or a deciding key after free text, is what
+		// text pasted into a template would look like.
+		h.log.Warn("json intake: repeated keys ignored (the first occurrence decided), or deciding keys after free text",
+			"source", source, "repeated", d.duplicates, "after_text", d.late)
+	}
+	if len(d.unknown) > 0 || d.severity != "" {
+		h.log.Info("json intake: unknown keys ignored, or severity not recognised",
+			"source", source, "unknown", d.unknown, "severity", d.severity)
 	}
 	if d.kind == KindUserCount {
 		h.userCount(ctx, w, d.count)

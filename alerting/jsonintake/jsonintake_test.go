@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -532,5 +535,57 @@ func TestAlertStructMarshalsToTheSchema(t *testing.T) {
 		a.Customer != (alerting.CustomerRef{ID: "c-1", Name: "Contoso"}) || a.Severity != alerting.SeverityCritical ||
 		a.Title != in.Title || a.Body != in.Body || !a.Time.Equal(in.Time) || a.Device != (alerting.Device{ID: "d-1", Hostname: "pc-1"}) {
 		t.Errorf("the struct's JSON decoded as %+v", a)
+	}
+}
+
+func TestLogsNamesNeverValues(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	h, rec, _ := newHandler(t, jsonintake.WithLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	body := []byte(`{"source":"saasalerts","event_id":"l-1","action":"raise","alert_type":"x","title":"VALUE-ONE",
+		"action":"VALUE-TWO","customer_ref":"VALUE-THREE","vendor_extra":"VALUE-FOUR","severity":"VALUE-FIVE"}`)
+	if got := postSigned(h, body); got.code != 200 {
+		t.Fatalf("answer %d %s", got.code, got.body)
+	}
+	if got := post(h, "/alerts?token=wrong-wrong-wrong-wrong", body, jsonintake.TokenHeader, "WRONG-TOKEN-0123456789"); got.code != 401 {
+		t.Fatalf("answer %d %s", got.code, got.body)
+	}
+	out := logs.String()
+	for _, want := range []string{`"repeated":["action"]`, `"after_text":["customer_ref"]`, `"unknown":["vendor_extra"]`, `"severity":"VALUE-FIVE"`, "bad_signature"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the log lacks %s:\n%s", want, out)
+		}
+	}
+	for _, leak := range []string{"VALUE-ONE", "VALUE-TWO", "VALUE-FOUR", "WRONG-TOKEN", "wrong-wrong", secret, token} {
+		if strings.Contains(out, leak) {
+			t.Errorf("the log shows %q:\n%s", leak, out)
+		}
+	}
+	if a := rec.Accepted(); len(a) != 1 || a[0].Kind != alerting.Raise || a[0].Customer.ID != "VALUE-THREE" {
+		t.Errorf("accepted %+v", a)
+	}
+}
+
+// The package doc's openssl pipeline computes the header Sign computes,
+// and the handler accepts it.
+func TestOpenSSLSignatureMatchesTheDoc(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("openssl"); err != nil {
+		t.Skip("no openssl")
+	}
+	body := `{"kind":"alert","source":"saasalerts","event_id":"evt-8d41","action":"raise","customer_ref":"org-42","alert_type":"Too Many Downloads","user_email":"ann@contoso.example","customer_name":"Contoso"}`
+	cmd := exec.CommandContext(t.Context(), "sh", "-c", `printf '%s' "$body" | openssl dgst -sha256 -hmac "$ALERTS_SECRET" -hex | sed 's/^.* //'`)
+	cmd.Env = append(os.Environ(), "body="+body, "ALERTS_SECRET="+secret)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := "sha256=" + strings.TrimSpace(string(out))
+	if want := jsonintake.Sign(secret, []byte(body)); sig != want {
+		t.Fatalf("openssl gives %s; Sign %s", sig, want)
+	}
+	h, rec, _ := newHandler(t)
+	if got := post(h, "/alerts", []byte(body), jsonintake.SignatureHeader, sig); got.code != 200 || len(rec.Accepted()) != 1 {
+		t.Errorf("answer %d %s", got.code, got.body)
 	}
 }
