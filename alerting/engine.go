@@ -29,6 +29,7 @@ type Engine struct {
 	poll      pollConfig             // reconciliation poll (poll.go)
 	maint     maintenance            // maintenance windows (windows.go)
 	requests  RequestLog             // WithRequestLog; nil if none
+	observer  func(Event)            // WithObserver; nil if none
 	log       *slog.Logger
 	owner     string
 	now       func() time.Time
@@ -448,6 +449,7 @@ func (e *Engine) RejectPayload(ctx context.Context, source string, reason Reason
 	e.log.LogAttrs(ctx, slog.LevelWarn, "alerting: payload rejected", slog.String("source", source),
 		slog.String("reason", string(reason)), slog.Any("err", err))
 	e.logPayload(ctx, source, reason, err)
+	e.observe(Event{Kind: EventPayloadRejected, Source: source, Result: Result{Outcome: OutcomeRejected, Reason: reason}, Err: err})
 }
 
 // staticIgnore applies the configuration that switches tickets off.

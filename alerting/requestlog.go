@@ -216,6 +216,7 @@ func (e *Engine) RequestLog() RequestLog { return e.requests }
 
 // logIntake records what Accept answered for a.
 func (e *Engine) logIntake(ctx context.Context, a Alert, at time.Time, res Result, err error) {
+	e.observeAlert(EventAccepted, a, res, 0, err)
 	if e.requests == nil {
 		return
 	}
@@ -261,6 +262,7 @@ func (e *Engine) addRequest(ctx context.Context, r Request) {
 
 // logApplied records how the worker applied item.
 func (e *Engine) logApplied(ctx context.Context, item PendingItem, res Result, err error) {
+	e.observeAlert(EventProcessed, item.Alert, res, item.Attempts, err)
 	if e.requests == nil {
 		return
 	}

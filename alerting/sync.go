@@ -169,6 +169,8 @@ func (e *Engine) syncTicket(ctx context.Context, ct ClosedTicket) (resolved int,
 			keys = append(keys, m.Key())
 			resolved++
 			e.stats.sourceResolves.Add(1)
+			e.observe(Event{Kind: EventSourceResolved, Source: m.Source, Account: m.Account, AlertID: m.AlertID,
+				Result: Result{GroupKey: tx.g.Key, TicketID: t.ID}})
 			e.log.InfoContext(ctx, "alerting: alert resolved at the source", "group", tx.g.Key, "ticket", t.ID,
 				"source", m.Source, "account", m.Account, "alert", m.AlertID)
 		}
