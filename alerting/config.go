@@ -92,7 +92,7 @@ type Config struct {
 	// AutoMatch looks an unmapped source customer up in the PSA by exact
 	// name (Sink.FindCustomer), case and runs of white space aside; two
 	// PSA customers of that name are no match.
-	AutoMatch bool `json:"auto_match,omitempty"`
+	AutoMatch bool `json:"auto_match"`
 	// CatchAll receives the tickets of customers that are neither mapped nor
 	// auto-matched. Without it such alerts are rejected with
 	// ErrUnmappedCustomer.
@@ -132,7 +132,7 @@ type Config struct {
 	ReopenWithin string `json:"reopen_within,omitempty"`
 	// LinkAsset links the PSA asset that matches the alert's device to the
 	// ticket.
-	LinkAsset bool `json:"link_asset,omitempty"`
+	LinkAsset bool `json:"link_asset"`
 	// Reopen is "new_ticket" (default) or "new_linked_ticket".
 	Reopen ReopenPolicy `json:"reopen,omitempty"`
 

@@ -59,6 +59,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -93,6 +94,7 @@ type options struct {
 	pollInterval              time.Duration
 	pollSince                 string
 	demo, printTemplates      bool
+	printConfig               bool
 	json                      bool
 }
 
@@ -103,14 +105,16 @@ func main() {
 	flag.DurationVar(&o.syncInterval, "resolve-sync-interval", time.Minute, "how often to look for tickets closed in Halo")
 	flag.DurationVar(&o.pollInterval, "poll-interval", 5*time.Minute, "how often to compare Datto's open alerts with the tickets, healing missed webhooks (0: never)")
 	flag.StringVar(&o.pollSince, "poll-since", "", "RFC 3339 time: the poll tickets only alerts raised since then (default: when this receiver first started on its store)")
-	flag.StringVar(&o.configPath, "config", "", "JSON alerting.Config: routing, grouping, ticket defaults and priorities, close and reopen policies (close, reopen_within), maintenance windows (maintenance)")
+	flag.StringVar(&o.configPath, "config", "", "JSON file over the defaults (see -print-config): alerting.Config keys (routing, grouping, ticket defaults and priorities, close and reopen policies (close, reopen_within), maintenance windows (maintenance)) and the HTTP limits under \"receiver\"")
 	flag.StringVar(&o.mappingsPath, "mappings", "", "site mappings the import learned (datto-to-halo's -mappings file), used after the devices' linked assets and the config's mappings")
 	flag.StringVar(&o.maildir, "maildir", "", "also take Datto alert e-mails delivered to this Maildir (new/ is polled; handled mail moves to cur/, refused mail to failed/)")
 	flag.StringVar(&o.mailFrom, "mail-from", "", "comma-separated sender addresses or domains accepted for alert e-mails (default: any)")
 	flag.StringVar(&o.dryRoute, "dry-route", "", "replay the alerts of this file (a JSON array of alerts, or GET /requests' JSON; @store: -store's request log) through -config and print where each would go, writing nothing")
 	flag.BoolVar(&o.json, "json", false, "with -dry-route: print JSON")
 	flag.BoolVar(&o.demo, "demo", false, "run a scripted burst of alerts against in-process fakes and exit")
+	flag.BoolVar(&o.printConfig, "print-config", false, "print the effective -config (the file over this program's defaults, or the defaults) as JSON and exit; needs no settings")
 	flag.BoolVar(&o.printTemplates, "print-templates", false, "print the Datto RMM webhook payloads for DATTO_WEBHOOK_SECRET and exit")
+	flag.Usage = usage
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -135,6 +139,18 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
+	if o.printConfig {
+		fc, err := loadFileConfig(o.configPath)
+		if err != nil {
+			return fail(exitSettings, err)
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(fc); err != nil {
+			return fail(exitFailed, err)
+		}
+		return exitOK
+	}
 	if o.printTemplates {
 		secret, err := webhookSecret()
 		if err != nil {
@@ -154,10 +170,11 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	if err := errors.Join(herr, derr, serr); err != nil {
 		return fail(exitSettings, err)
 	}
-	cfg, err := loadConfig(o.configPath)
+	fc, err := loadFileConfig(o.configPath)
 	if err != nil {
 		return fail(exitSettings, err)
 	}
+	cfg, limits := &fc.Config, fc.Receiver.Limits()
 	verifier, err := dattormm.NewWebhookVerifier(secret)
 	if err != nil {
 		return fail(exitSettings, err)
@@ -206,7 +223,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 			}
 		}()
 	}
-	mail, err := newMailSetup(o, eng, logger, receiverLimits)
+	mail, err := newMailSetup(o, eng, logger, limits)
 	if err != nil {
 		return fail(exitSettings, err)
 	}
@@ -216,7 +233,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	}
 	logger.Info("listening", "addr", ln.Addr().String(), "store", storeLabel(o.store), "resolve_sync_every", o.syncInterval,
 		"poll_every", o.pollInterval, "first_start", started)
-	if err := serveWithMail(ctx, ln, eng, verifier, logger, receiverLimits, mail, readyChecks(hc, dc)...); err != nil && !errors.Is(err, context.Canceled) {
+	if err := serveWithMail(ctx, ln, eng, verifier, logger, limits, mail, readyChecks(hc, dc)...); err != nil && !errors.Is(err, context.Canceled) {
 		return fail(exitFailed, err)
 	}
 	return exitOK
@@ -248,12 +265,21 @@ func checkPSA(ctx context.Context, eng *alerting.Engine, logger *slog.Logger) er
 // Halo (checkPSA).
 var psaCheckTimeout = 20 * time.Second
 
+// minWebhookSecret is the shortest DATTO_WEBHOOK_SECRET accepted, in
+// bytes: the secret is the webhook's only authentication and is printed
+// into Datto's payload templates, so it must be long and random.
+const minWebhookSecret = 32
+
 // webhookSecret reads DATTO_WEBHOOK_SECRET, the shared secret Datto puts
-// in every payload.
+// in every payload, and refuses one shorter than minWebhookSecret bytes
+// (without showing it).
 func webhookSecret() (string, error) {
 	s := strings.TrimSpace(os.Getenv("DATTO_WEBHOOK_SECRET"))
 	if s == "" {
 		return "", &dattormm.SettingsError{Vendor: dattormm.Vendor, Missing: []string{"DATTO_WEBHOOK_SECRET"}}
+	}
+	if len(s) < minWebhookSecret {
+		return "", fmt.Errorf("DATTO_WEBHOOK_SECRET is %d bytes; use at least %d random bytes (e.g. openssl rand -hex 32)", len(s), minWebhookSecret)
 	}
 	return s, nil
 }
@@ -288,18 +314,6 @@ func openStore(ctx context.Context, spec string) (storeCloser, error) {
 	return boltstore.Open(spec)
 }
 
-// loadConfig reads -config (over alerting.DefaultConfig), or returns this
-// program's default: per-alert tickets, close on resolve, linked assets,
-// customers auto-matched by name.
-func loadConfig(path string) (*alerting.Config, error) {
-	if path == "" {
-		cfg := alerting.DefaultConfig()
-		cfg.AutoMatch, cfg.LinkAsset = true, true
-		return &cfg, nil
-	}
-	return alerting.LoadConfigFile(path)
-}
-
 // handler routes the receiver's endpoints. The webhook is recorded and
 // answered without calling Datto or Halo; the engine's worker enriches it
 // (alerting.WithEnricher). /readyz runs the store check and checks.
@@ -330,10 +344,11 @@ func runDryRoute(ctx context.Context, o options, logger *slog.Logger, stdout, st
 	if err != nil {
 		return fail(exitSettings, err)
 	}
-	cfg, err := loadConfig(o.configPath)
+	fc, err := loadFileConfig(o.configPath)
 	if err != nil {
 		return fail(exitSettings, err)
 	}
+	cfg := &fc.Config
 	var opts []alerting.Option
 	if o.mappingsPath != "" {
 		opts = append(opts, alerting.WithSiteMappings(learnedMappings(reconcile.NewFileMappings(o.mappingsPath))))
@@ -365,9 +380,10 @@ func runDryRoute(ctx context.Context, o options, logger *slog.Logger, stdout, st
 	return exitOK
 }
 
-// receiverLimits are the HTTP limits of the receiver: receiver's defaults
-// (timeouts against slow clients, 256 KiB bodies, 64 requests in flight,
-// 1,024 connections).
+// receiverLimits are the demo's and the tests' HTTP limits: receiver's
+// defaults (timeouts against slow clients, 256 KiB bodies, 64 requests in
+// flight, 1,024 connections). A real receiver takes them from -config's
+// "receiver" section over the same defaults.
 var receiverLimits = receiver.DefaultLimits()
 
 // serve runs the HTTP server (with limits), the engine's pending-work loop

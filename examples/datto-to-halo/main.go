@@ -124,6 +124,7 @@ func main() {
 		o.jitter = d
 		return err
 	})
+	flag.Usage = usage
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
@@ -146,6 +147,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	fail := func(code int, err error) int {
 		fmt.Fprintln(stderr, "datto-to-halo:", err)
 		return code
+	}
+	if o.printConfig && !o.demo {
+		return printConfig(ctx, o, stdout, stderr)
 	}
 	if o.every < 0 {
 		return fail(exitSettings, errors.New("-every must not be negative"))

@@ -98,6 +98,7 @@ func main() {
 	flag.BoolVar(&o.verbose, "v", false, "log every request to stderr")
 	flag.StringVar(&o.configPath, "config", "", "JSON reconcile.Config (default: the built-in default; in -demo, the demo's)")
 	flag.StringVar(&o.mappingsPath, "mappings", "", "a JSON file keeping the site mappings the import learns (\"\" for nowhere)")
+	flag.Usage = usage
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -109,6 +110,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	fail := func(code int, err error) int {
 		fmt.Fprintln(stderr, "level-to-halo:", err)
 		return code
+	}
+	if o.printConfig && !o.demo {
+		return printConfig(ctx, o, stdout, stderr)
 	}
 	var hc *halo.Client
 	var lc *level.Client

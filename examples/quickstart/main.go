@@ -39,6 +39,7 @@ func main() {
 	demo := flag.Bool("demo", false, "run against in-process fakes seeded with sample data")
 	asJSON := flag.Bool("json", false, "print JSON instead of tables")
 	verbose := flag.Bool("v", false, "log every request to stderr")
+	flag.Usage = usage
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

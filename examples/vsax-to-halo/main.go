@@ -74,6 +74,7 @@ func main() {
 	flag.BoolVar(&o.all, "all", false, "list unchanged assets in the table too")
 	flag.BoolVar(&o.verbose, "v", false, "log every request to stderr")
 	flag.StringVar(&o.configPath, "config", "", "JSON reconcile.Config (default: the built-in default)")
+	flag.Usage = usage
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -85,6 +86,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	fail := func(code int, err error) int {
 		fmt.Fprintln(stderr, "vsax-to-halo:", err)
 		return code
+	}
+	if o.printConfig && !o.demo {
+		return printConfig(ctx, o, stdout, stderr)
 	}
 	var hc *halo.Client
 	var vc *vsax.Client
