@@ -323,7 +323,7 @@ func handler(eng *alerting.Engine, verifier *dattormm.WebhookVerifier, logger *s
 	mux.Handle("/webhooks/datto", receiver.Intake("webhook", &dattormmdriver.WebhookHandler{Verifier: verifier, Engine: eng, Logger: logger}))
 	mux.Handle("GET /healthz", receiver.Healthz())
 	mux.Handle("GET /readyz", receiver.Ready(readyTimeout, append([]receiver.Check{{Name: "store", Run: eng.CheckStore}}, checks...)...))
-	mux.Handle("GET /metrics", eng.MetricsHandler())
+	mux.Handle("GET /metrics", metricsHandler(eng, logger))
 	if rl := eng.RequestLog(); rl != nil {
 		mux.Handle("GET /requests", receiver.RequestLogHandler(rl))
 	}
