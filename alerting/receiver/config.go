@@ -19,15 +19,25 @@ import (
 //
 // Each key is the Limits field of the same name; 0 means its default.
 type Config struct {
+	// ReadHeaderTimeout bounds reading a request's headers.
 	ReadHeaderTimeout config.Duration `json:"read_header_timeout"`
-	ReadTimeout       config.Duration `json:"read_timeout"`
-	WriteTimeout      config.Duration `json:"write_timeout"`
-	IdleTimeout       config.Duration `json:"idle_timeout"`
-	ShutdownTimeout   config.Duration `json:"shutdown_timeout"`
-	MaxHeaderBytes    int             `json:"max_header_bytes"`
-	MaxBodyBytes      int64           `json:"max_body_bytes"`
-	MaxInFlight       int             `json:"max_in_flight"`
-	MaxConns          int             `json:"max_conns"`
+	// ReadTimeout bounds reading a whole request, body included.
+	ReadTimeout config.Duration `json:"read_timeout"`
+	// WriteTimeout bounds the time from the end of the headers to the
+	// end of the answer.
+	WriteTimeout config.Duration `json:"write_timeout"`
+	// IdleTimeout closes keep-alive connections idle this long.
+	IdleTimeout config.Duration `json:"idle_timeout"`
+	// ShutdownTimeout bounds the graceful shutdown.
+	ShutdownTimeout config.Duration `json:"shutdown_timeout"`
+	// MaxHeaderBytes caps the request line and headers.
+	MaxHeaderBytes int `json:"max_header_bytes"`
+	// MaxBodyBytes caps a request body (413 beyond it).
+	MaxBodyBytes int64 `json:"max_body_bytes"`
+	// MaxInFlight caps the requests handled at once (503 beyond it).
+	MaxInFlight int `json:"max_in_flight"`
+	// MaxConns caps open connections.
+	MaxConns int `json:"max_conns"`
 }
 
 // DefaultConfig returns DefaultLimits as a Config.
