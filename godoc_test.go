@@ -7,6 +7,8 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -244,5 +246,89 @@ func TestConfigKeysAreDocumented(t *testing.T) {
 				t.Errorf("%s: config key %s.%s (%s) has no doc comment", dir, typ.Name, n.Name, position(fset, n.Pos()))
 			}
 		}
+	}
+}
+
+// TestReadmeListsEveryConfigKey fails for every JSON key of reconcile's,
+// alerting's and the receiver's configuration that README.md's
+// configuration reference does not list as `path.to.key`. A struct type
+// met a second time is listed once (alert_types.ticket has ticket's keys);
+// the criteria keys are listed as `criteria.<key>`.
+func TestReadmeListsEveryConfigKey(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ref, _ := strings.Cut(string(readme), "## Configuration reference")
+	if ref == "" {
+		t.Fatal("README.md has no configuration reference")
+	}
+	var keys []string
+	seen := map[reflect.Type]bool{}
+	var walk func(prefix string, rt reflect.Type)
+	walk = func(prefix string, rt reflect.Type) {
+		for rt.Kind() == reflect.Pointer || rt.Kind() == reflect.Slice || rt.Kind() == reflect.Map {
+			rt = rt.Elem()
+		}
+		if rt.Kind() != reflect.Struct || !strings.HasPrefix(rt.PkgPath(), "github.com/mspsync/mspsync/") || seen[rt] {
+			return
+		}
+		seen[rt] = true
+		if rt == reflect.TypeFor[reconcile.Criterion]() {
+			prefix = "criteria."
+		}
+		for i := range rt.NumField() {
+			f := rt.Field(i)
+			tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			switch {
+			case !f.IsExported() || tag == "-":
+				continue
+			case f.Anonymous && tag == "":
+				walk(prefix, f.Type)
+				continue
+			case tag == "":
+				tag = f.Name
+			}
+			keys = append(keys, prefix+tag)
+			walk(prefix+tag+".", f.Type)
+		}
+	}
+	walk("", reflect.TypeFor[reconcile.Config]())
+	walk("", reflect.TypeFor[alerting.Config]())
+	walk("receiver.", reflect.TypeFor[receiver.Config]())
+	if len(keys) < 100 {
+		t.Fatalf("found only %d keys", len(keys))
+	}
+	for _, k := range keys {
+		if !strings.Contains(ref, "`"+k+"`") {
+			t.Errorf("README.md's configuration reference does not list `%s`", k)
+		}
+	}
+}
+
+// TestLibraryHasNoMetricsDependency: Prometheus' client is the receiver
+// example's choice; no library package (anything outside examples/)
+// depends on it.
+func TestLibraryHasNoMetricsDependency(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Deps " "}}`, "./...").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := 0
+	for line := range strings.Lines(string(out)) {
+		pkg, deps, _ := strings.Cut(strings.TrimSpace(line), " ")
+		uses := strings.Contains(" "+deps+" ", " github.com/prometheus/client_golang/prometheus ")
+		if uses {
+			users++
+		}
+		if uses && !strings.HasPrefix(pkg, "github.com/mspsync/mspsync/examples/") {
+			t.Errorf("%s depends on github.com/prometheus/client_golang", pkg)
+		}
+	}
+	if users == 0 {
+		t.Error("no package uses client_golang: the check checks nothing")
 	}
 }

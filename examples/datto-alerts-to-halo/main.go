@@ -11,7 +11,8 @@
 // into Datto RMM's webhook settings), GET /healthz (the process is up),
 // GET /readyz (the store takes writes and Halo and Datto answer an
 // authenticated read; 503 naming the check that failed), GET /metrics
-// (Prometheus text), GET /requests (the last 1,000 deliveries: time,
+// (Prometheus, with client_golang: the engine's counters, the Go runtime's
+// and the process's), GET /requests (the last 1,000 deliveries: time,
 // intake, alert, accepted or rejected and why, routing, ticket, outcome;
 // JSON, or an HTML table in a browser; ?limit=, ?source=), and POST /mail/datto when DATTO_MAIL_SECRET is set: Datto alert
 // e-mails (subject with Alert{[alertuid]}) posted raw or as a form by a mail
@@ -21,15 +22,18 @@
 // domains) drops mail from other senders. Flags: -listen ADDR, -store PATH or DSN (a bbolt file, default
 // mspsync-alerts.db, for one receiver; a postgres:// DSN for several
 // replicas sharing one database), -resolve-sync-interval DURATION (default 1m), -config
-// FILE (JSON alerting.Config). -dry-route FILE replays alerts (a JSON array
+// FILE (JSON: alerting.Config's keys, and the HTTP limits under "receiver"
+// (receiver.Config), laid over this program's defaults; -print-config
+// prints the result and needs no settings). -dry-route FILE replays alerts (a JSON array
 // of alerting.Alert, or the JSON of GET /requests; @store: the request log
 // of -store) through -config and -mappings and prints where each would go
 // (customer, site, asset, user, ticket type, team, group, new ticket or
 // note; -json for JSON) without writing to Halo or the store; it needs the
 // HALO_* settings only. Environment: HALO_URL, HALO_AUTH_URL
 // (optional), HALO_TENANT (optional), HALO_CLIENT_ID, HALO_CLIENT_SECRET,
-// DATTO_API_URL, DATTO_API_KEY, DATTO_API_SECRET, DATTO_WEBHOOK_SECRET.
-// Progress and decisions are logged to stderr.
+// DATTO_API_URL, DATTO_API_KEY, DATTO_API_SECRET, DATTO_WEBHOOK_SECRET
+// (at least 32 bytes). To deploy it, see Dockerfile and
+// datto-alerts-to-halo.service beside this file (README.md there). Progress and decisions are logged to stderr.
 //
 // Lifecycle. Every -poll-interval (default 5m; 0 switches it off) the
 // receiver compares Datto's open alerts with its tickets: an open alert
