@@ -92,7 +92,7 @@ type Config struct {
 	// AutoMatch looks an unmapped source customer up in the PSA by exact
 	// name (Sink.FindCustomer), case and runs of white space aside; two
 	// PSA customers of that name are no match.
-	AutoMatch bool `json:"auto_match,omitempty"`
+	AutoMatch bool `json:"auto_match"`
 	// CatchAll receives the tickets of customers that are neither mapped nor
 	// auto-matched. Without it such alerts are rejected with
 	// ErrUnmappedCustomer.
@@ -132,7 +132,7 @@ type Config struct {
 	ReopenWithin string `json:"reopen_within,omitempty"`
 	// LinkAsset links the PSA asset that matches the alert's device to the
 	// ticket.
-	LinkAsset bool `json:"link_asset,omitempty"`
+	LinkAsset bool `json:"link_asset"`
 	// Reopen is "new_ticket" (default) or "new_linked_ticket".
 	Reopen ReopenPolicy `json:"reopen,omitempty"`
 
@@ -187,9 +187,13 @@ type CustomerMapping struct {
 // CatchAll is the customer (and contact) that receives unmapped customers'
 // tickets.
 type CatchAll struct {
+	// Customer is the PSA customer's ID.
 	Customer string `json:"customer"`
-	Site     string `json:"site,omitempty"`
-	Contact  string `json:"contact,omitempty"`
+	// Site is a site of that customer (empty: the sink's default site).
+	Site string `json:"site,omitempty"`
+	// Contact is the PSA contact (user) of its tickets.
+	Contact string `json:"contact,omitempty"`
+	// Contract is the PSA contract attached to its tickets.
 	Contract string `json:"contract,omitempty"`
 }
 
@@ -208,14 +212,24 @@ type CatchAll struct {
 // name), Priority → priority_id, IssueType and SubIssueType → one category
 // field as "Issue>Sub" (category_1 unless configured otherwise).
 type TicketDefaults struct {
-	Type         string            `json:"type,omitempty"`
-	Source       string            `json:"source,omitempty"`
-	Status       string            `json:"status,omitempty"`
-	Queue        string            `json:"queue,omitempty"`
-	Priority     string            `json:"priority,omitempty"`
-	IssueType    string            `json:"issue_type,omitempty"`
-	SubIssueType string            `json:"sub_issue_type,omitempty"`
-	Fields       map[string]string `json:"fields,omitempty"`
+	// Type is the ticket type's ID.
+	Type string `json:"type,omitempty"`
+	// Source is the ticket source's ID (how the ticket came in).
+	Source string `json:"source,omitempty"`
+	// Status is the initial status's ID.
+	Status string `json:"status,omitempty"`
+	// Queue is the team (queue, board) by name.
+	Queue string `json:"queue,omitempty"`
+	// Priority is the priority's ID (checked against the ticket type's
+	// SLA by Engine.CheckPSA).
+	Priority string `json:"priority,omitempty"`
+	// IssueType is the issue type (Halo: the category).
+	IssueType string `json:"issue_type,omitempty"`
+	// SubIssueType is the sub-issue type, of IssueType.
+	SubIssueType string `json:"sub_issue_type,omitempty"`
+	// Fields are further PSA fields by the driver's names (a Halo
+	// custom field: "CFAlertSource": "datto").
+	Fields map[string]string `json:"fields,omitempty"`
 }
 
 // merge returns d with every non-empty field of o laid over it.

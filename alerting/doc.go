@@ -98,8 +98,9 @@
 // Stats returns counters (received, deduplicated, tickets created, notes
 // added, closed, rejected and ignored by reason, pending, retries,
 // enrichment errors, suppressed by maintenance windows);
-// WritePrometheus and Engine.MetricsHandler expose them in the Prometheus
-// text format. Webhook receivers count payloads they refuse (bad
+// Stats.Metrics lists them with names and help texts for an exporter (the
+// package depends on no metrics library; the datto-alerts-to-halo example
+// serves them with Prometheus' client_golang). Webhook receivers count payloads they refuse (bad
 // signature, undecodable) with Engine.RejectPayload. Every decision is logged with slog with its event key, group
 // key and ticket ID; payloads and secrets are never logged.
 //

@@ -34,6 +34,7 @@ import (
 //     (Stats.EnrichErrors) and the alert is routed with the fields it was
 //     recorded with. Enrichment never blocks or drops an alert.
 type Enricher interface {
+	// Enrich completes a in place from the source's API (see above).
 	Enrich(ctx context.Context, a *Alert) error
 }
 

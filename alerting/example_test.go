@@ -1,7 +1,6 @@
 package alerting_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -161,29 +160,30 @@ func ExampleRejectedError() {
 	// alerting: alert level/raise/evt-1 rejected (unmapped_customer): source customer id="grp-4" name="Initech" is not mapped, not auto-matched, and no catch_all is configured
 }
 
-// The engine's counters in the Prometheus text format, as served at
-// GET /metrics by Engine.MetricsHandler.
-func ExampleWritePrometheus() {
-	var buf bytes.Buffer
-	_ = alerting.WritePrometheus(&buf, alerting.Stats{Received: 42, TicketsCreated: 7, Pending: 1,
-		Rejected: map[alerting.Reason]int64{alerting.ReasonUnmappedCustomer: 2}})
-	for line := range strings.Lines(buf.String()) {
-		if strings.Contains(line, "received") || strings.Contains(line, "tickets_created") ||
-			strings.Contains(line, "_pending") || strings.Contains(line, "rejected") {
-			fmt.Print(line)
+// The engine's counters as metrics for an exporter: a program registers
+// them with its metrics library under its own prefix (the
+// datto-alerts-to-halo example serves them with Prometheus' client_golang
+// at GET /metrics).
+func ExampleStats_Metrics() {
+	s := alerting.Stats{Received: 42, TicketsCreated: 7, Pending: 1,
+		Rejected: map[alerting.Reason]int64{alerting.ReasonUnmappedCustomer: 2}}
+	for _, m := range s.Metrics() {
+		if m.Value == 0 {
+			continue
 		}
+		kind := "counter"
+		if m.Gauge {
+			kind = "gauge"
+		}
+		if m.Label != "" {
+			fmt.Printf("%s%s{%s=%q} %d (%s)\n", alerting.MetricPrefix, m.Name, m.Label, m.LabelValue, m.Value, kind)
+			continue
+		}
+		fmt.Printf("%s%s %d (%s)\n", alerting.MetricPrefix, m.Name, m.Value, kind)
 	}
 	// Output:
-	// # HELP mspsync_alerting_received_total Alerts received, before deduplication.
-	// # TYPE mspsync_alerting_received_total counter
-	// mspsync_alerting_received_total 42
-	// # HELP mspsync_alerting_tickets_created_total Tickets created in the PSA.
-	// # TYPE mspsync_alerting_tickets_created_total counter
-	// mspsync_alerting_tickets_created_total 7
-	// # HELP mspsync_alerting_rejected_total Alerts rejected, by reason.
-	// # TYPE mspsync_alerting_rejected_total counter
-	// mspsync_alerting_rejected_total{reason="unmapped_customer"} 2
-	// # HELP mspsync_alerting_pending Alert events recorded and not yet processed.
-	// # TYPE mspsync_alerting_pending gauge
-	// mspsync_alerting_pending 1
+	// mspsync_alerting_received_total 42 (counter)
+	// mspsync_alerting_tickets_created_total 7 (counter)
+	// mspsync_alerting_pending 1 (gauge)
+	// mspsync_alerting_rejected_total{reason="unmapped_customer"} 2 (counter)
 }

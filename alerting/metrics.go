@@ -1,14 +1,10 @@
 package alerting
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"maps"
-	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -107,47 +103,75 @@ func (c *counters) snapshot() Stats {
 	return s
 }
 
-// MetricPrefix starts the name of every metric WritePrometheus writes.
+// MetricPrefix is the prefix mspsync's programs give every Metric name
+// when they export it ("mspsync_alerting_tickets_created_total").
 const MetricPrefix = "mspsync_alerting_"
 
-// WritePrometheus writes s in the Prometheus text exposition format
-// (version 0.0.4): one counter per Stats field, the rejected and ignored
-// counters with a "reason" label, and a pending gauge.
-func WritePrometheus(w io.Writer, s Stats) error {
-	bw := bufio.NewWriter(w)
-	one := func(name, typ, help string, v int64) {
-		fmt.Fprintf(bw, "# HELP %s%s %s\n# TYPE %s%s %s\n%s%s %d\n", MetricPrefix, name, help, MetricPrefix, name, typ, MetricPrefix, name, v)
-	}
-	byReason := func(name, help string, m map[Reason]int64) {
-		fmt.Fprintf(bw, "# HELP %s%s %s\n# TYPE %s%s counter\n", MetricPrefix, name, help, MetricPrefix, name)
-		for _, r := range slices.Sorted(maps.Keys(m)) {
-			fmt.Fprintf(bw, "%s%s{reason=\"%s\"} %d\n", MetricPrefix, name, escapeLabel(string(r)), m[r])
-		}
-	}
-	one("received_total", "counter", "Alerts received, before deduplication.", s.Received)
-	one("deduplicated_total", "counter", "Redelivered alert events that had no further effect.", s.Deduplicated)
-	one("tickets_created_total", "counter", "Tickets created in the PSA.", s.TicketsCreated)
-	one("notes_added_total", "counter", "Notes added to PSA tickets.", s.NotesAdded)
-	one("tickets_closed_total", "counter", "Tickets closed by the engine.", s.TicketsClosed)
-	byReason("rejected_total", "Alerts rejected, by reason.", s.Rejected)
-	byReason("ignored_total", "Alerts that changed nothing, by reason.", s.Ignored)
-	one("pending", "gauge", "Alert events recorded and not yet processed.", s.Pending)
-	one("retries_total", "counter", "Processing attempts that failed and were scheduled again.", s.Retries)
-	one("source_resolves_total", "counter", "Alerts resolved at their source after a ticket was closed in the PSA.", s.SourceResolves)
-	one("sync_errors_total", "counter", "Closed tickets whose resolve sync failed (retried next pass).", s.SyncErrors)
-	one("enrich_errors_total", "counter", "Alert enrichments that failed; the alert went on with its recorded fields.", s.EnrichErrors)
-	one("suppressed_total", "counter", "Raises suppressed by a maintenance window (re-checked when it ends).", s.Suppressed)
-	one("tickets_reopened_total", "counter", "Closed tickets reopened because their alert recurred.", s.TicketsReopened)
-	one("poll_passes_total", "counter", "Reconciliation poll passes over the sources' open alerts.", s.PollPasses)
-	one("poll_raised_total", "counter", "Open alerts with no record that the reconciliation poll raised (missed raise webhooks).", s.PollRaised)
-	one("poll_resolved_total", "counter", "Alerts the reconciliation poll resolved because they were no longer open at the source (missed resolve webhooks).", s.PollResolved)
-	one("poll_incomplete_total", "counter", "Open-alert listings that ended with an error; nothing was resolved from them.", s.PollIncomplete)
-	one("poll_pre_existing", "gauge", "Open alerts the last poll pass did not ticket: raised before the receiver started.", s.PollPreExisting)
-	return bw.Flush()
+// ReasonLabel is the label of the metrics Stats.Metrics reports per
+// Reason (rejected_total, ignored_total).
+const ReasonLabel = "reason"
+
+// Metric is one value of a Stats snapshot with what an exporter needs to
+// publish it. The package depends on no metrics library: a program turns
+// Stats.Metrics into its own (the datto-alerts-to-halo example registers
+// them with Prometheus' client_golang and serves GET /metrics).
+type Metric struct {
+	// Name is snake_case without a prefix; a counter's ends in "_total"
+	// ("tickets_created_total"), a gauge's does not ("pending").
+	Name string
+	// Help is one sentence saying what is counted.
+	Help string
+	// Gauge is true for a value that goes up and down (Pending,
+	// PollPreExisting); otherwise the metric is a counter that only grows
+	// while the engine lives.
+	Gauge bool
+	// Label is ReasonLabel for the metrics reported per Reason, with the
+	// reason in LabelValue; both are empty for the others.
+	Label, LabelValue string
+	// Value is the count.
+	Value int64
 }
 
-func escapeLabel(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
+// Metrics returns s as metrics, in a fixed order: one for each counter
+// and gauge of Stats, then rejected_total and ignored_total once per
+// Reason (every reason the engine knows, 0 if it never happened, and any
+// other reason s holds), sorted by reason. Names and label sets do not
+// depend on the values, so Stats{}.Metrics() describes every metric.
+func (s Stats) Metrics() []Metric {
+	one := func(name, help string, v int64) Metric { return Metric{Name: name, Help: help, Value: v} }
+	gauge := func(name, help string, v int64) Metric { return Metric{Name: name, Help: help, Gauge: true, Value: v} }
+	ms := []Metric{
+		one("received_total", "Alerts received, before deduplication.", s.Received),
+		one("deduplicated_total", "Redelivered alert events that had no further effect.", s.Deduplicated),
+		one("tickets_created_total", "Tickets created in the PSA.", s.TicketsCreated),
+		one("notes_added_total", "Notes added to PSA tickets.", s.NotesAdded),
+		one("tickets_closed_total", "Tickets closed by the engine.", s.TicketsClosed),
+		gauge("pending", "Alert events recorded and not yet processed.", s.Pending),
+		one("retries_total", "Processing attempts that failed and were scheduled again.", s.Retries),
+		one("source_resolves_total", "Alerts resolved at their source after a ticket was closed in the PSA.", s.SourceResolves),
+		one("sync_errors_total", "Closed tickets whose resolve sync failed (retried next pass).", s.SyncErrors),
+		one("enrich_errors_total", "Alert enrichments that failed; the alert went on with its recorded fields.", s.EnrichErrors),
+		one("suppressed_total", "Raises suppressed by a maintenance window (re-checked when it ends).", s.Suppressed),
+		one("tickets_reopened_total", "Closed tickets reopened because their alert recurred.", s.TicketsReopened),
+		one("poll_passes_total", "Reconciliation poll passes over the sources' open alerts.", s.PollPasses),
+		one("poll_raised_total", "Open alerts with no record that the reconciliation poll raised (missed raise webhooks).", s.PollRaised),
+		one("poll_resolved_total", "Alerts the reconciliation poll resolved because they were no longer open at the source (missed resolve webhooks).", s.PollResolved),
+		one("poll_incomplete_total", "Open-alert listings that ended with an error; nothing was resolved from them.", s.PollIncomplete),
+		gauge("poll_pre_existing", "Open alerts the last poll pass did not ticket: raised before the receiver started.", s.PollPreExisting),
+	}
+	byReason := func(name, help string, known []Reason, m map[Reason]int64) {
+		all := map[Reason]int64{}
+		for _, r := range known {
+			all[r] = 0
+		}
+		maps.Copy(all, m)
+		for _, r := range slices.Sorted(maps.Keys(all)) {
+			ms = append(ms, Metric{Name: name, Help: help, Label: ReasonLabel, LabelValue: string(r), Value: all[r]})
+		}
+	}
+	byReason("rejected_total", "Alerts rejected, by reason.", rejectReasons, s.Rejected)
+	byReason("ignored_total", "Alerts that changed nothing, by reason.", ignoreReasons, s.Ignored)
+	return ms
 }
 
 // Stats returns the engine's counters and the store's pending count.
@@ -159,32 +183,4 @@ func (e *Engine) Stats(ctx context.Context) (Stats, error) {
 	}
 	s.Pending = int64(n)
 	return s, nil
-}
-
-// WriteMetrics writes the engine's Stats with WritePrometheus.
-func (e *Engine) WriteMetrics(ctx context.Context, w io.Writer) error {
-	s, err := e.Stats(ctx)
-	if err != nil {
-		return err
-	}
-	return WritePrometheus(w, s)
-}
-
-// MetricsHandler serves WriteMetrics (mount it at GET /metrics).
-func (e *Engine) MetricsHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-			return
-		}
-		s, err := e.Stats(r.Context())
-		if err != nil {
-			e.log.ErrorContext(r.Context(), "alerting: metrics", "err", err)
-			http.Error(w, "store unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		_ = WritePrometheus(w, s)
-	})
 }

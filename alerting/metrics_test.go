@@ -1,10 +1,9 @@
 package alerting_test
 
 import (
-	"bytes"
 	"errors"
-	"net/http"
-	"net/http/httptest"
+	"fmt"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,10 +12,21 @@ import (
 	"github.com/mspsync/mspsync/alerting/alertingtest"
 )
 
-// sample matches one sample line of the text exposition format.
-var sample = regexp.MustCompile(`^(mspsync_alerting_[a-z_]+)(\{reason="[a-z_]+"\})? (\d+)$`)
+// metricsText renders s.Metrics() one "name{reason="r"} value" line each,
+// for tests that look for a series.
+func metricsText(s alerting.Stats) string {
+	var b strings.Builder
+	for _, m := range s.Metrics() {
+		b.WriteString(alerting.MetricPrefix + m.Name)
+		if m.Label != "" {
+			fmt.Fprintf(&b, "{%s=%q}", m.Label, m.LabelValue)
+		}
+		fmt.Fprintf(&b, " %d\n", m.Value)
+	}
+	return b.String()
+}
 
-func TestWritePrometheus(t *testing.T) {
+func TestStatsMetrics(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, baseConfig())
 	f.submit(t, raise("m1"))
@@ -28,32 +38,10 @@ func TestWritePrometheus(t *testing.T) {
 	f.sink.FailNext(alertingtest.OpAny, 1, nil)
 	f.submit(t, raise("m3")) // pending
 
-	var buf bytes.Buffer
-	if err := f.eng.WriteMetrics(t.Context(), &buf); err != nil {
-		t.Fatal(err)
-	}
-	out := buf.String()
-	typed := map[string]string{}
 	values := map[string]string{}
-	for line := range strings.Lines(out) {
-		line = strings.TrimSuffix(line, "\n")
-		if strings.HasPrefix(line, "# TYPE ") {
-			parts := strings.Fields(line)
-			typed[parts[2]] = parts[3]
-			continue
-		}
-		if strings.HasPrefix(line, "# HELP ") {
-			continue
-		}
-		m := sample.FindStringSubmatch(line)
-		if m == nil {
-			t.Errorf("malformed line %q", line)
-			continue
-		}
-		if typed[m[1]] == "" {
-			t.Errorf("sample before its TYPE line: %q", line)
-		}
-		values[m[1]+m[2]] = m[3]
+	for line := range strings.Lines(metricsText(f.stats(t))) {
+		name, v, _ := strings.Cut(strings.TrimSuffix(line, "\n"), " ")
+		values[name] = v
 	}
 	for series, want := range map[string]string{
 		"mspsync_alerting_received_total":                                "5",
@@ -73,57 +61,61 @@ func TestWritePrometheus(t *testing.T) {
 			t.Errorf("%s = %q, want %s", series, values[series], want)
 		}
 	}
-	if typed["mspsync_alerting_pending"] != "gauge" || typed["mspsync_alerting_received_total"] != "counter" {
-		t.Errorf("types = %v", typed)
-	}
 }
 
-func TestMetricsHandler(t *testing.T) {
+// TestMetricsCoverStats: every counter of Stats is one metric (a new
+// field without one fails), names are well formed and unique per label
+// value, gauges are exactly the values that go down, and the list does
+// not depend on the values.
+func TestMetricsCoverStats(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, baseConfig())
-	f.submit(t, raise("h1"))
-	srv := httptest.NewServer(f.eng.MetricsHandler())
-	t.Cleanup(srv.Close)
-
-	resp, err := http.Get(srv.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	var s alerting.Stats
+	v := reflect.ValueOf(&s).Elem()
+	ints := 0
+	for i := range v.NumField() {
+		if fv := v.Field(i); fv.Kind() == reflect.Int64 {
+			ints++
+			fv.SetInt(int64(1000 + i))
+		}
 	}
-	var body bytes.Buffer
-	_, _ = body.ReadFrom(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain; version=0.0.4") ||
-		!strings.Contains(body.String(), "mspsync_alerting_tickets_created_total 1\n") {
-		t.Errorf("GET /metrics = %d %s:\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), body.String())
+	s.Rejected = map[alerting.Reason]int64{alerting.ReasonUnmappedCustomer: 7, "custom_reason": 3}
+	s.Ignored = map[alerting.Reason]int64{}
+	ms := s.Metrics()
+	name := regexp.MustCompile(`^[a-z][a-z0-9_]*[a-z]$`)
+	seen := map[string]bool{}
+	values := map[int64]string{}
+	plain := 0
+	for _, m := range ms {
+		if !name.MatchString(m.Name) || m.Help == "" || strings.HasSuffix(m.Name, "_total") == m.Gauge {
+			t.Errorf("metric %+v: bad name, help or kind", m)
+		}
+		key := m.Name + "/" + m.LabelValue
+		if seen[key] {
+			t.Errorf("metric %s twice", key)
+		}
+		seen[key] = true
+		if m.Label == "" {
+			plain++
+			values[m.Value] = m.Name
+		} else if m.Label != alerting.ReasonLabel || m.LabelValue == "" {
+			t.Errorf("metric %+v: bad label", m)
+		}
 	}
-	resp, err = http.Post(srv.URL+"/metrics", "text/plain", nil)
-	if err != nil {
-		t.Fatal(err)
+	if plain != ints || len(values) != ints {
+		t.Errorf("%d unlabelled metrics with %d distinct values for %d int64 fields of Stats", plain, len(values), ints)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusMethodNotAllowed {
-		t.Errorf("POST /metrics = %d, want 405", resp.StatusCode)
+	if !seen["rejected_total/unmapped_customer"] || !seen["rejected_total/custom_reason"] || !seen["ignored_total/nothing_open"] {
+		t.Errorf("reasons missing: %v", seen)
+	}
+	if got := len(alerting.Stats{}.Metrics()); got != len(ms)-1 { // custom_reason is s's own
+		t.Errorf("Stats{}.Metrics() has %d metrics, want %d", got, len(ms)-1)
+	}
+	for _, m := range ms {
+		if m.Name == "pending" && !m.Gauge || m.Name == "poll_pre_existing" && !m.Gauge {
+			t.Errorf("%s is not a gauge", m.Name)
+		}
 	}
 }
-
-func TestWritePrometheusEscapesAndFails(t *testing.T) {
-	t.Parallel()
-	var buf bytes.Buffer
-	s := alerting.Stats{Rejected: map[alerting.Reason]int64{`we"ird\`: 2}}
-	if err := alerting.WritePrometheus(&buf, s); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(buf.String(), `mspsync_alerting_rejected_total{reason="we\"ird\\"} 2`) {
-		t.Errorf("label not escaped:\n%s", buf.String())
-	}
-	if err := alerting.WritePrometheus(failWriter{}, s); err == nil {
-		t.Error("a failing writer gave no error")
-	}
-}
-
-type failWriter struct{}
-
-func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 func TestRejectPayloadIsCounted(t *testing.T) {
 	t.Parallel()

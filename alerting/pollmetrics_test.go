@@ -116,13 +116,10 @@ func TestPollCountsAndLogsFoundEvents(t *testing.T) {
 		s.PollPreExisting != 1 || s.TicketsReopened != 1 {
 		t.Errorf("stats %+v", s)
 	}
-	var metrics strings.Builder
-	if err := f.eng.WriteMetrics(ctx, &metrics); err != nil {
-		t.Fatal(err)
-	}
+	metrics := metricsText(s)
 	for _, want := range []string{"mspsync_alerting_poll_raised_total 1\n", "mspsync_alerting_poll_resolved_total 1\n",
 		"mspsync_alerting_poll_incomplete_total 1\n", "mspsync_alerting_poll_pre_existing 1\n", "mspsync_alerting_tickets_reopened_total 1\n"} {
-		if !strings.Contains(metrics.String(), want) {
+		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
 	}

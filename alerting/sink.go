@@ -291,6 +291,7 @@ type AlertRef struct {
 // an alert the source no longer knows may be reported with ErrNotFound,
 // which the engine counts as done.
 type Resolver interface {
+	// ResolveAlert resolves the alert a refers to at its source.
 	ResolveAlert(ctx context.Context, a AlertRef) error
 }
 

@@ -30,13 +30,26 @@ const (
 
 var ops = map[Op]bool{Equals: true, NotEquals: true, StartsWith: true, EndsWith: true, Contains: true, Regex: true, Empty: true, NotEmpty: true, InList: true}
 
-// Criterion tests one field.
+// Criterion tests one field. In JSON:
+//
+//	{"field": "hostname", "op": "starts_with", "value": "CON-"}
+//	{"field": "deviceType.category", "op": "in_list", "values": ["Server", "ESXi Host"]}
+//	{"field": "Serial Number", "op": "regex", "value": "^VMW-", "case_sensitive": true}
+//	{"field": "siteName", "op": "not_empty"}
 type Criterion struct {
-	Field         string   `json:"field"`
-	Op            Op       `json:"op"`
-	Value         string   `json:"value,omitempty"`
-	Values        []string `json:"values,omitempty"` // for in_list
-	CaseSensitive bool     `json:"case_sensitive,omitempty"`
+	// Field names the value tested: a device field of the source
+	// ("hostname", "deviceType.category") or, in site and type rules, a
+	// PSA-side field of the same name first.
+	Field string `json:"field"`
+	// Op is the operator: equals, not_equals, starts_with, ends_with,
+	// contains, regex (RE2 syntax, unanchored), empty, not_empty, in_list.
+	Op Op `json:"op"`
+	// Value is the operand of every operator but empty, not_empty and
+	// in_list.
+	Value  string   `json:"value,omitempty"`
+	Values []string `json:"values,omitempty"` // the list, for in_list
+	// CaseSensitive compares case as it is (default: case-insensitive).
+	CaseSensitive bool `json:"case_sensitive,omitempty"`
 }
 
 // Matcher is a compiled list of criteria that must all hold.

@@ -39,7 +39,7 @@ func Region(platform string) (string, error) {
 	return "https://" + p + "-api.centrastage.net", nil
 }
 
-// Default budgets (vendors/dattormm.md §6): 600 reads per rolling minute
+// Default budgets: 600 reads per rolling minute
 // per account, writes 600 in all and 100 per operation. The client keeps to
 // 80% of each.
 const (
@@ -53,7 +53,7 @@ func perMinute(n float64) rate.Limit { return rate.Limit(n * budgetShare / 60) }
 
 // DefaultRateLimitPause is how long the client pauses after a 429 without
 // Retry-After: Datto's rolling window is 60 s, and persisting 429s get the
-// client's IP blocked for about five minutes (vendors/dattormm.md §6).
+// client's IP blocked for about five minutes.
 const DefaultRateLimitPause = 60 * time.Second
 
 // BlockWindow is how long after a 429 a 403 is taken for Datto's temporary

@@ -108,8 +108,8 @@
 // alertContext), after acknowledging the webhook.
 // ParseAlertSubject reads the Alert{<uid>} convention of alert emails.
 //
-// The wire facts this package follows are collected in the project's
-// vendors/dattormm.md; a contract test calls every method of the Client
+// The wire facts this package follows come from Datto's API documentation
+// and observed responses; a contract test calls every method of the Client
 // and checks each request — path, query parameters and their values, body
 // fields at any depth — against Datto's published OpenAPI document.
 package dattormm

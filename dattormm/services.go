@@ -130,7 +130,7 @@ type SiteRequest struct {
 	OnDemand             bool   `json:"onDemand"`
 	SplashtopAutoInstall bool   `json:"splashtopAutoInstall"`
 	// ProxySettings is taken by Create only: Datto's update body has no
-	// proxy (vendors/dattormm.md §10.1); SiteUpdate has none.
+	// proxy; SiteUpdate has none.
 	ProxySettings *ProxySettings `json:"proxySettings,omitempty"`
 }
 

@@ -12,7 +12,7 @@ import (
 type AgentsService service
 
 // Me returns the agent the client acts as (GET /Agent/me).
-// uncertain: vendors/halo.md does not cover agents; the route is in the
+// uncertain: Halo's documentation does not cover agents; the route is in the
 // spec without a response schema, so the reply decodes leniently.
 func (s *AgentsService) Me(ctx context.Context) (*Agent, error) {
 	var v Agent

@@ -28,7 +28,7 @@ type ContractListOptions struct {
 func (o *ContractListOptions) pageSize() int { return o.PageSize }
 
 // contractsKey is the list wrapper key of GET /ClientContract.
-// uncertain: the spec has no response schemas and vendors/halo.md does not
+// uncertain: the spec has no response schemas and Halo's documentation does not
 // cover contracts; "contracts" is what a public client reads. The decoder
 // also takes a bare array or a wrapper under another key with one array.
 const contractsKey = "contracts"

@@ -91,8 +91,8 @@
 // only. Error strings, bodies and logs never contain the secret or a
 // token.
 //
-// The wire facts this package follows are collected in the project's
-// vendors/halo.md; a contract test calls every method of the Client and
+// The wire facts this package follows come from Halo's API documentation
+// and observed responses; a contract test calls every method of the Client and
 // checks each request — path, query parameters and their values, body
 // fields at any depth — against Halo's published OpenAPI document.
 package halo

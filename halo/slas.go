@@ -12,7 +12,7 @@ import (
 type SLAsService service
 
 // Get returns one SLA with its priorities (GET /SLA/{id}?includedetails=true).
-// uncertain: vendors/halo.md does not cover SLAs; the spec types
+// uncertain: Halo's documentation does not cover SLAs; the spec types
 // SlaHead.priorities as an array of Policy (priorityid, name, …) but does
 // not say whether includedetails is needed for it, so it is sent, and
 // the priorities decode leniently.

@@ -18,7 +18,7 @@ type TeamListOptions struct {
 }
 
 // List returns the teams. uncertain: the response shape (not in the spec
-// or vendors/halo.md) → a bare array and a wrapped list both decode.
+// or Halo's documentation) → a bare array and a wrapped list both decode.
 func (s *TeamsService) List(ctx context.Context, opts *TeamListOptions) ([]Team, error) {
 	return getList[Team](ctx, s.c, "Team", "teams", copyOpts(opts))
 }

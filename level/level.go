@@ -21,7 +21,7 @@ const Vendor = "level"
 const DefaultBaseURL = "https://api.level.io/v2"
 
 // DefaultRequestsPerMinute is the client-side budget: Level publishes no
-// quota, about 100 calls a minute have been observed (vendors/level.md §5).
+// quota, about 100 calls a minute have been observed.
 const DefaultRequestsPerMinute = 100
 
 // DefaultRateLimit returns the default limiter: one request every 600 ms

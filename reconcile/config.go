@@ -57,9 +57,13 @@ const (
 
 // SiteConfig chooses customers and sites.
 type SiteConfig struct {
-	Method   string        `json:"method"` // "mappings" (default) or "rules"
+	Method string `json:"method"` // "mappings" (default) or "rules"
+	// Mappings places the devices of each listed source site (method
+	// "mappings"); unlisted sites follow NewSites.
 	Mappings []SiteMapping `json:"mappings,omitempty"`
-	Rules    []SiteRule    `json:"rules,omitempty"`
+	// Rules places devices by criteria on their fields (method "rules"),
+	// lowest sequence first, the first match winning.
+	Rules []SiteRule `json:"rules,omitempty"`
 	// DefaultSite takes devices no mapping or rule places.
 	DefaultSite *SiteRef `json:"default_site,omitempty"`
 	// TopLevelID is the top level of customers created by the import.
@@ -69,8 +73,10 @@ type SiteConfig struct {
 	// NewSites is what an unmapped source site becomes (mappings method):
 	// "customers" (default), "sites" or "skip". A PSA customer (or, for
 	// "sites", a site of NewSitesCustomerID) of the same name is reused.
-	NewSites           string `json:"new_sites,omitempty"`
-	NewSitesCustomerID int    `json:"new_sites_customer_id,omitempty"`
+	NewSites string `json:"new_sites,omitempty"`
+	// NewSitesCustomerID is the PSA customer new sites are created under
+	// (new_sites "sites").
+	NewSitesCustomerID int `json:"new_sites_customer_id,omitempty"`
 	// ChildSites is what an unmapped source site with a parent
 	// (SourceSite.ParentID) becomes (mappings method). "customers"
 	// (default): its nearest mapped ancestor's mapping places it, else
@@ -95,25 +101,35 @@ type SiteConfig struct {
 // SiteMapping maps one source site to a PSA customer and site (0: the
 // customer's main site).
 type SiteMapping struct {
+	// SourceSiteID is the source's site (group, organisation) ID.
 	SourceSiteID string `json:"source_site_id"`
-	CustomerID   int    `json:"customer_id"`
-	SiteID       int    `json:"site_id,omitempty"`
+	// CustomerID is the PSA customer its devices go to.
+	CustomerID int `json:"customer_id"`
+	// SiteID is the PSA site of that customer (0: its main site).
+	SiteID int `json:"site_id,omitempty"`
 }
 
 // SiteRef is a PSA customer and site.
 type SiteRef struct {
+	// CustomerID is the PSA customer.
 	CustomerID int `json:"customer_id"`
-	SiteID     int `json:"site_id,omitempty"`
+	// SiteID is the PSA site of that customer (0: its main site).
+	SiteID int `json:"site_id,omitempty"`
 }
 
 // SiteRule places the devices its criteria match (on PSA-side field names,
 // then source field names). Lower Sequence runs first; the first match
 // wins.
 type SiteRule struct {
-	Sequence   int         `json:"sequence"`
-	CustomerID int         `json:"customer_id"`
-	SiteID     int         `json:"site_id,omitempty"`
-	Criteria   []Criterion `json:"criteria"`
+	// Sequence orders the rules, lowest first.
+	Sequence int `json:"sequence"`
+	// CustomerID is the PSA customer the matched devices go to.
+	CustomerID int `json:"customer_id"`
+	// SiteID is the PSA site of that customer (0: its main site).
+	SiteID int `json:"site_id,omitempty"`
+	// Criteria must all hold for a device to match (see Criterion):
+	// [{"field": "hostname", "op": "starts_with", "value": "CON-"}].
+	Criteria []Criterion `json:"criteria"`
 }
 
 // FieldMapping copies one source field to one PSA field.
@@ -174,7 +190,9 @@ type TypeConfig struct {
 	Mode string `json:"mode"` // "fixed", "field" (default) or "rules"
 	// Field is the source field holding the type name (mode "field"),
 	// e.g. "deviceType.category".
-	Field string     `json:"field,omitempty"`
+	Field string `json:"field,omitempty"`
+	// Rules name the type of the devices they match (mode "rules"),
+	// lowest sequence first, the first match winning.
 	Rules []TypeRule `json:"rules,omitempty"`
 	// Default is the type's name for mode "fixed", and for devices whose
 	// field is empty or that no rule matches.
@@ -187,16 +205,23 @@ type TypeConfig struct {
 
 // TypeRule gives the devices its criteria match the named type.
 type TypeRule struct {
-	Sequence int         `json:"sequence"`
-	Type     string      `json:"type"`
+	// Sequence orders the rules, lowest first.
+	Sequence int `json:"sequence"`
+	// Type is the PSA asset type's name (created when missing).
+	Type string `json:"type"`
+	// Criteria must all hold for a device to match (see Criterion).
 	Criteria []Criterion `json:"criteria"`
 }
 
 // LifecycleConfig says what is created and what happens to deleted
 // devices.
 type LifecycleConfig struct {
-	DontCreate  bool `json:"dont_create,omitempty"`
-	NewStatusID int  `json:"new_status_id,omitempty"`
+	// DontCreate creates no asset: devices without a matching asset are
+	// skipped (updates only).
+	DontCreate bool `json:"dont_create,omitempty"`
+	// NewStatusID is the PSA status of created assets (0: the PSA's
+	// default).
+	NewStatusID int `json:"new_status_id,omitempty"`
 	// DeactivateDeleted marks the linked asset of a deleted device (flagged,
 	// or absent from a complete listing) inactive.
 	DeactivateDeleted bool `json:"deactivate_deleted,omitempty"`
@@ -213,6 +238,8 @@ const (
 
 // UserConfig sets the asset's user.
 type UserConfig struct {
+	// Mode is "" (no user is set), "field" (SourceField holds a username
+	// or e-mail) or "last_logged_in" (the source's last logged-in user).
 	Mode string `json:"mode,omitempty"`
 	// SourceField is the device field holding the user; for mode
 	// "last_logged_in" it defaults to the source's SourceInfo.UserField.

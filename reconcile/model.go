@@ -204,6 +204,8 @@ type Enricher interface {
 // dependency order: fields, customers, sites and asset types before the
 // assets that use them.
 type Target interface {
+	// LoadTarget reads the PSA's customers, sites, assets, asset types
+	// and groups, users and field definitions.
 	LoadTarget(ctx context.Context) (*TargetSnapshot, error)
 	// CreateCustomer creates a customer with a main site.
 	CreateCustomer(ctx context.Context, c NewCustomer) (customerID, mainSiteID int, err error)
@@ -250,6 +252,7 @@ func (l SiteLink) IsZero() bool { return l.Kind == "" && l.SourceSiteID == "" }
 // by hand), so later runs find them by link even after a rename. siteID 0
 // links the customer only.
 type SiteLinker interface {
+	// LinkSite writes l onto the customer (and site, unless siteID is 0).
 	LinkSite(ctx context.Context, customerID, siteID int, l SiteLink) error
 }
 

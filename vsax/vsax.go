@@ -20,7 +20,7 @@ const Vendor = "vsax"
 // DefaultRequestsPerSecond is the client-side limit (one request a
 // second, burst 1). VSA X documents no limit; Pulseway's is reported as
 // about 3,600 requests an hour per token and endpoint, answered with 429
-// and Retry-After (vendors/vsax.md §7), so one a second never trips it.
+// and Retry-After, so one a second never trips it.
 const DefaultRequestsPerSecond = 1
 
 // MaxPageSize is the largest $top VSA X accepts (and its default).
@@ -88,7 +88,7 @@ func WithTokenAuth(tokenID, tokenSecret string) Option {
 }
 
 // WithAuthHeader authenticates with a fixed header instead of the Basic
-// token (another scheme VSA X may add; vendors/vsax.md §2). A 401 is final.
+// token (another scheme VSA X may add). A 401 is final.
 func WithAuthHeader(name, value string) Option {
 	return func(c *config) error {
 		if name == "" {

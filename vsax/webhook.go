@@ -23,8 +23,7 @@ var (
 // WebhookVerifier checks notification webhook signatures against a
 // webhook's SecretKey.
 //
-// Which bytes VSA X keys the HMAC with is not documented (vendors/vsax.md
-// §10.4): the verifier accepts a signature made with the secret string's
+// Which bytes VSA X keys the HMAC with is not documented: the verifier accepts a signature made with the secret string's
 // bytes and, failing that, with its hex-decoded bytes. Comparisons run in
 // constant time (the shared intake.HMACVerifier, base64).
 type WebhookVerifier struct {

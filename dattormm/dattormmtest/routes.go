@@ -235,7 +235,7 @@ func (s *Server) createSite(w http.ResponseWriter, r *http.Request) {
 
 // updateSite is POST /v2/site/{uid}: a SiteRequest (name required; no
 // proxySettings, which has its own route). Fields the body omits are
-// cleared, the worst of what Datto may do (dattormm.md §9.2).
+// cleared, the worst of what Datto may do.
 func (s *Server) updateSite(w http.ResponseWriter, r *http.Request, site fakeapi.Record) {
 	req, ok := s.decodeBody(w, r, "SiteRequest")
 	if !ok {

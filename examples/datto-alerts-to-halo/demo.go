@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -23,6 +23,7 @@ import (
 	"github.com/mspsync/mspsync/dattormm"
 	"github.com/mspsync/mspsync/dattormm/dattormmdriver"
 	"github.com/mspsync/mspsync/dattormm/dattormmtest"
+	"github.com/mspsync/mspsync/examples/promstats"
 	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/halo/halodriver"
 	"github.com/mspsync/mspsync/halo/halotest"
@@ -545,15 +546,18 @@ func shortUID(s string) string {
 	return s
 }
 
-// printDemoMetrics prints the engine's metrics that are not zero.
+// printDemoMetrics scrapes the receiver's GET /metrics (promstats.Handler)
+// and prints the engine's samples that are not zero.
 func printDemoMetrics(ctx context.Context, stdout io.Writer, eng *alerting.Engine) error {
-	var metrics bytes.Buffer
-	if err := eng.WriteMetrics(ctx, &metrics); err != nil {
-		return err
+	req := httptest.NewRequestWithContext(ctx, http.MethodGet, "/metrics", nil)
+	rec := httptest.NewRecorder()
+	promstats.Handler(eng, slog.New(slog.DiscardHandler)).ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		return fmt.Errorf("GET /metrics: %d %s", rec.Code, httpSummary(rec.Body.Bytes()))
 	}
 	fmt.Fprintln(stdout, "GET /metrics (excerpt)")
-	for _, l := range strings.Split(metrics.String(), "\n") {
-		if strings.HasPrefix(l, "mspsync_") && !strings.HasSuffix(l, " 0") {
+	for _, l := range strings.Split(rec.Body.String(), "\n") {
+		if strings.HasPrefix(l, alerting.MetricPrefix) && !strings.HasSuffix(l, " 0") {
 			fmt.Fprintln(stdout, "  "+l)
 		}
 	}

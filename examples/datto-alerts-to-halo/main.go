@@ -17,7 +17,8 @@
 // into Datto RMM's webhook settings), GET /healthz (the process is up),
 // GET /readyz (the store takes writes and Halo and Datto answer an
 // authenticated read; 503 naming the check that failed), GET /metrics
-// (Prometheus text), GET /requests (the last 1,000 deliveries: time,
+// (Prometheus, with client_golang: the engine's counters, the Go runtime's
+// and the process's), GET /requests (the last 1,000 deliveries: time,
 // intake, alert, accepted or rejected and why, routing, ticket, outcome;
 // JSON, or an HTML table in a browser; ?limit=, ?source=), and POST /mail/datto when DATTO_MAIL_SECRET is set: Datto alert
 // e-mails (subject with Alert{[alertuid]}) posted raw or as a form by a mail
@@ -27,15 +28,18 @@
 // domains) drops mail from other senders. Flags: -listen ADDR, -store PATH or DSN (a bbolt file, default
 // mspsync-alerts.db, for one receiver; a postgres:// DSN for several
 // replicas sharing one database), -resolve-sync-interval DURATION (default 1m), -config
-// FILE (JSON alerting.Config). -dry-route FILE replays alerts (a JSON array
+// FILE (JSON: alerting.Config's keys, and the HTTP limits under "receiver"
+// (receiver.Config), laid over this program's defaults; -print-config
+// prints the result and needs no settings). -dry-route FILE replays alerts (a JSON array
 // of alerting.Alert, or the JSON of GET /requests; @store: the request log
 // of -store) through -config and -mappings and prints where each would go
 // (customer, site, asset, user, ticket type, team, group, new ticket or
 // note; -json for JSON) without writing to Halo or the store; it needs the
 // HALO_* settings only. Environment: HALO_URL, HALO_AUTH_URL
 // (optional), HALO_TENANT (optional), HALO_CLIENT_ID, HALO_CLIENT_SECRET,
-// DATTO_API_URL, DATTO_API_KEY, DATTO_API_SECRET, DATTO_WEBHOOK_SECRET.
-// Progress and decisions are logged to stderr.
+// DATTO_API_URL, DATTO_API_KEY, DATTO_API_SECRET, DATTO_WEBHOOK_SECRET
+// (at least 32 bytes). To deploy it, see Dockerfile and
+// datto-alerts-to-halo.service beside this file (README.md there). Progress and decisions are logged to stderr.
 //
 // Lifecycle. Every -poll-interval (default 5m; 0 switches it off) the
 // receiver compares Datto's open alerts with its tickets: an open alert
@@ -65,6 +69,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -85,6 +90,7 @@ import (
 	"github.com/mspsync/mspsync/alerting/receiver"
 	"github.com/mspsync/mspsync/dattormm"
 	"github.com/mspsync/mspsync/dattormm/dattormmdriver"
+	"github.com/mspsync/mspsync/examples/promstats"
 	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/halo/halodriver"
 	"github.com/mspsync/mspsync/reconcile"
@@ -99,6 +105,7 @@ type options struct {
 	pollInterval              time.Duration
 	pollSince                 string
 	demo, printTemplates      bool
+	printConfig               bool
 	json                      bool
 	check                     bool
 	logFormat                 string
@@ -111,7 +118,7 @@ func main() {
 	flag.DurationVar(&o.syncInterval, "resolve-sync-interval", time.Minute, "how often to look for tickets closed in Halo")
 	flag.DurationVar(&o.pollInterval, "poll-interval", 5*time.Minute, "how often to compare Datto's open alerts with the tickets, healing missed webhooks (0: never)")
 	flag.StringVar(&o.pollSince, "poll-since", "", "RFC 3339 time: the poll tickets only alerts raised since then (default: when this receiver first started on its store)")
-	flag.StringVar(&o.configPath, "config", "", "JSON alerting.Config: routing, grouping, ticket defaults and priorities, close and reopen policies (close, reopen_within), maintenance windows (maintenance)")
+	flag.StringVar(&o.configPath, "config", "", "JSON file over the defaults (see -print-config): alerting.Config keys (routing, grouping, ticket defaults and priorities, close and reopen policies (close, reopen_within), maintenance windows (maintenance)) and the HTTP limits under \"receiver\"")
 	flag.StringVar(&o.mappingsPath, "mappings", "", "site mappings the import learned (datto-to-halo's -mappings file), used after the devices' linked assets and the config's mappings")
 	flag.StringVar(&o.maildir, "maildir", "", "also take Datto alert e-mails delivered to this Maildir (new/ is polled; handled mail moves to cur/, refused mail to failed/)")
 	flag.StringVar(&o.mailFrom, "mail-from", "", "comma-separated sender addresses or domains accepted for alert e-mails (default: any)")
@@ -120,7 +127,9 @@ func main() {
 	flag.BoolVar(&o.demo, "demo", false, "run a scripted burst of alerts against in-process fakes and exit")
 	flag.BoolVar(&o.check, "check", false, "check the Halo and Datto connections (a token and one read each), print one line each, and exit")
 	flag.StringVar(&o.logFormat, "log-format", "text", "logs on stderr: text or json")
+	flag.BoolVar(&o.printConfig, "print-config", false, "print the effective -config (the file over this program's defaults, or the defaults) as JSON and exit; needs no settings")
 	flag.BoolVar(&o.printTemplates, "print-templates", false, "print the Datto RMM webhook payloads for DATTO_WEBHOOK_SECRET and exit")
+	flag.Usage = usage
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -156,6 +165,18 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
+	if o.printConfig {
+		fc, err := loadFileConfig(o.configPath)
+		if err != nil {
+			return fail(exitSettings, err)
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(fc); err != nil {
+			return fail(exitFailed, err)
+		}
+		return exitOK
+	}
 	if o.printTemplates {
 		secret, err := webhookSecret()
 		if err != nil {
@@ -175,10 +196,11 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	if err := errors.Join(herr, derr, serr); err != nil {
 		return fail(exitSettings, err)
 	}
-	cfg, err := loadConfig(o.configPath)
+	fc, err := loadFileConfig(o.configPath)
 	if err != nil {
 		return fail(exitSettings, err)
 	}
+	cfg, limits := &fc.Config, fc.Receiver.Limits()
 	verifier, err := dattormm.NewWebhookVerifier(secret)
 	if err != nil {
 		return fail(exitSettings, err)
@@ -227,7 +249,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 			}
 		}()
 	}
-	mail, err := newMailSetup(o, eng, logger, receiverLimits)
+	mail, err := newMailSetup(o, eng, logger, limits)
 	if err != nil {
 		return fail(exitSettings, err)
 	}
@@ -237,7 +259,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	}
 	logger.Info("listening", "addr", ln.Addr().String(), "store", storeLabel(o.store), "resolve_sync_every", o.syncInterval,
 		"poll_every", o.pollInterval, "first_start", started)
-	if err := serveWithMail(ctx, ln, eng, verifier, logger, receiverLimits, mail, readyChecks(hc, dc)...); err != nil && !errors.Is(err, context.Canceled) {
+	if err := serveWithMail(ctx, ln, eng, verifier, logger, limits, mail, readyChecks(hc, dc)...); err != nil && !errors.Is(err, context.Canceled) {
 		return fail(exitFailed, err)
 	}
 	return exitOK
@@ -269,12 +291,21 @@ func checkPSA(ctx context.Context, eng *alerting.Engine, logger *slog.Logger) er
 // Halo (checkPSA).
 var psaCheckTimeout = 20 * time.Second
 
+// minWebhookSecret is the shortest DATTO_WEBHOOK_SECRET accepted, in
+// bytes: the secret is the webhook's only authentication and is printed
+// into Datto's payload templates, so it must be long and random.
+const minWebhookSecret = 32
+
 // webhookSecret reads DATTO_WEBHOOK_SECRET, the shared secret Datto puts
-// in every payload.
+// in every payload, and refuses one shorter than minWebhookSecret bytes
+// (without showing it).
 func webhookSecret() (string, error) {
 	s := strings.TrimSpace(os.Getenv("DATTO_WEBHOOK_SECRET"))
 	if s == "" {
 		return "", &dattormm.SettingsError{Vendor: dattormm.Vendor, Missing: []string{"DATTO_WEBHOOK_SECRET"}}
+	}
+	if len(s) < minWebhookSecret {
+		return "", fmt.Errorf("DATTO_WEBHOOK_SECRET is %d bytes; use at least %d random bytes (e.g. openssl rand -hex 32)", len(s), minWebhookSecret)
 	}
 	return s, nil
 }
@@ -309,18 +340,6 @@ func openStore(ctx context.Context, spec string) (storeCloser, error) {
 	return boltstore.Open(spec)
 }
 
-// loadConfig reads -config (over alerting.DefaultConfig), or returns this
-// program's default: per-alert tickets, close on resolve, linked assets,
-// customers auto-matched by name.
-func loadConfig(path string) (*alerting.Config, error) {
-	if path == "" {
-		cfg := alerting.DefaultConfig()
-		cfg.AutoMatch, cfg.LinkAsset = true, true
-		return &cfg, nil
-	}
-	return alerting.LoadConfigFile(path)
-}
-
 // handler routes the receiver's endpoints. The webhook is recorded and
 // answered without calling Datto or Halo; the engine's worker enriches it
 // (alerting.WithEnricher). /readyz runs the store check and checks.
@@ -330,7 +349,7 @@ func handler(eng *alerting.Engine, verifier *dattormm.WebhookVerifier, logger *s
 	mux.Handle("/webhooks/datto", receiver.Intake("webhook", &dattormmdriver.WebhookHandler{Verifier: verifier, Engine: eng, Logger: logger}))
 	mux.Handle("GET /healthz", receiver.Healthz())
 	mux.Handle("GET /readyz", receiver.Ready(readyTimeout, append([]receiver.Check{{Name: "store", Run: eng.CheckStore}}, checks...)...))
-	mux.Handle("GET /metrics", eng.MetricsHandler())
+	mux.Handle("GET /metrics", promstats.Handler(eng, logger))
 	if rl := eng.RequestLog(); rl != nil {
 		mux.Handle("GET /requests", receiver.RequestLogHandler(rl))
 	}
@@ -351,10 +370,11 @@ func runDryRoute(ctx context.Context, o options, logger *slog.Logger, stdout, st
 	if err != nil {
 		return fail(exitSettings, err)
 	}
-	cfg, err := loadConfig(o.configPath)
+	fc, err := loadFileConfig(o.configPath)
 	if err != nil {
 		return fail(exitSettings, err)
 	}
+	cfg := &fc.Config
 	var opts []alerting.Option
 	if o.mappingsPath != "" {
 		opts = append(opts, alerting.WithSiteMappings(learnedMappings(reconcile.NewFileMappings(o.mappingsPath))))
@@ -386,9 +406,10 @@ func runDryRoute(ctx context.Context, o options, logger *slog.Logger, stdout, st
 	return exitOK
 }
 
-// receiverLimits are the HTTP limits of the receiver: receiver's defaults
-// (timeouts against slow clients, 256 KiB bodies, 64 requests in flight,
-// 1,024 connections).
+// receiverLimits are the demo's and the tests' HTTP limits: receiver's
+// defaults (timeouts against slow clients, 256 KiB bodies, 64 requests in
+// flight, 1,024 connections). A real receiver takes them from -config's
+// "receiver" section over the same defaults.
 var receiverLimits = receiver.DefaultLimits()
 
 // serve runs the HTTP server (with limits), the engine's pending-work loop

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,6 +21,7 @@ import (
 	"github.com/mspsync/mspsync/alerting/alertingtest"
 	"github.com/mspsync/mspsync/alerting/memstore"
 	"github.com/mspsync/mspsync/alerting/receiver"
+	"github.com/mspsync/mspsync/config"
 	"github.com/mspsync/mspsync/dattormm"
 )
 
@@ -73,10 +76,10 @@ func TestMissingSettings(t *testing.T) {
 }
 
 func TestPrintTemplates(t *testing.T) {
-	t.Setenv("DATTO_WEBHOOK_SECRET", "s3cret-0123456789abcdef")
+	t.Setenv("DATTO_WEBHOOK_SECRET", "s3cret-0123456789abcdef-0123456789")
 	var out bytes.Buffer
 	if code := run(t.Context(), options{printTemplates: true}, &out, &bytes.Buffer{}); code != exitOK ||
-		!strings.Contains(out.String(), `"alert_resolved":true,"state":"s3cret-0123456789abcdef"`) {
+		!strings.Contains(out.String(), `"alert_resolved":true,"state":"s3cret-0123456789abcdef-0123456789"`) {
 		t.Errorf("exit %d: %s", code, out.String())
 	}
 }
@@ -92,19 +95,103 @@ func TestOpenStorePicksByScheme(t *testing.T) {
 	}
 }
 
-func TestLoadConfig(t *testing.T) {
+// TestLoadFileConfig: -config is laid over the program's defaults (auto
+// match and asset links on, receiver's limits), strictly: an unknown key
+// or a bad value anywhere, the receiver section included, names its path.
+func TestLoadFileConfig(t *testing.T) {
 	t.Parallel()
-	if cfg, err := loadConfig(""); err != nil || !cfg.AutoMatch || !cfg.LinkAsset || cfg.Grouping != alerting.GroupPerAlert {
-		t.Errorf("default: %+v, %v", cfg, err)
+	fc, err := loadFileConfig("")
+	if err != nil || !fc.AutoMatch || !fc.LinkAsset || fc.Grouping != alerting.GroupPerAlert || fc.Receiver.Limits() != receiver.DefaultLimits() {
+		t.Errorf("default: %+v, %v", fc, err)
 	}
 	path := filepath.Join(t.TempDir(), "alerting.json")
-	os.WriteFile(path, []byte(`{"grouping":"user","catch_all":{"customer":"1","contakt":"2"}}`), 0o600)
-	if _, err := loadConfig(path); err == nil || !strings.Contains(err.Error(), path+`: config catch_all.contakt: unknown key`) {
-		t.Errorf("unknown key: %v", err)
+	write := func(s string) {
+		if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
-	os.WriteFile(path, []byte(`{"grouping":"user","catch_all":{"customer":"1"}}`), 0o600)
-	if cfg, err := loadConfig(path); err != nil || cfg.Grouping != alerting.GroupUser || cfg.OnResolve != alerting.CloseOnResolve {
-		t.Errorf("file: %+v, %v", cfg, err)
+	write(`{"grouping":"user","catch_all":{"customer":"1"},"receiver":{"read_timeout":"45s"}}`)
+	fc, err = loadFileConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The file's keys win; what it does not set keeps the program's default.
+	wantLimits := receiver.DefaultLimits()
+	wantLimits.ReadTimeout = 45 * time.Second
+	if fc.Grouping != alerting.GroupUser || fc.CatchAll == nil || fc.CatchAll.Customer != "1" ||
+		!fc.AutoMatch || !fc.LinkAsset || fc.OnResolve != alerting.CloseOnResolve || fc.Receiver.Limits() != wantLimits {
+		t.Errorf("merged: %+v", fc)
+	}
+	write(`{"auto_match":false}`)
+	if fc, err := loadFileConfig(path); err != nil || fc.AutoMatch || !fc.LinkAsset {
+		t.Errorf("auto_match false: %+v, %v", fc, err)
+	}
+	for doc, want := range map[string]string{
+		`{"grouping":"user","catch_all":{"customer":"1","contakt":"2"}}`: path + `: config catch_all.contakt: unknown key`,
+		`{"receiver":{"read_timout":"45s"}}`:                             path + `: config receiver.read_timout: unknown key (did you mean "read_timeout"?)`,
+		`{"receiver":{"read_timeout":45}}`:                               path + `: config receiver.read_timeout: want a string, got 45`,
+		`{"receiver":{"max_in_flight":-1}}`:                              path + `: config receiver.max_in_flight: must not be negative`,
+		`{"grouping":"team"}`:                                            `config grouping: "team" is not one of`,
+		`{"recevier":{}}`:                                                path + `: config recevier: unknown key (did you mean "receiver"?)`,
+	} {
+		write(doc)
+		_, err := loadFileConfig(path)
+		var ce *config.Error
+		if err == nil || !strings.Contains(err.Error(), want) || !errors.As(err, &ce) {
+			t.Errorf("%s: %v, want %q", doc, err, want)
+		}
+	}
+}
+
+// TestPrintConfigRoundTrips: -print-config needs no settings, and what it
+// prints loads back as the same configuration.
+func TestPrintConfigRoundTrips(t *testing.T) {
+	for _, k := range []string{"HALO_URL", "HALO_CLIENT_ID", "HALO_CLIENT_SECRET", "DATTO_API_URL", "DATTO_API_KEY", "DATTO_API_SECRET", "DATTO_WEBHOOK_SECRET"} {
+		t.Setenv(k, "")
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.json")
+	os.WriteFile(in, []byte(`{"auto_match":false,"close":"always","receiver":{"max_conns":10}}`), 0o600)
+	var out, errOut bytes.Buffer
+	if code := run(t.Context(), options{printConfig: true, configPath: in}, &out, &errOut); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	printed := filepath.Join(dir, "printed.json")
+	os.WriteFile(printed, out.Bytes(), 0o600)
+	want, err := loadFileConfig(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := loadFileConfig(printed)
+	if err != nil {
+		t.Fatalf("the printed config does not load: %v\n%s", err, out.String())
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("printed config loads as\n%+v\nwant\n%+v", got, want)
+	}
+	for _, key := range []string{`"auto_match": false`, `"close": "always"`, `"max_conns": 10`, `"read_timeout": "15s"`} {
+		if !strings.Contains(out.String(), key) {
+			t.Errorf("-print-config lacks %s:\n%s", key, out.String())
+		}
+	}
+}
+
+// TestWebhookSecretLength: -print-templates and the receiver refuse a
+// webhook secret shorter than 32 bytes, without echoing it.
+func TestWebhookSecretLength(t *testing.T) {
+	short := "s3cret-0123456789abcdef-0123456" // 31 bytes
+	t.Setenv("DATTO_WEBHOOK_SECRET", short)
+	var out, errOut bytes.Buffer
+	if code := run(t.Context(), options{printTemplates: true}, &out, &errOut); code != exitSettings ||
+		!strings.Contains(errOut.String(), "DATTO_WEBHOOK_SECRET is 31 bytes; use at least 32") || out.Len() != 0 ||
+		strings.Contains(errOut.String(), short) {
+		t.Errorf("31-byte secret: exit %d, stdout %q, stderr %q", code, out.String(), errOut.String())
+	}
+	t.Setenv("DATTO_WEBHOOK_SECRET", short+"7")
+	out.Reset()
+	if code := run(t.Context(), options{printTemplates: true}, &out, &errOut); code != exitOK ||
+		!strings.Contains(out.String(), `"state":"`+short+`7"`) {
+		t.Errorf("32-byte secret: exit %d: %s", code, out.String())
 	}
 }
 

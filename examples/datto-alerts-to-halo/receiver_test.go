@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/mspsync/mspsync/dattormm"
 	"github.com/mspsync/mspsync/dattormm/dattormmtest"
 	"github.com/mspsync/mspsync/halo"
@@ -185,5 +187,67 @@ func TestReceiverStartsWhenHaloIsDown(t *testing.T) {
 	tk := waitTickets(t, hs, 1)[0]
 	if tk.TicketTypeID != 7 || tk.PriorityID != 3 {
 		t.Errorf("ticket type %d priority %d, want 7 and 3", tk.TicketTypeID, tk.PriorityID)
+	}
+}
+
+// TestReceiverServesMetrics runs the receiver with a -config whose
+// "receiver" section caps bodies: a larger body is refused with 413, a
+// raise becomes a ticket, and GET /metrics (client_golang's exposition)
+// counts them, typed, beside the Go runtime's and the process's metrics.
+func TestReceiverServesMetrics(t *testing.T) {
+	hs, _, w, o := receiverEnv(t, `{"catch_all":{"customer":"1"},"receiver":{"max_body_bytes":4096}}`)
+	base, _ := startRun(t, o)
+	resp, err := http.Post(base+"/webhooks/datto", "application/json", strings.NewReader(strings.Repeat("x", 5000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 5,000-byte body under max_body_bytes 4096: %d, want 413", resp.StatusCode)
+	}
+	postRaise(t, base, w.spooler)
+	waitTickets(t, hs, 1)
+	want := `
+# HELP mspsync_alerting_received_total Alerts received, before deduplication.
+# TYPE mspsync_alerting_received_total counter
+mspsync_alerting_received_total 1
+# HELP mspsync_alerting_tickets_created_total Tickets created in the PSA.
+# TYPE mspsync_alerting_tickets_created_total counter
+mspsync_alerting_tickets_created_total 1
+# HELP mspsync_alerting_pending Alert events recorded and not yet processed.
+# TYPE mspsync_alerting_pending gauge
+mspsync_alerting_pending 0
+`
+	// The ticket exists a moment before the engine counts it done.
+	var err2 error
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if err2 = testutil.ScrapeAndCompare(base+"/metrics", strings.NewReader(want),
+			"mspsync_alerting_received_total", "mspsync_alerting_tickets_created_total", "mspsync_alerting_pending"); err2 == nil {
+			break
+		}
+	}
+	if err2 != nil {
+		t.Error(err2)
+	}
+	resp, err = http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body bytes.Buffer
+	body.ReadFrom(resp.Body)
+	resp.Body.Close()
+	for _, s := range []string{
+		`mspsync_alerting_rejected_total{reason="unmapped_customer"} 0`,
+		"# TYPE go_goroutines gauge", "# TYPE process_open_fds gauge",
+	} {
+		if !strings.Contains(body.String(), s) {
+			t.Errorf("/metrics lacks %q", s)
+		}
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4") {
+		t.Errorf("Content-Type %q", ct)
+	}
+	if strings.Contains(body.String(), demoSecret) {
+		t.Error("/metrics shows the webhook secret")
 	}
 }

@@ -152,6 +152,7 @@ func main() {
 		o.jitter = d
 		return err
 	})
+	flag.Usage = usage
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
@@ -174,6 +175,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	fail := func(code int, err error) int {
 		fmt.Fprintln(stderr, "datto-to-halo:", err)
 		return code
+	}
+	if o.printConfig && !o.demo {
+		return printConfig(ctx, o, stdout, stderr)
 	}
 	var status *progress.Printer
 	switch o.logFormat {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mspsync/mspsync/alerting"
 	"github.com/mspsync/mspsync/alerting/receiver"
+	"github.com/mspsync/mspsync/examples/promstats"
 	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/halo/halodriver"
 	"github.com/mspsync/mspsync/level"
@@ -88,7 +89,7 @@ func newAlertSide(s alertSetup) (*alertSide, error) {
 		mux.Handle("/level/template", receiver.Intake("level-template", th))
 	}
 	mux.Handle("/healthz", receiver.Healthz())
-	mux.Handle("/metrics", eng.MetricsHandler())
+	mux.Handle("/metrics", promstats.Handler(eng, s.logger))
 	a.handler = mux
 	return a, nil
 }

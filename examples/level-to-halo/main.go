@@ -181,6 +181,7 @@ func main() {
 	flag.StringVar(&o.stateDir, "state", "", "directory for sync status, device events and alert state (default "+defaultStateDir+"; in -demo a temporary one)")
 	flag.StringVar(&o.listen, "listen", "", "serve the Level webhook (/level), the automation-template intake (/level/template), /healthz and /metrics on this address after the import, until interrupted")
 	flag.StringVar(&o.logFormat, "log-format", "text", "log format on stderr: text or json")
+	flag.Usage = usage
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -192,6 +193,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	fail := func(code int, err error) int {
 		fmt.Fprintln(stderr, "level-to-halo:", err)
 		return code
+	}
+	if o.printConfig && !o.demo {
+		return printConfig(ctx, o, stdout, stderr)
 	}
 	var logger *slog.Logger
 	switch o.logFormat {

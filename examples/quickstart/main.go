@@ -45,6 +45,7 @@ func main() {
 	verbose := flag.Bool("v", false, "log every request to stderr")
 	check := flag.Bool("check", false, "check the Halo and Datto connections, print one line each, and exit")
 	logFormat := flag.String("log-format", "text", "progress and logs on stderr: text or json")
+	flag.Usage = usage
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

@@ -96,6 +96,7 @@ func main() {
 	flag.StringVar(&o.store, "store", "mspsync-vsax-alerts.db", "with -serve: alert state and the webhook secret: a bbolt file, or a postgres:// DSN")
 	flag.StringVar(&o.publicURL, "public-url", "", "with -serve: the URL VSA X posts notifications to (https://…/webhooks/vsax)")
 	flag.StringVar(&o.alertConfig, "alert-config", "", "with -serve: JSON alerting.Config (ticket.type: a Halo ticket type without mandatory fields)")
+	flag.Usage = usage
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -107,6 +108,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	fail := func(code int, err error) int {
 		fmt.Fprintln(stderr, "vsax-to-halo:", err)
 		return code
+	}
+	if o.printConfig && !o.demo {
+		return printConfig(ctx, o, stdout, stderr)
 	}
 	logger, err := newLogger(o.logFormat, o.verbose, stderr, status.Logger(o.verbose))
 	if err != nil {

@@ -111,7 +111,7 @@ func classify(err error) error {
 //
 // Type, Source, Status, Priority and Contract are Halo ids: a value that is
 // not an integer is a permanent error naming it, never dropped silently.
-// uncertain: vendors/halo.md does not cover categories; Halo's ticket
+// uncertain: Halo's documentation does not cover categories; Halo's ticket
 // responses show a sub-category as "Parent>Child" in one category field
 // ("Hardware>Printer"), so that is what is written.
 func (s *AlertSink) CreateTicket(ctx context.Context, t alerting.NewTicket) (string, error) {

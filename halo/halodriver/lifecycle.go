@@ -41,7 +41,7 @@ var markerPrefix = strings.SplitAfter(alerting.NoteMarker(""), ": ")[0]
 // action without a date counts (leaving a ticket open is the safe
 // mistake).
 //
-// uncertain: vendors/halo.md does not say how Halo records time entries
+// uncertain: Halo's documentation does not say how Halo records time entries
 // and status changes; the spec's Actions schema has timetaken, new_status,
 // old_status and who_agentid, which are what this reads. A ticket
 // deleted in Halo gives no actions, hence untouched; the engine reads the

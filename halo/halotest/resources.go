@@ -21,7 +21,7 @@ type resource struct {
 	paged         bool   // takes pageinate/page_size/page_no
 	hidesInactive bool   // inactive records need includeinactive=true
 	// accepts lists the properties Halo takes on POST beyond the schema
-	// (halo.md: userlookup on a ticket create).
+	// (userlookup on a ticket create).
 	required []string
 	filters  map[string]filter
 	// validate returns Halo's message for a record it would reject (cur is
@@ -270,7 +270,7 @@ func resources(s *Server) map[string]*resource {
 
 // replaceByID is the array Halo stores when a POST carries fields or
 // customfields: exactly the entries sent (the stored array is replaced, so
-// entries left out are gone; halo.md §11.3), each {id, value} named after
+// entries left out are gone), each {id, value} named after
 // its definition. An entry sent twice keeps its last value.
 func replaceByID(upd any, name func(id string) string) []any {
 	out := []any{}

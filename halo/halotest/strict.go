@@ -64,15 +64,14 @@ func checkBody(res *resource, i int, rec fakeapi.Record) map[string]string {
 }
 
 // writeModelState writes Halo's 400 for a body that does not bind: an
-// object keyed by the path of each bad property (ASP.NET model state,
-// halo.md §9).
+// object keyed by the path of each bad property (ASP.NET model state).
 func writeModelState(w http.ResponseWriter, errs map[string]string) {
 	fakeapi.WriteJSON(w, http.StatusBadRequest, errs)
 }
 
 // keyFields are the display columns Halo derives from an asset type's key
-// fields; a client writes the values through "fields" (halo.md §11.3:
-// key_field sent on create is not persisted).
+// fields; a client writes the values through "fields" (key_field
+// sent on create is not persisted).
 var keyFields = []struct{ column, typeField string }{
 	{"key_field", "keyfield_id"}, {"key_field2", "keyfield2_id"}, {"key_field3", "keyfield3_id"},
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/mspsync/mspsync/fakeapi"
 )
 
-// requestSchemas are the write bodies Level accepts (vendors/level.md §7).
+// requestSchemas are the write bodies Level accepts.
 var requestSchemas = fakeapi.ParseSchemas(map[string]string{
 	"GroupCreate": "+name:s parent_id:s",
 	"GroupUpdate": "name:s parent_id:s custom_fields:o",

@@ -13,7 +13,7 @@ import (
 const api = "/api/v3"
 
 // requestSchemas are the request bodies the fake takes, in
-// fakeapi.ParseSchemas's compact form, written from vendors/vsax.md §10.1
+// fakeapi.ParseSchemas's compact form, written from VSA X's documentation
 // (VSA X publishes no OpenAPI document).
 var requestSchemas = fakeapi.ParseSchemas(map[string]string{
 	"NotificationWebhook": "+Name:s Description:s +Priorities:[s OrganizationIds:[i Headers:o +Url:s Language:s",

@@ -12,7 +12,7 @@
 // notifications (list, detail, delete), notification webhooks (create,
 // get, list, update, delete, regenerate secret; SecretKey shown only on
 // create and regenerate) with request bodies checked against the
-// documented shape (vendors/vsax.md §10.1), custom fields, and Deliver,
+// documented shape, custom fields, and Deliver,
 // which posts a signed notification to a receiver.
 //
 //	srv := vsaxtest.NewServer(t)
