@@ -9,6 +9,7 @@ import (
 	"github.com/mspsync/mspsync/dattormm"
 	"github.com/mspsync/mspsync/dattormm/dattormmtest"
 	"github.com/mspsync/mspsync/halo"
+	"github.com/mspsync/mspsync/halo/halodriver"
 	"github.com/mspsync/mspsync/halo/halotest"
 	"github.com/mspsync/mspsync/reconcile"
 )
@@ -18,23 +19,11 @@ func loadConfig(ctx context.Context, path string, hc *halo.Client) (*reconcile.C
 	if path != "" {
 		return reconcile.LoadConfigFile(path)
 	}
-	groups, err := hc.AssetGroups.List(ctx)
+	t, err := halodriver.ReadTenant(ctx, hc)
 	if err != nil {
-		return nil, fmt.Errorf("reading asset groups for the default config: %w", err)
+		return nil, fmt.Errorf("the default config: %w", err)
 	}
-	group := 0
-	if len(groups) > 0 {
-		group = groups[0].ID
-	}
-	defs, err := hc.Fields.AssetFields(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("reading asset fields for the default config: %w", err)
-	}
-	have := map[string]bool{}
-	for _, f := range defs {
-		have[strings.ToLower(f.Name)] = true
-	}
-	return DefaultConfig(group, func(name string) bool { return have[strings.ToLower(name)] }), nil
+	return DefaultConfig(t.AssetGroupID, t.HasAssetField), nil
 }
 
 // DefaultConfig is the documented default: Datto sites become customers

@@ -483,23 +483,11 @@ func check(ctx context.Context, hc *halo.Client, lc *level.Client, stdout, stder
 
 // loadDefaultConfig builds the default config for this Halo tenant.
 func loadDefaultConfig(ctx context.Context, hc *halo.Client) (*reconcile.Config, error) {
-	groups, err := hc.AssetGroups.List(ctx)
+	t, err := halodriver.ReadTenant(ctx, hc)
 	if err != nil {
-		return nil, fmt.Errorf("reading asset groups for the default config: %w", err)
+		return nil, fmt.Errorf("the default config: %w", err)
 	}
-	group := 0
-	if len(groups) > 0 {
-		group = groups[0].ID
-	}
-	defs, err := hc.Fields.AssetFields(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("reading asset fields for the default config: %w", err)
-	}
-	have := map[string]bool{}
-	for _, f := range defs {
-		have[strings.ToLower(f.Name)] = true
-	}
-	return DefaultConfig(group, func(name string) bool { return have[strings.ToLower(name)] }), nil
+	return DefaultConfig(t.AssetGroupID, t.HasAssetField), nil
 }
 
 // DefaultConfig is the documented default (see the package doc): no

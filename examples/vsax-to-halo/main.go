@@ -56,7 +56,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/mspsync/mspsync/halo"
@@ -218,23 +217,11 @@ func loadConfig(ctx context.Context, path string, hc *halo.Client) (*reconcile.C
 	if path != "" {
 		return reconcile.LoadConfigFile(path)
 	}
-	groups, err := hc.AssetGroups.List(ctx)
+	t, err := halodriver.ReadTenant(ctx, hc)
 	if err != nil {
-		return nil, fmt.Errorf("reading asset groups for the default config: %w", err)
+		return nil, fmt.Errorf("the default config: %w", err)
 	}
-	group := 0
-	if len(groups) > 0 {
-		group = groups[0].ID
-	}
-	defs, err := hc.Fields.AssetFields(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("reading asset fields for the default config: %w", err)
-	}
-	have := map[string]bool{}
-	for _, f := range defs {
-		have[strings.ToLower(f.Name)] = true
-	}
-	return DefaultConfig(group, func(name string) bool { return have[strings.ToLower(name)] }), nil
+	return DefaultConfig(t.AssetGroupID, t.HasAssetField), nil
 }
 
 // DefaultConfig is the documented default (see the package doc).
