@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -185,25 +184,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.log.Warn("json intake refused a delivery", "status", status, "reason", reason, "err", err)
 		intake.Reply(w, status, err.Error())
 	}
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		intake.Reply(w, http.StatusMethodNotAllowed, "POST only")
-		return
-	}
-	tooLarge := fmt.Errorf("body larger than %d bytes", h.maxBody)
-	if r.ContentLength > h.maxBody {
-		w.Header().Set("Connection", "close")
-		refuse(http.StatusRequestEntityTooLarge, alerting.ReasonMalformedPayload, tooLarge)
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, h.maxBody+1))
-	if err != nil {
-		intake.Reply(w, http.StatusBadRequest, "reading the body failed")
-		return
-	}
-	if int64(len(body)) > h.maxBody {
-		w.Header().Set("Connection", "close")
-		refuse(http.StatusRequestEntityTooLarge, alerting.ReasonMalformedPayload, tooLarge)
+	body, ok := intake.ReadPost(w, r, h.maxBody, func(status int, err error) {
+		refuse(status, alerting.ReasonMalformedPayload, err)
+	})
+	if !ok {
 		return
 	}
 	if err := h.authenticate(r, body); err != nil {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -103,23 +102,15 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		intake.Reply(w, http.StatusMethodNotAllowed, "POST only")
-		return
-	}
 	refuse := func(status int, reason alerting.Reason, err error) {
 		h.Engine.RejectPayload(ctx, Kind, reason, err)
 		log.Warn("level webhook refused", "reason", reason, "err", err)
 		intake.Reply(w, status, err.Error())
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxWebhookBody+1))
-	if err != nil {
-		refuse(http.StatusBadRequest, alerting.ReasonMalformedPayload, fmt.Errorf("level: reading webhook: %w", err))
-		return
-	}
-	if len(body) > MaxWebhookBody {
-		refuse(http.StatusRequestEntityTooLarge, alerting.ReasonMalformedPayload, errors.New("level: webhook body too large"))
+	body, ok := intake.ReadPost(w, r, MaxWebhookBody, func(status int, err error) {
+		refuse(status, alerting.ReasonMalformedPayload, fmt.Errorf("level: webhook: %w", err))
+	})
+	if !ok {
 		return
 	}
 	if err := h.Verifier.Verify(body, r.Header.Get(SignatureHeader)); err != nil {

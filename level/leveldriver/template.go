@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -214,15 +213,16 @@ func (h *TemplateHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		intake.Reply(w, http.StatusMethodNotAllowed, "POST only")
-		return
-	}
 	refuse := func(status int, reason alerting.Reason, err error) {
 		h.Engine.RejectPayload(ctx, Kind, reason, err)
 		log.Warn("level template delivery refused", "reason", reason, "err", err)
 		intake.Reply(w, status, err.Error())
+	}
+	body, ok := intake.ReadPost(w, r, MaxWebhookBody, func(status int, err error) {
+		refuse(status, alerting.ReasonMalformedPayload, fmt.Errorf("level: template delivery: %w", err))
+	})
+	if !ok {
+		return
 	}
 	header := h.Header
 	if header == "" {
@@ -230,11 +230,6 @@ func (h *TemplateHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !h.secrets.Match(r.Header.Get(header)) {
 		refuse(http.StatusUnauthorized, alerting.ReasonBadSignature, errors.New("level: missing or wrong shared secret"))
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxWebhookBody+1))
-	if err != nil || len(body) > MaxWebhookBody {
-		refuse(http.StatusRequestEntityTooLarge, alerting.ReasonMalformedPayload, errors.New("level: template body unreadable or too large"))
 		return
 	}
 	p, err := DecodeTemplate(body)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -208,15 +207,16 @@ var (
 // ServeHTTP handles one notification.
 func (n *NotificationIntake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		intake.Reply(w, http.StatusMethodNotAllowed, "POST only")
-		return
-	}
 	refuse := func(status int, reason alerting.Reason, err error) {
 		n.acc.RejectPayload(ctx, Kind, reason, err)
 		n.log.WarnContext(ctx, "visionone notification refused", "reason", reason, "err", err)
 		intake.Reply(w, status, err.Error())
+	}
+	body, ok := intake.ReadPost(w, r, MaxNotificationBody, func(status int, err error) {
+		refuse(status, alerting.ReasonMalformedPayload, fmt.Errorf("visionone: notification: %w", err))
+	})
+	if !ok {
+		return
 	}
 	if !n.secrets.Match(token(r)) {
 		refuse(http.StatusUnauthorized, alerting.ReasonBadSignature, errors.New("visionone: missing or wrong notification token"))
@@ -224,15 +224,6 @@ func (n *NotificationIntake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 		refuse(http.StatusUnsupportedMediaType, alerting.ReasonMalformedPayload, errors.New("visionone: notification is not JSON (Content-Type)"))
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxNotificationBody+1))
-	if err != nil {
-		refuse(http.StatusBadRequest, alerting.ReasonMalformedPayload, fmt.Errorf("visionone: reading notification: %w", err))
-		return
-	}
-	if len(body) > MaxNotificationBody {
-		refuse(http.StatusRequestEntityTooLarge, alerting.ReasonMalformedPayload, errors.New("visionone: notification body too large"))
 		return
 	}
 	var doc map[string]any

@@ -2,7 +2,7 @@ package vsaxdriver
 
 import (
 	"errors"
-	"io"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -53,19 +53,13 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		intake.Reply(w, http.StatusMethodNotAllowed, "POST only")
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxWebhookBody+1))
-	if err != nil {
-		intake.Reply(w, http.StatusBadRequest, "unreadable body")
-		return
-	}
-	if len(body) > MaxWebhookBody {
-		h.Engine.RejectPayload(ctx, Kind, alerting.ReasonMalformedPayload, errors.New("vsax: webhook body too large"))
-		intake.Reply(w, http.StatusRequestEntityTooLarge, "body too large")
+	body, ok := intake.ReadPost(w, r, MaxWebhookBody, func(status int, err error) {
+		err = fmt.Errorf("vsax: webhook: %w", err)
+		h.Engine.RejectPayload(ctx, Kind, alerting.ReasonMalformedPayload, err)
+		log.Warn("vsax webhook refused", "reason", alerting.ReasonMalformedPayload, "err", err)
+		intake.Reply(w, status, err.Error())
+	})
+	if !ok {
 		return
 	}
 	if err := h.Verifier.Verify(body, r.Header.Get(vsax.SignatureHeader)); err != nil {
