@@ -56,8 +56,9 @@ const (
 	DefaultFirstRunWindow = 4 * time.Hour
 	// DefaultWatchlistFilter selects the assets a new-asset alert is
 	// raised for. Vision One's API has no watchlist field (attack-surface
-	// devices filter on criticality, assetCustomTagIds and the like): set Config.WatchlistFilter to the criterion that marks your
-	// watchlist, e.g. contains(assetCustomTagIds,'<tag id>').
+	// devices filter on criticality, assetCustomTagIds and the like): set
+	// Config.WatchlistFilter to the criterion that marks your watchlist,
+	// e.g. contains(assetCustomTagIds,'<tag id>').
 	DefaultWatchlistFilter = "criticality eq 'high'"
 )
 
