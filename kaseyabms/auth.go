@@ -16,7 +16,7 @@ import (
 	"github.com/mspsync/mspsync/internal/httpx"
 )
 
-// Token endpoints (vendors/kaseyabms.md §3). Both take form fields and
+// Token endpoints (Kaseya BMS API documentation). Both take form fields and
 // answer a TokenOutputDto in the envelope.
 const (
 	pathAuthenticate = "v2/security/authenticate"

@@ -2,8 +2,9 @@
 // (the "V2" API at https://api.bms.kaseya.com/v2/… and the other data
 // centers): service desk tickets and notes, CRM accounts, locations and
 // contacts, contracts and their recurring services, the service
-// catalogue, system lookups, hardware assets and webhooks. Wire facts are
-// in vendors/kaseyabms.md; the engine adapters (the alerting ticket sink)
+// catalogue, system lookups, hardware assets and webhooks. Wire facts
+// follow the Kaseya BMS API documentation (the V2 Swagger served under
+// /swagger/ of each data center) and observed responses; the engine adapters (the alerting ticket sink)
 // are in package kaseyabmsdriver.
 //
 //	c, err := kaseyabms.NewClient(
@@ -74,7 +75,7 @@
 //
 //   - Change a contract service line once added: V2 has
 //     POST …/recurringservices/{contractId}/services to add lines and no
-//     endpoint to read or update them (vendors/kaseyabms.md §9.4), so a
+//     endpoint to read or update them, so a
 //     unit count cannot be changed in place.
 //   - Look up ticket types and ticket sources: there is no dedicated
 //     lookup and the generic lookup's table names for them are not

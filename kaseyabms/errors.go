@@ -39,7 +39,9 @@ var (
 	// requests follow no redirect at all.
 	ErrRedirect = mspsync.ErrRedirect
 	// ErrUnsuccessful matches an *Error for an HTTP 200 answer whose
-	// envelope said Success: false (vendors/kaseyabms.md §5, §13.1).
+	// envelope said Success: false: every V2 answer is wrapped in
+	// {Success, Error, Result, TotalRecords}, and a 200 status alone does
+	// not mean the call worked.
 	ErrUnsuccessful = errors.New("kaseyabms: the API answered Success: false")
 	// ErrIncomplete ends a walk whose items did not add up to the
 	// TotalRecords BMS reported.

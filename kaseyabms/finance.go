@@ -95,7 +95,8 @@ var (
 // ContractsService reads contracts and adds service lines to them.
 //
 // V2 has no endpoint to read or change the service lines of an existing
-// contract (vendors/kaseyabms.md §9.4): AddServices adds lines, and
+// contract (POST …/recurringservices/{contractId}/services is the only
+// service-line endpoint): AddServices adds lines, and
 // nothing in V2 changes the units of a line once added.
 type ContractsService service
 

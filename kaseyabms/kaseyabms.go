@@ -22,7 +22,8 @@ const Vendor = "kaseyabms"
 // Region is a Kaseya BMS data center.
 type Region string
 
-// The data centers of the V2 API (vendors/kaseyabms.md §2). The tenant's
+// The data centers of the V2 API, each with its own base URL
+// (https://api.bms.kaseya.com for US; see RegionURL). The tenant's
 // gateway host in BMS (My Settings) tells which one it is on.
 const (
 	RegionUS    Region = "US"
@@ -50,7 +51,7 @@ func RegionURL(r Region) (string, error) {
 }
 
 // DefaultCallsPerHour is the documented budget of the V2 API: 1,500 calls
-// an hour for each endpoint (vendors/kaseyabms.md §7). The client keeps a
+// an hour for each endpoint (Kaseya BMS API documentation). The client keeps a
 // limiter per endpoint (method and route template) at this rate.
 const DefaultCallsPerHour = 1500
 
@@ -230,7 +231,8 @@ func WithPageSize(n int) Option {
 }
 
 // WithPageBase sets the number of the first page, 0 or 1 (default 1).
-// Clients of BMS use both (vendors/kaseyabms.md §6); a wrong base shows as
+// Clients of BMS use both and the Kaseya BMS API documentation does not
+// say which is right; a wrong base shows as
 // a page that repeats the previous one, which ends a walk with
 // ErrNoProgress.
 func WithPageBase(n int) Option {

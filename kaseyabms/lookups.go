@@ -8,7 +8,7 @@ import (
 )
 
 // Status is StatusLookupOutputDto. TypeId is the status category; which
-// category means completed is not documented (vendors/kaseyabms.md §11).
+// category means completed is not documented by Kaseya.
 type Status struct {
 	ID             int    `json:"Id"`
 	Name           string `json:"Name"`
@@ -100,7 +100,7 @@ func (s *LookupsService) AccountTypes(ctx context.Context) ([]LookupItem, error)
 // Generic reads the generic lookup of a table (GET
 // /v2/system/lookup/{tableName}). Ticket types and ticket sources have no
 // lookup of their own in V2 and the table names for them are not
-// documented (vendors/kaseyabms.md §9.5): configure their ids, and use
+// documented in the Kaseya BMS API documentation: configure their ids, and use
 // this to try a table name.
 func (s *LookupsService) Generic(ctx context.Context, table string) ([]LookupItem, error) {
 	if strings.TrimSpace(table) == "" {

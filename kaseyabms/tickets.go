@@ -15,8 +15,8 @@ import (
 // Extra holds the fields of a BMS object this package does not model.
 type Extra = map[string]json.RawMessage
 
-// TicketInput is TicketInputDto, the body of a ticket create
-// (vendors/kaseyabms.md §10.1). Title, Details, AccountID, LocationID,
+// TicketInput is TicketInputDto, the body of a ticket create and of a
+// full update (Kaseya BMS API documentation). Title, Details, AccountID, LocationID,
 // StatusID, PriorityID, TypeID, SourceID and OpenDate are required by BMS
 // and always sent; the other ids are sent when not zero.
 type TicketInput struct {
@@ -53,8 +53,9 @@ type CustomFieldData struct {
 }
 
 // Ticket is TicketOutputDto: what get, create, update and resolve return.
-// A ticket has no closed flag: CompletedDate is set once it is completed
-// (vendors/kaseyabms.md §11).
+// A ticket has no closed flag in BMS: CompletedDate is set once it is
+// completed (Filter.ExcludeCompleted and Filter.CompletedDateFrom/To key
+// on it).
 type Ticket struct {
 	ID                 int    `json:"Id"`
 	TicketNumber       string `json:"TicketNumber"`
@@ -112,8 +113,8 @@ func (t *Ticket) UnmarshalJSON(b []byte) error {
 }
 
 // TicketListItem is TicketListDto, an item of the ticket list. CustomFields
-// is the ticket's custom field values as one string, in a format BMS
-// does not document (vendors/kaseyabms.md §10.2).
+// is the ticket's custom field values as one string, in a format the
+// Kaseya BMS API documentation does not describe.
 type TicketListItem struct {
 	ID               int    `json:"Id"`
 	TicketNumber     string `json:"TicketNumber"`

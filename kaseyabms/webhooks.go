@@ -10,8 +10,8 @@ import (
 )
 
 // WebhookInput is WebhookConfigurationInputDto. How BMS signs deliveries
-// with Secret, and what it delivers, is not documented
-// (vendors/kaseyabms.md §9.6): mspsync reads ticket state by polling.
+// with Secret, and what it delivers, is not in the Kaseya BMS API
+// documentation: mspsync reads ticket state by polling.
 type WebhookInput struct {
 	Name          string `json:"Name"`
 	PayloadURL    string `json:"PayloadURL"`

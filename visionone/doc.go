@@ -1,7 +1,8 @@
 // Package visionone is a client for the Trend Vision One public API v3.0
 // (Trend Micro's XDR and attack-surface platform), served from a regional
 // host: https://api.<region>.xdr.trendmicro.com/v3.0/ (US and JP differ).
-// Wire facts: ../shared/vendors/visionone.md.
+// Wire facts follow Trend Micro's Vision One API v3.0 documentation and
+// observed responses.
 //
 // In mspsync it is an alert source: package visiononedriver polls
 // workbench alerts, high-risk users and devices and newly discovered

@@ -25,8 +25,9 @@ const APIVersion = "v3.0"
 // region its Vision One console lives in.
 type Region string
 
-// The regions (vendors/visionone.md §2). UK, CA, ZA and USGov appear only
-// in third-party documentation; WithBaseURL serves any other host.
+// The regions of the Trend Vision One API documentation. UK, CA, ZA and
+// USGov appear only in third-party documentation; WithBaseURL serves any
+// other host.
 const (
 	RegionUS    Region = "us"
 	RegionEU    Region = "eu"
@@ -73,7 +74,8 @@ func RegionHost(r Region) (string, bool) {
 }
 
 // DefaultRequestsPerSecond is the client-side budget. Vision One counts
-// requests per 60-second window without publishing the numbers (vendors/visionone.md §8).
+// requests per 60-second window without publishing the numbers (Trend
+// Vision One API documentation).
 const DefaultRequestsPerSecond = 5
 
 // DefaultRateLimit returns the default limiter: DefaultRequestsPerSecond

@@ -132,7 +132,8 @@ func (s *WorkbenchService) Update(ctx context.Context, id, etag string, u AlertU
 
 // AddNote adds a note to a workbench alert and returns the new note's ID
 // (from the Location header). The body field ("content") follows the
-// official Python client; vendors/visionone.md marks it unconfirmed. A
+// official Python client; the Trend Vision One API documentation does not
+// confirm it. A
 // note is not replayed after a 5xx or a broken connection.
 func (s *WorkbenchService) AddNote(ctx context.Context, alertID, content string) (string, error) {
 	if strings.TrimSpace(alertID) == "" || strings.TrimSpace(content) == "" {

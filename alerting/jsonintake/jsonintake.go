@@ -31,6 +31,11 @@ const MinSecretLen = intake.MinSecretLen
 // should not retry (an unknown customer, a customer without per-user
 // billing). Any other error answers 503 so the sender retries.
 type UserCounter interface {
+	// SetUserCount takes c.Users as the user count of the customer
+	// c.CustomerRef of c.Source (an authenticated, decoded delivery). It returns nil once the count is
+	// applied or recorded; a final refusal (alerting.ErrRejected,
+	// alerting.ErrNotFound or alerting.Permanent) answers 422, any other
+	// error 503 so the sender retries.
 	SetUserCount(ctx context.Context, c UserCount) error
 }
 

@@ -30,7 +30,10 @@
 // US), BMS_TENANT, BMS_USERNAME, BMS_PASSWORD (an API Employee), and
 // ALERTS_SECRET (at least 16 characters; openssl rand -hex 32). Flags:
 // -config FILE (JSON: "alerting" is an alerting.Config, "bms" the sink's
-// settings, "per_user_billing" the contract line), -listen ADDR (default
+// settings, "per_user_billing" the contract line; laid over the defaults
+// strictly, so an unknown key or a value of the wrong type is an error
+// naming its path), -print-config (the effective configuration, the
+// defaults or -config over them, as JSON; needs no settings), -listen ADDR (default
 // 127.0.0.1:8080), -store PATH (bbolt file, default
 // mspsync-bms-alerts.db), -lines PATH (the per-user lines added, default
 // mspsync-bms-lines.json), -log-format text|json. At start-up the
@@ -41,6 +44,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -64,7 +68,7 @@ import (
 
 type options struct {
 	configPath, listen, store, lines, logFormat string
-	demo, check                                 bool
+	demo, check, printConfig                    bool
 }
 
 func main() {
@@ -76,6 +80,8 @@ func main() {
 	flag.StringVar(&o.store, "store", "mspsync-bms-alerts.db", "alert state (a bbolt file)")
 	flag.StringVar(&o.lines, "lines", "mspsync-bms-lines.json", "the per-user contract lines added (BMS V2 cannot read them back)")
 	flag.StringVar(&o.logFormat, "log-format", "text", "log format on stderr: text or json")
+	flag.BoolVar(&o.printConfig, "print-config", false, "print the effective -config (the file over the defaults, or the defaults) as JSON and exit; needs no settings")
+	flag.Usage = usage
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -132,23 +138,64 @@ func (s SinkSettings) options() []kaseyabmsdriver.Option {
 	return out
 }
 
-// loadSettings reads the -config file over the defaults (strict: unknown
-// keys are errors naming their path) and validates the alerting part.
+// defaultSettings is this program's default: alerting.DefaultConfig
+// (per-alert tickets, close on resolve when untouched), the intake
+// accepting the source "saasalerts", the sink's defaults and no per-user
+// billing. It maps no customer and sets no ticket type or source, which a
+// real run needs.
+func defaultSettings() Settings {
+	return Settings{Alerting: alerting.DefaultConfig(), Sources: []string{"saasalerts"}}
+}
+
+// loadSettings reads the -config file over defaultSettings (strict:
+// unknown or repeated keys and values of the wrong type are errors naming
+// their path) and validates the alerting part. An empty path is an
+// error: a real run needs the file's mappings and ticket defaults.
 func loadSettings(path string) (Settings, error) {
-	s := Settings{Alerting: alerting.DefaultConfig()}
 	if path == "" {
-		return s, errors.New("-config is required outside -demo: it maps customers and sets the ticket defaults")
+		return defaultSettings(), errors.New("-config is required outside -demo: it maps customers and sets the ticket defaults")
 	}
+	return loadSettingsFile(path)
+}
+
+// loadSettingsFile is loadSettings for a path that is set.
+func loadSettingsFile(path string) (Settings, error) {
+	s := defaultSettings()
 	if err := config.LoadFile(path, &s); err != nil {
 		return s, err
 	}
 	if err := s.Alerting.Validate(); err != nil {
-		return s, err
+		return s, fmt.Errorf("%s: %w", path, err)
 	}
 	if len(s.Sources) == 0 {
 		s.Sources = []string{"saasalerts"}
 	}
 	return s, nil
+}
+
+// printConfig is -print-config: the defaults, or -config over them
+// (checked as a run checks it before reaching BMS), as indented JSON. It
+// needs no settings; the defaults alone are said on stderr to lack what a
+// run needs.
+func printConfig(o options, stdout, stderr io.Writer) int {
+	s := defaultSettings()
+	if o.configPath == "" {
+		fmt.Fprintln(stderr, "alerts-to-bms: the defaults: a run also needs alerting.customers or alerting.catch_all (BMS account and contact ids) "+
+			"and alerting.ticket.type and alerting.ticket.source (BMS ids)")
+	} else {
+		var err error
+		if s, err = loadSettingsFile(o.configPath); err != nil {
+			fmt.Fprintln(stderr, "alerts-to-bms: -print-config:", err)
+			return exitSettings
+		}
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(s); err != nil {
+		fmt.Fprintln(stderr, "alerts-to-bms: -print-config:", err)
+		return exitFailed
+	}
+	return exitOK
 }
 
 func newLogger(format string, w io.Writer) (*slog.Logger, error) {
@@ -175,6 +222,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 			return fail(exitFailed, err)
 		}
 		return exitOK
+	}
+	if o.printConfig {
+		return printConfig(o, stdout, stderr)
 	}
 	c, err := kaseyabms.FromEnv(kaseyabms.WithLogger(logger))
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
@@ -221,3 +222,57 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestPrintConfig: -print-config needs no settings; with -config it
+// prints the file over the defaults, and refuses a file with an unknown
+// key or an invalid alerting part, naming the key, without printing.
+func TestPrintConfig(t *testing.T) {
+	for _, k := range []string{"BMS_URL", "BMS_TENANT", "BMS_USERNAME", "BMS_PASSWORD", EnvSecret} {
+		t.Setenv(k, "")
+	}
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	var out, errs bytes.Buffer
+	if code := run(t.Context(), options{printConfig: true}, &out, &errs); code != exitOK {
+		t.Fatalf("defaults: exit %d: %s", code, errs.String())
+	}
+	if !strings.Contains(out.String(), `"saasalerts"`) || !strings.Contains(out.String(), `"on_resolve": "close"`) ||
+		!strings.Contains(errs.String(), "alerting.ticket.type") {
+		t.Errorf("defaults: stdout %s\nstderr %s", out.String(), errs.String())
+	}
+
+	out.Reset()
+	errs.Reset()
+	good := write("good.json", `{"alerting": {"grouping": "user", "ticket": {"type": "2", "source": "5"}}, "bms": {"note_type": 3}}`)
+	if code := run(t.Context(), options{printConfig: true, configPath: good}, &out, &errs); code != exitOK {
+		t.Fatalf("good file: exit %d: %s", code, errs.String())
+	}
+	var got Settings
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Alerting.Grouping != alerting.GroupUser || got.Alerting.Ticket.Type != "2" || got.BMS.NoteType != 3 ||
+		got.Alerting.OnResolve != alerting.DefaultConfig().OnResolve || len(got.Sources) != 1 || got.Sources[0] != "saasalerts" {
+		t.Errorf("the file over the defaults: %+v", got)
+	}
+
+	for _, c := range []struct{ body, key string }{
+		{`{"alerting": {"groupng": "user"}}`, "alerting.groupng"},
+		{`{"bms": {"note_type": "three"}}`, "bms.note_type"},
+		{`{"alerting": {"grouping": "nonsense"}}`, "grouping"},
+	} {
+		out.Reset()
+		errs.Reset()
+		p := write("bad.json", c.body)
+		if code := run(t.Context(), options{printConfig: true, configPath: p}, &out, &errs); code != exitSettings ||
+			!strings.Contains(errs.String(), c.key) || out.Len() != 0 {
+			t.Errorf("%s: exit %d, stdout %q, stderr %s", c.body, code, out.String(), errs.String())
+		}
+	}
+}

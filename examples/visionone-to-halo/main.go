@@ -10,13 +10,18 @@
 //	go run ./examples/visionone-to-halo -config v1.json    # real mode: poll, serve notifications, sync closes
 //	go run ./examples/visionone-to-halo -config v1.json -mappings   # the mapping report
 //	go run ./examples/visionone-to-halo -config v1.json -check      # keys, regions, licences, Halo ticket type and customers
+//	go run ./examples/visionone-to-halo -print-config               # the default config, to start from
 //
 // Environment (real mode): HALO_URL, HALO_CLIENT_ID, HALO_CLIENT_SECRET
 // (HALO_AUTH_URL, HALO_TENANT optional), the API key variable each
 // customer names (api_key_env), and the notification token variable
 // (notifications.token_env) when -listen is set.
 //
-// The config file is visiononedriver.Config, for example:
+// The config file is a visiononedriver.Config, laid over this program's
+// defaults (the package's defaults written out) strictly: an unknown key
+// or a value of the wrong type is an error naming its key path.
+// -print-config prints the effective config and needs no settings. For
+// example:
 //
 //	{"ticket_type": "21", "default_customer": "99", "resolve_sync": true,
 //	 "investigation_result": "True Positive",
@@ -61,6 +66,7 @@ import (
 
 type options struct {
 	demo, mappings, check, verbose bool
+	printConfig                    bool
 	configPath, logFormat, listen  string
 	storePath                      string
 }
@@ -81,7 +87,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&o.listen, "listen", "", "serve notification webhooks on this address (real mode)")
 	fs.StringVar(&o.storePath, "store", "visionone-alerts.db", "the alerting state file (real mode)")
+	fs.BoolVar(&o.printConfig, "print-config", false, "print the effective -config (the file over the defaults, or the defaults) as JSON and exit; needs no settings")
+	fs.Usage = func() { usage(fs) }
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	logger, err := newLogger(o, stderr)
@@ -98,17 +109,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	if o.printConfig {
+		return printConfig(o.configPath, stdout, stderr)
+	}
 	if o.configPath == "" {
 		fmt.Fprintln(stderr, "visionone-to-halo: -config is required outside -demo")
 		return 2
 	}
-	f, err := os.Open(o.configPath)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 2
-	}
-	cfg, err := visiononedriver.LoadConfig(f)
-	f.Close()
+	cfg, err := loadConfig(o.configPath)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2

@@ -2,9 +2,14 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/mspsync/mspsync/visionone/visiononedriver"
 )
 
 // TestDemo: the demo tickets Contoso's workbench alert and high-risk user
@@ -56,5 +61,73 @@ func TestDemoMappingsAndCheck(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := run([]string{"-log-format", "xml", "-demo"}, &out, &errb); code != 2 {
 		t.Errorf("bad log format: exit %d", code)
+	}
+}
+
+// TestPrintConfig: -print-config needs no settings and prints the
+// defaults, naming on stderr what a run still needs; with -config it
+// prints the file over the defaults, and refuses a file with an unknown
+// key or an invalid value, naming the key. A run refuses what
+// -print-config lets through unset.
+func TestPrintConfig(t *testing.T) {
+	for _, k := range []string{"HALO_URL", "HALO_CLIENT_ID", "HALO_CLIENT_SECRET"} {
+		t.Setenv(k, "")
+	}
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"-print-config"}, &out, &errb); code != 0 {
+		t.Fatalf("defaults: exit %d: %s", code, errb.String())
+	}
+	var def visiononedriver.Config
+	if err := json.Unmarshal(out.Bytes(), &def); err != nil {
+		t.Fatal(err)
+	}
+	if def.PollInterval != "5m0s" || def.WatchlistFilter != visiononedriver.DefaultWatchlistFilter || def.AutoMatch == nil || !*def.AutoMatch ||
+		!strings.Contains(errb.String(), "ticket_type") || !strings.Contains(errb.String(), "default_customer") {
+		t.Errorf("defaults: %s\nstderr %s", out.String(), errb.String())
+	}
+
+	out.Reset()
+	errb.Reset()
+	good := write("good.json", `{"ticket_type": "21", "default_customer": "99", "poll_interval": "10m",
+		"customers": [{"name": "Contoso Ltd", "region": "eu", "api_key_env": "V1_KEY_CONTOSO"}]}`)
+	if code := run([]string{"-print-config", "-config", good}, &out, &errb); code != 0 {
+		t.Fatalf("good file: exit %d: %s", code, errb.String())
+	}
+	var got visiononedriver.Config
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.TicketType != "21" || got.PollInterval != "10m" || got.FirstRunWindow != "4h0m0s" || len(got.Customers) != 1 ||
+		got.Customers[0].Region != "eu" || len(got.RiskEventSeverities) != 2 || errb.Len() != 0 {
+		t.Errorf("the file over the defaults: %s\nstderr %s", out.String(), errb.String())
+	}
+
+	for _, c := range []struct{ body, key string }{
+		{`{"ticket_typ": "21"}`, "ticket_typ"},
+		{`{"customers": [{"name": "A", "regon": "eu"}]}`, "customers[0].regon"},
+		{`{"customers": [{"name": "A", "region": "mars"}]}`, "customers[0].region"},
+		{`{"poll_interval": "often"}`, "poll_interval"},
+	} {
+		out.Reset()
+		errb.Reset()
+		p := write("bad.json", c.body)
+		if code := run([]string{"-print-config", "-config", p}, &out, &errb); code != 2 || !strings.Contains(errb.String(), c.key) || out.Len() != 0 {
+			t.Errorf("%s: exit %d, stdout %q, stderr %s", c.body, code, out.String(), errb.String())
+		}
+	}
+
+	out.Reset()
+	errb.Reset()
+	unset := write("unset.json", `{"customers": []}`)
+	if code := run([]string{"-config", unset}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "ticket_type") {
+		t.Errorf("a run without ticket_type: exit %d, %s", code, errb.String())
 	}
 }

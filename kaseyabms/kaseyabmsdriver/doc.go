@@ -29,7 +29,7 @@
 //     customers' contracts from the user counts a source reports through
 //     the generic JSON intake (alerting/jsonintake; it is a
 //     jsonintake.UserCounter). BMS V2 can add a line to a contract but
-//     has no endpoint to read or change one (vendors/kaseyabms.md §9.4): the
+//     has no endpoint to read or change one: the
 //     first count adds the line; a later, different count is recorded and
 //     reported for a change by hand, never added as a second line.
 //

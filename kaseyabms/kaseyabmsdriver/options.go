@@ -25,8 +25,8 @@ func newOptions(opts []Option) *options {
 // WithClosedStatuses sets the status ids that make a ticket count as
 // closed besides a CompletedDate (default: the statuses named "Completed"
 // or "Closed", any case, read once from the status lookup). Which status
-// category BMS means by closed is not documented (vendors/kaseyabms.md
-// §11).
+// category BMS means by closed is not in the Kaseya BMS API
+// documentation.
 func WithClosedStatuses(ids ...int) Option {
 	return func(o *options) { o.closedStatuses = append([]int{}, ids...) }
 }

@@ -82,9 +82,28 @@ func (l LineState) Stale() bool { return l.LineID != 0 && l.Reported != l.Units 
 // FileLines are the two provided; a store must be safe for concurrent
 // use.
 type LineStore interface {
+	// Line returns the state of the line for a contract and catalogue
+	// service. A line the store does not hold is (LineState{}, false,
+	// nil), not an error; an error means the store could not be read,
+	// and the sink then adds nothing (the intake answers 503 so the
+	// sender retries).
 	Line(ctx context.Context, contractID, serviceID int) (LineState, bool, error)
+	// SaveLine records l under l.ContractID and l.ServiceID, replacing
+	// what was there. It is called before a line is added to BMS (with
+	// Uncertain set) and again once BMS answered. A persistent store
+	// returns nil only once l is stored (FileLines: the file is
+	// replaced), since a lost record makes the sink add the line a
+	// second time; an error stops the add and is returned to the
+	// intake.
 	SaveLine(ctx context.Context, l LineState) error
+	// DeleteLine forgets the line of a contract and service (the sink
+	// calls it when BMS refused an add, so the next count tries again).
+	// Deleting a line the store does not hold is not an error; an error
+	// means the record may still be there.
 	DeleteLine(ctx context.Context, contractID, serviceID int) error
+	// Lines returns every line the store holds, stale and uncertain
+	// ones included, in a stable order. An error means the store could
+	// not be read.
 	Lines(ctx context.Context) ([]LineState, error)
 }
 

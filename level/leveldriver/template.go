@@ -18,8 +18,8 @@ import (
 // intake reads its shared secret from, unless told otherwise.
 const DefaultTemplateSecretHeader = "X-Mspsync-Secret"
 
-// TemplateKeys are the keys of the automation-template form (vendors/level.md
-// §11.2), in the order TemplateBody prints them: the keys that decide what
+// TemplateKeys are the keys of the automation-template form (an HTTP POST
+// step in a Level automation, see TemplateHandler), in the order TemplateBody prints them: the keys that decide what
 // is done first, free text last.
 var TemplateKeys = []string{"event", "alert_id", "device_id", "policy_id", "group_id", "severity", "alert_time",
 	"name", "hostname", "description"}
@@ -179,7 +179,7 @@ func TemplateAlert(p *TemplatePayload) alerting.Alert {
 }
 
 // TemplateHandler receives the automation-template form of Level alerts
-// (vendors/level.md §11.2): an HTTP POST step in a Level automation, whose
+// (the older workaround in Level's documentation, before webhooks): an HTTP POST step in a Level automation, whose
 // JSON body the operator writes (TemplateBody). It carries no signature,
 // so it is protected by a shared secret the operator puts in a header
 // (DefaultTemplateSecretHeader unless Header is set), compared in

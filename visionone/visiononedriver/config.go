@@ -55,9 +55,10 @@ const (
 	DefaultPollInterval   = 5 * time.Minute
 	DefaultFirstRunWindow = 4 * time.Hour
 	// DefaultWatchlistFilter selects the assets a new-asset alert is
-	// raised for. Vision One's API has no watchlist field (vendors/visionone.md
-	// §11): set Config.WatchlistFilter to the criterion that marks your
-	// watchlist, e.g. contains(assetCustomTagIds,'<tag id>').
+	// raised for. Vision One's API has no watchlist field (attack-surface
+	// devices filter on criticality, assetCustomTagIds and the like): set
+	// Config.WatchlistFilter to the criterion that marks your watchlist,
+	// e.g. contains(assetCustomTagIds,'<tag id>').
 	DefaultWatchlistFilter = "criticality eq 'high'"
 )
 
