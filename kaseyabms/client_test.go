@@ -167,3 +167,31 @@ func TestSuccessFalseOnHTTP200IsAnError(t *testing.T) {
 		t.Errorf("ErrorInfoOf = %+v, %v; want code 404, message Ticket not found", info, ok)
 	}
 }
+
+// TestBaseURLForms: a region, or a base URL pasted with or without a
+// scheme, "/v2" or a trailing slash, gives the same API root.
+func TestBaseURLForms(t *testing.T) {
+	t.Parallel()
+	us, err := kaseyabms.RegionURL(kaseyabms.Region("us"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.TrimSuffix(us, "/") + "/"
+	for _, opt := range []kaseyabms.Option{
+		kaseyabms.WithRegion("US"),
+		kaseyabms.WithBaseURL(us),
+		kaseyabms.WithBaseURL(strings.TrimSuffix(us, "/") + "/v2/"),
+		kaseyabms.WithBaseURL(" " + strings.TrimPrefix(strings.TrimSuffix(us, "/"), "https://") + "/v2 "),
+	} {
+		c, err := kaseyabms.NewClient(opt, kaseyabms.WithCredentials("t", "u", "p"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.BaseURL() != want {
+			t.Errorf("BaseURL = %q, want %q", c.BaseURL(), want)
+		}
+	}
+	if _, err := kaseyabms.NewClient(kaseyabms.WithBaseURL("https://u:p@bms.example"), kaseyabms.WithCredentials("t", "u", "p")); err == nil {
+		t.Error("a base URL with credentials was accepted")
+	}
+}

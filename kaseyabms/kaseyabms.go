@@ -137,19 +137,14 @@ func WithRegion(r Region) Option {
 // under it; a trailing "/v2" is accepted and dropped.
 func WithBaseURL(u string) Option {
 	return func(c *config) error {
-		u = strings.TrimSpace(u)
-		if u == "" {
+		if strings.TrimSpace(u) == "" {
 			return errors.New("kaseyabms: empty base URL")
 		}
-		if !strings.Contains(u, "://") {
-			u = "https://" + u
-		}
-		p, err := httpx.ParseBaseURL(u)
+		root, err := httpx.CleanBaseURL(u, "/v2")
 		if err != nil {
 			return fmt.Errorf("kaseyabms: %w", err)
 		}
-		p.Path = strings.TrimSuffix(strings.TrimSuffix(p.Path, "/"), "/v2") + "/"
-		c.baseURL = p.String()
+		c.baseURL = root + "/"
 		return nil
 	}
 }

@@ -161,14 +161,11 @@ func NewClient(opts ...Option) (*Client, error) {
 	if cfg.key == "" {
 		return nil, errors.New("level: no credentials: use WithAPIKey")
 	}
-	base, err := httpx.ParseBaseURL(cfg.baseURL)
+	root, err := httpx.CleanBaseURL(cfg.baseURL, "/v2")
 	if err != nil {
 		return nil, fmt.Errorf("level: base URL: %w", err)
 	}
-	root := strings.TrimRight(base.String(), "/")
-	if !strings.HasSuffix(root, "/v2") {
-		root += "/v2"
-	}
+	root += "/v2"
 	cfg.baseURL = root
 	ec := cfg.EngineConfig(Vendor, root+"/")
 	if ec.Limiter == nil {

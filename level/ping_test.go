@@ -44,7 +44,7 @@ func TestPingIsOneCheapReadAndSaysWhatItLearned(t *testing.T) {
 }
 
 // TestBaseURLForms: the root with or without /v2, with or without a
-// trailing slash, reaches the same API.
+// trailing slash or a scheme, reaches the same API.
 func TestBaseURLForms(t *testing.T) {
 	t.Parallel()
 	srv := leveltest.NewServer(t)
@@ -62,7 +62,15 @@ func TestBaseURLForms(t *testing.T) {
 			t.Errorf("%s: ping %+v, %v", u, p, err)
 		}
 	}
-	if _, err := level.NewClient(level.WithAPIKey("k"), level.WithBaseURL("api.level.io")); err == nil {
-		t.Error("a base URL without a scheme was accepted")
+	// A bare host is https, as for every vendor (httpx.CleanBaseURL).
+	c, err := level.NewClient(level.WithAPIKey("k"), level.WithBaseURL(" api.level.io/v2/ "))
+	if err != nil {
+		t.Fatalf("bare host: %v", err)
+	}
+	if c.BaseURL() != level.DefaultBaseURL {
+		t.Errorf("bare host: BaseURL %q", c.BaseURL())
+	}
+	if _, err := level.NewClient(level.WithAPIKey("k"), level.WithBaseURL("https://user:pw@api.level.io")); err == nil {
+		t.Error("a base URL with credentials was accepted")
 	}
 }

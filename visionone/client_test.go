@@ -38,6 +38,7 @@ func TestRegionsAndBaseURL(t *testing.T) {
 		{[]visionone.Option{visionone.WithRegion(visionone.RegionMEA)}, "https://api.mea.xdr.trendmicro.com/v3.0"},
 		{[]visionone.Option{visionone.WithBaseURL("https://proxy.example/")}, "https://proxy.example/v3.0"},
 		{[]visionone.Option{visionone.WithBaseURL("https://proxy.example/v3.0")}, "https://proxy.example/v3.0"},
+		{[]visionone.Option{visionone.WithBaseURL(" api.xdr.trendmicro.com/v3.0/ ")}, "https://api.xdr.trendmicro.com/v3.0"},
 	} {
 		c, err := visionone.NewClient(append([]visionone.Option{visionone.WithAPIKey("k")}, tc.opts...)...)
 		if err != nil {

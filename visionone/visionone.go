@@ -234,14 +234,11 @@ func NewClient(opts ...Option) (*Client, error) {
 	if raw == "" {
 		raw = regionHosts[cfg.region]
 	}
-	base, err := httpx.ParseBaseURL(raw)
+	root, err := httpx.CleanBaseURL(raw, "/"+APIVersion)
 	if err != nil {
 		return nil, fmt.Errorf("visionone: base URL: %w", err)
 	}
-	root := strings.TrimRight(base.String(), "/")
-	if !strings.HasSuffix(root, "/"+APIVersion) {
-		root += "/" + APIVersion
-	}
+	root += "/" + APIVersion
 	cfg.baseURL = root
 	ec := cfg.EngineConfig(Vendor, root+"/")
 	if ec.Limiter == nil {

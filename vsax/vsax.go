@@ -141,27 +141,14 @@ func WithPageSize(n int) Option {
 // ("https://acme.vsax.net/api/v3/"), the bare host ("https://acme.vsax.net"
 // or "acme.vsax.net") — into the API base URL, ending in "/api/v3/".
 func BaseURL(instance string) (string, error) {
-	s := strings.TrimSpace(instance)
-	if s == "" {
+	if strings.TrimSpace(instance) == "" {
 		return "", errors.New("vsax: empty instance URL")
 	}
-	if !strings.Contains(s, "://") {
-		s = "https://" + s
-	}
-	u, err := httpx.ParseBaseURL(s)
+	root, err := httpx.CleanBaseURL(instance, "/api/v3", "/api")
 	if err != nil {
 		return "", fmt.Errorf("vsax: instance URL: %w", err)
 	}
-	p := strings.TrimRight(u.Path, "/")
-	switch {
-	case strings.HasSuffix(strings.ToLower(p), "/api/v3"):
-	case strings.HasSuffix(strings.ToLower(p), "/api"):
-		p += "/v3"
-	default:
-		p += "/api/v3"
-	}
-	u.Path = p + "/"
-	return u.String(), nil
+	return root + "/api/v3/", nil
 }
 
 // NewClient returns a client for a VSA X instance: the full API URL or
