@@ -43,11 +43,14 @@ func (c Conflict) String() string {
 // was reviewed. For each existing record a write touches, the values its
 // changes read (each Change.Old: mapped fields, link, site, type, user,
 // inactive, status) must be unchanged and the record must still exist;
-// for each record a write creates, none like it may have appeared since
-// (an asset linked to the device, a customer of the same name or linked
-// to the source site, a site of that name under the customer, an asset
-// type or field of that name); and the customers, sites, types and users
-// the writes point at must still exist.
+// for each record a write creates, none like it may have appeared since:
+// an asset Plan would now match to the device (found as Plan finds it,
+// from the create's Action.Match: one carrying the device's link, or one
+// whose matching field holds the device's value and is linked to no other
+// device), a customer of the same name or linked to the source site, a
+// site of that name under the customer or linked to the source site, an
+// asset type or field of that name; and the customers, sites, types and
+// users the writes point at must still exist.
 func CheckDrift(cs *Changeset, tgt *TargetSnapshot) []Conflict {
 	d := newDrift(cs, tgt)
 	for i := range cs.Actions {
@@ -60,10 +63,12 @@ func CheckDrift(cs *Changeset, tgt *TargetSnapshot) []Conflict {
 type drift struct {
 	cs        *Changeset
 	assets    map[int]*Asset
-	linked    map[string][]int // device ID → assets carrying its link of the plan's kind
+	base      *index            // the assets in id order
+	byField   map[string]*index // matching field → the assets indexed for matching as Plan does
 	customers map[int]*Customer
 	custNames map[string]*Customer
 	custLinks map[string]*Customer
+	siteLinks map[string]*Site
 	sites     map[int]*Site
 	siteNames map[[2]string]bool // customer id, normName(site)
 	types     map[int]bool
@@ -74,21 +79,18 @@ type drift struct {
 }
 
 func newDrift(cs *Changeset, t *TargetSnapshot) *drift {
-	d := &drift{cs: cs, assets: map[int]*Asset{}, linked: map[string][]int{}, customers: map[int]*Customer{},
-		custNames: map[string]*Customer{}, custLinks: map[string]*Customer{}, sites: map[int]*Site{}, siteNames: map[[2]string]bool{},
-		types: map[int]bool{}, typeNames: map[string]bool{}, fields: map[string]bool{}, users: map[int]bool{}}
+	d := &drift{cs: cs, assets: map[int]*Asset{}, base: &index{}, byField: map[string]*index{}, customers: map[int]*Customer{},
+		custNames: map[string]*Customer{}, custLinks: map[string]*Customer{}, siteLinks: map[string]*Site{}, sites: map[int]*Site{},
+		siteNames: map[[2]string]bool{}, types: map[int]bool{}, typeNames: map[string]bool{}, fields: map[string]bool{}, users: map[int]bool{}}
 	for i := range t.Assets {
-		a := &t.Assets[i]
-		d.assets[a.ID] = a
-		if id := a.Links[cs.Source]; id != "" && cs.Source != "" && a.LinkAccounts[cs.Source] == cs.Account {
-			d.linked[id] = append(d.linked[id], a.ID)
-		}
+		d.assets[t.Assets[i].ID] = &t.Assets[i]
 	}
+	d.base.setAssets(t.Assets)
 	for i := range t.Customers {
 		c := &t.Customers[i]
 		d.customers[c.ID] = c
 		d.custNames[normName(c.Name)] = c
-		if l := c.Links[cs.Source]; l != "" {
+		if l := c.Links[cs.Source]; l != "" && cs.Source != "" {
 			d.custLinks[l] = c
 		}
 	}
@@ -96,6 +98,9 @@ func newDrift(cs *Changeset, t *TargetSnapshot) *drift {
 		s := &t.Sites[i]
 		d.sites[s.ID] = s
 		d.siteNames[[2]string{strconv.Itoa(s.CustomerID), normName(s.Name)}] = true
+		if l := s.Links[cs.Source]; l != "" && cs.Source != "" {
+			d.siteLinks[l] = s
+		}
 	}
 	for _, at := range t.AssetTypes {
 		d.types[at.ID], d.typeNames[lower(at.Name)] = true, true
@@ -107,6 +112,48 @@ func newDrift(cs *Changeset, t *TargetSnapshot) *drift {
 		d.users[u.ID] = true
 	}
 	return d
+}
+
+// matchIndex returns the target's assets indexed for matching on field
+// ("" for by link only) as Plan indexes them, building it once per field.
+func (d *drift) matchIndex(field string) *index {
+	ix := d.byField[field]
+	if ix == nil {
+		ix = &index{assets: d.base.assets, slot: d.base.slot}
+		// No value is excluded: a planned create records only a value it
+		// matched on, and an asset's value is looked up only by that.
+		ix.indexAssets(d.cs.Source, field, func(string) bool { return false })
+		d.byField[field] = ix
+	}
+	return ix
+}
+
+// checkMatch adds a conflict for each asset the target now holds that
+// Plan would match to the device of create action i, instead of creating
+// one: by the device's link, then by its matching value.
+func (d *drift) checkMatch(i int, a *Action) {
+	m := a.Match
+	if m == nil {
+		return // validate refuses creates without one
+	}
+	ix := d.matchIndex(m.Field)
+	seen := map[int]bool{}
+	if m.LinkKind != "" && d.cs.Source != "" {
+		for q := ix.link.head[m.LinkID]; q != 0; q = ix.link.next[q-1] {
+			id := ix.assets[q-1].ID
+			seen[id] = true
+			d.add(i, a, fmt.Sprintf("asset %d", id), fmt.Sprintf("asset %d is linked to device %s now; creating another would duplicate it", id, a.DeviceID))
+		}
+	}
+	if m.Field == "" {
+		return
+	}
+	for _, q := range ix.valueMatches(nil, normalizeValue(m.Value), d.cs.Source, a.DeviceID, m.Scoped, m.CustomerID) {
+		if id := ix.assets[q].ID; !seen[id] {
+			seen[id] = true
+			d.add(i, a, fmt.Sprintf("asset %d", id), fmt.Sprintf("asset %d has %s %q now, which matches device %s; creating another would duplicate it", id, m.Field, fieldValue(ix.assets[q].Fields, m.Field), a.DeviceID))
+		}
+	}
 }
 
 func (d *drift) add(i int, a *Action, record, reason string) {
@@ -131,15 +178,13 @@ func (d *drift) check(i int, a *Action) {
 		}
 		d.checkRefs(i, a, a.Write)
 	case CreateAsset:
-		if ids := d.linked[a.DeviceID]; len(ids) > 0 {
-			d.add(i, a, fmt.Sprintf("asset %d", ids[0]), fmt.Sprintf("an asset linked to device %s exists now; creating another would duplicate it", a.DeviceID))
-		}
+		d.checkMatch(i, a)
 		d.checkRefs(i, a, a.Write)
 	case CreateCustomer:
 		if c := d.custNames[normName(a.Customer.Name)]; c != nil {
 			d.add(i, a, fmt.Sprintf("customer %d", c.ID), fmt.Sprintf("a customer named %q exists now", c.Name))
-		} else if c := d.custLinks[a.Customer.Link.SourceSiteID]; c != nil && a.Customer.Link.SourceSiteID != "" {
-			d.add(i, a, fmt.Sprintf("customer %d", c.ID), fmt.Sprintf("customer %q is linked to this source site now", c.Name))
+		} else {
+			d.checkSiteLink(i, a, a.Customer.Link)
 		}
 	case CreateSite:
 		if id := a.Site.CustomerID; id != 0 {
@@ -147,8 +192,10 @@ func (d *drift) check(i int, a *Action) {
 				d.add(i, a, fmt.Sprintf("customer %d", id), "the customer no longer exists")
 			} else if d.siteNames[[2]string{strconv.Itoa(id), normName(a.Site.Name)}] {
 				d.add(i, a, fmt.Sprintf("customer %d", id), fmt.Sprintf("a site named %q exists under it now", a.Site.Name))
+				return
 			}
 		}
+		d.checkSiteLink(i, a, a.Site.Link)
 	case CreateAssetType:
 		if d.typeNames[lower(a.AssetType.Name)] {
 			d.add(i, a, "asset type "+strconv.Quote(a.AssetType.Name), "an asset type of that name exists now")
@@ -181,6 +228,20 @@ func (d *drift) check(i int, a *Action) {
 					Reason: "changed since the plan was made"})
 			}
 		}
+	}
+}
+
+// checkSiteLink adds a conflict when a site or customer carries the
+// source site's link now: Plan would place the source site there rather
+// than create a customer or site for it.
+func (d *drift) checkSiteLink(i int, a *Action, l SiteLink) {
+	if l.SourceSiteID == "" || l.Kind != d.cs.Source {
+		return
+	}
+	if s := d.siteLinks[l.SourceSiteID]; s != nil {
+		d.add(i, a, fmt.Sprintf("site %d", s.ID), fmt.Sprintf("site %q is linked to source site %s now", s.Name, l.SourceSiteID))
+	} else if c := d.custLinks[l.SourceSiteID]; c != nil {
+		d.add(i, a, fmt.Sprintf("customer %d", c.ID), fmt.Sprintf("customer %q is linked to source site %s now", c.Name, l.SourceSiteID))
 	}
 }
 

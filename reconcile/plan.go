@@ -67,8 +67,37 @@ type Action struct {
 	// Absent marks a deactivation because the device is missing from a
 	// complete listing (rather than flagged deleted).
 	Absent bool `json:"absent,omitempty"`
+	// Match is set on a CreateAsset: what Plan looked for and did not
+	// find before planning the create. CheckDrift looks for it again, so
+	// that an asset made by hand since the plan is never duplicated.
+	Match *AssetMatch `json:"match,omitempty"`
 	// Result is set by Apply.
 	Result *Result `json:"result,omitempty"`
+}
+
+// AssetMatch records what would have made Plan match a device to an
+// existing asset instead of planning a create: an asset carrying the
+// device's link, or one whose matching field holds the device's value
+// (case and punctuation aside) and that is linked to no other device.
+// Each part is empty when Plan did not match that way.
+type AssetMatch struct {
+	// LinkKind and LinkID are the link an asset of the device would carry
+	// (the changeset's source kind and the device's ID); empty when
+	// matching by link is off (matching.no_vendor_id, or a source of no
+	// kind).
+	LinkKind string `json:"link_kind,omitempty"`
+	LinkID   string `json:"link_id,omitempty"`
+	// Field is the matching field (matching.field) and Value the device's
+	// value of it, as mapped; empty when the config names no matching
+	// field, the device has no value, or the value was not used to match
+	// (excluded, or shared by several source devices).
+	Field string `json:"field,omitempty"`
+	Value string `json:"value,omitempty"`
+	// Scoped limits the field match to the assets of CustomerID
+	// (matching.scope_to_customer); CustomerID 0 is a customer the plan
+	// creates, which has no assets to match.
+	Scoped     bool `json:"scoped,omitempty"`
+	CustomerID int  `json:"customer_id,omitempty"`
 }
 
 // Result is the outcome of an applied action.
@@ -289,9 +318,28 @@ func indexTarget(t *TargetSnapshot, cc *compiled, kind string) *index {
 	for i := range t.Fields {
 		ix.fields[lower(t.Fields[i].Name)] = &t.Fields[i]
 	}
-	assets := make([]*Asset, len(t.Assets))
-	for i := range t.Assets {
-		assets[i] = &t.Assets[i]
+	ix.setAssets(t.Assets)
+	ix.indexAssets(kind, cc.Matching.Field, cc.excluded)
+	for k, f := range []string{cc.Users.PrimaryField, cc.Users.SecondaryField} {
+		if f == "" {
+			continue
+		}
+		for i := range t.Users {
+			u := &t.Users[i]
+			if v := lower(fieldValue(u.Fields, f)); v != "" {
+				ix.users[k][v] = append(ix.users[k][v], u)
+			}
+		}
+	}
+	return ix
+}
+
+// setAssets puts the assets in ix.assets in id order (and notes repeated
+// ids in ix.slot).
+func (ix *index) setAssets(list []Asset) {
+	assets := make([]*Asset, len(list))
+	for i := range list {
+		assets[i] = &list[i]
 	}
 	if !increasing(assets, func(a *Asset) int { return a.ID }) {
 		sort.Slice(assets, func(i, j int) bool { return assets[i].ID < assets[j].ID })
@@ -308,10 +356,17 @@ func indexTarget(t *TargetSnapshot, cc *compiled, kind string) *index {
 		}
 	}
 	ix.assets = assets
+}
+
+// indexAssets indexes ix.assets (in id order) for matching: by their link
+// of kind (none for kind ""), and by their value of the matching field
+// (none for field ""), normalised, unless excluded.
+func (ix *index) indexAssets(kind, field string, excluded func(string) bool) {
+	assets := ix.assets
 	if kind != "" {
 		ix.link = newAssetIndex(len(assets))
 	}
-	if cc.Matching.Field != "" {
+	if field != "" {
 		ix.match = newAssetIndex(len(assets))
 	}
 	for pos := len(assets) - 1; pos >= 0; pos-- {
@@ -321,26 +376,32 @@ func indexTarget(t *TargetSnapshot, cc *compiled, kind string) *index {
 				ix.link.add(v, pos)
 			}
 		}
-		if cc.Matching.Field != "" {
-			if v := fieldValue(a.Fields, cc.Matching.Field); v != "" {
-				if n := normalizeValue(v); !cc.excluded(n) {
+		if field != "" {
+			if v := fieldValue(a.Fields, field); v != "" {
+				if n := normalizeValue(v); !excluded(n) {
 					ix.match.add(n, pos)
 				}
 			}
 		}
 	}
-	for k, f := range []string{cc.Users.PrimaryField, cc.Users.SecondaryField} {
-		if f == "" {
-			continue
+}
+
+// valueMatches appends to cands the positions of the assets whose
+// matching value, normalised, is norm and that may be device deviceID's:
+// not linked (by kind) to another device, and, when scoped, of
+// customerID. Plan and CheckDrift both match through it.
+func (ix *index) valueMatches(cands []int32, norm, kind, deviceID string, scoped bool, customerID int) []int32 {
+	for q := ix.match.head[norm]; q != 0; q = ix.match.next[q-1] {
+		a := ix.assets[q-1]
+		if scoped && a.CustomerID != customerID {
+			continue // a customer the plan creates (id 0) has no assets yet
 		}
-		for i := range t.Users {
-			u := &t.Users[i]
-			if v := lower(fieldValue(u.Fields, f)); v != "" {
-				ix.users[k][v] = append(ix.users[k][v], u)
-			}
+		if other := a.Links[kind]; other != "" && other != deviceID && kind != "" {
+			continue // linked to another device
 		}
+		cands = append(cands, q-1)
 	}
-	return ix
+	return cands
 }
 
 // increasing reports whether the items' ids strictly increase: sorting
@@ -481,8 +542,10 @@ type planner struct {
 	fieldIdx map[string]int // rule field name → index of the mapping with that target, -1 for none
 	ints     map[int]string // see itoa
 	cands    []int32        // scratch: the positions of match candidates
-	old      []string       // scratch of assetValues: an asset's values by mapping index
-	found    []bool         // and whether each was found
+	matched  AssetMatch     // what match looked for, for a create's Match
+	matches  arena[AssetMatch]
+	old      []string // scratch of assetValues: an asset's values by mapping index
+	found    []bool   // and whether each was found
 	tgt      *TargetSnapshot
 	learned  map[string]Mapping // source site → mapping an earlier run learned
 	kind     string             // the source kind links are kept under ("" for none)
@@ -815,7 +878,8 @@ func (p *planner) create(act *Action, d *Device, mapped values, place *placement
 	if p.kind != "" {
 		p.setLink(w, d)
 	}
-	act.Kind, act.Write = CreateAsset, w
+	p.matches.add(p.matched)
+	act.Kind, act.Write, act.Match = CreateAsset, w, &p.matches.keep()[0]
 	act.Reason = p.reason("; ", place.reason, "; ", typeWhy)
 }
 
@@ -999,12 +1063,14 @@ func (p *planner) diffPlacement(df *diff, w *AssetWrite, d *Device, asset *Asset
 }
 
 // match finds the device's asset: the stored vendor link first, then the
-// matching field. It returns the asset's position in the index (-1 for
+// matching field. It records in p.matched what it looked for. It returns the asset's position in the index (-1 for
 // none), or the candidate IDs when the key is ambiguous, and says how it
 // decided in the device's reason.
 func (p *planner) match(d *Device, mapped values, key matchKey, counts map[string]int, place *placement) (int, []int) {
 	cc := p.cc
+	p.matched = AssetMatch{}
 	if !cc.Matching.NoVendorID && p.kind != "" {
+		p.matched.LinkKind, p.matched.LinkID = p.kind, d.ID
 		if first := p.ix.link.head[d.ID]; first != 0 {
 			if p.ix.link.next[first-1] == 0 {
 				p.say("matched by ", p.linkName, " ", d.ID)
@@ -1032,17 +1098,12 @@ func (p *planner) match(d *Device, mapped values, key matchKey, counts map[strin
 		p.why = fmt.Appendf(p.why, "%s %q is shared by %d source devices and not used for matching", mf, v, counts[key.norm])
 		return -1, nil
 	}
-	cands := p.cands[:0]
-	for q := p.ix.match.head[key.norm]; q != 0; q = p.ix.match.next[q-1] {
-		a := p.ix.assets[q-1]
-		if cc.Matching.ScopeToCustomer && place != nil && a.CustomerID != place.customerID {
-			continue // a customer the plan creates has no assets yet
-		}
-		if other := a.Links[p.kind]; other != "" && other != d.ID && p.kind != "" {
-			continue // linked to another device
-		}
-		cands = append(cands, q-1)
+	scoped := cc.Matching.ScopeToCustomer && place != nil
+	p.matched.Field, p.matched.Value, p.matched.Scoped = mf, v, scoped
+	if scoped {
+		p.matched.CustomerID = place.customerID
 	}
+	cands := p.ix.valueMatches(p.cands[:0], key.norm, p.kind, d.ID, scoped, p.matched.CustomerID)
 	p.cands = cands
 	switch {
 	case len(cands) == 0:

@@ -11,9 +11,14 @@ import (
 
 // PlanFormat and PlanVersion identify a plan file written by
 // (*Changeset).WriteTo. ReadChangeset refuses other formats and versions.
+//
+// Version 2 records on each asset create what Plan would have matched
+// (Action.Match), for CheckDrift to find an asset added by hand since.
+// Version 1 files lack it: ReadChangeset refuses them, saying to plan
+// again, rather than apply creates it could not check for duplicates.
 const (
 	PlanFormat  = "mspsync-reconcile-plan"
-	PlanVersion = 1
+	PlanVersion = 2
 )
 
 // MaxPlanFile caps what ReadChangeset reads (256 MiB).
@@ -56,10 +61,11 @@ func (e *PlanFileError) Error() string {
 }
 
 // ReadChangeset reads a plan file written by WriteTo. It refuses, with a
-// *PlanFileError, anything else: another format or version, unknown
-// keys, trailing data, a plan that carries results (it was applied
-// already), and actions that lack what they write or name refs no action
-// of the plan creates.
+// *PlanFileError, anything else: another format or version (version 1
+// with a request to plan again, see PlanVersion), unknown keys, trailing
+// data, a plan that carries results (it was applied already), and
+// actions that lack what they write, name refs no action of the plan
+// creates, or (asset creates) lack their match record.
 func ReadChangeset(r io.Reader) (*Changeset, error) {
 	b, err := io.ReadAll(io.LimitReader(r, MaxPlanFile+1))
 	if err != nil {
@@ -79,6 +85,9 @@ func ReadChangeset(r io.Reader) (*Changeset, error) {
 	}
 	if f.Format != PlanFormat {
 		return nil, &PlanFileError{Action: -1, Reason: fmt.Sprintf("format %q, want %q", f.Format, PlanFormat)}
+	}
+	if f.Version == 1 {
+		return nil, &PlanFileError{Action: -1, Reason: fmt.Sprintf("version 1 (an older mspsync) does not record what its asset creates would match, so an asset added by hand since could be duplicated; make the plan again (this program reads version %d)", PlanVersion)}
 	}
 	if f.Version != PlanVersion {
 		return nil, &PlanFileError{Action: -1, Reason: fmt.Sprintf("version %d; this program reads version %d", f.Version, PlanVersion)}
@@ -145,6 +154,18 @@ func (cs *Changeset) validate() error {
 				return bad("a create carries asset id %d", w.ID)
 			case a.Kind != CreateAsset && (w.ID == 0 || w.ID != a.AssetID):
 				return bad("writes asset %d, not the action's asset %d", w.ID, a.AssetID)
+			}
+			if a.Kind == CreateAsset {
+				switch m := a.Match; {
+				case m == nil:
+					return bad("no match record (what the create would have matched)")
+				case m.LinkKind != "" && (m.LinkKind != cs.Source || m.LinkID == "" || m.LinkID != a.DeviceID):
+					return bad("match record's link %s %q is not the device's", m.LinkKind, m.LinkID)
+				case (m.Field == "") != (m.Value == ""):
+					return bad("match record has a field without a value or a value without a field")
+				}
+			} else if a.Match != nil {
+				return bad("a match record on an action that creates no asset")
 			}
 			for _, r := range []string{w.SiteRef, w.TypeRef} {
 				if r != "" && !refs[r] {

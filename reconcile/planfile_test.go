@@ -22,7 +22,7 @@ func TestPlanFileRoundTrip(t *testing.T) {
 	if _, err := cs.WriteTo(&buf); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(buf.String(), "{\n  \"format\": \"mspsync-reconcile-plan\",\n  \"version\": 1,") {
+	if !strings.HasPrefix(buf.String(), "{\n  \"format\": \"mspsync-reconcile-plan\",\n  \"version\": 2,") {
 		t.Errorf("plan file starts %.80q", buf.String())
 	}
 	back, err := reconcile.ReadChangeset(bytes.NewReader(buf.Bytes()))
@@ -37,13 +37,19 @@ func TestPlanFileRoundTrip(t *testing.T) {
 
 	edit := func(f func(s string) string) string { return f(buf.String()) }
 	for name, tc := range map[string]struct{ file, want string }{
-		"version":     {edit(func(s string) string { return strings.Replace(s, `"version": 1`, `"version": 2`, 1) }), "version 2"},
+		"version":     {edit(func(s string) string { return strings.Replace(s, `"version": 2`, `"version": 3`, 1) }), "version 3"},
+		"version 1":   {edit(func(s string) string { return strings.Replace(s, `"version": 2`, `"version": 1`, 1) }), "make the plan again"},
 		"format":      {edit(func(s string) string { return strings.Replace(s, `mspsync-reconcile-plan`, `other`, 1) }), `format "other"`},
-		"unknown key": {edit(func(s string) string { return strings.Replace(s, `"version": 1,`, `"version": 1, "extra": 1,`, 1) }), `unknown field "extra"`},
-		"trailing":    {buf.String() + "{}", "data after the plan"},
-		"applied":     {edit(func(s string) string { return strings.Replace(s, `"reason"`, `"result": {"ok": true}, "reason"`, 1) }), "was applied already"},
-		"no write":    {edit(func(s string) string { return strings.Replace(s, `"write": {`, `"nowrite": {`, 1) }), "unknown field"},
-		"kind":        {edit(func(s string) string { return strings.Replace(s, `"kind": "create_asset"`, `"kind": "explode"`, 1) }), "unknown action kind"},
+		"unknown key": {edit(func(s string) string { return strings.Replace(s, `"version": 2,`, `"version": 2, "extra": 1,`, 1) }), `unknown field "extra"`},
+		"no match":    {edit(func(s string) string { return strings.Replace(s, `"match": {`, `"match": null, "x": {`, 1) }), `unknown field "x"`},
+		"match link": {edit(func(s string) string {
+			i := strings.Index(s, `"match": {`)
+			return s[:i] + strings.Replace(s[i:], `"link_id": "d2"`, `"link_id": "d9"`, 1)
+		}), `match record's link rmm "d9" is not the device's`},
+		"trailing": {buf.String() + "{}", "data after the plan"},
+		"applied":  {edit(func(s string) string { return strings.Replace(s, `"reason"`, `"result": {"ok": true}, "reason"`, 1) }), "was applied already"},
+		"no write": {edit(func(s string) string { return strings.Replace(s, `"write": {`, `"nowrite": {`, 1) }), "unknown field"},
+		"kind":     {edit(func(s string) string { return strings.Replace(s, `"kind": "create_asset"`, `"kind": "explode"`, 1) }), "unknown action kind"},
 		"dangling ref": {edit(func(s string) string {
 			return strings.Replace(s, `"site_ref": "site:s-fab"`, `"site_ref": "site:nowhere"`, 1)
 		}), `is created by no action`},
@@ -83,7 +89,7 @@ func TestCheckDriftAndApplyPlan(t *testing.T) {
 	}
 	want := []string{
 		`(update_asset CON-PC1): asset 500: changed since the plan was made (Serial Number: planned from "SN-OLD", now "SN-TECH")`,
-		`(create_asset CON-PC2): asset 501: an asset linked to device d2 exists now`,
+		`(create_asset CON-PC2): asset 501: asset 501 is linked to device d2 now; creating another would duplicate it`,
 		`(create_customer Fabrikam): customer 2: a customer named "fabrikam" exists now`,
 		`(create_asset_type Laptop): asset type "Laptop": an asset type of that name exists now`,
 	}
@@ -267,3 +273,91 @@ func TestWriteReport(t *testing.T) {
 		t.Errorf("groups out of order:\n%s", out)
 	}
 }
+
+// TestCheckDriftFindsAssetsAddedByHand: an asset someone made in the PSA
+// after the plan, which Plan would now match to a device the plan
+// creates an asset for, is a conflict naming the device and the asset,
+// and ApplyPlan writes nothing. CheckDrift agrees with Plan run again on
+// the changed target: a conflict exactly when Plan would match the asset.
+func TestCheckDriftFindsAssetsAddedByHand(t *testing.T) {
+	t.Parallel()
+	src, tgt := world()
+	for name, tc := range map[string]struct {
+		scope    bool
+		asset    reconcile.Asset
+		device   string // whose create conflicts; "" for none
+		contains string
+	}{
+		"same serial": {asset: reconcile.Asset{CustomerID: 1, SiteID: 10, Fields: map[string]string{"Serial Number": "sn 002"}},
+			device: "d2", contains: `asset 777 has Serial Number "sn 002" now, which matches device d2; creating another would duplicate it`},
+		"linked to the device": {asset: reconcile.Asset{CustomerID: 1, SiteID: 10, Links: map[string]string{"rmm": "d2"}},
+			device: "d2", contains: "asset 777 is linked to device d2 now"},
+		"serial of an asset linked to another device": {asset: reconcile.Asset{CustomerID: 1, SiteID: 10,
+			Fields: map[string]string{"Serial Number": "SN-002"}, Links: map[string]string{"rmm": "d9"}}},
+		"excluded serial": {asset: reconcile.Asset{CustomerID: 1, SiteID: 10, Fields: map[string]string{"Serial Number": "To be filled by O.E.M."}}},
+		"serial of a device going to a new customer": {asset: reconcile.Asset{CustomerID: 1, SiteID: 10, Fields: map[string]string{"Serial Number": "SN-003"}},
+			device: "d3", contains: `asset 777 has Serial Number "SN-003" now, which matches device d3`},
+		"scoped to another customer": {scope: true, asset: reconcile.Asset{CustomerID: 1, SiteID: 10, Fields: map[string]string{"Serial Number": "SN-003"}}},
+		"scoped, same customer": {scope: true, asset: reconcile.Asset{CustomerID: 1, SiteID: 10, Fields: map[string]string{"Serial Number": "SN-002"}},
+			device: "d2", contains: "matches device d2"},
+	} {
+		cfg := config()
+		cfg.Matching.ScopeToCustomer = tc.scope
+		cs := plan(t, src, tgt, cfg)
+		if a := find(cs, "d2"); a.Kind != reconcile.CreateAsset || a.Match == nil ||
+			*a.Match != (reconcile.AssetMatch{LinkKind: "rmm", LinkID: "d2", Field: "Serial Number", Value: "SN-002", Scoped: tc.scope, CustomerID: map[bool]int{true: 1}[tc.scope]}) {
+			t.Fatalf("%s: d2's create: %+v match %+v", name, a, a.Match)
+		}
+		if m := find(cs, "d4").Match; m == nil || m.Field != "" || m.LinkID != "d4" {
+			t.Fatalf("%s: d4's excluded serial is recorded: %+v", name, m)
+		}
+		changed := tgt
+		tc.asset.ID, tc.asset.TypeID = 777, 100
+		changed.Assets = append(slicesClone(tgt.Assets), tc.asset)
+
+		conflicts := reconcile.CheckDrift(cs, &changed)
+		again := plan(t, src, changed, cfg)
+		if tc.device == "" {
+			if len(conflicts) != 0 {
+				t.Errorf("%s: conflicts %v", name, conflicts)
+			}
+			for _, d := range []string{"d2", "d3"} {
+				if a := find(again, d); a.Kind != reconcile.CreateAsset {
+					t.Errorf("%s: Plan again matches %s (%s %d), CheckDrift saw no conflict", name, d, a.Kind, a.AssetID)
+				}
+			}
+			continue
+		}
+		if a := find(again, tc.device); a.AssetID != 777 {
+			t.Errorf("%s: Plan again: %s %s %d, not asset 777", name, tc.device, a.Kind, a.AssetID)
+		}
+		dev := find(cs, tc.device)
+		if len(conflicts) != 1 || conflicts[0].Kind != reconcile.CreateAsset || conflicts[0].Name != dev.Name || conflicts[0].Record != "asset 777" ||
+			!strings.Contains(conflicts[0].Reason, tc.contains) || &cs.Actions[conflicts[0].Action] != dev {
+			t.Errorf("%s: conflicts %v", name, conflicts)
+		}
+		target := reconciletest.NewTarget(changed)
+		_, err := reconcile.ApplyPlan(t.Context(), cs, target, reconcile.RunOptions{})
+		var de *reconcile.DriftError
+		if !errors.As(err, &de) || len(de.Conflicts) != 1 || target.Writes() != 0 || !strings.Contains(err.Error(), "asset 777") {
+			t.Errorf("%s: ApplyPlan: %v, %d writes", name, err, target.Writes())
+		}
+	}
+}
+
+// TestCheckDriftFindsSitesLinkedByHand: a customer or site linked to the
+// source site since the plan (Plan would place the site there) conflicts
+// with the plan's creates for it.
+func TestCheckDriftFindsSitesLinkedByHand(t *testing.T) {
+	t.Parallel()
+	src, tgt := world()
+	cs := plan(t, src, tgt, config())
+	changed := tgt
+	changed.Sites = append(slicesClone(tgt.Sites), reconcile.Site{ID: 20, CustomerID: 1, Name: "FAB office", Links: map[string]string{"rmm": "s-fab"}})
+	got := reconcile.CheckDrift(cs, &changed)
+	if len(got) != 1 || got[0].Kind != reconcile.CreateCustomer || got[0].Record != "site 20" || !strings.Contains(got[0].Reason, `site "FAB office" is linked to source site s-fab now`) {
+		t.Errorf("conflicts %v", got)
+	}
+}
+
+func slicesClone[T any](s []T) []T { return append([]T(nil), s...) }
