@@ -52,7 +52,10 @@
 // value never overwrites a PSA value; only-fill-empty never overwrites;
 // only assets linked to the source are ever deactivated, and never because
 // a partial listing lacked them (SourceSnapshot.Complete, checked again by
-// Apply).
+// Apply). A plan kept in a file (Changeset.WriteTo) is applied by
+// ApplyPlan only if CheckDrift finds nothing changed underneath it; each
+// asset create records what it would have matched (Action.Match), so an
+// asset added by hand since is a conflict, not a duplicate.
 //
 // Rules use the criteria operators equals, not_equals, starts_with,
 // ends_with, contains, regex, empty, not_empty and in_list, compared

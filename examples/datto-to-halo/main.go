@@ -67,9 +67,11 @@
 // versioned JSON plan file). After review, -apply-plan FILE applies
 // exactly that plan: it reads Halo again and, if anything the plan read
 // has changed since (a field it updates was edited, an asset it updates
-// was deleted, a customer it creates now exists, ...), it writes nothing
-// and lists the conflicts (exit status 4); plan again then. -check only
-// connects: a token and one cheap read per vendor, one line each.
+// was deleted, a customer it creates now exists, an asset it creates
+// would now match one added by hand, by its link or its serial, ...), it
+// writes nothing and lists the conflicts (exit status 4); plan again
+// then. A plan file of an older version is refused: plan again. -check
+// only connects: a token and one cheap read per vendor, one line each.
 //
 // # Output
 //

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -223,7 +224,7 @@ func TestPlanOutThenApplyPlan(t *testing.T) {
 		t.Errorf("-plan-out wrote something or kept nothing:\n%s\n%s", out.String(), errOut.String())
 	}
 	raw, err := os.ReadFile(path)
-	if err != nil || !bytes.Contains(raw, []byte(`"format": "mspsync-reconcile-plan"`)) || !bytes.Contains(raw, []byte(`"version": 1`)) {
+	if err != nil || !bytes.Contains(raw, []byte(`"format": "mspsync-reconcile-plan"`)) || !bytes.Contains(raw, []byte(`"version": 2`)) {
 		t.Fatalf("plan file: %v\n%.300s", err, raw)
 	}
 	out.Reset()
@@ -241,5 +242,38 @@ func TestPlanOutThenApplyPlan(t *testing.T) {
 	}
 	if code := run(t.Context(), options{demo: true, applyPlan: path, planOut: path}, &out, &errOut); code != exitSettings {
 		t.Errorf("-plan-out with -apply-plan: exit %d", code)
+	}
+}
+
+// TestApplyPlanRefusesADuplicate: a plan whose asset create would now
+// match an asset Halo holds (the demo's fakes are seeded afresh each run,
+// so the plan's recorded serial is edited to the one Halo's CON-DE01
+// carries, as if a technician had added that asset since) is refused
+// with exit status 4, the conflict named, and nothing written.
+func TestApplyPlanRefusesADuplicate(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "plan.json")
+	var out, errOut bytes.Buffer
+	if code := run(t.Context(), options{demo: true, planOut: path, mappingsPath: filepath.Join(dir, "m.json")}, &out, &errOut); code != exitOK {
+		t.Fatalf("-plan-out: exit %d\n%s", code, errOut.String())
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := regexp.MustCompile(`"field": "Serial Number",\s+"value": "[^"]+"`).FindIndex(raw)
+	if first == nil {
+		t.Fatalf("no create records a serial:\n%.2000s", raw)
+	}
+	edited := slices.Concat(raw[:first[0]], []byte(`"field": "Serial Number", "value": "SNCO0001"`), raw[first[1]:])
+	if err := os.WriteFile(path, edited, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	errOut.Reset()
+	code := run(t.Context(), options{demo: true, applyPlan: path, mappingsPath: filepath.Join(dir, "m2.json")}, &out, &errOut)
+	if code != exitConflict || !strings.Contains(errOut.String(), `has Serial Number "SNCO0001" now, which matches device`) ||
+		!strings.Contains(errOut.String(), "nothing was written") || strings.Contains(out.String(), "[ok]") {
+		t.Errorf("-apply-plan: exit %d\n%s\n%s", code, out.String(), errOut.String())
 	}
 }

@@ -146,3 +146,42 @@ func TestApplyPlanRefusesAChangedTarget(t *testing.T) {
 		t.Errorf("error text: %v", err)
 	}
 }
+
+// TestApplyPlanRefusesADuplicateMadeByHand: an asset someone added in
+// Halo after the plan, with the serial of a device the plan creates an
+// asset for, would be duplicated by the create: ApplyPlan refuses with
+// the conflict naming the device and the asset, and writes nothing.
+func TestApplyPlanRefusesADuplicateMadeByHand(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	src, cfg, asset := planWorld(srv)
+	cs := planFile(t, c, src, cfg)
+
+	ref, err := c.Fields.Resolve(t.Context(), "Serial Number")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hand := srv.SeedAsset(halo.Asset{InventoryNumber: "pc2 (added by hand)", SiteID: asset.SiteID, AssetTypeID: 1,
+		Fields: []halo.FieldValue{{ID: ref.ID, Value: halo.TextValue("sn-3")}}})
+
+	srv.ResetRequests()
+	res, err := reconcile.ApplyPlan(t.Context(), cs, halodriver.NewReconcileTarget(c), reconcile.RunOptions{})
+	var de *reconcile.DriftError
+	if !errors.As(err, &de) {
+		t.Fatalf("err = %v, want a *DriftError", err)
+	}
+	if n := srv.Count("POST", "/api/") + srv.Count("PUT", "/api/") + srv.Count("DELETE", "/api/"); n != 0 || res.Changeset.WriteCounts().Applied != 0 {
+		t.Errorf("%d writes to Halo after the conflict (%+v)", n, res.Changeset.WriteCounts())
+	}
+	if len(de.Conflicts) != 1 {
+		t.Fatalf("conflicts:\n%v", err)
+	}
+	got := de.Conflicts[0]
+	if got.Kind != reconcile.CreateAsset || got.Name != "PC-2" || got.Record != "asset "+strconv.Itoa(hand.ID) ||
+		!strings.Contains(got.Reason, `has Serial Number "sn-3" now, which matches device dev-2`) {
+		t.Errorf("conflict %+v", got)
+	}
+	if n := len(srv.Assets()); n != 2 {
+		t.Errorf("%d assets in Halo, want the 2 there were", n)
+	}
+}
