@@ -39,7 +39,8 @@ type AwaitingGroups interface {
 // RunReconcilePoll) compare the open alerts of one source account
 // (account "" for the source's only one) with what the engine recorded.
 // The lister lists that account only; its alerts must carry source and
-// account.
+// account. A lister implementing RaiseOnlyLister (RaiseOnly true) only
+// fills missed raises; the poll resolves nothing from it.
 func WithOpenAlertLister(source, account string, l OpenAlertLister) Option {
 	return func(e *Engine) error {
 		if source == "" || l == nil {
@@ -137,10 +138,11 @@ type PollResult struct {
 //     event key, so a late or pending webhook is a duplicate), marked
 //     FoundByPoll. One raised before Since is pre-existing: counted,
 //     logged, not ticketed.
-//   - A ticket whose unresolved alerts all belong to complete listings,
-//     none of them open, and none recorded after the listing began, gets
-//     a resolve event (FoundByPoll) for each of them. When the store does
-//     not implement AwaitingGroups this half is skipped.
+//   - A ticket whose unresolved alerts all belong to complete listings
+//     that are not raise-only (RaiseOnlyLister), none of them open, and
+//     none recorded after the listing began, gets a resolve event
+//     (FoundByPoll) for each of them. When the store does not implement
+//     AwaitingGroups this half is skipped.
 //
 // A listing that ends with an error resolves nothing; its raises are
 // still taken. The events are processed by Run (or ProcessPending), with
@@ -167,9 +169,12 @@ func (e *Engine) PollOpenAlerts(ctx context.Context) (PollResult, error) {
 	var listErrs []error
 	queued := false
 	for _, sa := range e.pollAccounts() {
-		err := e.pollListing(ctx, sa, e.poll.listers[sa], since, open, &res, &queued)
+		l := e.poll.listers[sa]
+		err := e.pollListing(ctx, sa, l, since, open, &res, &queued)
 		if err == nil {
-			complete[sa] = true
+			if !raiseOnly(l) {
+				complete[sa] = true // a raise-only listing never resolves
+			}
 			continue
 		}
 		if ctx.Err() != nil {
@@ -210,6 +215,12 @@ func (e *Engine) PollOpenAlerts(ctx context.Context) (PollResult, error) {
 		return res, fmt.Errorf("alerting: reconciliation poll: %w", errors.Join(listErrs...))
 	}
 	return res, nil
+}
+
+// raiseOnly reports whether l only fills missed raises (RaiseOnlyLister).
+func raiseOnly(l OpenAlertLister) bool {
+	r, ok := l.(RaiseOnlyLister)
+	return ok && r.RaiseOnly()
 }
 
 // countPoll adds a pass's raises and resolves to the engine's counters

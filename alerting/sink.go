@@ -299,6 +299,8 @@ type Resolver interface {
 // open at the source (one account of it), so the reconciliation poll
 // (WithOpenAlertLister, Engine.PollOpenAlerts) can ticket an alert whose
 // raise never arrived and resolve the alerts whose resolve never arrived.
+// A lister that also implements RaiseOnlyLister (returning true) only
+// fills missed raises: nothing is resolved from its listing.
 type OpenAlertLister interface {
 	// OpenAlerts yields every alert open at the source, each once, as a
 	// Raise with the same Source, Account, EventID and AlertID its pushed
@@ -309,6 +311,19 @@ type OpenAlertLister interface {
 	// the source reported) must end with a non-nil error: the engine then
 	// resolves nothing from it.
 	OpenAlerts(ctx context.Context) iter.Seq2[Alert, error]
+}
+
+// RaiseOnlyLister is an optional OpenAlertLister extension for sources
+// whose listing holds events rather than open alerts (a notification
+// history that the source ages out or an operator deletes): an alert
+// missing from such a listing says nothing about whether it was
+// resolved. When RaiseOnly returns true, the reconciliation poll takes
+// the listing's missed raises and resolves nothing from it: every ticket
+// with an unresolved alert of that source account stays as it is.
+type RaiseOnlyLister interface {
+	OpenAlertLister
+	// RaiseOnly reports whether the listing only fills missed raises.
+	RaiseOnly() bool
 }
 
 // ResolverFunc adapts a function to Resolver.

@@ -145,16 +145,28 @@ func serveAlerts(ctx context.Context, o options, hc *halo.Client, vc *vsax.Clien
 	if err := checkTicketType(ctx, hc, cfg.Ticket.Type, logger); err != nil {
 		return err
 	}
+	if o.pollInterval < 0 {
+		return fmt.Errorf("-poll-interval %s: want 0 (no poll) or more", o.pollInterval)
+	}
 	store, err := openStore(ctx, o.store)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	eng, err := alerting.New(*cfg, store, halodriver.NewAlertSink(hc), alerting.WithLogger(logger))
+	opts := []alerting.Option{alerting.WithLogger(logger)}
+	if o.pollInterval > 0 {
+		opts = append(opts, pollOptions(vc, o.pollInterval)...)
+	}
+	eng, err := alerting.New(*cfg, store, halodriver.NewAlertSink(hc), opts...)
 	if err != nil {
 		return err
 	}
 	defer eng.Close()
+	// Notifications raised before the receiver was first deployed are
+	// never ticketed by the poll.
+	if _, err := eng.FirstStart(ctx); err != nil {
+		return err
+	}
 	_, secret, err := vsaxdriver.EnsureWebhook(ctx, vc, store, "", webhookRequest(o))
 	if err != nil {
 		return fmt.Errorf("registering the VSA X webhook: %w", err)
@@ -173,7 +185,26 @@ func serveAlerts(ctx context.Context, o options, hc *halo.Client, vc *vsax.Clien
 			logger.Error("alert worker stopped", "err", err)
 		}
 	}()
+	if o.pollInterval > 0 {
+		go func() {
+			if err := eng.RunReconcilePoll(ctx); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, alerting.ErrClosed) {
+				logger.Error("notification poll stopped", "err", err)
+			}
+		}()
+	}
 	return receiver.Serve(ctx, ln, alertRoutes(eng, verifier, logger), receiver.DefaultLimits())
+}
+
+// pollOptions are the engine options of the missed-notification poll:
+// every interval, list VSA X's notifications (vsaxdriver.OpenAlertLister,
+// raise-only: it never resolves a ticket) and ticket those whose webhook
+// never arrived, their device and organization read by the enricher.
+func pollOptions(vc *vsax.Client, interval time.Duration) []alerting.Option {
+	return []alerting.Option{
+		alerting.WithOpenAlertLister(vsaxdriver.Kind, "", vsaxdriver.NewOpenAlertLister(vc)),
+		alerting.WithEnricher(vsaxdriver.Kind, vsaxdriver.NewEnricher(vc)),
+		alerting.WithReconcileInterval(interval),
+	}
 }
 
 // webhookRequest is the notification webhook this program registers.

@@ -131,7 +131,7 @@ func TestServeReceivesNotifications(t *testing.T) {
 	if len(hooks) != 1 || hooks[0].URL != o.publicURL {
 		t.Fatalf("webhooks %+v", hooks)
 	}
-	p := d.payload(501, "CON-PC01", "Low disk space", vsax.PriorityCritical)
+	p := d.payload("CON-PC01", "Low disk space", vsax.PriorityCritical)
 	if n, err := d.vs.DeliverAll(t.Context(), nil, p); err != nil || n != 1 {
 		t.Fatalf("delivered %d, %v", n, err)
 	}
@@ -160,5 +160,116 @@ func TestServeReceivesNotifications(t *testing.T) {
 	stop()
 	if n := d.vs.Count("POST", "/api/v3/notifications/webhooks"); n != 0 || len(d.vs.Webhooks()) != 1 || d.vs.Webhooks()[0].SecretKey != secret {
 		t.Errorf("restart: %d POSTs, %d webhooks", n, len(d.vs.Webhooks()))
+	}
+	if n := d.listRequests(); n != 0 {
+		t.Errorf("-poll-interval 0: %d notification list requests, want none", n)
+	}
+}
+
+// TestServePollsMissedNotifications runs -serve with -poll-interval: a
+// notification raised while the receiver was down (no webhook posted) is
+// ticketed by the poll pass at start-up, one request (GET /notifications
+// $top=100 $skip=0 $count=true), the one received by webhook before is
+// not ticketed again, and no ticket is closed.
+func TestServePollsMissedNotifications(t *testing.T) {
+	d, err := startDemo(slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.close()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "alerts.json")
+	if err := os.WriteFile(cfgPath, []byte(`{"ticket":{"type":"1"},"catch_all":{"customer":"Contoso"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	o := options{listen: addr, store: filepath.Join(dir, "alerts.db"), publicURL: "http://" + addr + "/webhooks/vsax",
+		alertConfig: cfgPath, pollInterval: time.Hour}
+	start := func() (stop func()) {
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- serveAlerts(ctx, o, d.hc, d.vc, slog.New(slog.DiscardHandler)) }()
+		for i := 0; i < 200; i++ {
+			if r, err := http.Get("http://" + addr + "/healthz"); err == nil {
+				r.Body.Close()
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		return func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		}
+	}
+	waitTickets := func(n int) []halo.Ticket {
+		for i := 0; i < 300 && len(d.hs.Tickets()) < n; i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
+		return d.hs.Tickets()
+	}
+	stop := start() // first deployment: FirstStart stored
+	if n, err := d.vs.DeliverAll(t.Context(), nil, d.payload("CON-PC01", "Low disk space", vsax.PriorityCritical)); err != nil || n != 1 {
+		t.Fatalf("delivered %d, %v", n, err)
+	}
+	if ts := waitTickets(1); len(ts) != 1 {
+		t.Fatalf("tickets %+v", ts)
+	}
+	stop()
+
+	// Receiver down: raised in VSA X, no webhook. VSA X lists DateTime in
+	// whole seconds; raise it a second later so it is not taken for one
+	// raised before the first deployment.
+	dev := d.devices["NOR-PC02"]
+	d.vs.SeedNotification(dev.Identifier, "Memory usage high on NOR-PC02", vsax.PriorityCritical, time.Now().Add(time.Second))
+	d.vs.ResetRequests()
+	stop = start()
+	ts := waitTickets(2)
+	stop()
+	if len(ts) != 2 {
+		t.Fatalf("%d tickets, want 2 (the webhook's once, the missed one): %+v", len(ts), ts)
+	}
+	var found bool
+	for _, tk := range ts {
+		found = found || (tk.Summary == "Memory usage high on NOR-PC02" && strings.Contains(tk.Details, "Device: NOR-PC02 (") &&
+			strings.Contains(tk.Details, "Source customer: Northwind Traders (org-"))
+		if tk.StatusID == halo.DefaultClosedStatusID {
+			t.Errorf("ticket %d closed by the poll", tk.ID)
+		}
+	}
+	if !found {
+		t.Errorf("the missed notification was not ticketed with its device and organization (read by the enricher): %+v", ts)
+	}
+	var lists []string
+	for _, r := range d.vs.Requests() {
+		if r.Path == "/api/v3/notifications" {
+			lists = append(lists, r.RawQuery)
+		}
+	}
+	if len(lists) != 1 || !strings.Contains(lists[0], "$top=100") || !strings.Contains(lists[0], "$skip=0") || !strings.Contains(lists[0], "$count=true") {
+		t.Errorf("notification list requests %q; want one page", lists)
+	}
+}
+
+// TestServeRefusesNegativePollInterval: a negative -poll-interval is a
+// settings error before anything is registered.
+func TestServeRefusesNegativePollInterval(t *testing.T) {
+	d, err := startDemo(slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.close()
+	o := options{publicURL: "http://127.0.0.1:1/webhooks/vsax", pollInterval: -time.Minute, store: filepath.Join(t.TempDir(), "a.db")}
+	cfgPath := filepath.Join(t.TempDir(), "alerts.json")
+	os.WriteFile(cfgPath, []byte(`{"ticket":{"type":"1"}}`), 0o600)
+	o.alertConfig = cfgPath
+	if err := serveAlerts(t.Context(), o, d.hc, d.vc, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "-poll-interval") {
+		t.Errorf("err %v", err)
+	}
+	if len(d.vs.Webhooks()) != 0 {
+		t.Error("a webhook was registered")
 	}
 }

@@ -118,8 +118,11 @@ func (d *demo) alerts(ctx context.Context, stdout io.Writer, status *progress.Pr
 		return err
 	}
 	store := memstore.New()
-	eng, err := alerting.New(cfg, store, halodriver.NewAlertSink(d.hc), alerting.WithLogger(d.logger),
+	// The missed-notification poll of -serve; its pass runs below. The
+	// receiver was first deployed a minute ago (-serve: FirstStart).
+	opts := append(pollOptions(d.vc, 5*time.Minute), alerting.WithLogger(d.logger), alerting.WithPollSince(time.Now().Add(-time.Minute)),
 		alerting.WithRetryBackoff(10*time.Millisecond, 100*time.Millisecond), alerting.WithPollInterval(20*time.Millisecond))
+	eng, err := alerting.New(cfg, store, halodriver.NewAlertSink(d.hc), opts...)
 	if err != nil {
 		return err
 	}
@@ -153,13 +156,14 @@ func (d *demo) alerts(ctx context.Context, stdout io.Writer, status *progress.Pr
 	routes.Store(&h)
 	status.Printf("webhook registered in VSA X for %s; its secret is kept in the alert store", o.publicURL)
 
+	disk := d.payload("CON-PC01", "Low disk space", vsax.PriorityCritical)
 	sends := []struct {
 		what string
 		p    vsax.WebhookPayload
 	}{
-		{"disk almost full on CON-PC01 (linked asset)", d.payload(101, "CON-PC01", "Low disk space", vsax.PriorityCritical)},
-		{"redelivery of the same notification", d.payload(101, "CON-PC01", "Low disk space", vsax.PriorityCritical)},
-		{"service stopped on FAB-PC03 (linked asset)", d.payload(102, "FAB-PC03", "Service stopped", vsax.PriorityElevated)},
+		{"disk almost full on CON-PC01 (linked asset)", disk},
+		{"redelivery of the same notification", disk},
+		{"service stopped on FAB-PC03 (linked asset)", d.payload("FAB-PC03", "Service stopped", vsax.PriorityElevated)},
 	}
 	fmt.Fprintln(stdout, "\nNotifications delivered by VSA X")
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
@@ -175,6 +179,22 @@ func (d *demo) alerts(ctx context.Context, stdout io.Writer, status *progress.Pr
 	if err := waitPending(ctx, eng); err != nil {
 		return err
 	}
+
+	// The receiver is down: VSA X raises a notification and its webhook
+	// is lost. The next pass of the notification poll tickets it.
+	lost := d.payload("NOR-PC02", "Memory usage high", vsax.PriorityCritical)
+	fmt.Fprintf(stdout, "\nReceiver down: notification %d (%s) raised in VSA X, its webhook lost\n", lost.ID, lost.Message)
+	listed := d.listRequests()
+	res, err := eng.PollOpenAlerts(ctx)
+	if err != nil {
+		return err
+	}
+	listed = d.listRequests() - listed
+	fmt.Fprintf(stdout, "Notification poll pass: %d request (GET /notifications); listed %d, already received %d, ticketed %d, resolved %d\n",
+		listed, res.Listed, res.Known, res.Raised, res.Resolved)
+	if err := waitPending(ctx, eng); err != nil {
+		return err
+	}
 	fmt.Fprintln(stdout, "\nHalo tickets")
 	tw = tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TICKET\tCUSTOMER\tSUMMARY")
@@ -184,10 +204,25 @@ func (d *demo) alerts(ctx context.Context, stdout io.Writer, status *progress.Pr
 	return tw.Flush()
 }
 
-func (d *demo) payload(id int, device, title string, p vsax.Priority) vsax.WebhookPayload {
+// listRequests counts the notification list requests the fake VSA X
+// received.
+func (d *demo) listRequests() int {
+	n := 0
+	for _, r := range d.vs.Requests() {
+		if r.Method == http.MethodGet && r.Path == "/api/v3/notifications" {
+			n++
+		}
+	}
+	return n
+}
+
+// payload raises a notification on device in the fake VSA X (which keeps
+// it, as VSA X does) and returns the webhook payload VSA X posts for it.
+func (d *demo) payload(device, title string, p vsax.Priority) vsax.WebhookPayload {
 	dev := d.devices[device]
-	return vsax.WebhookPayload{ID: vsax.FlexInt(id), Title: title, Message: title + " on " + device,
-		DateTime: vsax.Time{Time: time.Now().UTC()}, Priority: p, DeviceIdentifier: dev.Identifier, OrganizationID: dev.OrganizationID}
+	n := d.vs.SeedNotification(dev.Identifier, title+" on "+device, p, time.Now())
+	return vsax.WebhookPayload{ID: n.ID, Title: title, Message: n.Message,
+		DateTime: n.DateTime, Priority: p, DeviceIdentifier: dev.Identifier, OrganizationID: dev.OrganizationID}
 }
 
 func waitPending(ctx context.Context, eng *alerting.Engine) error {

@@ -18,7 +18,12 @@
 // on GET /TicketType/{id}; the seed requires such a type), and serves
 // /webhooks/vsax, /healthz and /readyz on -listen with alerting/receiver's
 // timeouts and body caps. VSA X sends no resolve events: those tickets are
-// closed in Halo. -log-format json writes one JSON object a line.
+// closed in Halo. Every -poll-interval (default 5m; 0 disables) it also
+// lists VSA X's notifications (GET /notifications, one request per 100)
+// and tickets those raised since the receiver was first deployed whose
+// webhook never arrived (the receiver was down); a notification already
+// received is the same event, and the poll never closes a ticket.
+// -log-format json writes one JSON object a line.
 //
 // Environment: HALO_URL, HALO_AUTH_URL (optional), HALO_TENANT (optional),
 // HALO_CLIENT_ID, HALO_CLIENT_SECRET, VSAX_URL (the instance, e.g.
@@ -37,8 +42,10 @@
 //
 // In -demo, after the two imports, signed VSA X notification webhooks
 // are posted to an in-process receiver (vsaxdriver's WebhookHandler on
-// the alerting engine) and the Halo tickets they opened are listed. VSA X
-// sends no resolve events: those tickets are closed in Halo.
+// the alerting engine) and the Halo tickets they opened are listed; then a
+// notification raised while the receiver was down (no webhook posted) is
+// ticketed by one pass of the notification poll. VSA X sends no resolve
+// events: those tickets are closed in Halo.
 //
 // Output: the plan table (or -json) on stdout, ending with "summary:
 // created=N updated=N unchanged=N deactivated=N skipped=N ambiguous=N
@@ -57,6 +64,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/halo/halodriver"
@@ -71,6 +79,9 @@ type options struct {
 	configPath, logFormat                                         string
 	// -serve: the alert receiver.
 	listen, store, publicURL, alertConfig string
+	// pollInterval is how often -serve lists VSA X's notifications to
+	// ticket those whose webhook never arrived (0: never).
+	pollInterval time.Duration
 }
 
 const (
@@ -95,6 +106,7 @@ func main() {
 	flag.StringVar(&o.store, "store", "mspsync-vsax-alerts.db", "with -serve: alert state and the webhook secret: a bbolt file, or a postgres:// DSN")
 	flag.StringVar(&o.publicURL, "public-url", "", "with -serve: the URL VSA X posts notifications to (https://…/webhooks/vsax)")
 	flag.StringVar(&o.alertConfig, "alert-config", "", "with -serve: JSON alerting.Config (ticket.type: a Halo ticket type without mandatory fields)")
+	flag.DurationVar(&o.pollInterval, "poll-interval", 5*time.Minute, "with -serve: how often to list VSA X's notifications and ticket those whose webhook never arrived (receiver down); 0 disables")
 	flag.Usage = usage
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

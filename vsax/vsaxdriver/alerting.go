@@ -75,11 +75,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		intake.Reply(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	a := ToAlert(&p)
-	a.Account = h.Account
-	if a.Customer.ID != "" {
-		a.Customer.ID = AccountSiteID(h.Account, a.Customer.ID)
-	}
+	a := AccountAlert(&p, h.Account)
 	a.Raw = body
 	if _, err := h.Engine.Accept(ctx, a); err != nil {
 		var re *alerting.RejectedError
@@ -111,6 +107,20 @@ func ToAlert(p *vsax.WebhookPayload) alerting.Alert {
 	}
 	if p.OrganizationID > 0 {
 		a.Customer = alerting.CustomerRef{ID: OrgSiteID(int64(p.OrganizationID))}
+	}
+	return a
+}
+
+// AccountAlert is ToAlert for the notifications of one VSA X instance
+// (account "" for a deployment with one): the alert carries the account
+// and its customer reference is scoped to it (AccountSiteID). The webhook
+// handler and the OpenAlertLister both build their alerts with it, so a
+// pushed notification and its polled copy are one event.
+func AccountAlert(p *vsax.WebhookPayload, account string) alerting.Alert {
+	a := ToAlert(p)
+	a.Account = account
+	if a.Customer.ID != "" {
+		a.Customer.ID = AccountSiteID(account, a.Customer.ID)
 	}
 	return a
 }

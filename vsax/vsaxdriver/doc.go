@@ -19,6 +19,20 @@
 // resolve API, so tickets opened from VSA X notifications are closed from
 // the PSA side (by hand or by the PSA's own rules). There is no resolver.
 //
+// Missed notifications: a webhook posted while the receiver was down is
+// lost, but VSA X keeps its notifications. OpenAlertLister
+// (NewOpenAlertLister, for alerting.WithOpenAlertLister) lists them
+// (GET /notifications, ceil(n/100) requests a pass) as the same raises the
+// webhook gives (AccountAlert is the one mapping both use), so the
+// engine's reconciliation poll tickets a notification whose webhook never
+// arrived and treats one whose webhook did as a duplicate. It is an
+// alerting.RaiseOnlyLister: notifications are events, not open alerts, so
+// one missing from the list (deleted, aged out) resolves nothing. The list
+// carries no device or organization; Enricher (alerting.WithEnricher)
+// reads them for the notifications the engine tickets (GET
+// /notifications/{Id} and GET /devices/{Identifier}: two requests per
+// missed notification, none for a webhook's).
+//
 //	c, _ := vsax.FromEnv()
 //	src := vsaxdriver.NewReconcileSource(c)
 //	res, err := reconcile.Run(ctx, src, target, cfg, reconcile.RunOptions{DryRun: true})
