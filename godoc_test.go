@@ -17,7 +17,9 @@ import (
 
 	"github.com/mspsync/mspsync/alerting"
 	"github.com/mspsync/mspsync/alerting/receiver"
+	"github.com/mspsync/mspsync/kaseyabms/kaseyabmsdriver"
 	"github.com/mspsync/mspsync/reconcile"
+	"github.com/mspsync/mspsync/visionone/visiononedriver"
 )
 
 // publicPackageDirs returns the directories of the module's importable
@@ -226,7 +228,7 @@ func TestConfigKeysAreDocumented(t *testing.T) {
 			}
 		}
 	}
-	for _, root := range []any{reconcile.Config{}, alerting.Config{}, receiver.Config{}} {
+	for _, root := range []any{reconcile.Config{}, alerting.Config{}, receiver.Config{}, visiononedriver.Config{}, kaseyabmsdriver.PerUserBilling{}} {
 		walk(reflect.TypeOf(root))
 	}
 	if len(types["reconcile"]) < 5 || len(types["alerting"]) < 5 {

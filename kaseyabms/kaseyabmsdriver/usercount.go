@@ -26,9 +26,14 @@ import (
 // UnitCost and UnitPrice when PerUserBilling.CreateMissingService says so).
 // UnitCost and UnitPrice are the line's.
 type ServiceSpec struct {
-	ID        int     `json:"id,omitempty"`
-	Name      string  `json:"name,omitempty"`
-	UnitCost  float64 `json:"unit_cost"`
+	// ID is the catalogue service's ID; 0 to find it by Name.
+	ID int `json:"id,omitempty"`
+	// Name is the catalogue service's name, looked up (and created when
+	// allowed) when ID is 0.
+	Name string `json:"name,omitempty"`
+	// UnitCost is the line's cost per user.
+	UnitCost float64 `json:"unit_cost"`
+	// UnitPrice is the line's price per user.
 	UnitPrice float64 `json:"unit_price"`
 }
 

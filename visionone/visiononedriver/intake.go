@@ -42,14 +42,27 @@ type NotificationConfig struct {
 // optional [n] array indexes ("data.alert.id", "entities[0].name"; a
 // leading "$." is allowed). Empty paths take DefaultFieldPaths.
 type FieldPaths struct {
-	EventID  string `json:"event_id,omitempty"`
-	Type     string `json:"type,omitempty"`
+	// EventID is the path of the notification's unique ID (the alert's
+	// event ID: a redelivery with the same ID is one event). For a
+	// workbench alert it is the alert ID ("WB-…"), re-read from the API.
+	EventID string `json:"event_id,omitempty"`
+	// Type is the path of the notification type, mapped to an alert kind
+	// through IntakeConfig.Types.
+	Type string `json:"type,omitempty"`
+	// Severity is the path of the severity (risk events below the
+	// configured severities are acknowledged and dropped).
 	Severity string `json:"severity,omitempty"`
-	User     string `json:"user,omitempty"`
-	Device   string `json:"device,omitempty"`
+	// User is the path of the user account the alert is about, if any.
+	User string `json:"user,omitempty"`
+	// Device is the path of the device (endpoint) name, if any.
+	Device string `json:"device,omitempty"`
+	// Customer is the path of the Vision One customer reference; it can
+	// only select one of the configured customers.
 	Customer string `json:"customer,omitempty"`
-	Title    string `json:"title,omitempty"`
-	Body     string `json:"body,omitempty"`
+	// Title is the path of the ticket summary.
+	Title string `json:"title,omitempty"`
+	// Body is the path of the ticket details.
+	Body string `json:"body,omitempty"`
 }
 
 // DefaultFieldPaths are the paths of ExampleNotificationBody.
