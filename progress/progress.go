@@ -169,3 +169,14 @@ func (h *handler) WithAttrs(as []slog.Attr) slog.Handler {
 }
 
 func (h *handler) WithGroup(string) slog.Handler { return h }
+
+// LogActivity returns an observer for a client's Counters().Observe that
+// logs each retry, rate-limit wait and credential refresh at Info on l, as
+// it happens, for programs that log rather than print progress lines (a
+// receiver, a poller).
+func LogActivity(l *slog.Logger) func(Activity) {
+	return func(a Activity) {
+		l.Info(a.String(), "kind", string(a.Kind), "vendor", a.Vendor, "method", a.Method, "path", a.Path,
+			"attempt", a.Attempt, "status", a.Status, "wait", a.Wait)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mspsync/mspsync"
 	"github.com/mspsync/mspsync/progress"
 )
 
@@ -118,3 +119,18 @@ func TestRunChecks(t *testing.T) {
 type info struct{ s string }
 
 func (i *info) String() string { return i.s }
+
+// TestLogActivity logs a retry at Info with its typed fields.
+func TestLogActivity(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	l := slog.New(slog.NewJSONHandler(&buf, nil))
+	progress.LogActivity(l)(progress.Activity{Kind: mspsync.ActivityRetry, Vendor: "halo", Method: "GET", Path: "/api/Asset", Attempt: 1, Status: 503, Wait: time.Second})
+	var rec map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &rec); err != nil {
+		t.Fatalf("%v: %s", err, buf.Bytes())
+	}
+	if rec["level"] != "INFO" || rec["kind"] != "retry" || rec["vendor"] != "halo" || rec["status"] != float64(503) || !strings.Contains(rec["msg"].(string), "retrying GET /api/Asset") {
+		t.Errorf("logged %v", rec)
+	}
+}

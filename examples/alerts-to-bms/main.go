@@ -64,6 +64,7 @@ import (
 	"github.com/mspsync/mspsync/config"
 	"github.com/mspsync/mspsync/kaseyabms"
 	"github.com/mspsync/mspsync/kaseyabms/kaseyabmsdriver"
+	"github.com/mspsync/mspsync/progress"
 )
 
 type options struct {
@@ -230,6 +231,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitSettings, err)
 	}
+	c.Counters().Observe(progress.LogActivity(logger)) // retries, waits and re-authentications as they happen
 	if o.check {
 		info, err := c.Ping(ctx)
 		if err != nil {

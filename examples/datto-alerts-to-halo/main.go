@@ -93,6 +93,7 @@ import (
 	"github.com/mspsync/mspsync/examples/promstats"
 	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/halo/halodriver"
+	"github.com/mspsync/mspsync/progress"
 	"github.com/mspsync/mspsync/reconcile"
 )
 
@@ -196,6 +197,8 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	if err := errors.Join(herr, derr, serr); err != nil {
 		return fail(exitSettings, err)
 	}
+	hc.Counters().Observe(progress.LogActivity(logger)) // retries and waits as they happen
+	dc.Counters().Observe(progress.LogActivity(logger))
 	fc, err := loadFileConfig(o.configPath)
 	if err != nil {
 		return fail(exitSettings, err)

@@ -60,6 +60,7 @@ import (
 	"github.com/mspsync/mspsync/alerting/boltstore"
 	"github.com/mspsync/mspsync/halo"
 	"github.com/mspsync/mspsync/halo/halodriver"
+	"github.com/mspsync/mspsync/progress"
 	"github.com/mspsync/mspsync/visionone"
 	"github.com/mspsync/mspsync/visionone/visiononedriver"
 )
@@ -126,6 +127,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
+	activity := progress.LogActivity(logger) // retries and waits as they happen
+	hc.Counters().Observe(activity)
 	clients := map[string]*visionone.Client{}
 	for _, c := range cfg.Customers {
 		vc, err := c.NewClient(nil, visionone.WithLogger(logger))
@@ -133,6 +136,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "customer %s: %v\n", c.Name, err)
 			return 2
 		}
+		vc.Counters().Observe(activity)
 		clients[c.Ref()] = vc
 	}
 	w := world{cfg: *cfg, hc: hc, clients: clients, logger: logger}

@@ -143,6 +143,8 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitSettings, err)
 	}
+	hc.Counters().Observe(status.Activity) // retries and waits as they happen
+	vc.Counters().Observe(status.Activity)
 	if o.check {
 		if err := check(ctx, hc, vc, stdout); err != nil {
 			return fail(exitFailed, err)
