@@ -220,6 +220,15 @@ func TestStatusAndEventsFlags(t *testing.T) {
 	if lines := strings.Split(strings.TrimSpace(out.String()), "\n"); len(lines) != 5 || strings.Count(out.String(), " synced ") != 4 {
 		t.Errorf("-status: want a header and four synced mappings:\n%s", out.String())
 	}
+	// The early sync of S12-NEW (Store 12 → Contoso Retail) moved that
+	// mapping alone, with the one device it read.
+	for _, l := range strings.Split(out.String(), "\n") {
+		if early := strings.HasSuffix(strings.TrimSpace(l), "(early)"); early != strings.Contains(l, "Contoso Retail") {
+			t.Errorf("-status row %q: early %v", l, early)
+		} else if early && !regexp.MustCompile(`synced\s+1\s+1\s+0\s`).MatchString(l) {
+			t.Errorf("-status row of the early-synced mapping: %q", l)
+		}
+	}
 	out.Reset()
 	if code := run(t.Context(), options{events: "S12-NEW", stateDir: dir, asJSON: true}, &out, &errOut); code != exitOK {
 		t.Fatalf("-events: exit %d: %s", code, errOut.String())
