@@ -109,9 +109,11 @@
 // key imports; resolving alerts needs a read/write key.
 //
 // In -demo, a nested group tree of five levels with devices at every
-// level is imported twice into a Halo fake; then signed Level webhooks are
-// posted to an in-process receiver and a ticket is closed in Halo (print
-// the demo's config with -demo -print-config).
+// level is imported twice into a Halo fake; then signed Level webhooks and
+// automation-template deliveries (one whose policy_id is mapped, one with
+// a wrong shared secret) are posted to an in-process receiver and a
+// ticket is closed in Halo (print the demo's config with -demo
+// -print-config).
 //
 // Output: the plan table (or -json) on stdout, ending with "summary:
 // created=N updated=N unchanged=N deactivated=N skipped=N ambiguous=N
