@@ -36,6 +36,7 @@ var demoSecrets = []string{
 	"demo-secret-6f1d9a2c4b7e8f30a1b2c3d4e5f60718", // datto-alerts-to-halo's webhook secret
 	"demo-mail-secret-9b2e4c6a8d0f1e3c5a7b",        // datto-alerts-to-halo's mail endpoint secret
 	"level-demo-webhook-secret-5c2e9a7b41d3f086",   // level-to-halo's webhook signing secret
+	"level-demo-template-secret-8d4f1b6e2a9c7035",  // level-to-halo's automation-template secret
 }
 
 // TestDemosLeakNoSecret builds every example, runs its -demo (verbose

@@ -145,11 +145,17 @@ func abbrev(name string) string {
 	return b.String()
 }
 
+// demoPolicyID is the Level policy the demo's automation-template
+// deliveries name (policy_id): the policy map keys it, not the alert
+// name.
+const demoPolicyID = "Z2lkOi8vbGV2ZWwvUG9saWN5LzQy"
+
 // config is the demo's config: both switches on, the default import
 // config for the Halo fake with the mappings of demoTree's mapped groups,
 // and a policy map that gives "CPU usage" and "Disk space low" a ticket
-// type each (so any other alert name opens no ticket). No catch_all: an
-// alert of a device under no mapped group is rejected.
+// type each, and demoPolicyID (for template deliveries) one too, so any
+// other alert name opens no ticket. No catch_all: an alert of a device
+// under no mapped group is rejected.
 func (d *demo) config(ctx context.Context) (*Config, error) {
 	sync, err := loadDefaultConfig(ctx, d.hc)
 	if err != nil {
@@ -169,7 +175,8 @@ func (d *demo) config(ctx context.Context) (*Config, error) {
 		typeID[t.Name] = fmt.Sprint(t.ID)
 	}
 	cfg := &Config{SendDevices: true, SendAlerts: true, Sync: sync, Alerts: alerting.DefaultConfig(),
-		Policies: leveldriver.PolicyMap{"CPU usage": typeID["Monitoring alert"], "Disk space low": typeID["Disk alert"]}}
+		Policies: leveldriver.PolicyMap{"CPU usage": typeID["Monitoring alert"], "Disk space low": typeID["Disk alert"],
+			demoPolicyID: typeID["Monitoring alert"]}}
 	cfg.Alerts.Close = alerting.CloseAlways
 	return cfg, nil
 }

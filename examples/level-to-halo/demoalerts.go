@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,8 +23,12 @@ import (
 	"github.com/mspsync/mspsync/progress"
 )
 
-// demoWebhookSecret is the demo's Level webhook signing secret.
-const demoWebhookSecret = "level-demo-webhook-secret-5c2e9a7b41d3f086"
+// demoWebhookSecret is the demo's Level webhook signing secret;
+// demoTemplateSecret the shared secret of its automation-template intake.
+const (
+	demoWebhookSecret  = "level-demo-webhook-secret-5c2e9a7b41d3f086"
+	demoTemplateSecret = "level-demo-template-secret-8d4f1b6e2a9c7035"
+)
 
 // hostIn returns the first hostname of a demo group.
 func (d *demo) hostIn(group string) string {
@@ -43,13 +48,55 @@ type demoDelivery struct {
 	data               map[string]any
 	secret             string
 	before             func() // what Level does first
+	// template, when set, is posted to /level/template instead: the body
+	// a Level automation's HTTP POST step sends, with the shared secret.
+	template map[string]string
+}
+
+// templateBody writes a template delivery's keys in TemplateBody's order
+// (the decisive keys before the alert text), leaving out empty ones.
+func templateBody(vals map[string]string) []byte {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for _, k := range leveldriver.TemplateKeys {
+		if v := vals[k]; v != "" {
+			if b.Len() > 1 {
+				b.WriteByte(',')
+			}
+			kj, _ := json.Marshal(k)
+			vj, _ := json.Marshal(v)
+			b.Write(kj)
+			b.WriteByte(':')
+			b.Write(vj)
+		}
+	}
+	b.WriteByte('}')
+	return b.Bytes()
+}
+
+// postTemplate posts one automation-template delivery with its shared
+// secret and returns the status.
+func postTemplate(ctx context.Context, c *http.Client, url, secret string, body []byte) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(leveldriver.DefaultTemplateSecretHeader, secret)
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
 }
 
 // alerts is the demo's alert half: an in-process receiver takes signed
 // Level webhooks — raises routed by a linked asset and by the nearest
 // mapped group, a redelivery, an unmapped policy, a device under no mapped
 // group, a forged signature, a device event that triggers an early sync,
-// a resolve — then a technician closes a ticket in Halo and resolve sync
+// a resolve — and automation-template deliveries (a mapped policy_id, a
+// wrong shared secret), then a technician closes a ticket in Halo and resolve sync
 // resolves its alert in Level.
 func (d *demo) alerts(ctx context.Context, cfg *Config, im *importer, logger *slog.Logger, stdout io.Writer, status *progress.Printer) error {
 	synced := make(chan leveldriver.Scope, 1)
@@ -58,7 +105,7 @@ func (d *demo) alerts(ctx context.Context, cfg *Config, im *importer, logger *sl
 	var earlyOut bytes.Buffer
 	early := *im
 	early.stdout = &earlyOut
-	side, err := newAlertSide(alertSetup{cfg: cfg, store: memstore.New(), hc: d.hc, lc: d.lc, webhookSecret: demoWebhookSecret, logger: logger,
+	side, err := newAlertSide(alertSetup{cfg: cfg, store: memstore.New(), hc: d.hc, lc: d.lc, webhookSecret: demoWebhookSecret, templateSecret: demoTemplateSecret, logger: logger,
 		quiet: 50 * time.Millisecond,
 		sync: func(ctx context.Context, scope leveldriver.Scope) error {
 			status.Printf("early sync of %d device(s) and %d group(s) after Level's device and group events", len(scope.Devices), len(scope.Groups))
@@ -80,7 +127,7 @@ func (d *demo) alerts(ctx context.Context, cfg *Config, im *importer, logger *sl
 	defer cancel()
 	side.early.Context = ctx
 	go side.eng.Run(ctx)
-	status.Printf("receiver listening on %s/level", rcv.URL)
+	status.Printf("receiver listening on %s/level (webhooks) and %s/level/template (automation template)", rcv.URL, rcv.URL)
 
 	ids := map[string]string{}
 	for _, g := range d.groups {
@@ -96,6 +143,9 @@ func (d *demo) alerts(ctx context.Context, cfg *Config, im *importer, logger *sl
 	disk := seed("S12-NEW", "Disk space low", level.SeverityWarning)
 	printer := seed(sea, "Printer offline", level.SeverityWarning)
 	stray := seed(labs, "CPU usage", level.SeverityCritical)
+	svc := seed(sea, "Print spooler stopped", level.SeverityWarning)
+	tmpl := map[string]string{"event": leveldriver.EventAlertActive, "alert_id": svc.ID, "device_id": svc.DeviceID, "policy_id": demoPolicyID,
+		"severity": svc.Severity, "name": svc.Name, "hostname": sea, "description": svc.Description}
 	full := func(a level.Alert) map[string]any {
 		return map[string]any{"id": a.ID, "device_id": a.DeviceID, "device_hostname": a.DeviceHostname, "name": a.Name, "severity": a.Severity, "is_resolved": a.IsResolved}
 	}
@@ -106,6 +156,8 @@ func (d *demo) alerts(ctx context.Context, cfg *Config, im *importer, logger *sl
 		{what: "alert_active: Disk space low on S12-NEW (data without device and name: re-read; Store 12 → mapped ancestor Contoso Retail)", typ: leveldriver.EventAlertActive, eventID: "evt-disk-1", data: map[string]any{"id": disk.ID}},
 		{what: "alert_active: Printer offline on " + sea + " (policy not mapped: no ticket)", typ: leveldriver.EventAlertActive, eventID: "evt-prn-1", data: full(printer)},
 		{what: "alert_active: CPU usage on " + labs + " (Contoso Labs: no mapped group, no catch_all: rejected)", typ: leveldriver.EventAlertActive, eventID: "evt-stray-1", data: full(stray)},
+		{what: "template: Print spooler stopped on " + sea + " (policy_id " + demoPolicyID + " is mapped)", template: tmpl},
+		{what: "template with a wrong shared secret", template: tmpl, secret: "not-the-level-template-secret-00"},
 		{what: "alert_active signed with another secret", typ: leveldriver.EventAlertActive, eventID: "evt-forged", data: full(cpu), secret: "not-the-level-webhook-secret-000"},
 		{what: "alert_resolved: Disk space low (Level resolved it)", typ: leveldriver.EventAlertResolved, eventID: "evt-disk-2", data: map[string]any{"id": disk.ID, "device_id": disk.DeviceID, "name": disk.Name},
 			before: func() {
@@ -126,12 +178,21 @@ func (d *demo) alerts(ctx context.Context, cfg *Config, im *importer, logger *sl
 			}
 			s.before()
 		}
-		secret := s.secret
-		if secret == "" {
-			secret = demoWebhookSecret
+		var st int
+		var err error
+		if s.template != nil {
+			secret := s.secret
+			if secret == "" {
+				secret = demoTemplateSecret
+			}
+			st, err = postTemplate(ctx, rcv.Client(), rcv.URL+"/level/template", secret, templateBody(s.template))
+		} else {
+			secret := s.secret
+			if secret == "" {
+				secret = demoWebhookSecret
+			}
+			st, err = leveltest.Deliver(ctx, rcv.Client(), rcv.URL+"/level", secret, leveltest.Event(s.typ, s.eventID, time.Now(), s.data))
 		}
-		body := leveltest.Event(s.typ, s.eventID, time.Now(), s.data)
-		st, err := leveltest.Deliver(ctx, rcv.Client(), rcv.URL+"/level", secret, body)
 		if err != nil {
 			return err
 		}

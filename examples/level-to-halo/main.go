@@ -90,7 +90,9 @@
 //
 // Each import records, in -state (default level-to-halo.state): every
 // group mapping's status (unsynced → syncing → synced, or failed with the
-// reason), shown by -status; and every device's events (the asset write
+// reason), shown by -status (an early sync moves only the mappings it
+// touched, marked "(early)" with the counts of the devices it read); and
+// every device's events (the asset write
 // sent to Halo and its outcome, skips and failures) as JSON lines,
 // shown by -events DEVICE (a Level device ID or name; -json for the raw
 // lines). -check reads one page of Level groups and the Halo agent the
@@ -107,9 +109,11 @@
 // key imports; resolving alerts needs a read/write key.
 //
 // In -demo, a nested group tree of five levels with devices at every
-// level is imported twice into a Halo fake; then signed Level webhooks are
-// posted to an in-process receiver and a ticket is closed in Halo (print
-// the demo's config with -demo -print-config).
+// level is imported twice into a Halo fake; then signed Level webhooks and
+// automation-template deliveries (one whose policy_id is mapped, one with
+// a wrong shared secret) are posted to an in-process receiver and a
+// ticket is closed in Halo (print the demo's config with -demo
+// -print-config).
 //
 // Output: the plan table (or -json) on stdout, ending with "summary:
 // created=N updated=N unchanged=N deactivated=N skipped=N ambiguous=N
@@ -361,7 +365,7 @@ func (im *importer) syncOnce(ctx context.Context, scope *leveldriver.Scope) int 
 		Step:         func(msg string) { im.status.Printf("%s", msg) },
 		ApplyOptions: reconcile.ApplyOptions{Concurrency: 4, BatchSize: 50},
 	}, leveldriver.NewSyncStatus(im.cfg.Sync, prev))
-	if serr := saveRun(im.stateDir, rep, scope == nil); serr != nil {
+	if serr := saveRun(im.stateDir, rep); serr != nil {
 		err = errors.Join(err, fmt.Errorf("saving the run's records in %s: %w", im.stateDir, serr))
 	}
 	h, l := im.hc.Stats().Sub(before["halo"]), im.lc.Stats().Sub(before["level"])

@@ -131,7 +131,9 @@ func TestMissingSettings(t *testing.T) {
 
 // TestDemoAlerts checks the alert half of -demo: the receiver's answers,
 // the Halo tickets (one per mapped policy, none for the unmapped policy or
-// the device under no mapped group, one for the redelivery), the resolve
+// the device under no mapped group, one for the redelivery; the
+// automation-template delivery's by its policy_id, its wrong-secret twin
+// refused with 401), the resolve
 // of the ticket closed in Halo reaching the Level fake, and no echo of the
 // resolve Level sent.
 func TestDemoAlerts(t *testing.T) {
@@ -143,7 +145,7 @@ func TestDemoAlerts(t *testing.T) {
 	text := out.String()
 	for _, want := range []string{
 		"signed with another secret                                                                                     401 Unauthorized",
-		"alerts: received=6 deduplicated=1 tickets_created=2 tickets_closed=1 ignored_policy_not_mapped=1 rejected_unmapped_group=1 rejected_bad_signature=1",
+		"alerts: received=7 deduplicated=1 tickets_created=3 tickets_closed=1 ignored_policy_not_mapped=1 rejected_unmapped_group=1 rejected_bad_signature=2",
 		"1 alert(s) resolved in Level",
 		"Group mappings (-status)",
 		"Events of device S12-NEW",
@@ -152,12 +154,25 @@ func TestDemoAlerts(t *testing.T) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
-	tickets := map[string]string{}
-	for _, tk := range d.hs.Tickets() {
-		tickets[tk.Summary] = tk.ClientName
+	for _, re := range []string{
+		`\n7\. template: Print spooler stopped on \S+ \(policy_id ` + demoPolicyID + ` is mapped\) +200 OK\n`,
+		`\n8\. template with a wrong shared secret +401 Unauthorized\n`,
+	} {
+		if !regexp.MustCompile(re).MatchString(text) {
+			t.Errorf("output lacks %s", re)
+		}
 	}
-	if len(tickets) != 2 || tickets["CPU usage"] != "Northwind GmbH" || tickets["Disk space low"] != "Contoso" {
+	tickets, types := map[string]string{}, map[string]int{}
+	for _, tk := range d.hs.Tickets() {
+		tickets[tk.Summary], types[tk.Summary] = tk.ClientName, tk.TicketTypeID
+	}
+	if len(tickets) != 3 || tickets["CPU usage"] != "Northwind GmbH" || tickets["Disk space low"] != "Contoso" || tickets["Print spooler stopped"] != "Northwind Traders" {
 		t.Errorf("Halo tickets %v", tickets)
+	}
+	// "Print spooler stopped" is no key of the policy map: the template's
+	// policy_id gave it the type it maps to.
+	if types["Print spooler stopped"] == 0 || types["Print spooler stopped"] != types["CPU usage"] {
+		t.Errorf("ticket types %v: the template alert should have the type demoPolicyID maps to (Monitoring alert)", types)
 	}
 	if r := d.ls.Resolves(); len(r) != 1 {
 		t.Errorf("Level received %d resolves, want 1 (the ticket closed in Halo; not the one Level sent)", len(r))
@@ -219,6 +234,15 @@ func TestStatusAndEventsFlags(t *testing.T) {
 	}
 	if lines := strings.Split(strings.TrimSpace(out.String()), "\n"); len(lines) != 5 || strings.Count(out.String(), " synced ") != 4 {
 		t.Errorf("-status: want a header and four synced mappings:\n%s", out.String())
+	}
+	// The early sync of S12-NEW (Store 12 → Contoso Retail) moved that
+	// mapping alone, with the one device it read.
+	for _, l := range strings.Split(out.String(), "\n") {
+		if early := strings.HasSuffix(strings.TrimSpace(l), "(early)"); early != strings.Contains(l, "Contoso Retail") {
+			t.Errorf("-status row %q: early %v", l, early)
+		} else if early && !regexp.MustCompile(`synced\s+1\s+1\s+0\s`).MatchString(l) {
+			t.Errorf("-status row of the early-synced mapping: %q", l)
+		}
 	}
 	out.Reset()
 	if code := run(t.Context(), options{events: "S12-NEW", stateDir: dir, asJSON: true}, &out, &errOut); code != exitOK {

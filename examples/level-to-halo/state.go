@@ -40,25 +40,23 @@ func readStatus(dir string) ([]leveldriver.MappingStatus, error) {
 	return out, nil
 }
 
-// saveRun appends the run's events and, when withStatus (a full run; an
-// early sync of a few devices says nothing about whole mappings), writes
-// the statuses, replacing the file atomically.
-func saveRun(dir string, rep *leveldriver.Report, withStatus bool) error {
+// saveRun appends the run's events and writes the statuses, replacing the
+// file atomically (an early sync's report carries every mapping: those it
+// touched moved, the others as the file had them).
+func saveRun(dir string, rep *leveldriver.Report) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	if withStatus {
-		b, err := json.MarshalIndent(rep.Statuses, "", "  ")
-		if err != nil {
-			return err
-		}
-		tmp := filepath.Join(dir, statusFile+".tmp")
-		if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp, filepath.Join(dir, statusFile)); err != nil {
-			return err
-		}
+	b, err := json.MarshalIndent(rep.Statuses, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, statusFile+".tmp")
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, statusFile)); err != nil {
+		return err
 	}
 	path := filepath.Join(dir, eventsFile)
 	if st, err := os.Stat(path); err == nil && st.Size() > maxEventsBytes {
@@ -100,6 +98,9 @@ func printStatus(w io.Writer, sts []leveldriver.MappingStatus) error {
 		}
 		if !s.At.IsZero() {
 			at = s.At.UTC().Format("2006-01-02 15:04:05Z")
+		}
+		if s.Early {
+			at += " (early)"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", s.GroupID, s.GroupName, s.CustomerID, site, s.State,
 			s.Devices, s.Written, s.FailedWrites, at, s.Reason)

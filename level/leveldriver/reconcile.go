@@ -14,7 +14,8 @@
 // an early sync (EarlySync turns device_* and group_* webhooks into
 // debounced ones). Sync wraps reconcile.Run with what operators read:
 // each group mapping's SyncStatus (Unsynced → Syncing → Synced, or Failed
-// with the reason) and each device's DeviceEvents (the write sent to the
+// with the reason; an early sync moves only the mappings it touches) and
+// each device's DeviceEvents (the write sent to the
 // PSA and its outcome), kept as JSON lines.
 //
 // # Alerts

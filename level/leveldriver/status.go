@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -41,6 +42,11 @@ type MappingStatus struct {
 	FailedWrites int       `json:"failed_writes"`
 	Run          string    `json:"run,omitempty"`
 	At           time.Time `json:"at,omitzero"`
+	// Early says the last run to touch the mapping was an early sync
+	// (ReconcileSource.Scoped): it read only the devices its scope named
+	// or listed, so Devices, Written and FailedWrites count those, and it
+	// deactivated nothing for being absent.
+	Early bool `json:"early,omitempty"`
 }
 
 // SyncStatus keeps the status of each group mapping of a reconcile
@@ -89,12 +95,52 @@ func (s *SyncStatus) List() []MappingStatus {
 }
 
 // Begin marks every mapping Syncing.
-func (s *SyncStatus) Begin(run string, at time.Time) {
+func (s *SyncStatus) Begin(run string, at time.Time) { s.begin(nil, false, run, at) }
+
+// begin marks the mappings of set (nil: every mapping) Syncing.
+func (s *SyncStatus) begin(set map[string]bool, early bool, run string, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, st := range s.by {
-		st.State, st.Reason, st.Run, st.At = Syncing, "", run, at
+	for g, st := range s.by {
+		if set == nil || set[g] {
+			st.State, st.Reason, st.Run, st.At, st.Early = Syncing, "", run, at, early
+		}
 	}
+}
+
+// touched returns the mappings an early sync of scope covers: each mapped
+// group the scope names, each mapped group under one (all its devices
+// were listed) and the nearest mapped ancestor of each device it loaded.
+// Without snap (the load failed) only the named groups are known.
+func (s *SyncStatus) touched(scope *Scope, snap *reconcile.SourceSnapshot) map[string]bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	set := map[string]bool{}
+	for _, g := range scope.Groups {
+		if s.by[g] != nil {
+			set[g] = true
+		}
+	}
+	if snap == nil {
+		return set
+	}
+	parent := map[string]string{}
+	for _, g := range snap.Sites {
+		parent[g.ID] = g.ParentID
+	}
+	mapped := func(id string) bool { return s.by[id] != nil }
+	named := func(id string) bool { return slices.Contains(scope.Groups, id) }
+	for g := range s.by {
+		if _, under := NearestMapped(g, parent, named); under {
+			set[g] = true
+		}
+	}
+	for _, d := range snap.Devices {
+		if g, ok := NearestMapped(d.SiteID, parent, mapped); ok && !d.Deleted {
+			set[g] = true
+		}
+	}
+	return set
 }
 
 // Finish ends a run: snap is what the source loaded (nil if loading
@@ -104,9 +150,24 @@ func (s *SyncStatus) Begin(run string, at time.Time) {
 // devices' writes failed (with the first failure); otherwise Synced. A dry
 // run leaves mappings Unsynced ("planned only").
 func (s *SyncStatus) Finish(at time.Time, snap *reconcile.SourceSnapshot, cs *reconcile.Changeset, dryRun bool, runErr error) {
+	s.finish(nil, at, snap, cs, dryRun, runErr)
+}
+
+// finish is Finish for the mappings of set (nil: every mapping); the
+// others keep their status.
+func (s *SyncStatus) finish(set map[string]bool, at time.Time, snap *reconcile.SourceSnapshot, cs *reconcile.Changeset, dryRun bool, runErr error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, st := range s.by {
+	by := s.by
+	if set != nil {
+		by = map[string]*MappingStatus{}
+		for g := range set {
+			if st := s.by[g]; st != nil {
+				by[g] = st
+			}
+		}
+	}
+	for _, st := range by {
 		st.Devices, st.Written, st.FailedWrites, st.At = 0, 0, 0, at
 	}
 	if snap == nil || cs == nil {
@@ -114,7 +175,7 @@ func (s *SyncStatus) Finish(at time.Time, snap *reconcile.SourceSnapshot, cs *re
 		if runErr != nil {
 			reason = runErr.Error()
 		}
-		for _, st := range s.by {
+		for _, st := range by {
 			st.State, st.Reason = Failed, reason
 		}
 		return
@@ -132,7 +193,7 @@ func (s *SyncStatus) Finish(at time.Time, snap *reconcile.SourceSnapshot, cs *re
 	firstErr := map[string]string{}
 	for i := range cs.Actions {
 		a := &cs.Actions[i]
-		st := s.by[owner[a.DeviceID]]
+		st := by[owner[a.DeviceID]]
 		if a.DeviceID == "" || st == nil {
 			continue
 		}
@@ -148,7 +209,7 @@ func (s *SyncStatus) Finish(at time.Time, snap *reconcile.SourceSnapshot, cs *re
 			}
 		}
 	}
-	for g, st := range s.by {
+	for g, st := range by {
 		st.GroupName = names[g]
 		_, inLevel := parent[g]
 		switch {
@@ -287,6 +348,14 @@ type Report struct {
 // SyncStatus.Finish), and the report carries the run's device events,
 // stamped with run (the caller's name for the run, e.g. its start time). A
 // nil status starts from Unsynced.
+//
+// For a Scoped source (an early sync) only the mappings the scope touches
+// move: the mapped groups it names are Syncing from the start; once the
+// tree is loaded, so are the mapped groups under them and the nearest
+// mapped ancestor of each device it loaded; each ends Synced or Failed as
+// in a full run, marked Early, with the counts of the devices the early
+// sync read. Every other mapping keeps its status. A device Level no
+// longer has belongs to no mapping (its group is gone with it).
 func Sync(ctx context.Context, run string, src *ReconcileSource, tgt reconcile.Target, cfg *reconcile.Config, opts reconcile.RunOptions, status *SyncStatus) (*Report, error) {
 	now := opts.Now
 	if now == nil {
@@ -296,9 +365,19 @@ func Sync(ctx context.Context, run string, src *ReconcileSource, tgt reconcile.T
 	if status == nil {
 		status = NewSyncStatus(cfg, nil)
 	}
-	status.Begin(run, rep.Started)
+	scope, early := src.scope, src.scope != nil
+	var set map[string]bool // the mappings this run moves; nil: all
+	var runSrc reconcile.Source = src
+	if early {
+		set = status.touched(scope, nil)
+		runSrc = &loadHook{ReconcileSource: src, loaded: func(snap *reconcile.SourceSnapshot) {
+			set = status.touched(scope, snap)
+			status.begin(set, true, run, rep.Started)
+		}}
+	}
+	status.begin(set, early, run, rep.Started)
 	before := src.LastSnapshot()
-	res, err := reconcile.Run(ctx, src, tgt, cfg, opts)
+	res, err := reconcile.Run(ctx, runSrc, tgt, cfg, opts)
 	rep.Finished, rep.Result = now(), res
 	snap := src.LastSnapshot()
 	if snap == before && err != nil {
@@ -308,8 +387,23 @@ func Sync(ctx context.Context, run string, src *ReconcileSource, tgt reconcile.T
 	if res != nil {
 		cs = res.Changeset
 	}
-	status.Finish(rep.Finished, snap, cs, opts.DryRun, err)
+	status.finish(set, rep.Finished, snap, cs, opts.DryRun, err)
 	rep.Statuses = status.List()
 	rep.Events = DeviceEvents(run, rep.Finished, cs)
 	return rep, err
+}
+
+// loadHook is a source that tells Sync what it loaded, before the run
+// plans with it.
+type loadHook struct {
+	*ReconcileSource
+	loaded func(*reconcile.SourceSnapshot)
+}
+
+func (l *loadHook) LoadSource(ctx context.Context) (*reconcile.SourceSnapshot, error) {
+	snap, err := l.ReconcileSource.LoadSource(ctx)
+	if err == nil {
+		l.loaded(snap)
+	}
+	return snap, err
 }

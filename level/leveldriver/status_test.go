@@ -2,6 +2,9 @@ package leveldriver_test
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -175,5 +178,143 @@ func TestScopedSourceLoadsOnlyItsDevices(t *testing.T) {
 	}
 	if !sawSubtree {
 		t.Error("the group's subtree was not listed")
+	}
+}
+
+// TestEarlySyncMovesOnlyItsMappings: device and group events, debounced
+// on a hand-driven timer, run scoped syncs that move the mappings they
+// touch through Syncing to Synced (or Failed with the reason), marked
+// Early with the counts of what they read, leave every other mapping as
+// the full run left it, and deactivate nothing for being absent.
+func TestEarlySyncMovesOnlyItsMappings(t *testing.T) {
+	t.Parallel()
+	e := newEstate(t)
+	cfg := &reconcile.Config{
+		Sites: reconcile.SiteConfig{Method: reconcile.SiteMappings, NewSites: reconcile.NewSitesSkip, Mappings: []reconcile.SiteMapping{
+			{SourceSiteID: e.chain[0].ID, CustomerID: 1}, {SourceSiteID: e.chain[2].ID, CustomerID: 2},
+			{SourceSiteID: e.chain[4].ID, CustomerID: 2}, {SourceSiteID: "R2hvc3Q", CustomerID: 2},
+		}},
+		FieldMappings: []reconcile.FieldMapping{{Source: "hostname", Target: "inventory_number"}, {Source: "serialNumber", Target: "Serial Number"}},
+		AssetTypes:    reconcile.TypeConfig{Mode: reconcile.TypeFixed, Default: "Workstation"},
+		Lifecycle:     reconcile.LifecycleConfig{DeactivateDeleted: true}, // a complete listing would retire absent devices
+	}
+	status := leveldriver.NewSyncStatus(cfg, nil)
+	tgt := statusTarget()
+	clock := time.Date(2026, 6, 12, 1, 0, 0, 0, time.UTC)
+	now := func() time.Time { return clock }
+	src := leveldriver.NewReconcileSource(e.c)
+	if _, err := leveldriver.Sync(t.Context(), "full", src, tgt, cfg, reconcile.RunOptions{Now: now}, status); err != nil {
+		t.Fatal(err)
+	}
+	full := status.List()
+	if full[0].Devices != 2 || full[1].Devices != 2 || full[2].Devices != 1 || full[3].State != leveldriver.Failed {
+		t.Fatalf("after the full run: %+v", full)
+	}
+
+	type result struct {
+		rep    *leveldriver.Report
+		during []leveldriver.MappingStatus // while it applied
+		err    error
+	}
+	done := make(chan result, 1)
+	runs := 0
+	tm := &leveldriver.Timers{}
+	es := &leveldriver.EarlySync{Quiet: 30 * time.Second, Sync: func(ctx context.Context, scope leveldriver.Scope) error {
+		runs++
+		var r result
+		opts := reconcile.RunOptions{Now: now, Step: func(msg string) {
+			if strings.HasPrefix(msg, "planning") {
+				r.during = status.List()
+			}
+		}}
+		r.rep, r.err = leveldriver.Sync(ctx, fmt.Sprintf("early-%d", runs), src.Scoped(scope), tgt, cfg, opts, status)
+		done <- r
+		return r.err
+	}}
+	leveldriver.DriveEarlySync(es, tm, now)
+	event := func(typ, id string) {
+		b, _ := json.Marshal(map[string]string{"id": id})
+		es.Event(leveldriver.Envelope{EventType: typ, EventID: typ + id, Data: b})
+	}
+	fire := func() result {
+		t.Helper()
+		clock = clock.Add(time.Minute)
+		if !tm.FireLast() {
+			t.Fatal("no early sync armed")
+		}
+		return <-done
+	}
+	unchanged := func(r result, moved int, before []leveldriver.MappingStatus) {
+		t.Helper()
+		for i, st := range r.rep.Statuses {
+			if i != moved && st != before[i] {
+				t.Errorf("mapping %d outside the scope moved: %+v, was %+v", i, st, before[i])
+			}
+		}
+		for i, st := range r.during {
+			if want := i == moved; (st.State == leveldriver.Syncing) != want {
+				t.Errorf("mapping %d during the early sync: %+v (Syncing should be %v)", i, st, want)
+			}
+		}
+	}
+
+	// A device of the level-3 mapping changed: that mapping alone is
+	// synced again, from the one device read; its other device, not
+	// listed, is not deactivated.
+	e.srv.SeedDevice(level.Device{ID: e.devs[3].ID, Hostname: e.devs[3].Hostname, GroupID: e.chain[3].ID, SerialNumber: "NEW"})
+	event("device_updated", e.devs[3].ID)
+	r := fire()
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	st := r.rep.Statuses[1]
+	if st.State != leveldriver.Synced || !st.Early || st.Run != "early-1" || st.Devices != 1 || st.Written != 1 || !st.At.Equal(clock) || len(r.during) != 4 {
+		t.Errorf("early-synced mapping: %+v", st)
+	}
+	unchanged(r, 1, full)
+	if s := r.rep.Result.Changeset.Summary(); s.Deactivated != 0 || s.Updated != 1 {
+		t.Errorf("early sync summary %s", s)
+	}
+
+	// A group event on the level-5 group, whose device's write the PSA
+	// refuses: that mapping fails with the reason, the others stay.
+	before := r.rep.Statuses
+	e.srv.SeedDevice(level.Device{ID: e.devs[4].ID, Hostname: e.devs[4].Hostname, GroupID: e.chain[4].ID, SerialNumber: "NEWER"})
+	tgt.FailSaves(1)
+	event("group_updated", e.chain[4].ID)
+	r = fire()
+	if st := r.rep.Statuses[2]; st.State != leveldriver.Failed || !st.Early || st.FailedWrites != 1 || !strings.Contains(st.Reason, "update_asset pc-e") {
+		t.Errorf("failed early sync: %+v", st)
+	}
+	unchanged(r, 2, before)
+
+	// An early sync that cannot load Level fails the mapped group it
+	// names, with the error, and no other.
+	before = r.rep.Statuses
+	e.srv.Inject(leveltest500)
+	event("group_updated", e.chain[0].ID)
+	r = fire()
+	if r.err == nil {
+		t.Fatal("the early sync succeeded")
+	}
+	if st := r.rep.Statuses[0]; st.State != leveldriver.Failed || !st.Early || st.Run != "early-3" || !strings.Contains(st.Reason, "groups") {
+		t.Errorf("mapping of the named group: %+v", st)
+	}
+	for i := 1; i < 4; i++ {
+		if r.rep.Statuses[i] != before[i] {
+			t.Errorf("mapping %d moved: %+v", i, r.rep.Statuses[i])
+		}
+	}
+
+	// A full run clears Early.
+	e.srv.ClearFaults()
+	rep, err := leveldriver.Sync(t.Context(), "full-2", src, tgt, cfg, reconcile.RunOptions{Now: now}, status)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, st := range rep.Statuses[:3] {
+		if st.Early || st.State != leveldriver.Synced || st.Run != "full-2" {
+			t.Errorf("mapping %d after a full run: %+v", i, st)
+		}
 	}
 }
