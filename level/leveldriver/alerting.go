@@ -98,18 +98,7 @@ func NewWebhookHandler(v *Verifier, engine alerting.Acceptor) *WebhookHandler {
 // ServeHTTP handles one delivery.
 func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	log := h.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	refuse := func(status int, reason alerting.Reason, err error) {
-		h.Engine.RejectPayload(ctx, Kind, reason, err)
-		log.Warn("level webhook refused", "reason", reason, "err", err)
-		intake.Reply(w, status, err.Error())
-	}
-	body, ok := intake.ReadPost(w, r, MaxWebhookBody, func(status int, err error) {
-		refuse(status, alerting.ReasonMalformedPayload, fmt.Errorf("level: webhook: %w", err))
-	})
+	body, log, refuse, ok := startDelivery(w, r, h.Engine, h.Logger, "webhook")
 	if !ok {
 		return
 	}
@@ -237,4 +226,25 @@ func (r *resolver) AlertOpen(ctx context.Context, ref alerting.AlertRef) (bool, 
 		return false, err
 	}
 	return !a.IsResolved, nil
+}
+
+// startDelivery is the start both Level intakes share: the logger (a
+// discarding one when logger is nil), refuse, which records a refused
+// delivery with the engine, logs it and answers status, and the body of
+// the POST, read up to MaxWebhookBody. ok is false when the request has
+// been answered.
+func startDelivery(w http.ResponseWriter, r *http.Request, eng alerting.Acceptor, logger *slog.Logger, what string) (body []byte, log *slog.Logger, refuse func(int, alerting.Reason, error), ok bool) {
+	log = logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	refuse = func(status int, reason alerting.Reason, err error) {
+		eng.RejectPayload(r.Context(), Kind, reason, err)
+		log.Warn("level "+what+" refused", "reason", reason, "err", err)
+		intake.Reply(w, status, err.Error())
+	}
+	body, ok = intake.ReadPost(w, r, MaxWebhookBody, func(status int, err error) {
+		refuse(status, alerting.ReasonMalformedPayload, fmt.Errorf("level: %s: %w", what, err))
+	})
+	return body, log, refuse, ok
 }

@@ -209,18 +209,7 @@ func NewTemplateHandler(engine alerting.Acceptor, secrets ...string) (*TemplateH
 // ServeHTTP handles one delivery.
 func (h *TemplateHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	log := h.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	refuse := func(status int, reason alerting.Reason, err error) {
-		h.Engine.RejectPayload(ctx, Kind, reason, err)
-		log.Warn("level template delivery refused", "reason", reason, "err", err)
-		intake.Reply(w, status, err.Error())
-	}
-	body, ok := intake.ReadPost(w, r, MaxWebhookBody, func(status int, err error) {
-		refuse(status, alerting.ReasonMalformedPayload, fmt.Errorf("level: template delivery: %w", err))
-	})
+	body, log, refuse, ok := startDelivery(w, r, h.Engine, h.Logger, "template delivery")
 	if !ok {
 		return
 	}
